@@ -1,0 +1,57 @@
+// swift-tools-version: 6.2
+// mqscope: an MQTT / STOMP protocol analyzer and conformance checker.
+// One target per pipeline stage; see README.md ("Architecture").
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "mqscope",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mqscope", targets: ["mqscope"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // libpcap, seen only by PacketCapture.
+        .systemLibrary(
+            name: "CLibpcap", pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"])]),
+        // Shared vocabulary: byte ranges, field trees, diagnostics, frames, directions.
+        .target(name: "WireCore", swiftSettings: strict),
+        // Stage 1: capture files and live interfaces (libpcap).
+        .target(name: "PacketCapture", dependencies: ["WireCore", "CLibpcap"], swiftSettings: strict),
+        // Stage 2: link / IP / TCP headers.
+        .target(name: "PacketLayers", dependencies: ["WireCore"], swiftSettings: strict),
+        // Stage 3: TCP stream reassembly.
+        .target(name: "TCPReassembly", dependencies: ["WireCore", "PacketLayers"], swiftSettings: strict),
+        // Stage 4: protocol decoders (bytes in, annotated field trees out).
+        .target(name: "MQTTCodec", dependencies: ["WireCore"], swiftSettings: strict),
+        // Stage 6: renderers (know field trees, not protocols).
+        .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
+        // The pipeline driver: wires the stages, detects protocols.
+        .target(
+            name: "Analysis",
+            dependencies: ["WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Rendering"],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "mqscope",
+            dependencies: [
+                "Analysis", "Rendering", "WireCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
+        .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),
+        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly"], swiftSettings: strict),
+        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"], swiftSettings: strict),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
+        .testTarget(name: "EndToEndTests", dependencies: ["Analysis"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,1 @@
+// The MQTTCodec stage; see README.md (Architecture).

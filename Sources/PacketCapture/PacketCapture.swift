@@ -1,0 +1,1 @@
+// The PacketCapture stage; see README.md (Architecture).
