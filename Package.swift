@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Rendering", "WireCore",
+                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -1,0 +1,90 @@
+import WireCore
+public import PacketCapture
+import PacketLayers
+import TCPReassembly
+
+/// Runs the pipeline over one capture file: capture → layers → reassembly → router → sink.
+public enum CaptureAnalysis {
+    /// Analyses `path` ("-" for standard input). Throws only when the file cannot be used at all
+    /// (unreadable, not a capture, unsupported link type); a damaged record later in the file
+    /// stops reading there and is reported in the summary, after everything before it was processed.
+    public static func run<Sink: AnalysisSink>(
+        path: String, options: AnalysisOptions, sink: inout Sink
+    ) throws(CaptureError) -> FileSummary {
+        var source = try CaptureSource(file: path)
+        guard let linkType = LinkType(dlt: source.dataLinkType) else {
+            throw CaptureError("unsupported link type \(source.dataLinkName) (DLT \(source.dataLinkType))")
+        }
+        var summary = FileSummary(name: path, linkType: source.dataLinkName, snapLength: source.snapLength)
+        var decoder = PacketDecoder(linkType: linkType)
+        var assembler = Assembler(
+            consumer: SessionRouter(sink: sink, ports: options.ports),
+            limits: options.limits, serverPorts: options.ports.serverPorts)
+        var lastFrame: FrameNumber = 0
+        var lastTime = Timestamp.zero
+        var firstTime: Timestamp?
+        var malformedReported = 0
+
+        reading: while true {
+            let status = source.next { frame, header in
+                lastFrame = header.number
+                lastTime = header.time
+                if firstTime == nil { firstTime = header.time }
+                let outcome = decoder.decode(frame: frame, wireLength: header.wireLength) { segment, payload in
+                    assembler.process(segment, payload: payload, frame: header.number, time: header.time,
+                                      frameLength: header.wireLength)
+                }
+                if case .malformed(let problem) = outcome, malformedReported < 100 {
+                    malformedReported += 1
+                    assembler.consumer.note(FileNote(kind: .malformedFrame, frame: header.number,
+                                                     message: problem.rawValue))
+                }
+            }
+            switch status {
+            case .frame: continue
+            case .endOfFile: break reading
+            case .damaged(let message):
+                summary.damaged = message
+                assembler.consumer.note(FileNote(kind: .damagedRecord, frame: lastFrame &+ 1,
+                                                 message: "record after frame \(lastFrame): \(message)"))
+                break reading
+            }
+        }
+        decoder.finish()
+        assembler.finish(frame: lastFrame, time: lastTime)
+        if assembler.limitHits > 0 {
+            assembler.consumer.note(FileNote(kind: .bufferLimit, frame: nil,
+                message: "reassembly buffer limit reached \(assembler.limitHits) time(s); see the gaps marked buffer-limit"))
+        }
+        let s = decoder.stats
+        if s.fragmentsUnfinished > 0 {
+            assembler.consumer.note(FileNote(kind: .unfinishedFragments, frame: nil,
+                message: "\(s.fragmentsUnfinished) IP fragment(s) never completed a datagram"))
+        }
+        summary.frames = lastFrame
+        summary.firstTime = firstTime
+        summary.lastTime = firstTime == nil ? nil : lastTime
+        summary.layers = LayerCounts(
+            tcpSegments: s.tcpSegments, notIP: s.notIP, notTCP: s.notTCP, malformed: s.malformed,
+            truncatedFrames: s.truncatedFrames, ipFragments: s.ipFragments,
+            datagramsReassembled: s.datagramsReassembled, fragmentsUnfinished: s.fragmentsUnfinished)
+        summary.notes = assembler.consumer.notes
+        sink = assembler.consumer.sink
+        return summary
+    }
+}
+
+extension LayerCounts {
+    init(tcpSegments: Int, notIP: Int, notTCP: Int, malformed: Int, truncatedFrames: Int, ipFragments: Int,
+         datagramsReassembled: Int, fragmentsUnfinished: Int) {
+        self.init()
+        self.tcpSegments = tcpSegments
+        self.notIP = notIP
+        self.notTCP = notTCP
+        self.malformed = malformed
+        self.truncatedFrames = truncatedFrames
+        self.ipFragments = ipFragments
+        self.datagramsReassembled = datagramsReassembled
+        self.fragmentsUnfinished = fragmentsUnfinished
+    }
+}

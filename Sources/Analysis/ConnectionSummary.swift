@@ -1,0 +1,55 @@
+public import WireCore
+public import TCPReassembly
+
+/// One TCP connection as `mqscope streams` reports it.
+public struct ConnectionSummary: Sendable {
+    public var info: ConnectionInfo
+    public var stats: ConnectionStats
+    public var appProtocol: AppProtocol
+    public var detection: DetectionBasis
+    public var end: CloseReason
+    /// The frames where the connection was first and last seen.
+    public var firstFrame: FrameNumber
+    public var lastFrame: FrameNumber
+}
+
+/// A problem or fact about the capture itself, not about one connection.
+public struct FileNote: Sendable {
+    public enum Kind: String, Sendable {
+        case damagedRecord = "damaged-record"
+        case malformedFrame = "malformed-frame"
+        case bufferLimit = "buffer-limit"
+        case unfinishedFragments = "unfinished-fragments"
+    }
+    public var kind: Kind
+    public var frame: FrameNumber?
+    public var message: String
+}
+
+/// What one capture file held.
+public struct FileSummary: Sendable {
+    public var name: String
+    public var linkType: String
+    public var snapLength: Int
+    public var frames: FrameNumber = 0
+    public var firstTime: Timestamp?
+    public var lastTime: Timestamp?
+    public var layers = LayerCounts()
+    public var connections = 0
+    public var notes: [FileNote] = []
+    /// Set when a damaged record stopped reading early; frames before it were processed.
+    public var damaged: String?
+}
+
+/// The link/IP layer's counters, copied out of PacketLayers for reports.
+public struct LayerCounts: Sendable, Equatable {
+    public var tcpSegments = 0
+    public var notIP = 0
+    public var notTCP = 0
+    public var malformed = 0
+    public var truncatedFrames = 0
+    public var ipFragments = 0
+    public var datagramsReassembled = 0
+    public var fragmentsUnfinished = 0
+    public init() {}
+}

@@ -1,0 +1,102 @@
+public import WireCore
+
+/// What a connection carries.
+public enum AppProtocol: String, Sendable, CaseIterable {
+    case mqtt
+    case stomp
+    case tls
+    case unknown
+}
+
+/// Why a connection's protocol was chosen.
+public enum DetectionBasis: String, Sendable {
+    /// The client's first bytes: an MQTT CONNECT, a STOMP CONNECT/STOMP frame, or a TLS handshake.
+    case content
+    /// The server port (the stream's start was not seen, or its content was not conclusive).
+    case port
+    /// Nothing matched.
+    case none
+}
+
+/// Ports and content rules for protocol detection.
+public struct PortMap: Sendable {
+    public var mqtt: Set<UInt16> = [1883]
+    public var stomp: Set<UInt16> = [61613]
+    public var tls: Set<UInt16> = [8883, 443, 8884, 61614, 61617]
+    public init() {}
+
+    /// Every port that marks the server side of a connection picked up mid-stream.
+    public var serverPorts: Set<UInt16> { mqtt.union(stomp).union(tls) }
+
+    public func byPort(_ port: UInt16) -> AppProtocol? {
+        if mqtt.contains(port) { return .mqtt }
+        if stomp.contains(port) { return .stomp }
+        if tls.contains(port) { return .tls }
+        return nil
+    }
+}
+
+/// Looks at the first bytes of a client stream.
+public enum ContentSniffer {
+    /// nil: need more bytes; else the protocol the prefix shows, or `.unknown`.
+    public static func sniff(_ b: Span<UInt8>) -> AppProtocol? {
+        if b.count == 0 { return nil }
+        switch b[0] {
+        case 0x10:
+            return sniffMQTTConnect(b)
+        case 0x16:
+            // TLS record: handshake (22), version 3.x.
+            if b.count < 3 { return nil }
+            return b[1] == 0x03 && b[2] <= 0x04 ? .tls : .unknown
+        case UInt8(ascii: "C"), UInt8(ascii: "S"), 0x0A, 0x0D:
+            return sniffSTOMP(b)
+        default:
+            return .unknown
+        }
+    }
+
+    /// An MQTT CONNECT: 0x10, a Remaining Length of 1–4 bytes, then the protocol name
+    /// "MQTT" (3.1.1, 5.0) or "MQIsdp" (3.1) with its 2-byte length (MQTT 3.1.2.1).
+    static func sniffMQTTConnect(_ b: Span<UInt8>) -> AppProtocol? {
+        var i = 1
+        while true {
+            if i >= b.count { return nil }
+            if i > 4 { return .unknown }
+            let c = b[i]
+            i += 1
+            if c & 0x80 == 0 { break }
+        }
+        let names: [[UInt8]] = [Array("MQTT".utf8), Array("MQIsdp".utf8)]
+        for name in names {
+            var matches = true
+            var needMore = false
+            let expected: [UInt8] = [0, UInt8(name.count)] + name
+            for (k, e) in expected.enumerated() {
+                if i + k >= b.count { needMore = true; break }
+                if b[i + k] != e { matches = false; break }
+            }
+            if matches && needMore { return nil }
+            if matches { return .mqtt }
+        }
+        return .unknown
+    }
+
+    /// A STOMP client frame: optional heart-beat EOLs, then "CONNECT" or "STOMP" and an EOL.
+    static func sniffSTOMP(_ b: Span<UInt8>) -> AppProtocol? {
+        var i = 0
+        while i < b.count && (b[i] == 0x0A || b[i] == 0x0D) { i += 1 }
+        if i >= b.count { return nil }
+        for word in ["CONNECT", "STOMP"] {
+            let w = Array(word.utf8)
+            var k = 0
+            while k < w.count && i + k < b.count && b[i + k] == w[k] { k += 1 }
+            if k == w.count {
+                if i + k >= b.count { return nil }
+                let c = b[i + k]
+                return c == 0x0A || c == 0x0D ? .stomp : .unknown
+            }
+            if i + k >= b.count && k > 0 { return nil }
+        }
+        return .unknown
+    }
+}

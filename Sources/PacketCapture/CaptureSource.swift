@@ -1,0 +1,110 @@
+internal import CLibpcap
+public import WireCore
+
+/// Why a capture could not be opened or read further.
+public struct CaptureError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// One frame's record header.
+public struct FrameHeader: Sendable {
+    public var number: FrameNumber
+    public var time: Timestamp
+    /// Bytes present in the capture.
+    public var capturedLength: Int
+    /// Bytes the frame had on the wire (more than captured when the snap length cut it).
+    public var wireLength: Int
+}
+
+/// What `next` found.
+public enum ReadStatus: Sendable, Equatable {
+    case frame
+    case endOfFile
+    /// The record could not be read (damaged or truncated file); frames before it were delivered.
+    case damaged(String)
+}
+
+/// An open capture: a file (pcap or pcapng, "-" for standard input) or a live interface.
+///
+/// Frames are lent to the caller's closure and are valid only during that call: libpcap reuses
+/// its buffer for the next record, so nothing is copied here. One owner, closed on deinit.
+public struct CaptureSource: ~Copyable {
+    let handle: OpaquePointer
+    public let name: String
+    /// The libpcap DLT_ value of the link layer.
+    public let dataLinkType: Int32
+    public let snapLength: Int
+    private var frameCount: FrameNumber = 0
+
+    /// Opens a pcap or pcapng file; "-" reads standard input. Timestamps keep nanoseconds.
+    public init(file path: String) throws(CaptureError) {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+        else {
+            var message = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // libpcap prefixes fopen errors with the path; callers name the file themselves.
+            if message.hasPrefix(path + ": ") { message.removeFirst(path.count + 2) }
+            throw CaptureError(Self.explain(message))
+        }
+        self.handle = h
+        self.name = path
+        self.dataLinkType = pcap_datalink(h)
+        self.snapLength = Int(pcap_snapshot(h))
+    }
+
+    init(handle: OpaquePointer, name: String) {
+        self.handle = handle
+        self.name = name
+        self.dataLinkType = pcap_datalink(handle)
+        self.snapLength = Int(pcap_snapshot(handle))
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// The DLT name libpcap knows for the link type, e.g. "EN10MB".
+    public var dataLinkName: String {
+        guard let p = pcap_datalink_val_to_name(dataLinkType) else { return "DLT \(dataLinkType)" }
+        return String(cString: p)
+    }
+
+    /// Reads the next frame and lends it to `body`.
+    public mutating func next(_ body: (Span<UInt8>, FrameHeader) -> Void) -> ReadStatus {
+        var hdr: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        let rc = pcap_next_ex(handle, &hdr, &data)
+        switch rc {
+        case 1:
+            guard let hdr, let data else { return .damaged("libpcap returned an empty record") }
+            frameCount &+= 1
+            let h = hdr.pointee
+            let header = FrameHeader(
+                number: frameCount,
+                time: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: UInt32(truncatingIfNeeded: h.ts.tv_usec)),
+                capturedLength: Int(h.caplen), wireLength: Int(h.len))
+            let buffer = UnsafeBufferPointer(start: data, count: Int(h.caplen))
+            body(buffer.span, header)
+            return .frame
+        case 0:
+            // Live capture: the read timeout expired with no packet.
+            return .frame
+        case -2:
+            return .endOfFile
+        default:
+            return .damaged(Self.explain(String(cString: pcap_geterr(handle))))
+        }
+    }
+
+    /// The number of the last frame delivered.
+    public var framesRead: FrameNumber { frameCount }
+
+    /// Rewords libpcap's messages where a newcomer would not understand them.
+    static func explain(_ message: String) -> String {
+        if message.contains("unknown file format") { return "not a pcap or pcapng capture (unknown file format)" }
+        if message.hasPrefix("truncated dump file") || message.contains("truncated pcapng") {
+            return "the file ends in the middle of a record (\(message))"
+        }
+        return message
+    }
+}

@@ -1,1 +1,0 @@
-// The PacketCapture stage; see README.md (Architecture).

@@ -1,0 +1,251 @@
+public import WireCore
+
+/// What every field renderer needs besides the tree and the bytes.
+public struct FieldRenderContext: Sendable {
+    public var registry: FieldRegistry
+    /// Show passwords and authentication data instead of redacting them.
+    public var showSecrets = false
+    /// Text and byte values longer than this are cut (0 = no limit).
+    public var payloadLimit = 256
+    public init(registry: FieldRegistry) { self.registry = registry }
+}
+
+/// Secret byte ranges of one PDU: every renderer masks them in values and in raw hex alike.
+struct Redactions {
+    var ranges: [ByteRange] = []
+    init(_ tree: borrowing FieldTree, showSecrets: Bool) {
+        if showSecrets { return }
+        for n in tree.nodes { if case .redacted(let r) = n.value, !r.isEmpty { ranges.append(r) } }
+    }
+    @inline(__always) func hides(_ i: Int) -> Bool {
+        if ranges.isEmpty { return false }
+        for r in ranges where i >= r.lower && i < r.upper { return true }
+        return false
+    }
+}
+
+/// `r` clipped to `0..<count`, so a renderer never reads outside the PDU.
+@inline(__always) func clamp(_ r: ByteRange, _ count: Int) -> Range<Int> {
+    let lo = min(max(0, r.lower), count)
+    return lo..<min(max(lo, r.upper), count)
+}
+
+let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+extension Output {
+    /// Lower-case hex of `range` (masked as "**" where redacted), at most `limit` bytes then "…".
+    mutating func hex(_ pdu: Span<UInt8>, _ range: ByteRange, _ red: Redactions, limit: Int, spaced: Bool) {
+        let lo = max(0, range.lower), hi = min(pdu.count, range.upper)
+        var i = lo
+        while i < hi {
+            if limit > 0 && i - lo >= limit { write("…"); return }
+            if spaced && i > lo { byte(0x20) }
+            if red.hides(i) { byte(UInt8(ascii: "*")); byte(UInt8(ascii: "*")) } else {
+                byte(hexDigits[Int(pdu[i] >> 4)])
+                byte(hexDigits[Int(pdu[i] & 0xF)])
+            }
+            i += 1
+        }
+    }
+
+    /// Text bytes with control characters escaped, cut at `limit` bytes.
+    mutating func text(_ pdu: Span<UInt8>, _ range: ByteRange, limit: Int) {
+        let lo = max(0, range.lower), hi = min(pdu.count, range.upper)
+        var i = lo
+        while i < hi {
+            if limit > 0 && i - lo >= limit { write("…(+\(hi - i) bytes)"); return }
+            let b = pdu[i]
+            switch b {
+            case 0x0A: write("\\n")
+            case 0x0D: write("\\r")
+            case 0x09: write("\\t")
+            case 0..<0x20, 0x7F: write("\\x"); byte(hexDigits[Int(b >> 4)]); byte(hexDigits[Int(b & 0xF)])
+            default: byte(b)
+            }
+            i += 1
+        }
+    }
+}
+
+/// The indented field tree for people (`read -V`): each line shows the field's stream offset,
+/// its raw bytes, its name and its decoded value with meaning.
+public enum FieldTreeText {
+    public static func render(_ tree: borrowing FieldTree, pdu: Span<UInt8>, streamOffset: UInt64,
+                              context: FieldRenderContext, indent: String, into out: inout Output) {
+        let red = Redactions(tree, showSecrets: context.showSecrets)
+        for node in tree.nodes {
+            let spec = context.registry.spec(node.field)
+            out.write(indent)
+            // Offset column: absolute stream offset, then raw bytes (first 8).
+            let off = String(streamOffset &+ UInt64(max(0, node.range.lower)))
+            out.write(String(repeating: " ", count: max(0, 8 - off.count)))
+            out.write(off)
+            out.write("  ")
+            var hexCol = Output(fd: -1, threshold: Int.max)
+            if node.bitMask != 0 {
+                hexCol.bits(node.bitMask, pdu: pdu, at: node.range.lower)
+            } else {
+                hexCol.hex(pdu, node.range, red, limit: 8, spaced: true)
+            }
+            let hexText = hexCol.buffer.count
+            out.append(hexCol.buffer.span)
+            out.write(String(repeating: " ", count: max(1, 26 - hexText)))
+            for _ in 0..<Int(node.depth) { out.write("  ") }
+            out.write(spec.name)
+            if node.value != .none || spec.kind != .group {
+                out.write(": ")
+                value(node, spec, pdu, tree, red, context, into: &out)
+            }
+            out.byte(0x0A)
+        }
+    }
+
+    /// The value and its meaning, e.g. `1 (At least once delivery)`, `60 s`, `"sensors/t"`.
+    static func value(_ node: FieldNode, _ spec: FieldSpec, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree,
+                             _ red: borrowing Redactions, _ context: FieldRenderContext, into out: inout Output) {
+        switch node.value {
+        case .none:
+            out.write("(\(node.range.count) bytes)")
+        case .bool(let b):
+            out.write(b ? "Set" : "Not set")
+        case .uint(let v):
+            switch spec.display {
+            case .setNotSet: out.write(v != 0 ? "Set" : "Not set")
+            case .hex: out.write("0x" + String(v, radix: 16))
+            case .decimalUnit(let unit): out.decimal(v); out.byte(0x20); out.write(unit)
+            case .named:
+                if let name = spec.valueName(v) { out.write(name); out.write(" (") ; out.decimal(v); out.write(")") }
+                else { out.write("Unknown ("); out.decimal(v); out.write(")") }
+            default: out.decimal(v)
+            }
+        case .text(let r, let valid):
+            if valid {
+                out.byte(UInt8(ascii: "\""))
+                out.text(pdu, r, limit: context.payloadLimit)
+                out.byte(UInt8(ascii: "\""))
+            } else {
+                out.write("(invalid UTF-8) ")
+                out.hex(pdu, r, red, limit: context.payloadLimit, spaced: false)
+            }
+        case .bytes(let r):
+            if r.isEmpty { out.write("(empty)"); return }
+            if spec.kind == .binary || !UTF8Validation.isDisplayableText(pdu.extracting(clamp(r, pdu.count))) {
+                out.hex(pdu, r, red, limit: context.payloadLimit, spaced: false)
+                out.write(" (\(r.count) bytes)")
+            } else {
+                out.byte(UInt8(ascii: "\""))
+                out.text(pdu, r, limit: context.payloadLimit)
+                out.write("\" (\(r.count) bytes)")
+            }
+        case .redacted(let r):
+            if context.showSecrets {
+                if UTF8Validation.isDisplayableText(pdu.extracting(clamp(r, pdu.count))) {
+                    out.byte(UInt8(ascii: "\"")); out.text(pdu, r, limit: 0); out.byte(UInt8(ascii: "\""))
+                } else { out.hex(pdu, r, Redactions(FieldTree(), showSecrets: true), limit: 0, spaced: false) }
+            } else {
+                out.write("<redacted, \(r.count) bytes; --show-secrets shows it>")
+            }
+        case .note(let i):
+            out.byte(UInt8(ascii: "\""))
+            out.write(i < tree.notes.count ? tree.notes[i] : "")
+            out.byte(UInt8(ascii: "\""))
+        }
+    }
+}
+
+extension Output {
+    /// Wireshark-style bit picture of a flag: `.... ..1.` for mask 0x02 of the byte at `at`.
+    mutating func bits(_ mask: UInt32, pdu: Span<UInt8>, at: Int) {
+        guard at >= 0 && at < pdu.count else { return }
+        let b = pdu[at]
+        for bit in stride(from: 7, through: 0, by: -1) {
+            if bit == 3 { byte(0x20) }
+            let m = UInt8(1) << UInt8(bit)
+            if UInt32(m) & mask == 0 { byte(UInt8(ascii: ".")) } else { byte(b & m != 0 ? UInt8(ascii: "1") : UInt8(ascii: "0")) }
+        }
+    }
+}
+
+/// The field tree as JSON (schema: docs/schema, "field" objects): nested `children`, each with
+/// id, name, stream offset, length, raw hex, value and meaning.
+public enum FieldTreeJSON {
+    public static func render(_ tree: borrowing FieldTree, pdu: Span<UInt8>, streamOffset: UInt64,
+                              context: FieldRenderContext, into w: inout JSONWriter) {
+        let red = Redactions(tree, showSecrets: context.showSecrets)
+        w.arrayStart()
+        var i = 0
+        let nodes = tree.nodes
+        // Preorder with subtree ends: a stack of open subtree ends closes the children arrays.
+        var ends: [Int] = []
+        while i < nodes.count {
+            while let e = ends.last, i >= e { w.arrayEnd(); w.objectEnd(); ends.removeLast() }
+            let n = nodes[i]
+            let spec = context.registry.spec(n.field)
+            w.objectStart()
+            w.key("id", spec.abbrev)
+            w.key("name", spec.name)
+            w.key("offset", Int(streamOffset) + n.range.lower)
+            w.key("length", n.range.count)
+            if n.bitMask != 0 { w.key("mask", Int(n.bitMask)) }
+            w.key("raw")
+            w.separatorForRaw()
+            w.out.byte(UInt8(ascii: "\""))
+            w.out.hex(pdu, n.range, red, limit: context.payloadLimit, spaced: false)
+            w.out.byte(UInt8(ascii: "\""))
+            value(n, spec, pdu, tree, context, into: &w)
+            if Int(n.subtreeEnd) > i + 1 {
+                w.key("children")
+                w.arrayStart()
+                ends.append(Int(n.subtreeEnd))
+            } else {
+                w.objectEnd()
+            }
+            i += 1
+        }
+        while !ends.isEmpty { w.arrayEnd(); w.objectEnd(); ends.removeLast() }
+        w.arrayEnd()
+    }
+
+    static func value(_ n: FieldNode, _ spec: FieldSpec, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree,
+                      _ context: FieldRenderContext, into w: inout JSONWriter) {
+        switch n.value {
+        case .none: break
+        case .bool(let b): w.key("value", b)
+        case .uint(let v):
+            w.key("value"); w.int(v)
+            switch spec.display {
+            case .named: w.key("meaning", spec.valueName(v) ?? "Unknown")
+            case .setNotSet: w.key("meaning", v != 0 ? "Set" : "Not set")
+            case .decimalUnit(let u): w.key("unit", u)
+            default: break
+            }
+        case .text(let r, let valid):
+            if valid {
+                let hi = context.payloadLimit > 0 ? min(r.upper, r.lower + context.payloadLimit) : r.upper
+                w.key("value"); w.string(utf8: pdu.extracting(clamp(ByteRange(r.lower, hi), pdu.count)))
+                if hi < r.upper { w.key("truncated", true) }
+            } else {
+                w.key("valid_utf8", false)
+            }
+        case .bytes(let r):
+            let text = UTF8Validation.isDisplayableText(pdu.extracting(clamp(r, pdu.count)))
+            if text && spec.kind != .binary {
+                let hi = context.payloadLimit > 0 ? min(r.upper, r.lower + context.payloadLimit) : r.upper
+                // Cut on a character boundary so the JSON string stays valid UTF-8.
+                var cut = hi
+                while cut > r.lower && cut < r.upper && cut < pdu.count && pdu[cut] & 0xC0 == 0x80 { cut -= 1 }
+                w.key("text"); w.string(utf8: pdu.extracting(clamp(ByteRange(r.lower, cut), pdu.count)))
+                if cut < r.upper { w.key("truncated", true) }
+            }
+        case .redacted:
+            w.key("redacted", !context.showSecrets)
+        case .note(let i):
+            w.key("value", i < tree.notes.count ? tree.notes[i] : "")
+        }
+    }
+}
+
+extension JSONWriter {
+    /// Lets a caller write a raw JSON value directly into `out` after `key(_:)`.
+    mutating func separatorForRaw() { separator() }
+}

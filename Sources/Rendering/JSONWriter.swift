@@ -1,0 +1,95 @@
+/// Writes JSON straight into an `Output`, with no intermediate objects and no Foundation.
+/// The caller drives structure (`objectStart`, `key`, values); commas are inserted here.
+public struct JSONWriter: ~Copyable {
+    public var out: Output
+    /// One entry per open container: whether it already has an element.
+    var hasElement: [Bool] = []
+    var afterKey = false
+
+    public init(out: consuming Output) {
+        self.out = out
+        hasElement.reserveCapacity(16)
+    }
+
+    mutating func separator() {
+        if afterKey { afterKey = false; return }
+        if let last = hasElement.last {
+            if last { out.byte(UInt8(ascii: ",")) }
+            hasElement[hasElement.count - 1] = true
+        }
+    }
+
+    public mutating func objectStart() { separator(); out.byte(UInt8(ascii: "{")); hasElement.append(false) }
+    public mutating func objectEnd() { hasElement.removeLast(); out.byte(UInt8(ascii: "}")) }
+    public mutating func arrayStart() { separator(); out.byte(UInt8(ascii: "[")); hasElement.append(false) }
+    public mutating func arrayEnd() { hasElement.removeLast(); out.byte(UInt8(ascii: "]")) }
+
+    public mutating func key(_ k: String) {
+        separator()
+        writeString(k)
+        out.byte(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
+    public mutating func string(_ s: String) { separator(); writeString(s) }
+    public mutating func int<I: BinaryInteger>(_ v: I) { separator(); out.decimal(v) }
+    public mutating func bool(_ b: Bool) { separator(); out.write(b ? "true" : "false") }
+    public mutating func null() { separator(); out.write("null") }
+    /// A number already formatted (e.g. a fixed-point time).
+    public mutating func raw(_ s: String) { separator(); out.write(s) }
+
+    /// UTF-8 bytes as a JSON string (the bytes must be valid UTF-8).
+    public mutating func string(utf8 bytes: Span<UInt8>) {
+        separator()
+        out.byte(UInt8(ascii: "\""))
+        for i in 0..<bytes.count { escape(bytes[i]) }
+        out.byte(UInt8(ascii: "\""))
+    }
+
+    /// Bytes as a lower-case hex JSON string.
+    public mutating func hex(_ bytes: Span<UInt8>) {
+        separator()
+        out.byte(UInt8(ascii: "\""))
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { d in
+            for i in 0..<bytes.count {
+                out.byte(d[Int(bytes[i] >> 4)])
+                out.byte(d[Int(bytes[i] & 0xF)])
+            }
+        }
+        out.byte(UInt8(ascii: "\""))
+    }
+
+    public mutating func key(_ k: String, _ v: String) { key(k); string(v) }
+    public mutating func key<I: BinaryInteger>(_ k: String, _ v: I) { key(k); int(v) }
+    public mutating func key(_ k: String, _ v: Bool) { key(k); bool(v) }
+
+    /// Ends a top-level value with a newline (NDJSON) and resets the structure state.
+    public mutating func endLine() {
+        out.byte(0x0A)
+        hasElement.removeAll(keepingCapacity: true)
+        afterKey = false
+    }
+
+    mutating func writeString(_ s: String) {
+        out.byte(UInt8(ascii: "\""))
+        for b in s.utf8 { escape(b) }
+        out.byte(UInt8(ascii: "\""))
+    }
+
+    @inline(__always) mutating func escape(_ b: UInt8) {
+        switch b {
+        case UInt8(ascii: "\""): out.byte(0x5C); out.byte(b)
+        case UInt8(ascii: "\\"): out.byte(0x5C); out.byte(b)
+        case 0x0A: out.byte(0x5C); out.byte(UInt8(ascii: "n"))
+        case 0x0D: out.byte(0x5C); out.byte(UInt8(ascii: "r"))
+        case 0x09: out.byte(0x5C); out.byte(UInt8(ascii: "t"))
+        case 0..<0x20, 0x7F:
+            let d: [UInt8] = Array("0123456789abcdef".utf8)
+            out.write("\\u00")
+            out.byte(d[Int(b >> 4)])
+            out.byte(d[Int(b & 0xF)])
+        default: out.byte(b)
+        }
+    }
+}

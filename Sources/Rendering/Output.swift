@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Buffered writing to a file descriptor (standard output by default). Output is built as bytes,
+/// never through `print`, and written in large blocks; `flush()` pushes it out (per packet when
+/// streaming to a pipe).
+public struct Output: ~Copyable {
+    public private(set) var buffer: [UInt8] = []
+    let fd: Int32
+    let threshold: Int
+    /// Set when a write failed (e.g. the reader of a pipe went away); further output is dropped.
+    public private(set) var failed = false
+
+    public init(fd: Int32 = 1, threshold: Int = 1 << 16) {
+        self.fd = fd
+        self.threshold = threshold
+        buffer.reserveCapacity(threshold + 4096)
+    }
+
+    deinit {
+        if !buffer.isEmpty && !failed {
+            buffer.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                    if n <= 0 { break }
+                    off += n
+                }
+            }
+        }
+    }
+
+    @inlinable public mutating func write(_ s: String) {
+        var s = s
+        s.withUTF8 { append($0) }
+    }
+
+    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= threshold { flush() }
+    }
+
+    public mutating func append(_ bytes: Span<UInt8>) {
+        for i in 0..<bytes.count { buffer.append(bytes[i]) }
+        if buffer.count >= threshold { flush() }
+    }
+
+    public mutating func byte(_ b: UInt8) {
+        buffer.append(b)
+    }
+
+    /// Appends a decimal integer without allocating.
+    public mutating func decimal<I: BinaryInteger>(_ v: I) {
+        if v == 0 { buffer.append(0x30); return }
+        var x = v.magnitude
+        if v < 0 { buffer.append(UInt8(ascii: "-")) }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = 0
+        withUnsafeMutableBytes(of: &digits) { d in
+            while x > 0 && n < 20 {
+                d[n] = UInt8(truncatingIfNeeded: x % 10) + 0x30
+                x /= 10
+                n += 1
+            }
+            while n > 0 {
+                n -= 1
+                buffer.append(d[n])
+            }
+        }
+    }
+
+    public mutating func flush() {
+        guard !buffer.isEmpty else { return }
+        if !failed {
+            buffer.withUnsafeBytes { raw in
+                var off = 0
+                while off < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                    if n <= 0 {
+                        if n < 0 && errno == EINTR { continue }
+                        failed = true
+                        break
+                    }
+                    off += n
+                }
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,1 +1,0 @@
-// The Rendering stage; see README.md (Architecture).

@@ -1,0 +1,130 @@
+import Analysis
+import Rendering
+import TCPReassembly
+import WireCore
+
+/// The `streams` table for people.
+enum StreamsText {
+    static let columns = ["ID", "CLIENT", "SERVER", "PROTO", "BY", "START (UTC)", "DURATION", "C>S FRM", "C>S BYTES",
+                          "C>S DATA", "S>C FRM", "S>C BYTES", "S>C DATA", "GAPS", "OVL", "OOO", "END"]
+
+    static func render(_ results: [(FileSummary, [ConnectionSummary])], multipleFiles: Bool, into out: inout Output) {
+        for (index, (file, conns)) in results.enumerated() {
+            if index > 0 { out.write("\n") }
+            out.write("\(displayName(file.name)): \(file.frames) frames, link type \(file.linkType), \(conns.count) TCP connection\(conns.count == 1 ? "" : "s")\n")
+            var rows: [[String]] = [columns]
+            for c in conns { rows.append(row(c)) }
+            var widths = Array(repeating: 0, count: columns.count)
+            for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
+            for r in rows {
+                var line = ""
+                for (i, cell) in r.enumerated() {
+                    let last = i == r.count - 1
+                    line += cell + (last ? "" : String(repeating: " ", count: widths[i] - cell.count + 2))
+                }
+                out.write(line + "\n")
+            }
+            for note in file.notes { out.write("note: \(note.kind.rawValue)\(note.frame.map { " (frame \($0))" } ?? ""): \(note.message)\n") }
+            if let d = file.damaged { out.write("warning: reading stopped early: \(d)\n") }
+        }
+    }
+
+    static func row(_ c: ConnectionSummary) -> [String] {
+        let s = c.stats
+        func gaps(_ d: DirectionStats) -> Int { d.gaps }
+        let overlaps = s.clientToServer.overlaps + s.serverToClient.overlaps
+        let conflicting = s.clientToServer.conflictingOverlaps + s.serverToClient.conflictingOverlaps
+        return [
+            String(c.info.id), c.info.client.description, c.info.server.description,
+            c.appProtocol.rawValue, c.detection.rawValue + (c.info.sawHandshake ? "" : "*"),
+            TimeFormat.iso8601(s.firstTime), TimeFormat.relative(s.lastTime, to: s.firstTime),
+            String(s.clientToServer.frames), String(s.clientToServer.frameBytes), String(s.clientToServer.payloadBytes),
+            String(s.serverToClient.frames), String(s.serverToClient.frameBytes), String(s.serverToClient.payloadBytes),
+            String(gaps(s.clientToServer) + gaps(s.serverToClient)),
+            conflicting > 0 ? "\(overlaps)!\(conflicting)" : String(overlaps),
+            String(s.clientToServer.outOfOrder + s.serverToClient.outOfOrder),
+            c.end.rawValue,
+        ]
+    }
+}
+
+/// The `streams` document for machines: schema mqscope.streams/1 (docs/schema/streams-v1.json).
+enum StreamsJSON {
+    static func render(_ results: [(FileSummary, [ConnectionSummary])], into out: inout Output) {
+        var w = JSONWriter(out: Output(fd: -1))
+        swap(&w.out, &out)
+        w.objectStart()
+        w.key("schema", "mqscope.streams/1")
+        w.key("files")
+        w.arrayStart()
+        for (file, conns) in results {
+            w.objectStart()
+            w.key("file", displayName(file.name))
+            w.key("link_type", file.linkType)
+            w.key("snap_length", file.snapLength)
+            w.key("frames", Int(file.frames))
+            w.key("layers")
+            w.objectStart()
+            let l = file.layers
+            w.key("tcp_segments", l.tcpSegments); w.key("not_ip", l.notIP); w.key("not_tcp", l.notTCP)
+            w.key("malformed", l.malformed); w.key("truncated_frames", l.truncatedFrames)
+            w.key("ip_fragments", l.ipFragments); w.key("datagrams_reassembled", l.datagramsReassembled)
+            w.key("fragments_unfinished", l.fragmentsUnfinished)
+            w.objectEnd()
+            w.key("damaged")
+            if let d = file.damaged { w.string(d) } else { w.null() }
+            w.key("notes")
+            w.arrayStart()
+            for n in file.notes {
+                w.objectStart()
+                w.key("kind", n.kind.rawValue)
+                w.key("frame"); if let f = n.frame { w.int(f) } else { w.null() }
+                w.key("message", n.message)
+                w.objectEnd()
+            }
+            w.arrayEnd()
+            w.key("connections")
+            w.arrayStart()
+            for c in conns { connection(c, &w) }
+            w.arrayEnd()
+            w.objectEnd()
+        }
+        w.arrayEnd()
+        w.objectEnd()
+        w.endLine()
+        swap(&w.out, &out)
+    }
+
+    static func connection(_ c: ConnectionSummary, _ w: inout JSONWriter) {
+        w.objectStart()
+        w.key("id", Int(c.info.id))
+        w.key("client"); endpoint(c.info.client, &w)
+        w.key("server"); endpoint(c.info.server, &w)
+        w.key("roles_by", c.info.roleBasis.rawValue)
+        w.key("handshake_seen", c.info.sawHandshake)
+        w.key("protocol", c.appProtocol.rawValue)
+        w.key("detected_by", c.detection.rawValue)
+        w.key("first_frame", Int(c.firstFrame))
+        w.key("last_frame", Int(c.lastFrame))
+        w.key("first_time", TimeFormat.iso8601(c.stats.firstTime))
+        w.key("last_time", TimeFormat.iso8601(c.stats.lastTime))
+        w.key("end", c.end.rawValue)
+        for d in Direction.allCases {
+            let s = c.stats[d]
+            w.key(d == .clientToServer ? "client_to_server" : "server_to_client")
+            w.objectStart()
+            w.key("frames", s.frames); w.key("frame_bytes", s.frameBytes); w.key("payload_bytes", Int(s.payloadBytes))
+            w.key("gaps", s.gaps); w.key("gap_bytes", Int(s.gapBytes)); w.key("overlaps", s.overlaps)
+            w.key("conflicting_overlaps", s.conflictingOverlaps); w.key("out_of_order", s.outOfOrder)
+            w.objectEnd()
+        }
+        w.objectEnd()
+    }
+
+    static func endpoint(_ e: Endpoint, _ w: inout JSONWriter) {
+        w.objectStart()
+        w.key("address", e.address.description)
+        w.key("port", Int(e.port))
+        w.objectEnd()
+    }
+}

@@ -1,0 +1,37 @@
+import ArgumentParser
+import TCPReassembly
+import Analysis
+
+/// Capture inputs and the analysis knobs every capture-reading command shares.
+struct InputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng); '-' reads standard input.", valueName: "file"))
+    var files: [String]
+
+    @Option(name: .customLong("port"),
+            help: ArgumentHelp("Also treat this TCP port as MQTT (repeatable). 1883 (MQTT) and 61613 (STOMP) are always known; content detection works on any port.", valueName: "n"))
+    var ports: [UInt16] = []
+
+    @Option(help: ArgumentHelp("Out-of-order bytes buffered per connection before the hole is declared a gap.", valueName: "bytes"))
+    var maxBufferPerConnection: Int = 4 << 20
+
+    @Option(help: ArgumentHelp("Out-of-order bytes buffered across all connections.", valueName: "bytes"))
+    var maxBufferTotal: Int = 256 << 20
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("Give at least one capture file ('-' for standard input).") }
+        if maxBufferPerConnection < 0 || maxBufferTotal < 0 { throw ValidationError("Buffer limits cannot be negative.") }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input ('-') can be read only once.") }
+    }
+
+    var analysisOptions: AnalysisOptions {
+        var o = AnalysisOptions()
+        o.ports.mqtt.formUnion(ports)
+        o.limits.perConnection = maxBufferPerConnection
+        o.limits.total = maxBufferTotal
+        return o
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+}

@@ -1,0 +1,37 @@
+import Foundation
+import Testing
+
+/// The built executable: exit statuses and error lines for unusable input.
+@Suite struct CLIErrorTests {
+    @Test func missingFileNamesTheFileAndExits2() throws {
+        let r = try runProcess(Paths.executable.path, ["streams", "/nonexistent/capture.pcap"])
+        #expect(r.status == 2)
+        #expect(r.err == "mqscope: error: /nonexistent/capture.pcap: No such file or directory\n")
+    }
+
+    @Test func textFileIsNotACapture() throws {
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-not-a-capture.txt")
+        try Data("hello, this is not a capture\n".utf8).write(to: tmp)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let r = try runProcess(Paths.executable.path, ["streams", tmp.path])
+        #expect(r.status == 2)
+        #expect(r.err.contains("\(tmp.path): not a pcap or pcapng capture"))
+        #expect(r.err.split(separator: "\n").count == 1)
+    }
+
+    @Test func standardInputIsRead() throws {
+        let file = Paths.external.appendingPathComponent("ndpi/mqtt.pcap")
+        try #require(FileManager.default.fileExists(atPath: file.path))
+        let r = try runProcess(Paths.executable.path, ["streams", "--format", "json", "-"], stdin: try Data(contentsOf: file))
+        #expect(r.status == 0)
+        #expect(r.out.contains("\"file\":\"<stdin>\""))
+        #expect(r.out.contains("\"frames\":9"))
+    }
+
+    @Test func versionAndHelp() throws {
+        let v = try runProcess(Paths.executable.path, ["--version"])
+        #expect(v.status == 0 && !v.out.isEmpty)
+        let h = try runProcess(Paths.executable.path, ["streams", "--help"])
+        #expect(h.status == 0 && h.out.contains("USAGE: mqscope streams"))
+    }
+}

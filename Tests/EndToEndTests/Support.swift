@@ -1,0 +1,77 @@
+import Foundation
+import Analysis
+
+/// Paths and helpers shared by the end-to-end tests.
+enum Paths {
+    /// The package root, found from this file's location.
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let captures = root.appendingPathComponent("captures")
+    static let fixtures = root.appendingPathComponent("Fixtures")
+    /// ../shared/corpus/external beside the project root (present on developer machines and in CI).
+    static let external = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/external")
+
+    /// Every pcap/pcapng below `dir`, sorted, as paths relative to `relativeTo`.
+    static func captureFiles(under dir: URL) -> [URL] {
+        guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }
+        var out: [URL] = []
+        for case let u as URL in e where ["pcap", "pcapng"].contains(u.pathExtension) { out.append(u) }
+        return out.sorted { $0.path < $1.path }
+    }
+
+    /// The built `mqscope` executable (beside the test bundle), or MQSCOPE_BIN.
+    static var executable: URL {
+        if let p = ProcessInfo.processInfo.environment["MQSCOPE_BIN"] { return URL(fileURLWithPath: p) }
+        let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = me.deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("mqscope")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return root.appendingPathComponent(".build/debug/mqscope")
+    }
+}
+
+/// Runs a program to completion; returns its exit status, standard output and standard error.
+/// Output goes through temporary files, so large outputs cannot dead-lock on a full pipe.
+@discardableResult
+func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+    let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: tmp) }
+    let outURL = tmp.appendingPathComponent("out"), errURL = tmp.appendingPathComponent("err")
+    _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    p.standardOutput = try FileHandle(forWritingTo: outURL)
+    p.standardError = try FileHandle(forWritingTo: errURL)
+    if let stdin {
+        let inURL = tmp.appendingPathComponent("in")
+        try stdin.write(to: inURL)
+        p.standardInput = try FileHandle(forReadingFrom: inURL)
+    } else {
+        p.standardInput = FileHandle.nullDevice
+    }
+    try p.run()
+    p.waitUntilExit()
+    return (p.terminationStatus, try String(contentsOf: outURL, encoding: .utf8), try String(contentsOf: errURL, encoding: .utf8))
+}
+
+func which(_ tool: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+        let p = "\(dir)/\(tool)"
+        if FileManager.default.isExecutableFile(atPath: p) { return p }
+    }
+    return nil
+}
+
+/// Collects finished connections.
+struct CollectingSink: AnalysisSink {
+    var connections: [ConnectionSummary] = []
+    var notes: [FileNote] = []
+    mutating func connectionFinished(_ c: ConnectionSummary) { connections.append(c) }
+    mutating func fileNote(_ n: FileNote) { notes.append(n) }
+}
