@@ -3,7 +3,7 @@
 # with sudo available). Idempotent: packages already present are left alone.
 set -euo pipefail
 need=()
-for pkg in libpcap-dev tshark tcpdump mosquitto mosquitto-clients python3-pip; do
+for pkg in libpcap-dev tshark tcpdump mosquitto mosquitto-clients; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 SUDO=""
@@ -13,7 +13,13 @@ if [ ${#need[@]} -gt 0 ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
-# paho-mqtt drives the live-capture tests and regenerates captures/.
-python3 -c 'import paho.mqtt' 2>/dev/null || python3 -m pip install -q 'paho-mqtt==2.1.0' 2>/dev/null \
-    || python3 -m pip install -q --break-system-packages 'paho-mqtt==2.1.0'
+# Python: paho-mqtt drives the live-capture tests and regenerates captures/; jsonschema validates
+# JSON output against docs/schema/ in the tests.
+command -v python3 >/dev/null || { $SUDO apt-get install -y -qq python3 >/dev/null; }
+python3 -m pip --version >/dev/null 2>&1 || { $SUDO apt-get update -qq; $SUDO apt-get install -y -qq python3-pip >/dev/null; }
+pip_install() {
+    python3 -m pip install -q "$@" 2>/dev/null || python3 -m pip install -q --break-system-packages "$@"
+}
+python3 -c 'import paho.mqtt' 2>/dev/null || pip_install 'paho-mqtt==2.1.0'
+python3 -c 'import jsonschema' 2>/dev/null || pip_install 'jsonschema'
 command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found on PATH (https://swift.org/install)" >&2; exit 1; }

@@ -12,6 +12,15 @@ public enum CaptureAnalysis {
         path: String, options: AnalysisOptions, sink: inout Sink
     ) throws(CaptureError) -> FileSummary {
         var source = try CaptureSource(file: path)
+        return try run(source: &source, options: options, sink: &sink, control: RunControl())
+    }
+
+    /// Runs the pipeline over an open source (a file or a live interface) until its end, a
+    /// damaged record, or `control` says stop.
+    public static func run<Sink: AnalysisSink>(
+        source: inout CaptureSource, options: AnalysisOptions, sink: inout Sink, control: RunControl
+    ) throws(CaptureError) -> FileSummary {
+        let path = source.name
         guard let linkType = LinkType(dlt: source.dataLinkType) else {
             throw CaptureError("unsupported link type \(source.dataLinkName) (DLT \(source.dataLinkType))")
         }
@@ -26,7 +35,9 @@ public enum CaptureAnalysis {
         var malformedReported = 0
 
         reading: while true {
+            if control.shouldStop(lastFrame) { break reading }
             let status = source.next { frame, header in
+                control.frameRead(frame, header)
                 lastFrame = header.number
                 lastTime = header.time
                 if firstTime == nil { firstTime = header.time }
@@ -42,6 +53,7 @@ public enum CaptureAnalysis {
             }
             switch status {
             case .frame: continue
+            case .idle: continue
             case .endOfFile: break reading
             case .damaged(let message):
                 summary.damaged = message
@@ -86,5 +98,17 @@ extension LayerCounts {
         self.ipFragments = ipFragments
         self.datagramsReassembled = datagramsReassembled
         self.fragmentsUnfinished = fragmentsUnfinished
+    }
+}
+
+/// Hooks for runs that do not simply read a file to its end (live capture): a stop condition
+/// checked between frames, and an observer that sees every raw frame (e.g. to write it to disk).
+public struct RunControl {
+    public var shouldStop: (FrameNumber) -> Bool
+    public var frameRead: (Span<UInt8>, FrameHeader) -> Void
+    public init(shouldStop: @escaping (FrameNumber) -> Bool = { _ in false },
+                frameRead: @escaping (Span<UInt8>, FrameHeader) -> Void = { _, _ in }) {
+        self.shouldStop = shouldStop
+        self.frameRead = frameRead
     }
 }

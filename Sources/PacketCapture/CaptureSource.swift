@@ -21,6 +21,8 @@ public struct FrameHeader: Sendable {
 /// What `next` found.
 public enum ReadStatus: Sendable, Equatable {
     case frame
+    /// Live capture only: the read timeout passed with no packet.
+    case idle
     case endOfFile
     /// The record could not be read (damaged or truncated file); frames before it were delivered.
     case damaged(String)
@@ -88,7 +90,7 @@ public struct CaptureSource: ~Copyable {
             return .frame
         case 0:
             // Live capture: the read timeout expired with no packet.
-            return .frame
+            return .idle
         case -2:
             return .endOfFile
         default:

@@ -35,3 +35,16 @@ import Testing
         #expect(h.status == 0 && h.out.contains("USAGE: mqscope streams"))
     }
 }
+
+@Suite struct StreamsSchemaTests {
+    @Test("streams --format json validates against docs/schema/streams-v1.json")
+    func streamsJSONMatchesSchema() throws {
+        let files = (Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)).map(\.path)
+        try #require(!files.isEmpty)
+        let r = try runProcess(Paths.executable.path, ["streams", "--format", "json"] + files)
+        #expect(r.status == 0, "\(r.err)")
+        let problems = try schemaViolations(r.out, schema: "streams-v1.json")
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(r.out.contains("\"connections\":[{"))
+    }
+}

@@ -75,3 +75,22 @@ struct CollectingSink: AnalysisSink {
     mutating func connectionFinished(_ c: ConnectionSummary) { connections.append(c) }
     mutating func fileNote(_ n: FileNote) { notes.append(n) }
 }
+
+/// Validates each JSON document (one per line when `lines`) against a schema in docs/schema/
+/// with Python's jsonschema; returns the validator's complaints (empty = valid).
+func schemaViolations(_ json: String, schema: String, lines: Bool = false) throws -> String {
+    let script = """
+        import json, sys, jsonschema
+        schema = json.load(open(sys.argv[1]))
+        data = sys.stdin.read()
+        docs = [json.loads(l) for l in data.splitlines() if l.strip()] if sys.argv[2] == "lines" else [json.loads(data)]
+        v = jsonschema.Draft202012Validator(schema)
+        errs = [f"{list(e.absolute_path)}: {e.message}" for d in docs for e in v.iter_errors(d)]
+        print("\\n".join(errs[:20]))
+        sys.exit(1 if errs or not docs else 0)
+        """
+    guard let python = which("python3") else { return "python3 not found" }
+    let schemaPath = Paths.root.appendingPathComponent("docs/schema/\(schema)").path
+    let r = try runProcess(python, ["-c", script, schemaPath, lines ? "lines" : "one"], stdin: Data(json.utf8))
+    return r.status == 0 ? "" : (r.out + r.err)
+}
