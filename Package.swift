@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "TCPReassembly", dependencies: ["WireCore", "PacketLayers"], swiftSettings: strict),
         // Stage 4: protocol decoders (bytes in, annotated field trees out).
         .target(name: "MQTTCodec", dependencies: ["WireCore"], swiftSettings: strict),
+        // Stage 5: the conformance checker (rule catalog, per-connection state machines).
+        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
         // The pipeline driver: wires the stages, detects protocols.

@@ -1,0 +1,27 @@
+public import WireCore
+
+/// One normative statement of a specification, as the catalog in spec-rules.tsv lists it.
+/// `mqscope rules` prints every statement and whether a rule of ours checks it.
+public struct SpecStatement: Sendable {
+    public enum Family: String, Sendable {
+        case mqtt311 = "MQTT 3.1.1"
+        case mqtt5 = "MQTT 5.0"
+        case mqttWebSocket = "MQTT over WebSocket"
+        case stomp = "STOMP"
+    }
+    /// Whether a capture can show a violation: yes, only with more evidence (partly), or never (no).
+    public enum Observability: String, Sendable {
+        case yes, partly, no
+    }
+
+    /// Our id: version-prefixed for numbered MQTT statements (MQTT311-3.1.0-1, MQTT5-3.1.0-1).
+    public var id: String
+    /// The id as the specification (or the catalog) writes it.
+    public var specID: String
+    public var family: Family
+    public var observable: Observability
+    public var severity: Severity
+    public var area: String
+    public var summary: String
+    public var versions: String
+}
