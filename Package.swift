@@ -49,6 +49,14 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // libFuzzer target: `scripts/fuzz.sh FuzzReassembly <seconds>` builds it with -sanitize=fuzzer and
+        // -D FUZZING; a plain build makes it a replayer of saved inputs.
+        .executableTarget(
+            name: "FuzzReassembly", dependencies: ["TCPReassembly", "PacketLayers", "WireCore"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
+            // The entry point finds libFuzzer's driver with dlsym (see the target's source).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"])]),
+
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly"], swiftSettings: strict),

@@ -1,122 +1,33 @@
-public import WireCore
-
-// CONTRACT STUB — the layers helper replaces the bodies; keep the public signatures
-// (or change them together with Analysis).
-
-/// The link-layer header types mqscope decodes (libpcap DLT_/LINKTYPE_ values).
-public enum LinkType: Sendable, Equatable {
-    case ethernet        // DLT_EN10MB (1)
-    case null            // DLT_NULL (0): BSD loopback, 4-byte family in host byte order
-    case loop            // DLT_LOOP (108): OpenBSD loopback, family in network byte order
-    case rawIP           // DLT_RAW (12 / LINKTYPE_RAW 101): IPv4 or IPv6 by version nibble
-    case ipv4            // LINKTYPE_IPV4 (228)
-    case ipv6            // LINKTYPE_IPV6 (229)
-    case linuxSLL        // DLT_LINUX_SLL (113): tcpdump -i any, libpcap < 1.10
-    case linuxSLL2       // DLT_LINUX_SLL2 (276): tcpdump -i any, libpcap ≥ 1.10
-
-    /// nil for a link type mqscope does not decode.
-    public init?(dlt: Int32) {
-        switch dlt {
-        case 1: self = .ethernet
-        case 0: self = .null
-        case 108: self = .loop
-        case 12, 14, 101: self = .rawIP
-        case 228: self = .ipv4
-        case 229: self = .ipv6
-        case 113: self = .linuxSLL
-        case 276: self = .linuxSLL2
-        default: return nil
-        }
-    }
-}
-
-public struct TCPFlags: OptionSet, Sendable, Hashable {
-    public var rawValue: UInt16
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
-    public static let fin = TCPFlags(rawValue: 0x001)
-    public static let syn = TCPFlags(rawValue: 0x002)
-    public static let rst = TCPFlags(rawValue: 0x004)
-    public static let psh = TCPFlags(rawValue: 0x008)
-    public static let ack = TCPFlags(rawValue: 0x010)
-    public static let urg = TCPFlags(rawValue: 0x020)
-    public static let ece = TCPFlags(rawValue: 0x040)
-    public static let cwr = TCPFlags(rawValue: 0x080)
-}
-
-/// One TCP segment's header facts. The payload bytes travel beside it, borrowed.
-public struct TCPSegment: Sendable {
-    public var source: Endpoint
-    public var destination: Endpoint
-    public var sequence: UInt32
-    public var acknowledgement: UInt32
-    public var flags: TCPFlags
-    public var window: UInt16
-    /// Payload bytes the IP header says the segment carries but the capture's snap length cut off.
-    /// The captured payload is a prefix; these bytes follow it and become a `snapLength` gap.
-    public var missingPayload: Int
-
-    public init(source: Endpoint, destination: Endpoint, sequence: UInt32, acknowledgement: UInt32,
-                flags: TCPFlags, window: UInt16, missingPayload: Int = 0) {
-        self.source = source
-        self.destination = destination
-        self.sequence = sequence
-        self.acknowledgement = acknowledgement
-        self.flags = flags
-        self.window = window
-        self.missingPayload = missingPayload
-    }
-}
-
-/// Why a frame yielded no TCP segment.
-public enum LayerProblem: String, Sendable, CaseIterable {
-    case truncatedLinkHeader = "truncated link-layer header"
-    case truncatedIPHeader = "truncated IP header"
-    case badIPVersion = "bad IP version"
-    case badIPHeaderLength = "bad IPv4 header length"
-    case badIPTotalLength = "IP length shorter than its header"
-    case truncatedTCPHeader = "truncated TCP header"
-    case badTCPDataOffset = "bad TCP data offset"
-    case badIPv6ExtensionHeader = "malformed IPv6 extension header"
-    case fragmentOverflow = "IP fragment beyond 65535 bytes"
-    case fragmentLimit = "IP fragment buffer limit reached"
-}
-
-/// What one frame turned out to be.
-public enum PacketOutcome: Sendable, Equatable {
-    /// A TCP segment was handed to the body (from this frame, or a datagram it completed).
-    case tcp
-    /// Not IP, or IP but not TCP (counted, not an error).
-    case notTCP
-    /// An IP fragment, held until its datagram is complete.
-    case fragmentHeld
-    /// A header that cannot be decoded; counted and reported.
-    case malformed(LayerProblem)
-}
-
-/// Counters for `streams` and the end-of-run summary.
-public struct LayerStats: Sendable, Equatable {
-    public var frames = 0
-    public var tcpSegments = 0
-    public var notIP = 0
-    public var notTCP = 0
-    public var malformed = 0
-    /// Frames whose captured length is less than their length on the wire.
-    public var truncatedFrames = 0
-    public var ipFragments = 0
-    public var datagramsReassembled = 0
-    /// Fragments dropped because their datagram never completed (limit or end of capture).
-    public var fragmentsUnfinished = 0
-    public init() {}
-}
+import WireCore
 
 /// Decodes link, IP and TCP headers of one frame at a time, reassembling IP fragments.
 /// A plain struct with a `switch` per layer: no protocol objects, no per-frame allocation.
+///
+/// Unfragmented frames are parsed in place, by offsets into the borrowed frame; the payload
+/// handed to `body` is a slice of it. A fragmented datagram is copied once into a reused
+/// reassembly buffer, and its payload is a slice of that buffer.
 public struct PacketDecoder: Sendable {
+    /// The largest datagram (payload after the IP header) reassembly accepts: IPv4's Total Length
+    /// and IPv6's Payload Length are 16-bit.
+    public static let maxDatagramBytes = 65_535
+    /// How many fragmented datagrams may be in progress at once by default.
+    public static let defaultMaxFragmentedDatagrams = 64
+
+    static let tcpProtocol: UInt8 = 6
+
     public let linkType: LinkType
     public private(set) var stats = LayerStats()
+    private var fragments: FragmentReassembler
 
     public init(linkType: LinkType) {
+        self.init(linkType: linkType, maxFragmentedDatagrams: Self.defaultMaxFragmentedDatagrams)
+    }
+
+    /// - Parameter maxFragmentedDatagrams: datagrams held in reassembly at once (at least 1);
+    ///   each holds at most `maxDatagramBytes`.
+    public init(linkType: LinkType, maxFragmentedDatagrams: Int) {
         self.linkType = linkType
+        self.fragments = FragmentReassembler(maxDatagrams: maxFragmentedDatagrams)
     }
 
     /// Decodes one frame. When it carries a TCP segment (directly, or by completing a fragmented
@@ -129,9 +40,167 @@ public struct PacketDecoder: Sendable {
         _ body: (borrowing TCPSegment, Span<UInt8>) -> Void
     ) -> PacketOutcome {
         stats.frames += 1
-        return .notTCP
+        let cutBytes = wireLength > frame.count ? wireLength - frame.count : 0
+        if cutBytes > 0 { stats.truncatedFrames += 1 }
+
+        let outcome: PacketOutcome
+        switch linkType.locateNetworkLayer(in: frame) {
+        case .truncated:
+            outcome = .malformed(.truncatedLinkHeader)
+        case .notIP:
+            stats.notIP += 1
+            outcome = .notTCP
+        case .network(let kind, let offset):
+            outcome = decodeNetwork(kind, frame: frame, at: offset, cutBytes: cutBytes, body)
+        }
+
+        switch outcome {
+        case .tcp: stats.tcpSegments += 1
+        case .notTCP: stats.notTCP += 1
+        case .malformed: stats.malformed += 1
+        case .fragmentHeld: break
+        }
+        return outcome
     }
 
     /// End of capture: fragments still held are counted as unfinished and dropped.
-    public mutating func finish() {}
+    public mutating func finish() {
+        stats.fragmentsUnfinished += fragments.abandonAll()
+    }
+
+    // MARK: - Network layer
+
+    private mutating func decodeNetwork(
+        _ kind: NetworkKind, frame: Span<UInt8>, at offset: Int, cutBytes: Int,
+        _ body: (borrowing TCPSegment, Span<UInt8>) -> Void
+    ) -> PacketOutcome {
+        switch kind {
+        case .ipv4:
+            return decodeIPv4(frame: frame, at: offset, cutBytes: cutBytes, body)
+        case .ipv6:
+            return decodeIPv6(frame: frame, at: offset, cutBytes: cutBytes, body)
+        case .byVersionNibble:
+            guard offset < frame.count else { return .malformed(.truncatedIPHeader) }
+            switch frame[offset] >> 4 {
+            case 4: return decodeIPv4(frame: frame, at: offset, cutBytes: cutBytes, body)
+            case 6: return decodeIPv6(frame: frame, at: offset, cutBytes: cutBytes, body)
+            default: return .malformed(.badIPVersion)
+            }
+        }
+    }
+
+    private mutating func decodeIPv4(
+        frame: Span<UInt8>, at offset: Int, cutBytes: Int,
+        _ body: (borrowing TCPSegment, Span<UInt8>) -> Void
+    ) -> PacketOutcome {
+        let ip: IPv4Header
+        switch IPv4Header.parse(frame, at: offset) {
+        case .problem(let problem): return .malformed(problem)
+        case .header(let header): ip = header
+        }
+        if ip.isFragment {
+            stats.ipFragments += 1
+            guard ip.protocolNumber == Self.tcpProtocol else { return .notTCP }
+            let key = FragmentKey(source: ip.source, destination: ip.destination,
+                                  protocolNumber: ip.protocolNumber, identification: UInt32(ip.identification))
+            return addFragment(key: key, offset: ip.fragmentOffset, frame: frame, dataStart: ip.payloadStart,
+                               declaredEnd: ip.declaredEnd, more: ip.moreFragments, cutBytes: cutBytes, body)
+        }
+        guard ip.protocolNumber == Self.tcpProtocol else { return .notTCP }
+        return TCPHeader.deliver(frame, at: ip.payloadStart, declaredEnd: ip.declaredEnd, cutAllowance: cutBytes,
+                                 source: ip.source, destination: ip.destination, body)
+    }
+
+    private mutating func decodeIPv6(
+        frame: Span<UInt8>, at offset: Int, cutBytes: Int,
+        _ body: (borrowing TCPSegment, Span<UInt8>) -> Void
+    ) -> PacketOutcome {
+        let ip: IPv6Header
+        switch IPv6Header.parse(frame, at: offset) {
+        case .problem(let problem): return .malformed(problem)
+        case .header(let header): ip = header
+        }
+        switch IPv6ExtensionHeader.walk(frame, first: ip.nextHeader, from: ip.payloadStart,
+                                        declaredEnd: ip.declaredEnd, allowFragment: true) {
+        case .problem(let problem):
+            return .malformed(problem)
+        case .opaque:
+            return .notTCP
+        case .transport(let protocolNumber, let transportStart):
+            guard protocolNumber == Self.tcpProtocol else { return .notTCP }
+            return TCPHeader.deliver(frame, at: transportStart, declaredEnd: ip.declaredEnd, cutAllowance: cutBytes,
+                                     source: ip.source, destination: ip.destination, body)
+        case .fragment(let nextHeader, let fragmentOffset, let more, let identification, let dataStart):
+            stats.ipFragments += 1
+            // Reassemble only what can lead to TCP: TCP itself, or more extension headers.
+            guard Self.mayLeadToTCP(nextHeader) else { return .notTCP }
+            let key = FragmentKey(source: ip.source, destination: ip.destination,
+                                  protocolNumber: nextHeader, identification: identification)
+            return addFragment(key: key, offset: fragmentOffset, frame: frame, dataStart: dataStart,
+                               declaredEnd: ip.declaredEnd, more: more, cutBytes: cutBytes, body)
+        }
+    }
+
+    private static func mayLeadToTCP(_ nextHeader: UInt8) -> Bool {
+        switch nextHeader {
+        case tcpProtocol, IPv6ExtensionHeader.hopByHop, IPv6ExtensionHeader.routing,
+             IPv6ExtensionHeader.destinationOptions, IPv6ExtensionHeader.authentication,
+             IPv6ExtensionHeader.mobility, IPv6ExtensionHeader.hip, IPv6ExtensionHeader.shim6:
+            return true
+        default:
+            return false
+        }
+    }
+
+    // MARK: - Fragments
+
+    private mutating func addFragment(
+        key: FragmentKey, offset: Int, frame: Span<UInt8>, dataStart: Int, declaredEnd: Int,
+        more: Bool, cutBytes: Int,
+        _ body: (borrowing TCPSegment, Span<UInt8>) -> Void
+    ) -> PacketOutcome {
+        let capturedEnd = min(frame.count, declaredEnd)
+        let data = frame.extracting(dataStart..<capturedEnd)
+        // As for whole segments: bytes count as cut off only as far as the snap length explains them.
+        let declaredLength = data.count + min(declaredEnd - capturedEnd, cutBytes)
+        let result = fragments.add(key: key, offset: offset, data: data, declaredLength: declaredLength, more: more)
+        switch result {
+        case .overflow:
+            return .malformed(.fragmentOverflow)
+        case .held(let abandoned):
+            stats.fragmentsUnfinished += abandoned
+            return abandoned > 0 ? .malformed(.fragmentLimit) : .fragmentHeld
+        case .completed(let slot, let abandoned):
+            stats.fragmentsUnfinished += abandoned
+            stats.datagramsReassembled += 1
+            let outcome = deliverReassembled(slot: slot, body)
+            fragments.release(slot)
+            return outcome
+        }
+    }
+
+    /// Decodes a completed datagram from its reassembly buffer (the buffer is borrowed, not copied).
+    private func deliverReassembled(
+        slot: Int, _ body: (borrowing TCPSegment, Span<UInt8>) -> Void
+    ) -> PacketOutcome {
+        let datagram = fragments.slots[slot]
+        let total = datagram.totalLength ?? 0
+        let capturedEnd = min(total, datagram.firstUncaptured)
+        let bytes = datagram.bytes
+        let payload = bytes.span.extracting(0..<capturedEnd)
+        let key = datagram.key
+        var transportStart = 0
+        if key.source.isV6 {
+            switch IPv6ExtensionHeader.walk(payload, first: key.protocolNumber, from: 0,
+                                            declaredEnd: total, allowFragment: false) {
+            case .problem(let problem): return .malformed(problem)
+            case .opaque, .fragment: return .notTCP
+            case .transport(let protocolNumber, let start):
+                guard protocolNumber == Self.tcpProtocol else { return .notTCP }
+                transportStart = start
+            }
+        }
+        return TCPHeader.deliver(payload, at: transportStart, declaredEnd: total, cutAllowance: .max,
+                                 source: key.source, destination: key.destination, body)
+    }
 }

@@ -1,128 +1,145 @@
 public import WireCore
 public import PacketLayers
 
-// CONTRACT STUB — the reassembly helper replaces the bodies; keep the public signatures
-// (or change them together with Analysis).
-
-/// Why bytes of a stream are missing.
-public enum GapCause: String, Sendable, CaseIterable {
-    /// The peer acknowledged (or the stream continued past) bytes the capture does not hold.
-    case notCaptured = "not-captured"
-    /// The frame was cut by the capture's snap length.
-    case snapLength = "snap-length"
-    /// Out-of-order data exceeded a buffering bound and was flushed past a hole.
-    case bufferLimit = "buffer-limit"
-    /// The capture ended (or the connection closed) with a hole still open.
-    case endOfCapture = "end-of-capture"
-}
-
-/// How a connection ended.
-public enum CloseReason: String, Sendable {
-    case fin = "fin"                    // FIN seen in both directions
-    case rst = "rst"
-    case halfClosed = "half-closed"     // FIN seen in one direction only, then the capture ended
-    case endOfCapture = "open"          // still open when the capture ended
-    case reused = "reused"              // a new SYN reused the 4-tuple
-}
-
-/// How the client and server roles were decided.
-public enum RoleBasis: String, Sendable {
-    case syn = "syn"                    // the SYN's sender is the client
-    case synAck = "syn-ack"             // the SYN-ACK's sender is the server
-    case serverPort = "server-port"     // mid-stream: the endpoint on a known server port
-    case lowerPort = "lower-port"       // mid-stream, no known port: the lower port is the server
-}
-
-public struct ConnectionInfo: Sendable {
-    public var id: ConnectionID
-    public var client: Endpoint
-    public var server: Endpoint
-    public var roleBasis: RoleBasis
-    /// False when the connection began before the capture (no SYN seen): picked up mid-stream.
-    public var sawHandshake: Bool
-
-    public init(id: ConnectionID, client: Endpoint, server: Endpoint, roleBasis: RoleBasis, sawHandshake: Bool) {
-        self.id = id
-        self.client = client
-        self.server = server
-        self.roleBasis = roleBasis
-        self.sawHandshake = sawHandshake
-    }
-}
-
-/// Per-direction counters.
-public struct DirectionStats: Sendable, Equatable {
-    public var frames = 0              // every TCP segment in this direction, pure ACKs too
-    public var frameBytes = 0          // their frames' wire lengths (what tshark's conv table counts)
-    public var payloadBytes: UInt64 = 0 // stream bytes delivered (each byte once)
-    public var gaps = 0
-    public var gapBytes: UInt64 = 0
-    public var overlaps = 0            // retransmitted bytes seen again
-    public var conflictingOverlaps = 0 // ... whose bytes differ from the first copy
-    public var outOfOrder = 0          // segments that arrived ahead of a hole
-    public init() {}
-}
-
-public struct ConnectionStats: Sendable, Equatable {
-    public var firstTime = Timestamp.zero
-    public var lastTime = Timestamp.zero
-    public var clientToServer = DirectionStats()
-    public var serverToClient = DirectionStats()
-    public init() {}
-    public subscript(_ d: Direction) -> DirectionStats {
-        get { d == .clientToServer ? clientToServer : serverToClient }
-        set { if d == .clientToServer { clientToServer = newValue } else { serverToClient = newValue } }
-    }
-}
-
-/// Bounds on buffering. Reaching one is reported (a `bufferLimit` gap), never unbounded growth.
-public struct ReassemblyLimits: Sendable {
-    /// Out-of-order bytes held per connection (both directions).
-    public var perConnection: Int = 4 << 20
-    /// Out-of-order bytes held across all connections.
-    public var total: Int = 256 << 20
-    /// Bytes of already-delivered data kept per direction to compare retransmissions against.
-    public var overlapHistory: Int = 16 << 10
-    /// A hole still open this long (capture time) after later data arrived becomes a gap.
-    public var holeTimeoutSeconds: Int64 = 30
-    public init() {}
-}
-
-/// Receives the reassembled streams. Generic, so calls are static (no existentials).
-public protocol StreamConsumer {
-    mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp)
-    /// In-order bytes of one direction at absolute stream `offset`, all from capture frame `frame`;
-    /// the bytes are borrowed for the call.
-    mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
-                             frame: FrameNumber, time: Timestamp)
-    /// `range` of the stream will never be delivered; delivery continues at `range.upper`.
-    mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
-                            frame: FrameNumber, time: Timestamp)
-    /// Bytes in `range` arrived again in `secondFrame`; `conflicting` when they differ from `firstFrame`'s.
-    mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
-                                firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool)
-    mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
-                                   frame: FrameNumber, time: Timestamp)
-}
-
 /// Reassembles every TCP connection of one capture, per connection and per direction.
+///
+/// Feed it every TCP segment in capture order (`process`), then call `finish` once. It calls the
+/// consumer synchronously, in a deterministic order that depends only on the input.
+///
+/// - Connections are keyed by the 4-tuple in either direction. Roles: a SYN's sender is the client, a
+///   SYN-ACK's sender the server; mid-stream (no SYN seen) the endpoint on one of `serverPorts` is the
+///   server, else the lower port (`ConnectionInfo.roleBasis`). IDs are 0, 1, 2 … in order of first
+///   appearance; `connectionOpened` comes at the first segment.
+/// - Offsets: 0 is the byte after the SYN, or mid-stream the first byte seen in that direction. They are
+///   64-bit and keep growing across 32-bit sequence wrap-arounds (serial arithmetic, RFC 1982).
+/// - In-order payload is passed through borrowed, without copying. Only out-of-order bytes are copied,
+///   into one pooled store bounded by `limits` (per connection and in total), and delivered in order
+///   once the hole fills, each chunk with the frame it came from.
+/// - Bytes seen twice are delivered once and reported by `streamOverlap`, compared with the first copy
+///   (held out-of-order bytes, or the last `limits.overlapHistory` delivered bytes).
+/// - A hole becomes a gap (`streamGap`) when the peer ACKs past it (`notCaptured`), when holding more
+///   would exceed a limit (`bufferLimit`), when later data has waited `limits.holeTimeoutSeconds` of
+///   capture time (`notCaptured`), when the connection closes or the capture ends (`endOfCapture`), or
+///   when the snap length cut a segment (`snapLength`). Bytes arriving later for a gap are overlaps.
+/// - Close: RST (`rst`), FIN both ways once acknowledged (`fin`), a new SYN on the 4-tuple (`reused`),
+///   and at `finish`: `fin`, `halfClosed` (one FIN) or `endOfCapture`.
 public struct Assembler<Consumer: StreamConsumer> {
     public var consumer: Consumer
     public let limits: ReassemblyLimits
     public let serverPorts: Set<UInt16>
     /// Times a buffering bound was reached.
-    public private(set) var limitHits = 0
+    public var limitHits: Int { context.limitHits }
+    /// Connections currently open.
+    public var openConnections: Int { table.liveCount }
+    /// Out-of-order bytes currently held, across all connections (store chunks, as the limits count).
+    public var bufferedBytes: Int { context.totalCost }
+
+    var context: ReassemblyContext
+    var table = ConnectionTable()
+    private var nextID: ConnectionID = 0
+    /// Capture second at or after which the next sweep (timeouts, tombstones) runs.
+    private var nextSweepSecond = Int64.min
 
     public init(consumer: Consumer, limits: ReassemblyLimits = ReassemblyLimits(), serverPorts: Set<UInt16>) {
         self.consumer = consumer
         self.limits = limits
         self.serverPorts = serverPorts
+        context = ReassemblyContext(limits: limits)
     }
 
     /// Feeds one segment; `frameLength` is the frame's wire length (for byte counters).
+    /// `payload` is the captured payload, borrowed for the call; `segment.missingPayload` more bytes
+    /// were cut by the snap length.
     public mutating func process(_ segment: borrowing TCPSegment, payload: Span<UInt8>, frame: FrameNumber,
-                                 time: Timestamp, frameLength: Int) {}
+                                 time: Timestamp, frameLength: Int) {
+        if time.seconds >= nextSweepSecond {
+            sweep(frame: frame, time: time)
+            nextSweepSecond = time.seconds &+ 1
+        }
+        let key = FlowKey(segment.source, segment.destination)
+        let flags = segment.flags
+        let isSyn = flags.contains(.syn)
+        let isPureSyn = isSyn && !flags.contains(.ack)
+        let source = segment.source
+        let sequence = segment.sequence
+        let slot: Int
+        if let existing = table.slot(for: key) {
+            if isPureSyn && !table.slots[existing].isRetransmittedSyn(from: source, sequence: sequence) {
+                // A new connection on the same 4-tuple (RFC 9293 §3.10.7.4 leaves reuse to the peers).
+                close(existing, reason: table.slots[existing].bothFinsSeen ? .fin : .reused, frame: frame, time: time)
+                slot = open(segment, key: key, frame: frame, time: time)
+            } else {
+                slot = existing
+            }
+        } else if table.isTombstoned(key) && !isSyn {
+            return  // a straggler of a connection already closed
+        } else {
+            slot = open(segment, key: key, frame: frame, time: time)
+        }
+        let reason = table.slots[slot].process(segment, payload: payload, frame: frame, time: time,
+                                               frameLength: frameLength, context: &context, consumer: &consumer)
+        if let reason { close(slot, reason: reason, frame: frame, time: time) }
+    }
 
-    /// End of capture: every hole becomes an `endOfCapture` gap and every open connection is closed.
-    public mutating func finish(frame: FrameNumber, time: Timestamp) {}
+    /// End of capture: every hole becomes an `endOfCapture` gap and every open connection is closed
+    /// (`fin`, `halfClosed` or `endOfCapture`), in connection-ID order.
+    public mutating func finish(frame: FrameNumber, time: Timestamp) {
+        for slot in table.liveSlotsByID() {
+            let connection = table.slots[slot]
+            let reason: CloseReason = connection.bothFinsSeen ? .fin : connection.anyFinSeen ? .halfClosed : .endOfCapture
+            close(slot, reason: reason, frame: frame, time: time)
+        }
+        table.removeAllTombstones()
+    }
+
+    // MARK: Internals
+
+    private mutating func open(_ segment: borrowing TCPSegment, key: FlowKey, frame: FrameNumber,
+                               time: Timestamp) -> Int {
+        let source = segment.source
+        let destination = segment.destination
+        let client: Endpoint
+        let server: Endpoint
+        let basis: RoleBasis
+        let flags = segment.flags
+        if flags.contains(.syn) && !flags.contains(.ack) {
+            (client, server, basis) = (source, destination, .syn)
+        } else if flags.contains(.syn) {
+            (client, server, basis) = (destination, source, .synAck)
+        } else {
+            let sourceIsServer = serverPorts.contains(source.port)
+            let destinationIsServer = serverPorts.contains(destination.port)
+            if destinationIsServer != sourceIsServer {
+                (client, server) = destinationIsServer ? (source, destination) : (destination, source)
+                basis = .serverPort
+            } else {
+                (client, server) = source.port < destination.port ? (destination, source) : (source, destination)
+                basis = .lowerPort
+            }
+        }
+        let info = ConnectionInfo(id: nextID, client: client, server: server, roleBasis: basis,
+                                  sawHandshake: basis == .syn || basis == .synAck)
+        nextID &+= 1
+        let slot = table.insert(Connection(info: info, key: key, time: time, historyLimit: limits.overlapHistory))
+        consumer.connectionOpened(info, frame: frame, time: time)
+        return slot
+    }
+
+    private mutating func close(_ slot: Int, reason: CloseReason, frame: FrameNumber, time: Timestamp) {
+        table.slots[slot].flush(frame: frame, time: time, context: &context, consumer: &consumer)
+        let connection = table.slots[slot]
+        consumer.connectionClosed(connection.info, stats: connection.stats, reason: reason, frame: frame, time: time)
+        table.remove(slot, time: time)
+    }
+
+    /// Once per capture second: hole timeouts, FIN+FIN lingering, tombstone expiry.
+    private mutating func sweep(frame: FrameNumber, time: Timestamp) {
+        table.expireTombstones(at: time)
+        guard table.liveCount > 0 else { return }
+        for slot in table.slots.indices where table.isLive(slot) {
+            if let reason = table.slots[slot].sweep(frame: frame, time: time, context: &context, consumer: &consumer) {
+                close(slot, reason: reason, frame: frame, time: time)
+            }
+        }
+    }
 }

@@ -1,0 +1,423 @@
+public import WireCore
+
+/// Where a framed PDU came from. Handed to `onPDU` together with the PDU's bytes.
+public struct MQTTPDUInfo: Sendable {
+    /// The stream bytes handed out (for a truncated oversize PDU: its fixed header only).
+    public var streamRange = StreamRange(0, 0)
+    /// The packet's size as its fixed header declares it.
+    public var declaredSize = 0
+    /// The capture frames whose bytes make up the handed-out bytes, in stream order.
+    /// The framer reuses this array's storage for the next PDU: copy it to keep it.
+    public var frames: [FrameChunk] = []
+    /// True when only the fixed header is handed out because the packet exceeds `maxPDUSize`.
+    public var truncated = false
+
+    public init() {}
+}
+
+/// Finds MQTT packet boundaries in one direction of a TCP stream.
+///
+/// Feed it the in-order bytes of that direction with `append`; it calls `onPDU` once per
+/// complete packet with the packet's bytes (borrowed for the call only) and an `MQTTPDUInfo`.
+/// A packet inside one append is handed out without copying; one split over appends is
+/// collected in a reused `PDUBuffer`, which grows only as bytes arrive. Problems between
+/// packets (oversize, desynchronisation, bytes lost in gaps, skipped bytes) are appended to
+/// `findings`; the caller drains them (`findings.removeAll(keepingCapacity: true)`).
+///
+/// State machine:
+/// - `synced`: the next byte starts a packet (or continues the one in `pending`).
+/// - `skipping(n)`: the body of an oversize packet; `n` bytes remain.
+/// - `resync`: after a Remaining Length of 5+ bytes, a gap, or a mid-stream start: bytes
+///   collect in a window until a plausible fixed header (valid type and flags, sane length,
+///   and the next packet's first byte right after it when the bytes allow) is found there.
+public struct MQTTFramer: Sendable {
+    enum Mode: Sendable, Equatable {
+        case synced
+        case skipping(UInt64)
+        case resync
+    }
+
+    /// Packets declaring more than this many bytes (fixed header included) are not buffered:
+    /// their fixed header is handed out marked `truncated` and their body skipped.
+    public var maxPDUSize: Int
+    /// While resynchronising, a candidate packet is confirmed by the header after it only when
+    /// it is at most this long; longer candidates must be PUBLISH with a clean topic.
+    public var resyncLookahead: Int
+
+    public private(set) var findings: [StreamFinding] = []
+
+    var mode: Mode
+    /// The partial packet (synced) or the scan window (resync).
+    var pending = PDUBuffer()
+    var spare = PDUBuffer()
+    /// The declared size of the packet in `pending`, once its fixed header is complete.
+    var pendingTotal: Int?
+    /// The next stream offset expected; nil before the first byte.
+    var expected: UInt64?
+    /// Start of bytes skipped while resynchronising and not yet reported.
+    var skipStart: UInt64?
+    var skipFrame: FrameNumber = 0
+    /// At end of stream: candidates are judged with the bytes there are.
+    var finalizing = false
+    var info = MQTTPDUInfo()
+
+    /// `synchronized: false` when the stream is picked up mid-connection (the first byte need
+    /// not start a packet).
+    public init(maxPDUSize: Int = 16 << 20, resyncLookahead: Int = 64 << 10, synchronized: Bool = true) {
+        self.maxPDUSize = Swift.max(2, maxPDUSize)
+        self.resyncLookahead = Swift.max(16, resyncLookahead)
+        self.mode = synchronized ? .synced : .resync
+        info.frames.reserveCapacity(4)
+        findings.reserveCapacity(4)
+    }
+
+    /// True while the framer is looking for a packet boundary.
+    public var isResynchronizing: Bool { mode == .resync }
+
+    /// Empties `findings`, keeping its storage.
+    public mutating func clearFindings() { findings.removeAll(keepingCapacity: true) }
+
+    /// Feeds the bytes at stream `offset`, all from capture `frame`. Bytes before the expected
+    /// offset (already seen) are ignored; a jump forward is treated as a gap.
+    public mutating func append(_ bytes: Span<UInt8>, at offset: UInt64, frame: FrameNumber,
+                                onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        var start = 0
+        if let e = expected {
+            if offset > e {
+                gap(StreamRange(e, offset), frame: frame)
+            } else if offset < e {
+                let overlap = e - offset
+                if overlap >= UInt64(bytes.count) { return }
+                start = Int(overlap)
+            }
+        }
+        expected = offset &+ UInt64(bytes.count)
+        guard start < bytes.count else { return }
+        process(bytes.extracting(start..<bytes.count), at: offset &+ UInt64(start), frame: frame, onPDU)
+    }
+
+    /// `range` of the stream will never arrive. A partial packet is dropped (reported as lost,
+    /// unverifiable) and the framer resynchronises after the gap, unless the gap ends inside a
+    /// packet whose length is known, in which case it skips to that packet's end.
+    public mutating func gap(_ range: StreamRange, frame: FrameNumber) {
+        guard !range.isEmpty else { return }
+        if let e = expected, range.upper <= e { return }
+        expected = range.upper
+        switch mode {
+        case .skipping(let remaining):
+            if range.count <= remaining {
+                let left = remaining - range.count
+                mode = left == 0 ? .synced : .skipping(left)
+                return
+            }
+            enterResync(at: range.upper, frame: frame)
+        case .synced:
+            if !pending.isEmpty {
+                let start = pending.startOffset
+                if let total = pendingTotal, start &+ UInt64(total) >= range.upper {
+                    let end = start &+ UInt64(total)
+                    lost(StreamRange(start, end), frame)
+                    pending.reset()
+                    pendingTotal = nil
+                    mode = end == range.upper ? .synced : .skipping(end - range.upper)
+                    return
+                }
+                lost(StreamRange(start, range.upper), frame)
+                pending.reset()
+                pendingTotal = nil
+            }
+            enterResync(at: range.upper, frame: frame)
+        case .resync:
+            // Window bytes cannot continue across the gap.
+            if !pending.isEmpty {
+                noteSkipped(from: pending.startOffset, frame: frame)
+                pending.reset()
+            }
+            flushSkipped(upTo: range.lower)
+            enterResync(at: range.upper, frame: frame)
+        }
+    }
+
+    /// End of the stream: a partial packet is reported as incomplete; a resync window is judged
+    /// with the bytes there are. The framer is then ready for a new stream.
+    public mutating func finish(onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        finalizing = true
+        if mode == .resync { scan(onPDU) }
+        if mode == .resync, !pending.isEmpty {
+            noteSkipped(from: pending.startOffset, frame: pending.chunks.first?.frame ?? 0)
+            let end = pending.endOffset
+            pending.reset()
+            flushSkipped(upTo: end)
+        }
+        if mode == .synced, !pending.isEmpty {
+            let r = pending.streamRange
+            findings.append(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
+                                          range: r, frame: pending.chunks.last?.frame ?? 0, verdict: .unverifiable))
+            pending.reset()
+            pendingTotal = nil
+        }
+        if let end = expected { flushSkipped(upTo: end) }
+        finalizing = false
+        mode = .synced
+        expected = nil
+    }
+
+    // MARK: - Synchronised framing
+
+    mutating func process(_ b: Span<UInt8>, at offset: UInt64, frame: FrameNumber,
+                          _ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        var i = 0
+        while i < b.count {
+            switch mode {
+            case .skipping(let remaining):
+                let n = Int(Swift.min(remaining, UInt64(b.count - i)))
+                i += n
+                let left = remaining - UInt64(n)
+                mode = left == 0 ? .synced : .skipping(left)
+
+            case .resync:
+                pending.append(b.extracting(i..<b.count), at: offset &+ UInt64(i), frame: frame)
+                i = b.count
+                scan(onPDU)
+
+            case .synced where pending.isEmpty:
+                let at = offset &+ UInt64(i)
+                switch MQTTVBI.decode(b, at: i + 1) {
+                case .needMore:
+                    pending.append(b.extracting(i..<b.count), at: at, frame: frame)
+                    i = b.count
+                case .tooLong:
+                    desynchronized(at: at, frame: frame)
+                case .value(let rl, let n, _):
+                    let headerLength = 1 + n
+                    let total = headerLength + Int(rl)
+                    if total > maxPDUSize {
+                        emitOversize(b.extracting(i..<i + headerLength), at: at, total: total, frame: frame, onPDU)
+                        i += headerLength
+                        if rl > 0 { mode = .skipping(UInt64(rl)) }
+                    } else if b.count - i >= total {
+                        info.frames.removeAll(keepingCapacity: true)
+                        info.frames.append(FrameChunk(offset: at, frame: frame))
+                        info.streamRange = StreamRange(at, at &+ UInt64(total))
+                        info.declaredSize = total
+                        info.truncated = false
+                        onPDU(b.extracting(i..<i + total), info)
+                        i += total
+                    } else {
+                        pending.append(b.extracting(i..<b.count), at: at, frame: frame)
+                        pendingTotal = total
+                        i = b.count
+                    }
+                }
+
+            case .synced:
+                if let total = pendingTotal {
+                    let n = Swift.min(total - pending.count, b.count - i)
+                    pending.append(b.extracting(i..<i + n), at: offset &+ UInt64(i), frame: frame)
+                    i += n
+                    if pending.count == total { emitPending(total, onPDU) }
+                } else {
+                    // The fixed header itself is split: take one byte at a time (at most 4 more).
+                    pending.append(b[i], at: offset &+ UInt64(i), frame: frame)
+                    i += 1
+                    let decoded = pending.withSpan { MQTTVBI.decode($0, at: 1) }
+                    switch decoded {
+                    case .needMore:
+                        break
+                    case .tooLong:
+                        // The window starts with the bad header; scanning resumes after its first byte.
+                        let at = pending.startOffset
+                        findings.append(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
+                                                      MQTTRule.remainingLengthTooLong.info.title,
+                                                      range: StreamRange(at, at &+ 5), frame: frame))
+                        mode = .resync
+                        scan(onPDU)
+                    case .value(let rl, let n, _):
+                        let total = 1 + n + Int(rl)
+                        if total > maxPDUSize {
+                            let at = pending.startOffset
+                            let firstFrame = pending.chunks.first?.frame ?? frame
+                            emitOversizeInfo(at: at, headerLength: pending.count, total: total, frame: firstFrame)
+                            pending.chunks(covering: 0, pending.count, into: &info.frames)
+                            pending.withSpan { onPDU($0, info) }
+                            pending.reset()
+                            mode = rl > 0 ? .skipping(UInt64(rl)) : .synced
+                        } else if pending.count == total {
+                            emitPending(total, onPDU)
+                        } else {
+                            pendingTotal = total
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    mutating func emitPending(_ total: Int, _ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        pending.chunks(covering: 0, total, into: &info.frames)
+        let start = pending.startOffset
+        info.streamRange = StreamRange(start, start &+ UInt64(total))
+        info.declaredSize = total
+        info.truncated = false
+        pending.withSpan(0..<total) { onPDU($0, info) }
+        pending.reset()
+        pendingTotal = nil
+    }
+
+    mutating func emitOversize(_ header: Span<UInt8>, at: UInt64, total: Int, frame: FrameNumber,
+                               _ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        emitOversizeInfo(at: at, headerLength: header.count, total: total, frame: frame)
+        info.frames.removeAll(keepingCapacity: true)
+        info.frames.append(FrameChunk(offset: at, frame: frame))
+        onPDU(header, info)
+    }
+
+    mutating func emitOversizeInfo(at: UInt64, headerLength: Int, total: Int, frame: FrameNumber) {
+        info.streamRange = StreamRange(at, at &+ UInt64(headerLength))
+        info.declaredSize = total
+        info.truncated = true
+        findings.append(StreamFinding(MQTTRule.pduOversize.id, .warning, MQTTRule.pduOversize.info.title,
+                                      range: StreamRange(at, at &+ UInt64(total)), frame: frame,
+                                      verdict: .unverifiable))
+    }
+
+    /// A Remaining Length of 5+ bytes at `at`: report once, then look for the next packet.
+    mutating func desynchronized(at: UInt64, frame: FrameNumber) {
+        findings.append(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
+                                      MQTTRule.remainingLengthTooLong.info.title,
+                                      range: StreamRange(at, at &+ 5), frame: frame))
+        mode = .resync
+    }
+
+    mutating func lost(_ r: StreamRange, _ frame: FrameNumber) {
+        findings.append(StreamFinding(MQTTRule.pduLostInGap.id, .info, MQTTRule.pduLostInGap.info.title,
+                                      range: r, frame: frame, verdict: .unverifiable))
+    }
+
+    mutating func enterResync(at offset: UInt64, frame: FrameNumber) {
+        mode = .resync
+        pending.reset()
+        pendingTotal = nil
+    }
+
+    // MARK: - Resynchronisation
+
+    enum Candidate { case reject, accept, needMore }
+
+    /// Scans the window in `pending` for the first plausible packet start. On success the bytes
+    /// before it are reported as skipped and the window from there is framed normally.
+    mutating func scan(_ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        var p = 0
+        var verdict = Candidate.reject
+        let w = pending.count
+        while p < w {
+            verdict = pending.withSpan { candidate($0, at: p) }
+            if verdict != .reject { break }
+            p += 1
+        }
+        if p > 0 {
+            noteSkipped(from: pending.startOffset, frame: pending.chunks.first?.frame ?? 0)
+        }
+        guard verdict == .accept else {
+            pending.removeFirst(p)
+            return
+        }
+        let acceptAt = pending.startOffset &+ UInt64(p)
+        flushSkipped(upTo: acceptAt)
+        mode = .synced
+        pendingTotal = nil
+        // Frame the window from the accepted header on, chunk by chunk (keeping frame numbers).
+        var window = PDUBuffer()
+        swap(&window, &pending)
+        swap(&pending, &spare)
+        pending.reset()
+        for (k, chunk) in window.chunks.enumerated() {
+            let lo = Int(chunk.offset &- window.startOffset)
+            let hi = k + 1 < window.chunks.count ? Int(window.chunks[k + 1].offset &- window.startOffset) : window.count
+            let from = Swift.max(lo, p)
+            guard from < hi else { continue }
+            window.withSpan(from..<hi) { part in
+                process(part, at: window.startOffset &+ UInt64(from), frame: chunk.frame, onPDU)
+            }
+        }
+        window.reset()
+        spare = window
+    }
+
+    /// Judges whether the window byte at `p` starts a packet.
+    func candidate(_ w: Span<UInt8>, at p: Int) -> Candidate {
+        let more: Candidate = finalizing ? .reject : .needMore
+        let b0 = w[p]
+        guard MQTTPacketType.isPlausibleFirstByte(b0) else { return .reject }
+        let type = MQTTPacketType(firstByte: b0)
+        let rl: Int
+        let headerLength: Int
+        switch MQTTVBI.decode(w, at: p + 1) {
+        case .needMore: return more
+        case .tooLong: return .reject
+        case .value(let v, let n, let minimal):
+            guard minimal else { return .reject }
+            rl = Int(v)
+            headerLength = 1 + n
+        }
+        let body = p + headerLength
+        switch type {
+        case .connect:
+            guard rl >= 10 else { return .reject }
+            if body + 1 < w.count, w[body] != 0 || (w[body + 1] != 4 && w[body + 1] != 6) { return .reject }
+        case .connack, .puback, .pubrec, .pubrel, .pubcomp, .unsuback:
+            guard rl >= 2 else { return .reject }
+        case .publish:
+            guard rl >= 2 else { return .reject }
+            if body + 1 < w.count {
+                let topicLength = Int(w[body]) << 8 | Int(w[body + 1])
+                guard topicLength + 2 <= rl else { return .reject }
+            }
+        case .subscribe:
+            guard rl >= 5 else { return .reject }
+        case .suback:
+            guard rl >= 3 else { return .reject }
+        case .unsubscribe:
+            guard rl >= 4 else { return .reject }
+        case .pingreq, .pingresp:
+            guard rl == 0 else { return .reject }
+        case .disconnect, .auth, .reserved:
+            break
+        }
+        let total = headerLength + rl
+        guard total <= maxPDUSize else { return .reject }
+        if total > resyncLookahead {
+            // Too long to wait for the next header: only a PUBLISH with a clean topic passes.
+            guard type == .publish else { return .reject }
+            guard body + 1 < w.count else { return more }
+            let topicLength = Int(w[body]) << 8 | Int(w[body + 1])
+            guard topicLength > 0 else { return .reject }
+            guard body + 2 + topicLength <= w.count else { return more }
+            let topic = w.extracting(body + 2..<body + 2 + topicLength)
+            guard UTF8Validation.check(topic) == .valid else { return .reject }
+            for i in 0..<topic.count where topic[i] == 0x23 || topic[i] == 0x2B || topic[i] < 0x20 {
+                return .reject
+            }
+            return .accept
+        }
+        let next = p + total
+        if next < w.count { return MQTTPacketType.isPlausibleFirstByte(w[next]) ? .accept : .reject }
+        if next == w.count { return finalizing ? .accept : .needMore }
+        return more
+    }
+
+    mutating func noteSkipped(from offset: UInt64, frame: FrameNumber) {
+        if skipStart == nil {
+            skipStart = offset
+            skipFrame = frame
+        }
+    }
+
+    mutating func flushSkipped(upTo end: UInt64) {
+        guard let s = skipStart else { return }
+        skipStart = nil
+        guard end > s else { return }
+        findings.append(StreamFinding(MQTTRule.resyncSkipped.id, .warning, MQTTRule.resyncSkipped.info.title,
+                                      range: StreamRange(s, end), frame: skipFrame, verdict: .unverifiable))
+    }
+}

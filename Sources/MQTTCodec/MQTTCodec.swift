@@ -1,1 +1,0 @@
-// The MQTTCodec stage; see README.md (Architecture).

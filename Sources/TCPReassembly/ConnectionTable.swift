@@ -1,0 +1,85 @@
+import WireCore
+
+/// A connection's 4-tuple in canonical order, so both directions find the same entry.
+struct FlowKey: Hashable {
+    var low: Endpoint
+    var high: Endpoint
+
+    init(_ a: Endpoint, _ b: Endpoint) {
+        if b < a {
+            low = b
+            high = a
+        } else {
+            low = a
+            high = b
+        }
+    }
+}
+
+/// The live connections, in reusable slots, plus a small tombstone per recently closed 4-tuple so
+/// that its stray trailing segments (the last ACK, a retransmitted FIN, an RST after FIN) do not open
+/// a phantom mid-stream connection. Tombstones expire after `tombstoneNanoseconds` of capture time;
+/// a SYN on a tombstoned 4-tuple opens a new connection at once.
+struct ConnectionTable {
+    static let tombstoneNanoseconds: Int64 = 120_000_000_000
+
+    private(set) var index: [FlowKey: Int] = [:]
+    var slots: [Connection] = []
+    private var live: [Bool] = []
+    private var freeSlots: [Int] = []
+    private var tombstones: [FlowKey: Timestamp] = [:]
+    private var expired: [FlowKey] = []
+
+    var liveCount: Int { index.count }
+    var tombstoneCount: Int { tombstones.count }
+
+    func slot(for key: FlowKey) -> Int? { index[key] }
+    func isTombstoned(_ key: FlowKey) -> Bool { tombstones[key] != nil }
+    func isLive(_ slot: Int) -> Bool { live[slot] }
+
+    /// Adds a live connection; returns its slot.
+    mutating func insert(_ connection: Connection) -> Int {
+        tombstones.removeValue(forKey: connection.key)
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = connection
+            live[slot] = true
+        } else {
+            slot = slots.count
+            slots.append(connection)
+            live.append(true)
+        }
+        index[connection.key] = slot
+        return slot
+    }
+
+    /// Removes a closed connection, leaving a tombstone for its 4-tuple.
+    mutating func remove(_ slot: Int, time: Timestamp) {
+        let key = slots[slot].key
+        index.removeValue(forKey: key)
+        tombstones[key] = time
+        live[slot] = false
+        // Drop the closed connection's buffers now; the slot keeps only a shell until reused.
+        slots[slot] = Connection(info: slots[slot].info, key: key, time: time, historyLimit: 0)
+        freeSlots.append(slot)
+    }
+
+    /// Forgets tombstones older than the expiry at capture time `time`.
+    mutating func expireTombstones(at time: Timestamp) {
+        guard !tombstones.isEmpty else { return }
+        expired.removeAll(keepingCapacity: true)
+        for (key, closed) in tombstones
+        where time.totalNanoseconds &- closed.totalNanoseconds > ConnectionTable.tombstoneNanoseconds {
+            expired.append(key)
+        }
+        for key in expired { tombstones.removeValue(forKey: key) }
+    }
+
+    mutating func removeAllTombstones() { tombstones.removeAll() }
+
+    /// Slots of live connections ordered by connection ID.
+    func liveSlotsByID() -> [Int] {
+        index.values.sorted { slots[$0].info.id < slots[$1].info.id }
+    }
+}

@@ -1,0 +1,16 @@
+/// Bounds on buffering. Reaching one is reported (a `bufferLimit` gap), never unbounded growth.
+///
+/// Held out-of-order bytes are counted as the memory they occupy: a held segment costs its length
+/// rounded up to the store's 64-byte chunk (and a pending snap-length marker costs one chunk), so the
+/// limits bound real memory even when a peer sends one-byte segments.
+public struct ReassemblyLimits: Sendable {
+    /// Out-of-order bytes held per connection (both directions).
+    public var perConnection: Int = 4 << 20
+    /// Out-of-order bytes held across all connections.
+    public var total: Int = 256 << 20
+    /// Bytes of already-delivered data kept per direction to compare retransmissions against.
+    public var overlapHistory: Int = 16 << 10
+    /// A hole still open this long (capture time) after later data arrived becomes a gap.
+    public var holeTimeoutSeconds: Int64 = 30
+    public init() {}
+}
