@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# Regenerates the real captures in captures/ by running real MQTT software on
+# loopback and recording it with tcpdump / dumpcap, then rebuilds the hostile
+# variants from them.
+#
+#   bash captures/regenerate.sh            # install tools, capture, make hostile
+#   MQ_NO_INSTALL=1 bash captures/regenerate.sh   # skip apt-get / pip
+#   MQ_NO_NETNS=1 bash captures/regenerate.sh     # use the host loopback
+#
+# Needs root (packet capture). By default the whole run re-executes itself in a
+# private network namespace (`unshare --net`): its loopback is empty, so port
+# 1883 is always free and nothing but our own traffic is captured. With
+# MQ_NO_NETNS=1 (or without unshare) the host loopback is used and port 1883
+# (plus 8883 and 11883) must be free; the script stops with a message if not.
+# Timestamps, ephemeral ports, initial sequence numbers and TLS key material
+# differ on every run; the MQTT conversations themselves are deterministic.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PAHO_VERSION=2.2.0
+PORT=1883
+ALT_PORT=11883
+TLS_PORT=8883
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "regenerate.sh: must run as root (packet capture)" >&2
+    exit 1
+fi
+
+if [[ -z "${MQ_IN_NETNS:-}" && -z "${MQ_NO_INSTALL:-}" ]]; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto mosquitto-clients tcpdump tshark openssl iproute2 util-linux
+    python3 -m pip install "paho-mqtt==${PAHO_VERSION}"
+fi
+
+if [[ -z "${MQ_IN_NETNS:-}" && -z "${MQ_NO_NETNS:-}" ]] && command -v unshare >/dev/null; then
+    if unshare --net true 2>/dev/null; then
+        exec env MQ_IN_NETNS=1 unshare --net bash "$0" "$@"
+    fi
+    echo "regenerate.sh: unshare --net not permitted; using the host loopback" >&2
+fi
+if [[ -n "${MQ_IN_NETNS:-}" ]]; then
+    ip link set lo up
+    sleep 0.5  # let ::1 become usable
+fi
+
+for p in $PORT $ALT_PORT $TLS_PORT; do
+    if ss -Hltn "sport = :$p" | grep -q .; then
+        echo "regenerate.sh: port $p is in use on this host; stop that service or run without MQ_NO_NETNS" >&2
+        exit 1
+    fi
+done
+
+WORK="$(mktemp -d /tmp/mqscope-captures.XXXXXX)"
+BROKER_PID=""
+CAPTURE_PID=""
+cleanup() {
+    local rc=$?
+    [[ -n "$CAPTURE_PID" ]] && kill -INT "$CAPTURE_PID" 2>/dev/null && wait "$CAPTURE_PID" 2>/dev/null || true
+    [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null || true
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT
+
+export MQ_USER=mqscope MQ_PASSWORD=mqscope-pass
+mosquitto_passwd -b -c "$WORK/passwd" "$MQ_USER" "$MQ_PASSWORD"
+
+# start_broker LISTENER_LINES... : each argument is one line of mosquitto.conf.
+start_broker() {
+    local conf="$WORK/mosquitto.conf"
+    {
+        printf '%s\n' "$@"
+        echo "allow_anonymous true"
+        echo "password_file $WORK/passwd"
+        echo "persistence false"
+        echo "user root"
+        echo "log_dest file $WORK/mosquitto.log"
+    } > "$conf"
+    mosquitto -c "$conf" &
+    BROKER_PID=$!
+    for _ in $(seq 50); do
+        if grep -q "running" "$WORK/mosquitto.log" 2>/dev/null; then return 0; fi
+        sleep 0.1
+    done
+    echo "broker did not start" >&2; cat "$WORK/mosquitto.log" >&2; exit 1
+}
+stop_broker() {
+    kill "$BROKER_PID"; wait "$BROKER_PID" || true; BROKER_PID=""
+    rm -f "$WORK/mosquitto.log"
+}
+
+# start_capture TOOL IFACE FILTER OUTFILE [extra tool args]
+start_capture() {
+    local tool=$1 iface=$2 filter=$3 out=$4; shift 4
+    local log="$WORK/capture.log"; : > "$log"
+    case $tool in
+        tcpdump) tcpdump -i "$iface" -s 0 -U --immediate-mode -B 16384 -Z root "$@" -w "$out" "$filter" 2> "$log" & ready="listening on" ;;
+        dumpcap) dumpcap -q -i "$iface" -s 0 -B 16 -f "$filter" "$@" -w "$out" 2> "$log" & ready="File:" ;;
+    esac
+    CAPTURE_PID=$!
+    CAPTURE_OUT=$out
+    for _ in $(seq 100); do
+        if grep -q "$ready" "$log"; then sleep 0.2; return 0; fi
+        sleep 0.1
+    done
+    echo "capture did not start" >&2; cat "$log" >&2; exit 1
+}
+stop_capture() {
+    # Let the FIN/ACK exchange land, and give dumpcap's buffer timeout time to
+    # deliver (tcpdump runs in immediate mode, so nothing is held back there).
+    sleep 1.2
+    kill -INT "$CAPTURE_PID"; wait "$CAPTURE_PID" || true; CAPTURE_PID=""
+    cat "$WORK/capture.log" >&2
+    chmod 644 "$CAPTURE_OUT"
+    # A capture with kernel drops would silently miss segments: refuse it.
+    if grep -Eq "^[1-9][0-9]* packets dropped by kernel|dropped on interface.*: [0-9]+/[1-9]" "$WORK/capture.log"; then
+        echo "regenerate.sh: the capture of $CAPTURE_OUT dropped packets; rerun" >&2
+        exit 1
+    fi
+}
+
+CLIENTS="$HERE/clients"
+AUTH=(-u "$MQ_USER" -P "$MQ_PASSWORD")
+
+# mosquitto_sub (QoS 2, wildcard) + mosquitto_pub QoS 0/1/2 and a retained message.
+mosquitto_clients_session() {
+    local ver=$1 port=$2; shift 2
+    local extra=("$@")
+    mosquitto_pub -V "$ver" -p "$port" "${extra[@]}" -i mqscope-pub-retain "${AUTH[@]}" \
+        -t mqscope/sensors/status -m online -q 1 -r
+    mosquitto_sub -V "$ver" -p "$port" "${extra[@]}" -i mqscope-sub "${AUTH[@]}" \
+        -q 2 -t 'mqscope/sensors/#' -C 5 -v > "$WORK/sub.out" &
+    local sub=$!
+    sleep 0.5
+    mosquitto_pub -V "$ver" -p "$port" "${extra[@]}" -i mqscope-pub-q0 "${AUTH[@]}" -t mqscope/sensors/temp -m 21.5 -q 0
+    mosquitto_pub -V "$ver" -p "$port" "${extra[@]}" -i mqscope-pub-q1 "${AUTH[@]}" -t mqscope/sensors/hum -m 40 -q 1
+    mosquitto_pub -V "$ver" -p "$port" "${extra[@]}" -i mqscope-pub-q2 "${AUTH[@]}" -t mqscope/sensors/door -m open -q 2
+    # A few-KB PUBLISH (the hostile generators split it into many segments).
+    python3 -c 'import sys; sys.stdout.write("".join("line %04d of the mqscope blob payload\n" % i for i in range(80)))' > "$WORK/blob.txt"
+    mosquitto_pub -V "$ver" -p "$port" "${extra[@]}" -i mqscope-pub-blob "${AUTH[@]}" -t mqscope/sensors/blob -f "$WORK/blob.txt" -q 1
+    local waited=0
+    while kill -0 "$sub" 2>/dev/null; do
+        sleep 0.1; waited=$((waited + 1))
+        if (( waited > 50 )); then kill "$sub"; echo "mosquitto_sub did not finish" >&2; exit 1; fi
+    done
+    wait "$sub"
+    wc -c "$WORK/sub.out"
+}
+
+LO4="listener $PORT 127.0.0.1"
+
+echo "== mqtt311-mosquitto-clients.pcap"
+start_broker "$LO4"
+start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt311-mosquitto-clients.pcap"
+mosquitto_clients_session mqttv311 $PORT -h 127.0.0.1
+stop_capture; stop_broker
+
+echo "== mqtt31-mosquitto-clients.pcapng (dumpcap, native pcapng)"
+start_broker "$LO4"
+start_capture dumpcap lo "tcp port $PORT" "$HERE/mqtt31-mosquitto-clients.pcapng"
+mosquitto_clients_session mqttv31 $PORT -h 127.0.0.1
+stop_capture; stop_broker
+
+echo "== mqtt5-paho.pcap (-i any)"
+start_broker "$LO4"
+start_capture tcpdump any "tcp port $PORT" "$HERE/mqtt5-paho.pcap"
+(cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mqtt5_full.py)
+stop_capture; stop_broker
+
+echo "== mqtt5-paho-lo.pcapng (tcpdump nanosecond pcap -> editcap -F pcapng)"
+start_broker "$LO4"
+start_capture tcpdump lo "tcp port $PORT" "$WORK/mqtt5-paho-lo.pcap" --time-stamp-precision=nano
+(cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mqtt5_short.py)
+stop_capture; stop_broker
+editcap -F pcapng "$WORK/mqtt5-paho-lo.pcap" "$HERE/mqtt5-paho-lo.pcapng"
+
+echo "== mqtt311-paho-ipv6.pcap"
+start_broker "listener $PORT ::1"
+start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt311-paho-ipv6.pcap"
+(cd "$CLIENTS" && MQ_HOST=::1 MQ_PORT=$PORT python3 mqtt311_basic.py mqscope-311-ipv6)
+stop_capture; stop_broker
+
+echo "== mqtt-mixed-versions.pcap"
+start_broker "$LO4"
+start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt-mixed-versions.pcap"
+(cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mixed_versions.py)
+stop_capture; stop_broker
+
+echo "== mqtt-unusual-port.pcap (port $ALT_PORT)"
+start_broker "listener $ALT_PORT 127.0.0.1"
+start_capture tcpdump lo "tcp port $ALT_PORT" "$HERE/mqtt-unusual-port.pcap"
+mosquitto_clients_session mqttv311 $ALT_PORT -h 127.0.0.1
+stop_capture; stop_broker
+
+echo "== tls-8883.pcap (self-signed certificate, TLS not decoded)"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+    -keyout "$WORK/server.key" -out "$WORK/server.crt" 2>/dev/null
+start_broker "listener $TLS_PORT 127.0.0.1" "certfile $WORK/server.crt" "keyfile $WORK/server.key"
+start_capture tcpdump lo "tcp port $TLS_PORT" "$HERE/tls-8883.pcap"
+mosquitto_pub -V mqttv311 -h 127.0.0.1 -p $TLS_PORT --cafile "$WORK/server.crt" --insecure \
+    -i mqscope-tls "${AUTH[@]}" -t mqscope/tls/secret -m "not visible on the wire" -q 1
+stop_capture; stop_broker
+
+{
+    echo "# Tool versions used by the last regenerate.sh run (written by the script)"
+    echo "mosquitto: $(mosquitto -h 2>&1 | head -1)"
+    echo "mosquitto-clients: $(dpkg-query -W -f='${Version}' mosquitto-clients 2>/dev/null)"
+    echo "paho-mqtt: $(python3 -m pip show paho-mqtt 2>/dev/null | awk '/^Version/ {print $2}')"
+    echo "python: $(python3 --version 2>&1)"
+    echo "tcpdump: $(tcpdump --version 2>&1 | head -1)"
+    echo "libpcap: $(tcpdump --version 2>&1 | sed -n 2p)"
+    echo "dumpcap/editcap: $(dumpcap --version 2>&1 | head -1)"
+    echo "openssl: $(openssl version)"
+} > "$HERE/TOOLS.txt"
+
+echo "== hostile variants"
+python3 "$HERE/generators/make_hostile.py"
+echo "== EXPECTED.md (tshark / capinfos)"
+python3 "$HERE/generators/expected.py"
+python3 -m unittest discover -s "$HERE/generators" -p 'test_*.py'
+echo "regenerate.sh: done"
