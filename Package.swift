@@ -44,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture",
+                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "MQTTCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

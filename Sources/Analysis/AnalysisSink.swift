@@ -1,14 +1,25 @@
+public import WireCore
+public import MQTTCodec
 
 /// Receives what the analysis finds, in capture order. Generic (no existentials): each command
-/// supplies its own sink type.
+/// supplies its own sink type and implements only what it needs.
 public protocol AnalysisSink {
     /// A connection ended (closed, reset, or still open when the capture ended).
     mutating func connectionFinished(_ connection: ConnectionSummary)
     /// A note about the capture file itself.
     mutating func fileNote(_ note: FileNote)
+    /// Whether MQTT packets should be decoded at all (false for `streams`).
+    var wantsPackets: Bool { get }
+    /// One MQTT packet, its bytes and its annotated fields, lent for the call.
+    mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree)
+    /// A stream-level event: gap, conflicting overlap, resynchronisation.
+    mutating func streamEvent(_ event: StreamEventReport)
 }
 
 extension AnalysisSink {
     public mutating func connectionFinished(_ connection: ConnectionSummary) {}
     public mutating func fileNote(_ note: FileNote) {}
+    public var wantsPackets: Bool { true }
+    public mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {}
+    public mutating func streamEvent(_ event: StreamEventReport) {}
 }

@@ -27,7 +27,7 @@ public enum CaptureAnalysis {
         var summary = FileSummary(name: path, linkType: source.dataLinkName, snapLength: source.snapLength)
         var decoder = PacketDecoder(linkType: linkType)
         var assembler = Assembler(
-            consumer: SessionRouter(sink: sink, ports: options.ports),
+            consumer: SessionRouter(sink: sink, options: options),
             limits: options.limits, serverPorts: options.ports.serverPorts)
         var lastFrame: FrameNumber = 0
         var lastTime = Timestamp.zero
@@ -40,7 +40,10 @@ public enum CaptureAnalysis {
                 control.frameRead(frame, header)
                 lastFrame = header.number
                 lastTime = header.time
-                if firstTime == nil { firstTime = header.time }
+                if firstTime == nil {
+                    firstTime = header.time
+                    assembler.consumer.captureStart = header.time
+                }
                 let outcome = decoder.decode(frame: frame, wireLength: header.wireLength) { segment, payload in
                     assembler.process(segment, payload: payload, frame: header.number, time: header.time,
                                       frameLength: header.wireLength)

@@ -1,5 +1,6 @@
 public import WireCore
 public import TCPReassembly
+public import MQTTCodec
 
 /// One TCP connection as `mqscope streams` reports it.
 public struct ConnectionSummary: Sendable {
@@ -11,6 +12,10 @@ public struct ConnectionSummary: Sendable {
     /// The frames where the connection was first and last seen.
     public var firstFrame: FrameNumber
     public var lastFrame: FrameNumber
+    /// For MQTT connections: the version and how it became known, and the CONNECT's client id.
+    public var mqttVersion: MQTTVersion?
+    public var versionSource: VersionSource?
+    public var clientID: String?
 }
 
 /// A problem or fact about the capture itself, not about one connection.

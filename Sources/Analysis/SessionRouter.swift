@@ -1,13 +1,21 @@
 public import WireCore
 public import TCPReassembly
+import MQTTCodec
 
-/// The reassembler's consumer: detects each connection's protocol and routes its bytes.
+/// The reassembler's consumer: detects each connection's protocol and routes its bytes to the
+/// protocol's decoder, then hands decoded packets and stream events to the sink.
 public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     public var sink: Sink
-    let ports: PortMap
+    let options: AnalysisOptions
+    let decodePackets: Bool
     var connections: [ConnectionID: ConnectionState] = [:]
     /// Notes about the capture, kept for the file summary as well as passed to the sink.
     var notes: [FileNote] = []
+    /// Reused for every packet: the decoder's output arena and findings.
+    var tree = FieldTree()
+    var diagnostics: [Diagnostic] = []
+    /// The capture's first frame time, set by the driver.
+    var captureStart = Timestamp.zero
 
     struct ConnectionState {
         var info: ConnectionInfo
@@ -18,11 +26,15 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         var lastFrame: FrameNumber
         /// The client's first bytes, held only while they are too few to decide.
         var sniffed: [UInt8] = []
+        var sniffedFrame: FrameNumber = 0
+        var mqtt: MQTTConnectionState?
     }
 
-    init(sink: Sink, ports: PortMap) {
+    init(sink: Sink, options: AnalysisOptions) {
         self.sink = sink
-        self.ports = ports
+        self.options = options
+        self.decodePackets = sink.wantsPackets
+        diagnostics.reserveCapacity(8)
     }
 
     public mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
@@ -31,30 +43,85 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     public mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
                                     frame: FrameNumber, time: Timestamp) {
-        guard var state = connections[id] else { return }
-        state.lastFrame = frame
-        if !state.decided { decide(&state, direction, offset: offset, bytes: bytes) }
-        connections[id] = state
+        guard let slot = connections.index(forKey: id) else { return }
+        connections.values[slot].lastFrame = frame
+        if !connections.values[slot].decided {
+            decide(&connections.values[slot], direction, offset: offset, bytes: bytes, frame: frame)
+            guard connections.values[slot].decided else { return }
+            startDecoder(slot)
+            // Bytes held for sniffing come first; the framer ignores what it has already seen.
+            let held = connections.values[slot].sniffed
+            if !held.isEmpty {
+                connections.values[slot].sniffed = []
+                feed(slot, .clientToServer, offset: 0, bytes: held.span, frame: connections.values[slot].sniffedFrame,
+                     time: time)
+            }
+        }
+        feed(slot, direction, offset: offset, bytes: bytes, frame: frame, time: time)
     }
 
     public mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
                                    frame: FrameNumber, time: Timestamp) {
-        guard var state = connections[id] else { return }
-        state.lastFrame = frame
-        if !state.decided && direction == .clientToServer { decideByPort(&state) }
-        connections[id] = state
+        guard let slot = connections.index(forKey: id) else { return }
+        connections.values[slot].lastFrame = frame
+        if !connections.values[slot].decided {
+            decideByPort(&connections.values[slot])
+            startDecoder(slot)
+        }
+        let info = connections.values[slot].info
+        if decodePackets {
+            sink.streamEvent(StreamEventReport(
+                connection: info, direction: direction, rule: TransportRule.gap, severity: .info, verdict: .note,
+                range: range, frames: [frame], time: time,
+                message: "\(range.count) byte(s) at stream offset \(range.lower) missing from the capture (\(cause.rawValue))"))
+        }
+        if connections.values[slot].mqtt != nil {
+            var framer = idleFramer
+            swap(&framer, &connections.values[slot].mqtt![framer: direction])
+            framer.gap(range, frame: frame)
+            swap(&framer, &connections.values[slot].mqtt![framer: direction])
+            drainFramerFindings(slot, direction, time: time)
+        }
     }
 
     public mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
-                                       firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {}
+                                       firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {
+        guard conflicting, decodePackets, let slot = connections.index(forKey: id) else { return }
+        sink.streamEvent(StreamEventReport(
+            connection: connections.values[slot].info, direction: direction, rule: TransportRule.overlapConflict,
+            severity: .warning, verdict: .violation, range: range, frames: [firstFrame, secondFrame],
+            time: .zero,
+            message: "retransmitted bytes at stream offsets \(range) differ: frame \(firstFrame) vs frame \(secondFrame); the first copy is kept"))
+    }
 
     public mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
                                           frame: FrameNumber, time: Timestamp) {
-        guard var state = connections.removeValue(forKey: info.id) else { return }
-        if !state.decided { decideByPort(&state) }
+        guard let slot = connections.index(forKey: info.id) else { return }
+        if !connections.values[slot].decided {
+            decideByPort(&connections.values[slot])
+            startDecoder(slot)
+            let held = connections.values[slot].sniffed
+            if !held.isEmpty {
+                connections.values[slot].sniffed = []
+                feed(slot, .clientToServer, offset: 0, bytes: held.span, frame: connections.values[slot].sniffedFrame,
+                     time: time)
+            }
+        }
+        if connections.values[slot].mqtt != nil {
+            for d in Direction.allCases {
+                var framer = idleFramer
+                swap(&framer, &connections.values[slot].mqtt![framer: d])
+                framer.finish { pdu, pduInfo in handlePDU(slot, d, pdu, pduInfo, time: time) }
+                swap(&framer, &connections.values[slot].mqtt![framer: d])
+                drainFramerFindings(slot, d, time: time)
+            }
+        }
+        let state = connections.remove(at: slot).value
         sink.connectionFinished(ConnectionSummary(
             info: state.info, stats: stats, appProtocol: state.appProtocol, detection: state.detection,
-            end: reason, firstFrame: state.firstFrame, lastFrame: Swift.max(state.lastFrame, frame)))
+            end: reason, firstFrame: state.firstFrame, lastFrame: Swift.max(state.lastFrame, frame),
+            mqttVersion: state.mqtt?.version, versionSource: state.mqtt?.versionSource,
+            clientID: state.mqtt?.clientID))
     }
 
     mutating func note(_ note: FileNote) {
@@ -62,8 +129,90 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         sink.fileNote(note)
     }
 
+    // MARK: Decoding
+
+    private mutating func startDecoder(_ slot: Dictionary<ConnectionID, ConnectionState>.Index) {
+        guard decodePackets, connections.values[slot].appProtocol == .mqtt, connections.values[slot].mqtt == nil else {
+            return
+        }
+        connections.values[slot].mqtt = MQTTConnectionState(
+            streamStartSeen: connections.values[slot].info.sawHandshake, version: options.mqttVersion,
+            maxPDUSize: options.maxPDUSize)
+    }
+
+    private mutating func feed(_ slot: Dictionary<ConnectionID, ConnectionState>.Index, _ direction: Direction,
+                               offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
+        guard connections.values[slot].mqtt != nil else { return }
+        var framer = idleFramer
+        swap(&framer, &connections.values[slot].mqtt![framer: direction])
+        framer.append(bytes, at: offset, frame: frame) { pdu, info in
+            handlePDU(slot, direction, pdu, info, time: time)
+        }
+        swap(&framer, &connections.values[slot].mqtt![framer: direction])
+        drainFramerFindings(slot, direction, time: time)
+    }
+
+    private mutating func drainFramerFindings(_ slot: Dictionary<ConnectionID, ConnectionState>.Index,
+                                              _ direction: Direction, time: Timestamp) {
+        guard !connections.values[slot].mqtt![framer: direction].findings.isEmpty else { return }
+        let info = connections.values[slot].info
+        for f in connections.values[slot].mqtt![framer: direction].findings {
+            sink.streamEvent(StreamEventReport(
+                connection: info, direction: direction, rule: f.rule, severity: f.severity, verdict: f.verdict,
+                range: f.range, frames: [f.frame], time: time, message: f.message))
+        }
+        connections.values[slot].mqtt![framer: direction].clearFindings()
+    }
+
+    private mutating func handlePDU(_ slot: Dictionary<ConnectionID, ConnectionState>.Index, _ direction: Direction,
+                                    _ pdu: Span<UInt8>, _ info: MQTTPDUInfo, time: Timestamp) {
+        // The version: a client CONNECT announces it; before any, infer it from the packets.
+        if connections.values[slot].mqtt!.versionSource == .assumed, pdu.count > 0, pdu[0] >> 4 != 1,
+           let guess = MQTTVersion.infer(fromPDU: pdu) {
+            connections.values[slot].mqtt!.version = guess
+            connections.values[slot].mqtt!.versionSource = .inferred
+        }
+        tree.reset()
+        diagnostics.removeAll(keepingCapacity: true)
+        let message = MQTTDecoder.decode(pdu, version: connections.values[slot].mqtt!.version, into: &tree,
+                                         diagnostics: &diagnostics)
+        var aliasTopic: String?
+        switch message {
+        case .connect(let c) where direction == .clientToServer:
+            if connections.values[slot].mqtt!.versionSource != .option, MQTTVersion(protocolLevel: c.protocolLevel) != nil {
+                connections.values[slot].mqtt!.version = c.version
+                connections.values[slot].mqtt!.versionSource = .connect
+            }
+            if let r = c.clientID, r.lower >= 0, r.upper <= pdu.count {
+                connections.values[slot].mqtt!.clientID = String(decoding: pdu.extracting(r.range).bytesArray, as: UTF8.self)
+            }
+        case .publish(let p):
+            if let alias = p.properties.topicAlias {
+                // MQTT 5 §3.3.2.3.4: a non-empty topic (re)defines the alias; an empty one uses it.
+                if !p.topic.isEmpty, p.topic.upper <= pdu.count {
+                    connections.values[slot].mqtt![aliases: direction][alias] = pdu.extracting(p.topic.range).bytesArray
+                } else if let known = connections.values[slot].mqtt![aliases: direction][alias] {
+                    aliasTopic = String(decoding: known, as: UTF8.self)
+                }
+            }
+        default:
+            break
+        }
+        let state = connections.values[slot].mqtt!
+        let event = MQTTPacketEvent(
+            connection: connections.values[slot].info, direction: direction, version: state.version,
+            versionSource: state.versionSource, streamRange: info.streamRange, frames: info.frames,
+            declaredSize: info.declaredSize, truncated: info.truncated, time: time, captureStart: captureStart,
+            message: message,
+            diagnostics: diagnostics, aliasTopic: aliasTopic, clientID: state.clientID)
+        sink.mqttPacket(event, pdu: pdu, fields: tree)
+    }
+
+    // MARK: Detection
+
     /// Content decides when the client's stream is seen from its first byte; else the port.
-    private func decide(_ state: inout ConnectionState, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>) {
+    private func decide(_ state: inout ConnectionState, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
+                        frame: FrameNumber) {
         guard direction == .clientToServer, offset == UInt64(state.sniffed.count), state.info.sawHandshake else {
             decideByPort(&state)
             return
@@ -71,11 +220,18 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         var verdict: AppProtocol?
         if state.sniffed.isEmpty {
             verdict = ContentSniffer.sniff(bytes)
-            if verdict == nil { for i in 0..<Swift.min(bytes.count, 64) { state.sniffed.append(bytes[i]) } }
         } else {
-            for i in 0..<Swift.min(bytes.count, 64) { state.sniffed.append(bytes[i]) }
-            verdict = ContentSniffer.sniff(state.sniffed.span)
-            if verdict == nil && state.sniffed.count >= 64 { verdict = .unknown }
+            var joined = state.sniffed
+            for i in 0..<Swift.min(bytes.count, 64) { joined.append(bytes[i]) }
+            verdict = ContentSniffer.sniff(joined.span)
+        }
+        if verdict == nil {
+            // Too few bytes to tell: hold them (at most 64) until more arrive.
+            if state.sniffed.isEmpty { state.sniffedFrame = frame }
+            for i in 0..<bytes.count where state.sniffed.count < 64 { state.sniffed.append(bytes[i]) }
+            if state.sniffed.count >= 64 { verdict = .unknown } else { return }
+        } else {
+            // The current bytes will be fed after the decision; keep only earlier ones.
         }
         guard let found = verdict else { return }
         if found == .unknown {
@@ -85,15 +241,23 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             state.detection = .content
             state.decided = true
         }
-        state.sniffed = []
     }
 
     private func decideByPort(_ state: inout ConnectionState) {
         state.decided = true
-        state.sniffed = []
-        if let p = ports.byPort(state.info.server.port) {
+        if let p = options.ports.byPort(state.info.server.port) {
             state.appProtocol = p
             state.detection = .port
         }
+    }
+}
+
+extension Span where Element == UInt8 {
+    /// A copy of the bytes (for the few values kept beyond a call: alias topics, client ids).
+    var bytesArray: [UInt8] {
+        var a = [UInt8]()
+        a.reserveCapacity(count)
+        for i in 0..<count { a.append(self[i]) }
+        return a
     }
 }

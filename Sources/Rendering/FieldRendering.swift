@@ -13,6 +13,7 @@ public struct FieldRenderContext: Sendable {
 /// Secret byte ranges of one PDU: every renderer masks them in values and in raw hex alike.
 struct Redactions {
     var ranges: [ByteRange] = []
+    init() {}
     init(_ tree: borrowing FieldTree, showSecrets: Bool) {
         if showSecrets { return }
         for n in tree.nodes { if case .redacted(let r) = n.value, !r.isEmpty { ranges.append(r) } }
@@ -33,6 +34,17 @@ struct Redactions {
 let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
 extension Output {
+    /// Lower-case hex of `range` with nothing masked, at most `limit` bytes then "…".
+    public mutating func hex(_ pdu: Span<UInt8>, _ range: ByteRange, limit: Int) {
+        hex(pdu, range, Redactions(), limit: limit, spaced: false)
+    }
+
+    /// Two lower-case hex digits.
+    public mutating func hexByte(_ b: UInt8) {
+        byte(hexDigits[Int(b >> 4)])
+        byte(hexDigits[Int(b & 0xF)])
+    }
+
     /// Lower-case hex of `range` (masked as "**" where redacted), at most `limit` bytes then "…".
     mutating func hex(_ pdu: Span<UInt8>, _ range: ByteRange, _ red: Redactions, limit: Int, spaced: Bool) {
         let lo = max(0, range.lower), hi = min(pdu.count, range.upper)
@@ -49,7 +61,7 @@ extension Output {
     }
 
     /// Text bytes with control characters escaped, cut at `limit` bytes.
-    mutating func text(_ pdu: Span<UInt8>, _ range: ByteRange, limit: Int) {
+    public mutating func text(_ pdu: Span<UInt8>, _ range: ByteRange, limit: Int) {
         let lo = max(0, range.lower), hi = min(pdu.count, range.upper)
         var i = lo
         while i < hi {
@@ -81,15 +93,15 @@ public enum FieldTreeText {
             out.write(String(repeating: " ", count: max(0, 8 - off.count)))
             out.write(off)
             out.write("  ")
-            var hexCol = Output(fd: -1, threshold: Int.max)
+            // Raw bytes column (byte() never flushes, so the buffer count measures the width).
+            let before = out.buffer.count
             if node.bitMask != 0 {
-                hexCol.bits(node.bitMask, pdu: pdu, at: node.range.lower)
+                out.bits(node.bitMask, pdu: pdu, at: node.range.lower)
             } else {
-                hexCol.hex(pdu, node.range, red, limit: 8, spaced: true)
+                out.hex(pdu, node.range, red, limit: 8, spaced: true)
             }
-            let hexText = hexCol.buffer.count
-            out.append(hexCol.buffer.span)
-            out.write(String(repeating: " ", count: max(1, 26 - hexText)))
+            let width = out.buffer.count - before
+            out.write(String(repeating: " ", count: max(1, 26 - width)))
             for _ in 0..<Int(node.depth) { out.write("  ") }
             out.write(spec.name)
             if node.value != .none || spec.kind != .group {

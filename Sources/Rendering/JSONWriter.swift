@@ -1,12 +1,12 @@
 /// Writes JSON straight into an `Output`, with no intermediate objects and no Foundation.
 /// The caller drives structure (`objectStart`, `key`, values); commas are inserted here.
-public struct JSONWriter: ~Copyable {
+public struct JSONWriter {
     public var out: Output
     /// One entry per open container: whether it already has an element.
     var hasElement: [Bool] = []
     var afterKey = false
 
-    public init(out: consuming Output) {
+    public init(out: Output) {
         self.out = out
         hasElement.reserveCapacity(16)
     }

@@ -6,8 +6,8 @@ import Darwin
 
 /// Buffered writing to a file descriptor (standard output by default). Output is built as bytes,
 /// never through `print`, and written in large blocks; `flush()` pushes it out (per packet when
-/// streaming to a pipe).
-public struct Output: ~Copyable {
+/// streaming to a pipe). The owner must call `flush()` before it is done.
+public struct Output {
     public private(set) var buffer: [UInt8] = []
     let fd: Int32
     let threshold: Int
@@ -17,20 +17,7 @@ public struct Output: ~Copyable {
     public init(fd: Int32 = 1, threshold: Int = 1 << 16) {
         self.fd = fd
         self.threshold = threshold
-        buffer.reserveCapacity(threshold + 4096)
-    }
-
-    deinit {
-        if !buffer.isEmpty && !failed {
-            buffer.withUnsafeBytes { raw in
-                var off = 0
-                while off < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                    if n <= 0 { break }
-                    off += n
-                }
-            }
-        }
+        buffer.reserveCapacity(threshold >= 1 << 20 ? 4096 : threshold + 4096)
     }
 
     @inlinable public mutating func write(_ s: String) {
@@ -73,6 +60,9 @@ public struct Output: ~Copyable {
             }
         }
     }
+
+    /// Drops what is buffered (for scratch outputs that are never written).
+    public mutating func clear() { buffer.removeAll(keepingCapacity: true) }
 
     public mutating func flush() {
         guard !buffer.isEmpty else { return }

@@ -1,0 +1,313 @@
+public import WireCore
+public import Rendering
+import MQTTCodec
+import TCPReassembly
+
+/// The `read` command's sink: renders each MQTT packet as it is decoded — a summary line, the
+/// whole field tree (`verbose`), JSON or NDJSON (schema mqscope.read/1) — or only counts it.
+public struct ReadReport: AnalysisSink {
+    public enum Format: String, Sendable, CaseIterable {
+        case text, json, ndjson
+    }
+
+    public var w: JSONWriter
+    let format: Format
+    let verbose: Bool
+    let countOnly: Bool
+    let context: FieldRenderContext
+    let filter: PacketFilter
+    /// Flush after every packet (live capture, pipes that must see each line at once).
+    let flushEachPacket: Bool
+
+    var fileName = ""
+    var filesWritten = 0
+    var scratch = Output(fd: -1, threshold: Int.max)
+    var endpoints: [ConnectionID: (String, String)] = [:]
+    var heldEvents: [StreamEventReport] = []
+    var finishedConnections: [ConnectionSummary] = []
+    /// Packets per type (index = type number), this file and all files.
+    public private(set) var counts = [Int](repeating: 0, count: 16)
+    public private(set) var totalCounts = [Int](repeating: 0, count: 16)
+    public private(set) var findingsBySeverity = [Int](repeating: 0, count: 3)
+
+    public init(format: Format, verbose: Bool, countOnly: Bool, context: FieldRenderContext, filter: PacketFilter,
+                flushEachPacket: Bool = false, out: Output = Output()) {
+        self.w = JSONWriter(out: out)
+        self.format = format
+        self.verbose = verbose
+        self.countOnly = countOnly
+        self.context = context
+        self.filter = filter
+        self.flushEachPacket = flushEachPacket
+    }
+
+    // MARK: Document structure
+
+    public mutating func beginRun() {
+        if format == .json && !countOnly {
+            w.objectStart()
+            w.key("schema", "mqscope.read/1")
+            w.key("files")
+            w.arrayStart()
+        }
+    }
+
+    public mutating func beginFile(_ name: String) {
+        fileName = name
+        counts = [Int](repeating: 0, count: 16)
+        endpoints.removeAll()
+        heldEvents.removeAll()
+        finishedConnections.removeAll()
+        if countOnly { return }
+        switch format {
+        case .json:
+            w.objectStart()
+            w.key("file", name)
+            w.key("packets")
+            w.arrayStart()
+        case .ndjson, .text:
+            break
+        }
+    }
+
+    public mutating func endFile(_ summary: FileSummary?) {
+        defer { filesWritten += 1 }
+        if countOnly {
+            var total = 0
+            for c in counts { total += c }
+            w.out.write("\(fileName): \(total) MQTT packet\(total == 1 ? "" : "s")\n")
+            for t in MQTTPacketType.allCases where counts[Int(t.rawValue)] > 0 {
+                w.out.write("  \(t.name) \(counts[Int(t.rawValue)])\n")
+            }
+            return
+        }
+        switch format {
+        case .json:
+            w.arrayEnd()
+            w.key("stream_events")
+            w.arrayStart()
+            for e in heldEvents { streamEventJSON(e) }
+            w.arrayEnd()
+            w.key("connections")
+            w.arrayStart()
+            for c in finishedConnections.sorted(by: { $0.info.id < $1.info.id }) { connectionJSON(c) }
+            w.arrayEnd()
+            fileFields(summary)
+            w.objectEnd()
+        case .ndjson:
+            w.objectStart()
+            w.key("kind", "file")
+            w.key("file", fileName)
+            fileFields(summary)
+            w.objectEnd()
+            w.endLine()
+        case .text:
+            if let s = summary, let d = s.damaged { w.out.write("warning: \(fileName): reading stopped early: \(d)\n") }
+        }
+        w.out.flush()
+    }
+
+    public mutating func endRun() {
+        if format == .json && !countOnly {
+            w.arrayEnd()
+            w.objectEnd()
+            w.endLine()
+        }
+        w.out.flush()
+    }
+
+    private mutating func fileFields(_ summary: FileSummary?) {
+        w.key("link_type", summary?.linkType ?? "")
+        w.key("frames", Int(summary?.frames ?? 0))
+        w.key("damaged")
+        if let d = summary?.damaged { w.string(d) } else { w.null() }
+        w.key("counts")
+        w.objectStart()
+        for t in MQTTPacketType.allCases where counts[Int(t.rawValue)] > 0 { w.key(t.name, counts[Int(t.rawValue)]) }
+        w.objectEnd()
+    }
+
+    // MARK: Sink
+
+    public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
+        if !filter.isEmpty && !filter.accepts(e, pdu, fields) { return }
+        let typeIndex = Int(e.message.packetType?.rawValue ?? 0)
+        counts[typeIndex] += 1
+        totalCounts[typeIndex] += 1
+        for d in e.diagnostics { findingsBySeverity[d.severity.rawValue] += 1 }
+        if countOnly { return }
+        switch format {
+        case .text: packetText(e, pdu, fields)
+        case .json: packetJSON(e, pdu, fields)
+        case .ndjson: packetJSON(e, pdu, fields); w.endLine()
+        }
+        if flushEachPacket { w.out.flush() }
+    }
+
+    public mutating func streamEvent(_ e: StreamEventReport) {
+        if !filter.connections.isEmpty && !filter.connections.contains(e.connection.id) { return }
+        findingsBySeverity[e.severity.rawValue] += 1
+        if countOnly { return }
+        switch format {
+        case .text:
+            let (src, dst) = ends(e.connection, e.direction)
+            w.out.write(pad(e.frames.last.map(String.init) ?? "-", 7))
+            w.out.write("  ")
+            w.out.write(pad(e.time == .zero ? "" : "", 0))
+            w.out.write("\(src) → \(dst)  #\(e.connection.id)  [\(e.rule)] \(e.message)\n")
+        case .json:
+            heldEvents.append(e)
+        case .ndjson:
+            streamEventJSON(e)
+            w.endLine()
+        }
+        if flushEachPacket { w.out.flush() }
+    }
+
+    public mutating func connectionFinished(_ c: ConnectionSummary) {
+        if format == .json { finishedConnections.append(c) }
+        if format == .ndjson && !countOnly {
+            connectionJSON(c)
+            w.endLine()
+        }
+    }
+
+    // MARK: Text
+
+    private mutating func packetText(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) {
+        let (src, dst) = ends(e.connection, e.direction)
+        w.out.write(pad(String(e.lastFrame), 7))
+        w.out.write("  ")
+        w.out.write(pad(TimeFormat.relative(e.time, to: e.captureStart), 12))
+        w.out.write("  ")
+        w.out.write(src); w.out.write(" → "); w.out.write(dst)
+        w.out.write("  #"); w.out.decimal(e.connection.id)
+        w.out.write("  ")
+        MQTTSummary.write(e, pdu, tree, showSecrets: context.showSecrets, payloadLimit: verbose ? 0 : 32, into: &w.out)
+        if e.versionSource == .inferred || e.versionSource == .assumed {
+            w.out.write(" [version \(e.version) \(e.versionSource.rawValue)]")
+        }
+        w.out.byte(0x0A)
+        if verbose {
+            w.out.write("         stream \(e.direction) \(e.streamRange.lower)..<\(e.streamRange.upper), frames ")
+            var lastFrame: FrameNumber = 0
+            var firstOut = true
+            for c in e.frames where c.frame != lastFrame {
+                if !firstOut { w.out.write(",") }
+                w.out.decimal(c.frame)
+                lastFrame = c.frame
+                firstOut = false
+            }
+            w.out.byte(0x0A)
+            FieldTreeText.render(tree, pdu: pdu, streamOffset: e.streamRange.lower, context: context, indent: "  ",
+                                 into: &w.out)
+        }
+        for d in e.diagnostics {
+            w.out.write("         ! \(d.severity) \(d.rule)")
+            if let r = d.range {
+                w.out.write(" at stream \(e.streamRange.lower &+ UInt64(max(0, r.lower)))+\(r.count)")
+            }
+            w.out.write(": \(d.message)\n")
+        }
+    }
+
+    private mutating func ends(_ c: ConnectionInfo, _ d: Direction) -> (String, String) {
+        let pair: (String, String)
+        if let cached = endpoints[c.id] { pair = cached } else {
+            pair = (c.client.description, c.server.description)
+            endpoints[c.id] = pair
+        }
+        return d == .clientToServer ? pair : (pair.1, pair.0)
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+    }
+
+    // MARK: JSON
+
+    private mutating func packetJSON(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) {
+        w.objectStart()
+        if format == .ndjson { w.key("kind", "packet"); w.key("file", fileName) }
+        w.key("frame", Int(e.lastFrame))
+        w.key("frames")
+        w.arrayStart()
+        var last: FrameNumber = 0
+        for c in e.frames where c.frame != last { w.int(c.frame); last = c.frame }
+        w.arrayEnd()
+        w.key("time", TimeFormat.iso8601(e.time))
+        w.key("time_relative"); w.raw(TimeFormat.relative(e.time, to: e.captureStart))
+        w.key("connection", Int(e.connection.id))
+        w.key("direction", e.direction == .clientToServer ? "client_to_server" : "server_to_client")
+        let (src, dst) = ends(e.connection, e.direction)
+        w.key("source", src)
+        w.key("destination", dst)
+        w.key("protocol", "mqtt")
+        w.key("version", e.version.description)
+        w.key("version_source", e.versionSource.rawValue)
+        if let c = e.clientID { w.key("client_id", c) }
+        w.key("stream_offset", Int(e.streamRange.lower))
+        w.key("length", Int(e.streamRange.count))
+        if e.truncated { w.key("declared_length", e.declaredSize); w.key("truncated", true) }
+        w.key("type", e.message.packetType?.name ?? "Malformed")
+        if let a = e.aliasTopic { w.key("alias_topic", a) }
+        scratch.clear()
+        MQTTSummary.write(e, pdu, tree, showSecrets: context.showSecrets, payloadLimit: 0, into: &scratch)
+        let summary = scratch.buffer
+        w.key("summary")
+        w.string(utf8: summary.span)
+        w.key("findings")
+        w.arrayStart()
+        for d in e.diagnostics {
+            w.objectStart()
+            w.key("rule", d.rule.rawValue)
+            w.key("severity", d.severity.description)
+            w.key("verdict", d.verdict.rawValue)
+            w.key("message", d.message)
+            if let r = d.range {
+                w.key("offset", r.lower)
+                w.key("length", r.count)
+                w.key("stream_offset", Int(e.streamRange.lower) + r.lower)
+            }
+            w.objectEnd()
+        }
+        w.arrayEnd()
+        w.key("fields")
+        FieldTreeJSON.render(tree, pdu: pdu, streamOffset: e.streamRange.lower, context: context, into: &w)
+        w.objectEnd()
+    }
+
+    private mutating func streamEventJSON(_ e: StreamEventReport) {
+        w.objectStart()
+        if format == .ndjson { w.key("kind", "stream_event"); w.key("file", fileName) }
+        w.key("connection", Int(e.connection.id))
+        w.key("direction", e.direction == .clientToServer ? "client_to_server" : "server_to_client")
+        w.key("rule", e.rule.rawValue)
+        w.key("severity", e.severity.description)
+        w.key("verdict", e.verdict.rawValue)
+        w.key("stream_offset", Int(e.range.lower))
+        w.key("length", Int(e.range.count))
+        w.key("frames")
+        w.arrayStart()
+        for f in e.frames { w.int(f) }
+        w.arrayEnd()
+        w.key("message", e.message)
+        w.objectEnd()
+    }
+
+    private mutating func connectionJSON(_ c: ConnectionSummary) {
+        w.objectStart()
+        if format == .ndjson { w.key("kind", "connection"); w.key("file", fileName) }
+        w.key("connection", Int(c.info.id))
+        w.key("client", c.info.client.description)
+        w.key("server", c.info.server.description)
+        w.key("protocol", c.appProtocol.rawValue)
+        w.key("detected_by", c.detection.rawValue)
+        w.key("handshake_seen", c.info.sawHandshake)
+        if let v = c.mqttVersion { w.key("version", v.description) }
+        if let s = c.versionSource { w.key("version_source", s.rawValue) }
+        if let id = c.clientID { w.key("client_id", id) }
+        w.key("end", c.end.rawValue)
+        w.objectEnd()
+    }
+}

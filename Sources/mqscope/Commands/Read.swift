@@ -1,0 +1,63 @@
+import ArgumentParser
+import Analysis
+import PacketCapture
+import Rendering
+
+struct Read: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode every MQTT packet in captures: one summary line each, or the whole annotated field tree.",
+        discussion: """
+            TCP streams are reassembled first, so a packet split over segments, or several packets in \
+            one segment, decode as the endpoints saw them. Each line shows the frame that completed the \
+            packet, the time since the capture's first frame, the endpoints, the connection ID (as in \
+            `streams`) and the packet's key fields; decode-time findings follow on lines starting with \
+            '!'. With -V every field is listed with its stream offset, raw bytes, value and meaning. \
+            Gaps in the capture are reported, and decoding resynchronises after them.
+
+            JSON (`--format json`, one document) and NDJSON (`--format ndjson`, one object per line as \
+            packets are decoded) follow the schema in docs/schema/read-v1.json. Passwords are redacted \
+            unless --show-secrets is given. Exit status: 0, or 2 when a file cannot be read.
+            """)
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var decoding: DecodeOptions
+    @OptionGroup var filters: FilterOptions
+
+    @Flag(name: [.customShort("V"), .long], help: "Show every field of every packet.")
+    var verbose = false
+
+    @Option(help: "Output format: text, json (schema mqscope.read/1) or ndjson.")
+    var format: ReadReport.Format = .text
+
+    @Flag(help: "Print only the number of packets of each type.")
+    var count = false
+
+    @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is shown and their body skipped.", valueName: "bytes"))
+    var maxPacketSize: Int = 16 << 20
+
+    func run() throws {
+        var options = input.analysisOptions
+        options.mqttVersion = decoding.mqttVersion
+        options.maxPDUSize = max(16, maxPacketSize)
+        var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: decoding.renderContext(),
+                                filter: try filters.packetFilter())
+        var failed = false
+        report.beginRun()
+        for path in input.files {
+            report.beginFile(displayName(path))
+            do {
+                let summary = try CaptureAnalysis.run(path: path, options: options, sink: &report)
+                report.endFile(summary)
+                if let damage = summary.damaged { Diagnostics.warn("\(displayName(path)): \(damage); frames before it were processed") }
+            } catch {
+                report.endFile(nil)
+                Diagnostics.error("\(displayName(path)): \(error.message)")
+                failed = true
+            }
+        }
+        report.endRun()
+        if failed { throw ExitCode(ExitStatus.unusableInput) }
+    }
+}
+
+extension ReadReport.Format: ExpressibleByArgument {}
