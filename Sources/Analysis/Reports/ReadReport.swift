@@ -20,6 +20,8 @@ public struct ReadReport: AnalysisSink {
     let flushEachPacket: Bool
 
     var fileName = ""
+    /// The capture's first frame time (learnt from the first packet event).
+    var captureStart = Timestamp.zero
     var filesWritten = 0
     var scratch = Output(fd: -1, threshold: Int.max)
     var endpoints: [ConnectionID: (String, String)] = [:]
@@ -130,6 +132,7 @@ public struct ReadReport: AnalysisSink {
     // MARK: Sink
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
+        captureStart = e.captureStart
         if !filter.isEmpty && !filter.accepts(e, pdu, fields) { return }
         let typeIndex = Int(e.message.packetType?.rawValue ?? 0)
         counts[typeIndex] += 1
@@ -153,8 +156,8 @@ public struct ReadReport: AnalysisSink {
             let (src, dst) = ends(e.connection, e.direction)
             w.out.write(pad(e.frames.last.map(String.init) ?? "-", 7))
             w.out.write("  ")
-            w.out.write(pad(e.time == .zero ? "" : "", 0))
-            w.out.write("\(src) → \(dst)  #\(e.connection.id)  [\(e.rule)] \(e.message)\n")
+            w.out.write(pad(e.time == .zero ? "-" : TimeFormat.relative(e.time, to: captureStart), 12))
+            w.out.write("  \(src) → \(dst)  #\(e.connection.id)  [\(e.rule)] \(e.message)\n")
         case .json:
             heldEvents.append(e)
         case .ndjson:

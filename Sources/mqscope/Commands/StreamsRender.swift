@@ -13,7 +13,7 @@ enum StreamsText {
             if index > 0 { out.write("\n") }
             out.write("\(displayName(file.name)): \(file.frames) frames, link type \(file.linkType), \(conns.count) TCP connection\(conns.count == 1 ? "" : "s")\n")
             var rows: [[String]] = [columns]
-            for c in conns { rows.append(row(c)) }
+            for c in conns.sorted(by: { $0.info.id < $1.info.id }) { rows.append(row(c)) }
             var widths = Array(repeating: 0, count: columns.count)
             for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
             for r in rows {
@@ -24,8 +24,27 @@ enum StreamsText {
                 }
                 out.write(line + "\n")
             }
-            for note in file.notes { out.write("note: \(note.kind.rawValue)\(note.frame.map { " (frame \($0))" } ?? ""): \(note.message)\n") }
+            for line in groupedNotes(file.notes) { out.write(line + "\n") }
             if let d = file.damaged { out.write("warning: reading stopped early: \(d)\n") }
+        }
+    }
+
+    /// Notes of the same kind and message become one line with a frame count and range.
+    static func groupedNotes(_ notes: [FileNote]) -> [String] {
+        var order: [String] = []
+        var groups: [String: (kind: String, message: String, frames: [FrameNumber])] = [:]
+        for n in notes {
+            let key = n.kind.rawValue + "|" + n.message
+            if groups[key] == nil { order.append(key); groups[key] = (n.kind.rawValue, n.message, []) }
+            if let f = n.frame { groups[key]!.frames.append(f) }
+        }
+        return order.map { key in
+            let g = groups[key]!
+            switch g.frames.count {
+            case 0: return "note: \(g.kind): \(g.message)"
+            case 1: return "note: \(g.kind) (frame \(g.frames[0])): \(g.message)"
+            default: return "note: \(g.kind) in \(g.frames.count) frames (\(g.frames.first!)…\(g.frames.last!)): \(g.message)"
+            }
         }
     }
 
@@ -85,7 +104,7 @@ enum StreamsJSON {
             w.arrayEnd()
             w.key("connections")
             w.arrayStart()
-            for c in conns { connection(c, &w) }
+            for c in conns.sorted(by: { $0.info.id < $1.info.id }) { connection(c, &w) }
             w.arrayEnd()
             w.objectEnd()
         }
