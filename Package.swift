@@ -62,6 +62,9 @@ let package = Package(
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly"], swiftSettings: strict),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
-        .testTarget(name: "EndToEndTests", dependencies: ["Analysis"], swiftSettings: strict),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Analysis", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Rendering", "WireCore"],
+            swiftSettings: strict),
     ]
 )

@@ -36,7 +36,7 @@ enum Paths {
 /// Runs a program to completion; returns its exit status, standard output and standard error.
 /// Output goes through temporary files, so large outputs cannot dead-lock on a full pipe.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil, in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: tmp) }
@@ -46,6 +46,7 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil)
     let p = Process()
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
+    if let directory { p.currentDirectoryURL = directory }
     p.standardOutput = try FileHandle(forWritingTo: outURL)
     p.standardError = try FileHandle(forWritingTo: errURL)
     if let stdin {
