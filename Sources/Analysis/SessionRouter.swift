@@ -8,7 +8,11 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     public var sink: Sink
     let options: AnalysisOptions
     let decodePackets: Bool
-    var connections: [ConnectionID: ConnectionState] = [:]
+    /// Live connections' state in reusable slots (array elements mutate in place, without the
+    /// copies a dictionary's values view can make), found through `slotOf`.
+    var slots: [ConnectionState] = []
+    var slotOf: [ConnectionID: Int] = [:]
+    var freeSlots: [Int] = []
     /// Notes about the capture, kept for the file summary as well as passed to the sink.
     var notes: [FileNote] = []
     /// Reused for every packet: the decoder's output arena and findings.
@@ -38,22 +42,29 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     }
 
     public mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
-        connections[info.id] = ConnectionState(info: info, firstFrame: frame, lastFrame: frame)
+        let state = ConnectionState(info: info, firstFrame: frame, lastFrame: frame)
+        if let free = freeSlots.popLast() {
+            slots[free] = state
+            slotOf[info.id] = free
+        } else {
+            slotOf[info.id] = slots.count
+            slots.append(state)
+        }
     }
 
     public mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
                                     frame: FrameNumber, time: Timestamp) {
-        guard let slot = connections.index(forKey: id) else { return }
-        connections.values[slot].lastFrame = frame
-        if !connections.values[slot].decided {
-            decide(&connections.values[slot], direction, offset: offset, bytes: bytes, frame: frame)
-            guard connections.values[slot].decided else { return }
+        guard let slot = slotOf[id] else { return }
+        slots[slot].lastFrame = frame
+        if !slots[slot].decided {
+            decide(&slots[slot], direction, offset: offset, bytes: bytes, frame: frame)
+            guard slots[slot].decided else { return }
             startDecoder(slot)
             // Bytes held for sniffing come first; the framer ignores what it has already seen.
-            let held = connections.values[slot].sniffed
+            let held = slots[slot].sniffed
             if !held.isEmpty {
-                connections.values[slot].sniffed = []
-                feed(slot, .clientToServer, offset: 0, bytes: held.span, frame: connections.values[slot].sniffedFrame,
+                slots[slot].sniffed = []
+                feed(slot, .clientToServer, offset: 0, bytes: held.span, frame: slots[slot].sniffedFrame,
                      time: time)
             }
         }
@@ -62,33 +73,33 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     public mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
                                    frame: FrameNumber, time: Timestamp) {
-        guard let slot = connections.index(forKey: id) else { return }
-        connections.values[slot].lastFrame = frame
-        if !connections.values[slot].decided {
-            decideByPort(&connections.values[slot])
+        guard let slot = slotOf[id] else { return }
+        slots[slot].lastFrame = frame
+        if !slots[slot].decided {
+            decideByPort(&slots[slot])
             startDecoder(slot)
         }
-        let info = connections.values[slot].info
+        let info = slots[slot].info
         if decodePackets {
             sink.streamEvent(StreamEventReport(
                 connection: info, direction: direction, rule: TransportRule.gap, severity: .info, verdict: .note,
                 range: range, frames: [frame], time: time,
                 message: "\(range.count) byte(s) at stream offset \(range.lower) missing from the capture (\(cause.rawValue))"))
         }
-        if connections.values[slot].mqtt != nil {
+        if slots[slot].mqtt != nil {
             var framer = idleFramer
-            swap(&framer, &connections.values[slot].mqtt![framer: direction])
+            swap(&framer, &slots[slot].mqtt![framer: direction])
             framer.gap(range, frame: frame)
-            swap(&framer, &connections.values[slot].mqtt![framer: direction])
+            swap(&framer, &slots[slot].mqtt![framer: direction])
             drainFramerFindings(slot, direction, time: time)
         }
     }
 
     public mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
                                        firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {
-        guard conflicting, decodePackets, let slot = connections.index(forKey: id) else { return }
+        guard conflicting, decodePackets, let slot = slotOf[id] else { return }
         sink.streamEvent(StreamEventReport(
-            connection: connections.values[slot].info, direction: direction, rule: TransportRule.overlapConflict,
+            connection: slots[slot].info, direction: direction, rule: TransportRule.overlapConflict,
             severity: .warning, verdict: .violation, range: range, frames: [firstFrame, secondFrame],
             time: .zero,
             message: "retransmitted bytes at stream offsets \(range) differ: frame \(firstFrame) vs frame \(secondFrame); the first copy is kept"))
@@ -96,27 +107,31 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     public mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
                                           frame: FrameNumber, time: Timestamp) {
-        guard let slot = connections.index(forKey: info.id) else { return }
-        if !connections.values[slot].decided {
-            decideByPort(&connections.values[slot])
+        guard let slot = slotOf[info.id] else { return }
+        if !slots[slot].decided {
+            decideByPort(&slots[slot])
             startDecoder(slot)
-            let held = connections.values[slot].sniffed
+            let held = slots[slot].sniffed
             if !held.isEmpty {
-                connections.values[slot].sniffed = []
-                feed(slot, .clientToServer, offset: 0, bytes: held.span, frame: connections.values[slot].sniffedFrame,
+                slots[slot].sniffed = []
+                feed(slot, .clientToServer, offset: 0, bytes: held.span, frame: slots[slot].sniffedFrame,
                      time: time)
             }
         }
-        if connections.values[slot].mqtt != nil {
+        if slots[slot].mqtt != nil {
             for d in Direction.allCases {
                 var framer = idleFramer
-                swap(&framer, &connections.values[slot].mqtt![framer: d])
+                swap(&framer, &slots[slot].mqtt![framer: d])
                 framer.finish { pdu, pduInfo in handlePDU(slot, d, pdu, pduInfo, time: time) }
-                swap(&framer, &connections.values[slot].mqtt![framer: d])
+                swap(&framer, &slots[slot].mqtt![framer: d])
                 drainFramerFindings(slot, d, time: time)
             }
         }
-        let state = connections.remove(at: slot).value
+        let state = slots[slot]
+        slotOf[info.id] = nil
+        slots[slot].mqtt = nil
+        slots[slot].sniffed = []
+        freeSlots.append(slot)
         sink.connectionFinished(ConnectionSummary(
             info: state.info, stats: stats, appProtocol: state.appProtocol, detection: state.detection,
             end: reason, firstFrame: state.firstFrame, lastFrame: Swift.max(state.lastFrame, frame),
@@ -131,76 +146,76 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     // MARK: Decoding
 
-    private mutating func startDecoder(_ slot: Dictionary<ConnectionID, ConnectionState>.Index) {
-        guard decodePackets, connections.values[slot].appProtocol == .mqtt, connections.values[slot].mqtt == nil else {
+    private mutating func startDecoder(_ slot: Int) {
+        guard decodePackets, slots[slot].appProtocol == .mqtt, slots[slot].mqtt == nil else {
             return
         }
-        connections.values[slot].mqtt = MQTTConnectionState(
-            streamStartSeen: connections.values[slot].info.sawHandshake, version: options.mqttVersion,
+        slots[slot].mqtt = MQTTConnectionState(
+            streamStartSeen: slots[slot].info.sawHandshake, version: options.mqttVersion,
             maxPDUSize: options.maxPDUSize)
     }
 
-    private mutating func feed(_ slot: Dictionary<ConnectionID, ConnectionState>.Index, _ direction: Direction,
+    private mutating func feed(_ slot: Int, _ direction: Direction,
                                offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
-        guard connections.values[slot].mqtt != nil else { return }
+        guard slots[slot].mqtt != nil else { return }
         var framer = idleFramer
-        swap(&framer, &connections.values[slot].mqtt![framer: direction])
+        swap(&framer, &slots[slot].mqtt![framer: direction])
         framer.append(bytes, at: offset, frame: frame) { pdu, info in
             handlePDU(slot, direction, pdu, info, time: time)
         }
-        swap(&framer, &connections.values[slot].mqtt![framer: direction])
+        swap(&framer, &slots[slot].mqtt![framer: direction])
         drainFramerFindings(slot, direction, time: time)
     }
 
-    private mutating func drainFramerFindings(_ slot: Dictionary<ConnectionID, ConnectionState>.Index,
+    private mutating func drainFramerFindings(_ slot: Int,
                                               _ direction: Direction, time: Timestamp) {
-        guard !connections.values[slot].mqtt![framer: direction].findings.isEmpty else { return }
-        let info = connections.values[slot].info
-        for f in connections.values[slot].mqtt![framer: direction].findings {
+        guard !slots[slot].mqtt![framer: direction].findings.isEmpty else { return }
+        let info = slots[slot].info
+        for f in slots[slot].mqtt![framer: direction].findings {
             sink.streamEvent(StreamEventReport(
                 connection: info, direction: direction, rule: f.rule, severity: f.severity, verdict: f.verdict,
                 range: f.range, frames: [f.frame], time: time, message: f.message))
         }
-        connections.values[slot].mqtt![framer: direction].clearFindings()
+        slots[slot].mqtt![framer: direction].clearFindings()
     }
 
-    private mutating func handlePDU(_ slot: Dictionary<ConnectionID, ConnectionState>.Index, _ direction: Direction,
+    private mutating func handlePDU(_ slot: Int, _ direction: Direction,
                                     _ pdu: Span<UInt8>, _ info: MQTTPDUInfo, time: Timestamp) {
         // The version: a client CONNECT announces it; before any, infer it from the packets.
-        if connections.values[slot].mqtt!.versionSource == .assumed, pdu.count > 0, pdu[0] >> 4 != 1,
+        if slots[slot].mqtt!.versionSource == .assumed, pdu.count > 0, pdu[0] >> 4 != 1,
            let guess = MQTTVersion.infer(fromPDU: pdu) {
-            connections.values[slot].mqtt!.version = guess
-            connections.values[slot].mqtt!.versionSource = .inferred
+            slots[slot].mqtt!.version = guess
+            slots[slot].mqtt!.versionSource = .inferred
         }
         tree.reset()
         diagnostics.removeAll(keepingCapacity: true)
-        let message = MQTTDecoder.decode(pdu, version: connections.values[slot].mqtt!.version, into: &tree,
+        let message = MQTTDecoder.decode(pdu, version: slots[slot].mqtt!.version, into: &tree,
                                          diagnostics: &diagnostics)
         var aliasTopic: String?
         switch message {
         case .connect(let c) where direction == .clientToServer:
-            if connections.values[slot].mqtt!.versionSource != .option, MQTTVersion(protocolLevel: c.protocolLevel) != nil {
-                connections.values[slot].mqtt!.version = c.version
-                connections.values[slot].mqtt!.versionSource = .connect
+            if slots[slot].mqtt!.versionSource != .option, MQTTVersion(protocolLevel: c.protocolLevel) != nil {
+                slots[slot].mqtt!.version = c.version
+                slots[slot].mqtt!.versionSource = .connect
             }
             if let r = c.clientID, r.lower >= 0, r.upper <= pdu.count {
-                connections.values[slot].mqtt!.clientID = String(decoding: pdu.extracting(r.range).bytesArray, as: UTF8.self)
+                slots[slot].mqtt!.clientID = String(decoding: pdu.extracting(r.range).bytesArray, as: UTF8.self)
             }
         case .publish(let p):
             if let alias = p.properties.topicAlias {
                 // MQTT 5 §3.3.2.3.4: a non-empty topic (re)defines the alias; an empty one uses it.
                 if !p.topic.isEmpty, p.topic.upper <= pdu.count {
-                    connections.values[slot].mqtt![aliases: direction][alias] = pdu.extracting(p.topic.range).bytesArray
-                } else if let known = connections.values[slot].mqtt![aliases: direction][alias] {
+                    slots[slot].mqtt![aliases: direction][alias] = pdu.extracting(p.topic.range).bytesArray
+                } else if let known = slots[slot].mqtt![aliases: direction][alias] {
                     aliasTopic = String(decoding: known, as: UTF8.self)
                 }
             }
         default:
             break
         }
-        let state = connections.values[slot].mqtt!
+        let state = slots[slot].mqtt!
         let event = MQTTPacketEvent(
-            connection: connections.values[slot].info, direction: direction, version: state.version,
+            connection: slots[slot].info, direction: direction, version: state.version,
             versionSource: state.versionSource, streamRange: info.streamRange, frames: info.frames,
             declaredSize: info.declaredSize, truncated: info.truncated, time: time, captureStart: captureStart,
             message: message,
