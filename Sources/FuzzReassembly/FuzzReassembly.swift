@@ -155,7 +155,12 @@ private typealias FuzzerRunDriver = @convention(c) (
 @main
 struct FuzzReassemblyMain {
     static func main() {
-        if let symbol = dlsym(nil, "LLVMFuzzerRunDriver") {
+        #if canImport(Darwin)
+        let everywhere = UnsafeMutableRawPointer(bitPattern: -2)   // RTLD_DEFAULT
+        #else
+        let everywhere: UnsafeMutableRawPointer? = nil              // RTLD_DEFAULT
+        #endif
+        if let symbol = dlsym(everywhere, "LLVMFuzzerRunDriver") {
             let runDriver = unsafeBitCast(symbol, to: FuzzerRunDriver.self)
             var argc = CommandLine.argc
             var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv

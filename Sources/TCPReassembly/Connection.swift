@@ -28,15 +28,6 @@ struct Connection {
         lastTime = time
     }
 
-    subscript(_ direction: Direction) -> HalfStream {
-        _read {
-            if direction == .clientToServer { yield clientToServer } else { yield serverToClient }
-        }
-        _modify {
-            if direction == .clientToServer { yield &clientToServer } else { yield &serverToClient }
-        }
-    }
-
     var bothFinsSeen: Bool { clientToServer.sawFin && serverToClient.sawFin }
     var anyFinSeen: Bool { clientToServer.sawFin || serverToClient.sawFin }
 
@@ -57,8 +48,10 @@ struct Connection {
     /// A SYN without ACK from `source` repeats the handshake we know (same ISN) rather than opening a
     /// new connection on the same 4-tuple.
     func isRetransmittedSyn(from source: Endpoint, sequence: UInt32) -> Bool {
-        let half = self[direction(from: source)]
-        return half.isnKnown && half.isn == sequence
+        if direction(from: source) == .clientToServer {
+            return clientToServer.isnKnown && clientToServer.isn == sequence
+        }
+        return serverToClient.isnKnown && serverToClient.isn == sequence
     }
 
     /// Takes one segment of this connection; returns the close reason when it closes the connection.
@@ -66,48 +59,70 @@ struct Connection {
         _ segment: borrowing TCPSegment, payload: Span<UInt8>, frame: FrameNumber, time: Timestamp,
         frameLength: Int, context: inout ReassemblyContext, consumer: inout C
     ) -> CloseReason? {
-        let d = direction(from: segment.source)
-        let flags = segment.flags
         if lastTime < time { lastTime = time }
-        self[d].stats.frames += 1
-        self[d].stats.frameBytes &+= max(0, frameLength)
-
         // Holes whose later data waited too long are declared before this segment is looked at.
         clientToServer.expireHoles(frame: frame, time: time, context: &context, consumer: &consumer)
         serverToClient.expireHoles(frame: frame, time: time, context: &context, consumer: &consumer)
 
+        let hadBothFins = bothFinsSeen
+        // Both halves are passed inout (distinct stored properties): no accessor coroutine, which would
+        // allocate its frame when this generic code runs unspecialized.
+        let closeNow: Bool
+        if direction(from: segment.source) == .clientToServer {
+            closeNow = Connection.take(segment, payload: payload, frame: frame, time: time, frameLength: frameLength,
+                                       sender: &clientToServer, receiver: &serverToClient,
+                                       context: &context, consumer: &consumer)
+        } else {
+            closeNow = Connection.take(segment, payload: payload, frame: frame, time: time, frameLength: frameLength,
+                                       sender: &serverToClient, receiver: &clientToServer,
+                                       context: &context, consumer: &consumer)
+        }
+        if !hadBothFins && bothFinsSeen { bothFinsTime = time }
+        if closeNow {
+            // RST (RFC 9293 §3.10.7.3); after FIN both ways it only ends an orderly close.
+            return bothFinsSeen ? .fin : .rst
+        }
+        if bothFinsSeen && clientToServer.finAcked && serverToClient.finAcked { return .fin }
+        return nil
+    }
+
+    /// One segment from `sender`'s side; `receiver` is the other direction (the one its ACK speaks
+    /// about). Returns true for an RST.
+    private static func take<C: StreamConsumer>(
+        _ segment: borrowing TCPSegment, payload: Span<UInt8>, frame: FrameNumber, time: Timestamp,
+        frameLength: Int, sender: inout HalfStream, receiver: inout HalfStream,
+        context: inout ReassemblyContext, consumer: inout C
+    ) -> Bool {
+        let flags = segment.flags
+        sender.stats.frames += 1
+        sender.stats.frameBytes &+= max(0, frameLength)
+
         let isSyn = flags.contains(.syn)
         if isSyn {
-            self[d].noteSyn(sequence: segment.sequence)
-            if flags.contains(.ack) { self[d.reversed].noteSynAcknowledged(ack: segment.acknowledgement) }
+            sender.noteSyn(sequence: segment.sequence)
+            if flags.contains(.ack) { receiver.noteSynAcknowledged(ack: segment.acknowledgement) }
         }
         // Payload (and a FIN) follow the SYN's sequence number.
         let dataSequence = isSyn ? segment.sequence &+ 1 : segment.sequence
         let missing = max(0, segment.missingPayload)
         let carriesData = payload.count > 0 || missing > 0
-        if carriesData || flags.contains(.fin) || flags.contains(.rst) { self[d].pickUp(at: dataSequence) }
+        if carriesData || flags.contains(.fin) || flags.contains(.rst) { sender.pickUp(at: dataSequence) }
 
-        if flags.contains(.rst) {
-            // RST payload is diagnostic text, not stream data (RFC 9293 §3.5.3).
-            return bothFinsSeen ? .fin : .rst
-        }
-        let start = self[d].offset(of: dataSequence)
+        // RST payload is diagnostic text, not stream data (RFC 9293 §3.5.3).
+        if flags.contains(.rst) { return true }
+        let start = sender.offset(of: dataSequence)
         if carriesData {
-            let other = self[d.reversed].cost
-            self[d].receive(at: start, payload: payload, missing: missing, frame: frame, time: time,
-                            otherCost: other, context: &context, consumer: &consumer)
+            sender.receive(at: start, payload: payload, missing: missing, frame: frame, time: time,
+                           otherCost: receiver.cost, context: &context, consumer: &consumer)
         }
         if flags.contains(.fin) {
-            let hadBoth = bothFinsSeen
-            self[d].noteFin(at: start &+ Int64(payload.count) &+ Int64(min(missing, Int(HalfStream.maxAdvance))))
-            if !hadBoth && bothFinsSeen { bothFinsTime = time }
+            sender.noteFin(at: start &+ Int64(payload.count) &+ Int64(min(missing, Int(HalfStream.maxAdvance))))
         }
         if flags.contains(.ack) {
-            self[d.reversed].noteAcknowledgement(segment.acknowledgement, frame: frame, time: time,
-                                                 context: &context, consumer: &consumer)
+            receiver.noteAcknowledgement(segment.acknowledgement, frame: frame, time: time,
+                                         context: &context, consumer: &consumer)
         }
-        if bothFinsSeen && clientToServer.finAcked && serverToClient.finAcked { return .fin }
-        return nil
+        return false
     }
 
     /// Periodic check at capture time `time`: hole timeouts, and FIN+FIN connections whose final ACK

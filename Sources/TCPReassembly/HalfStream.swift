@@ -11,6 +11,10 @@ struct HalfStream {
     /// Furthest ahead of the delivery point a segment (or an ACK) may reach to be believed: the largest
     /// window TCP can advertise (RFC 7323 §2.3: 2^30). Beyond that it is not this stream's data.
     static let maxAdvance: Int64 = 1 << 30
+    /// Most out-of-order segments held per direction. Keeps the sorted-array operations (insert, drain,
+    /// oldest-arrival scan) cheap under a flood of tiny segments; reaching it counts as a buffer limit.
+    /// Ample for real windows (a 4 MiB window of 1460-byte segments is under 3000).
+    static let maxPendingEntries = 4096
 
     let connection: ConnectionID
     let direction: Direction
@@ -290,7 +294,8 @@ struct HalfStream {
     }
 
     private func fits(_ extra: Int, otherCost: Int, context: ReassemblyContext) -> Bool {
-        cost &+ otherCost &+ extra <= context.limits.perConnection
+        pending.count < HalfStream.maxPendingEntries
+            && cost &+ otherCost &+ extra <= context.limits.perConnection
             && context.totalCost &+ extra <= context.limits.total
     }
 

@@ -2,7 +2,8 @@
 ///
 /// Held out-of-order bytes are counted as the memory they occupy: a held segment costs its length
 /// rounded up to the store's 64-byte chunk (and a pending snap-length marker costs one chunk), so the
-/// limits bound real memory even when a peer sends one-byte segments.
+/// limits bound real memory even when a peer sends one-byte segments. Independently of these, at most
+/// 4096 out-of-order segments are held per direction.
 public struct ReassemblyLimits: Sendable {
     /// Out-of-order bytes held per connection (both directions).
     public var perConnection: Int = 4 << 20
