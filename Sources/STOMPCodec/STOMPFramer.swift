@@ -351,6 +351,16 @@ public struct STOMPFramer: Sendable {
     /// Hands out the frame ending at `bytes[end]` (the NUL).
     mutating func finishFrame(_ bytes: Span<UInt8>, _ copyFrom: Int, _ end: Int,
                               _ onEvent: (STOMPFramerEvent, Span<UInt8>) -> Void) {
+        if framePos > maxFrameSize {
+            // Complete but too large (it arrived within one append): reported, not handed out.
+            let d = STOMPRule.frameTooLarge.diagnostic(version, "frame of \(framePos) bytes exceeds \(maxFrameSize) bytes; skipped")
+            onEvent(.problem(STOMPFramingProblem(diagnostic: d, stream: StreamRange(frameStart, frameStart &+ UInt64(framePos)),
+                                                 frame: lastFrameNo)), EmptyBytes.none.span)
+            pending.removeAll(keepingCapacity: true)
+            frameInPending = false
+            phase = .idle
+            return
+        }
         let raw = STOMPRawFrame(stream: StreamRange(frameStart, frameStart &+ UInt64(framePos)),
                                 firstFrame: firstFrameNo, lastFrame: lastFrameNo, isComplete: true,
                                 contentLength: contentLength)
