@@ -43,6 +43,9 @@ public struct WebSocketStream: Sendable {
         case lost
         /// Resynchronisation failed: the rest of this direction is ignored.
         case gaveUp
+        /// Client direction after an upgrade request, when `holdAfterRequest` is set: bytes are
+        /// held until `resolveUpgrade` says whether the server switched protocols.
+        case awaitingResponse
     }
 
     public private(set) var state: State
@@ -50,8 +53,14 @@ public struct WebSocketStream: Sendable {
     public var clientKey: String? = nil
     public var offeredProtocols: [String] = []
     public var messageState = WebSocketMessageState()
-    /// The last handshake decoded in this direction.
+    /// The last handshake decoded in this direction, and how many were decoded.
     public private(set) var handshake: WebSocketHandshakeSummary? = nil
+    public private(set) var handshakeCount = 0
+    /// Client direction: after a valid upgrade request, hold the following bytes until the
+    /// response is known (`resolveUpgrade`), instead of assuming the upgrade succeeded.
+    public var holdAfterRequest = false
+    var held: [UInt8] = []
+    var heldSegments: [(offset: UInt64, frame: FrameNumber, count: Int)] = []
     /// Offset in the application byte stream of the next application byte.
     public private(set) var appOffset: UInt64 = 0
 
@@ -101,6 +110,14 @@ public struct WebSocketStream: Sendable {
             switch state {
             case .gaveUp:
                 return
+            case .awaitingResponse:
+                if held.count + (n - i) > Self.maxHeadSize {
+                    // Bounded: give up holding and assume the upgrade went through.
+                    state = .frames
+                    continue
+                }
+                appendHeld(bytes, i, n, offset: offset &+ UInt64(i), frame: frame)
+                i = n
             case .httpHead:
                 i = headBytes(bytes, from: i, base: offset, frame: frame, onEvent)
             case .lost:
@@ -193,6 +210,35 @@ public struct WebSocketStream: Sendable {
 
     static let noBytes: [UInt8] = []
 
+    /// Ends `awaitingResponse`: the held bytes are replayed as frames (`accepted`) or as the
+    /// next HTTP request.
+    public mutating func resolveUpgrade(accepted: Bool, onEvent: (WebSocketEvent, Span<UInt8>) -> Void) {
+        guard state == .awaitingResponse else { return }
+        state = accepted ? .frames : .httpHead
+        var bytes: [UInt8] = []
+        var segs: [(offset: UInt64, frame: FrameNumber, count: Int)] = []
+        swap(&bytes, &held)
+        swap(&segs, &heldSegments)
+        if let first = segs.first { expectedOffset = first.offset }
+        var at = 0
+        for seg in segs {
+            bytes.withUnsafeBufferPointer { buf in
+                append(buf.span.extracting(at..<(at + seg.count)), at: seg.offset, frame: seg.frame, onEvent: onEvent)
+            }
+            at += seg.count
+        }
+        bytes.removeAll(keepingCapacity: true)
+        segs.removeAll(keepingCapacity: true)
+        swap(&bytes, &held)
+        swap(&segs, &heldSegments)
+    }
+
+    mutating func appendHeld(_ bytes: Span<UInt8>, _ from: Int, _ to: Int, offset: UInt64, frame: FrameNumber) {
+        guard from < to, to <= bytes.count else { return }
+        bytes.withUnsafeBufferPointer { held.append(contentsOf: UnsafeBufferPointer(rebasing: $0[from..<to])) }
+        heldSegments.append((offset, frame, to - from))
+    }
+
     // MARK: - Internals
 
     mutating func appendPending(_ bytes: Span<UInt8>, _ from: Int, _ to: Int) {
@@ -213,6 +259,11 @@ public struct WebSocketStream: Sendable {
     mutating func oversize(_ h: WebSocketFrameHeader, at start: UInt64, frame: FrameNumber,
                            _ onEvent: (WebSocketEvent, Span<UInt8>) -> Void) {
         skipRemaining = h.payloadLength
+        if h.payloadLength >> 63 != 0 {
+            onEvent(.problem(WebSocketRule.lengthHighBit.diagnostic(
+                "64-bit payload length with the most significant bit set"),
+                stream: StreamRange(start, start &+ UInt64(h.headerLength)), frame: frame), Self.noBytes.span)
+        }
         onEvent(.problem(WebSocketRule.frameTooLarge.diagnostic(
             "frame with \(h.payloadLength)-byte payload exceeds \(maxFrameSize) bytes; skipped"),
             stream: StreamRange(start, start &+ UInt64(h.headerLength) &+ h.payloadLength), frame: frame),
@@ -302,7 +353,10 @@ public struct WebSocketStream: Sendable {
                                                     into: &tree, diagnostics: &diagnostics)
         }
         handshake = s
-        if s.upgrades {
+        handshakeCount += 1
+        if s.upgrades && s.isRequest && holdAfterRequest {
+            state = .awaitingResponse
+        } else if s.upgrades {
             state = .frames
             // permessage-deflate (RFC 7692) uses RSV1.
             if s.extensions.contains(where: { $0.hasPrefix("permessage-deflate") }) && !s.isRequest {
