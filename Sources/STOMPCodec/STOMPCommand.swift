@@ -7,8 +7,11 @@ public enum STOMPCommand: Sendable, Hashable, CustomStringConvertible {
     case connect, stomp, send, subscribe, unsubscribe, ack, nack, begin, commit, abort, disconnect
     // Server frames.
     case connected, message, receipt, error
-    /// Any other command line; the range is the command's bytes within the frame.
-    case unknown(ByteRange)
+    /// Any other command: its bytes (at most `unknownBytesKept` of them; the full range is
+    /// `STOMPFrameSummary.commandRange`).
+    case unknown([UInt8])
+
+    public static let unknownBytesKept = 64
 
     public static let clientCommands: [STOMPCommand] = [
         .connect, .stomp, .send, .subscribe, .unsubscribe, .ack, .nack, .begin, .commit, .abort, .disconnect,
@@ -38,7 +41,7 @@ public enum STOMPCommand: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        if case .unknown(let r) = self { return "unknown(\(r))" }
+        if case .unknown(let b) = self { return "unknown(\(String(decoding: b, as: UTF8.self).debugDescription))" }
         return name
     }
 
@@ -98,12 +101,24 @@ public enum STOMPCommand: Sendable, Hashable, CustomStringConvertible {
 
     /// Matches the command bytes `b[range]` exactly (case-sensitive).
     public init(bytes b: borrowing Span<UInt8>, range: ByteRange) {
-        let all: [STOMPCommand] = STOMPCommand.allKnown
-        for c in all where STOMPCommand.matches(c.name, b, range) {
+        if let c = STOMPCommand.known(b, range) {
             self = c
             return
         }
-        self = .unknown(range)
+        var kept = [UInt8]()
+        var i = Swift.max(0, range.lower)
+        let end = Swift.min(range.upper, b.count, i + STOMPCommand.unknownBytesKept)
+        while i < end {
+            kept.append(b[i])
+            i += 1
+        }
+        self = .unknown(kept)
+    }
+
+    /// The known command spelled exactly by `b[range]`, without allocating.
+    public static func known(_ b: borrowing Span<UInt8>, _ range: ByteRange) -> STOMPCommand? {
+        for c in allKnown where matches(c.name, b, range) { return c }
+        return nil
     }
 
     static let allKnown: [STOMPCommand] = clientCommands + serverCommands

@@ -61,7 +61,7 @@ public enum STOMPDecoder {
             guard pos < contentEnd, let lf = lineFeed(from: pos) else {
                 // No blank line: the headers run into the NUL (or the end).
                 if pos < contentEnd {
-                    parseHeader(frame, ByteRange(pos, contentEnd), version: version, escaping: escaping,
+                    parseHeader(frame, ByteRange(pos, contentEnd), version: version, escaping: escaping, root: root,
                                 tree: &tree, summary: &s, diagnostics: &diagnostics)
                 }
                 diagnostics.append(STOMPRule.frameEOL.diagnostic(
@@ -75,7 +75,7 @@ public enum STOMPDecoder {
                 bodyStart = lf + 1
                 break
             }
-            parseHeader(frame, ByteRange(pos, end), version: version, escaping: escaping,
+            parseHeader(frame, ByteRange(pos, end), version: version, escaping: escaping, root: root,
                         tree: &tree, summary: &s, diagnostics: &diagnostics)
             pos = lf + 1
         }
@@ -152,7 +152,7 @@ public enum STOMPDecoder {
         }
     }
 
-    static func parseHeader(_ b: borrowing Span<UInt8>, _ line: ByteRange, version: STOMPVersion, escaping: Bool,
+    static func parseHeader(_ b: borrowing Span<UInt8>, _ line: ByteRange, version: STOMPVersion, escaping: Bool, root: Int,
                             tree: inout FieldTree, summary s: inout STOMPFrameSummary,
                             diagnostics: inout [Diagnostic]) {
         s.headerCount += 1
@@ -185,7 +185,7 @@ public enum STOMPDecoder {
         }
 
         // Repeated entries: the first wins; later ones are marked (STOMP 1.2 "Repeated Header Entries").
-        if isRepeated(b, name, in: tree, before: group) {
+        if isRepeated(b, name, in: tree, from: root, before: group) {
             tree.add(STOMPField.headerRepeated.id, name, .bool(true))
             if version >= .v1_1 {
                 diagnostics.append(STOMPRule.repeatedHeader.diagnostic(
@@ -251,12 +251,15 @@ public enum STOMPDecoder {
         }
     }
 
-    static func isRepeated(_ b: borrowing Span<UInt8>, _ name: ByteRange, in tree: FieldTree, before group: Int) -> Bool {
+    /// Whether a header name node of this frame (nodes `from ..< before`; the tree may hold
+    /// earlier frames too) has the same bytes as `name`.
+    static func isRepeated(_ b: borrowing Span<UInt8>, _ name: ByteRange, in tree: FieldTree, from root: Int,
+                           before group: Int) -> Bool {
         let nameID = STOMPField.headerName.id
-        var j = 0
+        var j = root
         while j < group {
             let node = tree.nodes[j]
-            if node.field == nameID && node.range.count == name.count {
+            if node.field == nameID && node.range.count == name.count && node.range.upper <= b.count {
                 var same = true
                 var k = 0
                 while k < name.count {

@@ -4,7 +4,7 @@ import WireCore
 /// frame, as on the wire (escaped in 1.1+ outside CONNECT/CONNECTED; see `STOMPHeaderEscaping`).
 /// For repeated headers the first entry is the one recorded.
 public struct STOMPFrameSummary: Sendable, Equatable {
-    public var command: STOMPCommand = .unknown(ByteRange(0, 0))
+    public var command: STOMPCommand = .unknown([])
     public var commandRange = ByteRange(0, 0)
     public var headerCount = 0
 

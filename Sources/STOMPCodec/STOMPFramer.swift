@@ -166,6 +166,11 @@ public struct STOMPFramer: Sendable {
                 i += 1
                 if framePos > maxFrameSize && isInsideFrame { enterSkip(onEvent) }
             case .body:
+                // A content-length beyond the limit is known before the body arrives.
+                if framePos + bodyRemaining + 1 > maxFrameSize {
+                    enterSkip(onEvent)
+                    continue
+                }
                 let take = Swift.min(bodyRemaining, n - i)
                 i += take
                 framePos += take
@@ -390,7 +395,7 @@ public struct STOMPFramer: Sendable {
                 var end = resyncLine.count
                 if resyncLine[end - 1] == 0x0D { end -= 1 }
                 found = resyncLine.withUnsafeBufferPointer { buf -> Bool in
-                    STOMPCommand(bytes: buf.span, range: ByteRange(0, end)).isKnown
+                    STOMPCommand.known(buf.span, ByteRange(0, end)) != nil
                 }
             }
             // A found line stays in `resyncLine` for the caller to move into `pending`.

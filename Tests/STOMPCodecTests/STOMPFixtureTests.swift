@@ -75,13 +75,26 @@ import WireCore
         #expect(d.rules == ["STOMP-1.2-REPEATED-HDR"])
     }
 
+    @Test func treeReusedAcrossFramesWithoutReset() {
+        // A long frame, then a short one decoded into the same tree: no false repeats, no trap.
+        var tree = FieldTree()
+        var diags: [Diagnostic] = []
+        let first = Array("SEND\ndestination:/a/very/long/destination/name\n\n\0".utf8)
+        let second = Array("SEND\ndestination:/b\n\n\0".utf8)
+        _ = STOMPDecoder.decode(first.span, version: .v1_2, direction: .clientToServer, into: &tree, diagnostics: &diags)
+        let s = STOMPDecoder.decode(second.span, version: .v1_2, direction: .clientToServer, into: &tree, diagnostics: &diags)
+        #expect(diags.isEmpty)
+        #expect(s.destination == ByteRange(17, 19))
+    }
+
     @Test func lowercaseMessageIsUnknown() {
         let d = decode("message\ndestination:/a\n\n\0", .v1_1, .serverToClient)
-        guard case .unknown(let r) = d.summary.command else {
+        guard case .unknown(let kept) = d.summary.command else {
             Issue.record("expected unknown")
             return
         }
-        #expect(r == ByteRange(0, 7))
+        #expect(kept == Array("message".utf8))
+        #expect(d.summary.commandRange == ByteRange(0, 7))
         #expect(d.rules == ["STOMP-1.1-FRAME-COMMAND"])
         #expect(d.diagnostics.first?.severity == .error)
     }

@@ -79,6 +79,16 @@ import WireCore
         }
     }
 
+    @Test func hugeContentLengthIsSkippedWithoutBuffering() {
+        let head = Array("SEND\ncontent-length:2000000000\n\n".utf8)
+        let events = frameAll([head, [UInt8](repeating: 0x41, count: 1000)], maxFrameSize: 1024, finish: false)
+        let rules = events.compactMap { e, _ -> String? in
+            if case .problem(let p) = e { return p.diagnostic.rule.rawValue } else { return nil }
+        }
+        #expect(rules == ["STOMP-1.2-FRAME-TOO-LARGE"])
+        #expect(frames(events).isEmpty)
+    }
+
     @Test func gapDropsPartialFrameAndResynchronises() {
         var framer = STOMPFramer(direction: .clientToServer)
         var events: [STOMPFramerEvent] = []
