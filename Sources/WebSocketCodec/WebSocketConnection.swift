@@ -27,6 +27,10 @@ public struct WebSocketConnection: Sendable {
             server.append(bytes, at: offset, frame: frame, onEvent: onEvent)
             // The response decides how the client's held bytes are read (frames or HTTP).
             if server.handshakeCount != before, let h = server.handshake {
+                // permessage-deflate (RFC 7692 §6) sets RSV1 on compressed messages, both ways.
+                if h.upgrades && h.extensions.contains(where: { $0.hasPrefix("permessage-deflate") }) {
+                    client.messageState.allowedRSV = 0x40
+                }
                 client.resolveUpgrade(accepted: h.upgrades, onEvent: onEvent)
             }
         }

@@ -64,4 +64,14 @@ import WireCore
         #expect(r.frames.count == 1 && r.frames[0].0.masked)
         #expect(requests.allSatisfy { !$0.1.isEmpty })  // each lacks Sec-WebSocket-Version at least
     }
+
+    /// permessage-deflate negotiated: RSV1 on compressed frames is not a violation, in both directions.
+    @Test(arguments: ["websocket/scapy-compressed-session.tsv", "websocket/suricata-compressed.tsv"])
+    func compressedSessions(_ path: String) throws {
+        let r = try runCapture(path)
+        #expect(r.handshakes.count == 2 && r.handshakes.allSatisfy { $0.0.upgrades })
+        #expect(r.frames.contains { $0.0.rsv == 0x40 })
+        #expect(!r.rules.contains("WS-RFC6455-5.2-RSV-BITS"), "\(r.rules)")
+        #expect(!r.rules.contains("WS-RFC6455-8.1-TEXT-UTF8"))
+    }
 }
