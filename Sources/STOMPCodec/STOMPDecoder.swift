@@ -242,6 +242,11 @@ public enum STOMPDecoder {
                     continue
                 }
             }
+            if c == 0x0D && version.allowsCRLF {
+                // 1.2: a CR inside a name or value must be sent as \r ("Value Encoding").
+                diagnostics.append(STOMPRule.escapeEncode.diagnostic(
+                    version, "unescaped CR in header \(isValue ? "value" : "name") (must be \\r)", range: ByteRange(i, i + 1)))
+            }
             if c == 0x3A && isValue && !colonReported {
                 colonReported = true
                 diagnostics.append(STOMPRule.escapeEncode.diagnostic(

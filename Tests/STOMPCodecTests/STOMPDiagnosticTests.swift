@@ -35,6 +35,8 @@ import WireCore
              rule: "STOMP-1.1-HDR-ESCAPE-UNDEF", range: ByteRange(19, 21)),
         Case(version: .v1_2, bad: "SEND\ndestination:a:b\n\n\0", clean: "CONNECT\nlogin:a:b\n\n\0",
              rule: "STOMP-1.2-HDR-ESCAPE-ENCODE", range: ByteRange(18, 19)),
+        Case(version: .v1_2, bad: "SEND\ndestination:a\rb\n\n\0", clean: "SEND\ndestination:a\\rb\n\n\0",
+             rule: "STOMP-1.2-HDR-ESCAPE-ENCODE", range: ByteRange(18, 19)),
         Case(version: .v1_2, bad: "SUBSCRIBE\nid:1\ndestination:/a\n\nbody\0",
              clean: "SEND\ndestination:/a\n\nbody\0", rule: "STOMP-1.2-BODY-ALLOWED", range: ByteRange(31, 35)),
         Case(version: .v1_2, bad: "SEND\ndestination:/a\ncontent-length:3\n\nab\0",
