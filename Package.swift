@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "TCPReassembly", dependencies: ["WireCore", "PacketLayers"], swiftSettings: strict),
         // Stage 4: protocol decoders (bytes in, annotated field trees out).
         .target(name: "MQTTCodec", dependencies: ["WireCore"], swiftSettings: strict),
+        .target(name: "STOMPCodec", dependencies: ["WireCore"], swiftSettings: strict),
+        .target(name: "WebSocketCodec", dependencies: ["WireCore"], swiftSettings: strict),
         // Stage 5: the conformance checker (rule catalog, per-connection state machines).
         .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
@@ -61,6 +63,8 @@ let package = Package(
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly"], swiftSettings: strict),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"], swiftSettings: strict),
+        .testTarget(name: "STOMPCodecTests", dependencies: ["STOMPCodec"], swiftSettings: strict),
+        .testTarget(name: "WebSocketCodecTests", dependencies: ["WebSocketCodec"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,292 @@
+import WireCore
+
+/// Decodes one STOMP frame (as handed out by `STOMPFramer`) into a field tree, syntax
+/// diagnostics and a `STOMPFrameSummary`. Never traps: every index is checked against the span.
+public enum STOMPDecoder {
+    public static func decode(
+        _ frame: Span<UInt8>, version: STOMPVersion, direction: Direction,
+        into tree: inout FieldTree, diagnostics: inout [Diagnostic]
+    ) -> STOMPFrameSummary {
+        var s = STOMPFrameSummary()
+        let n = frame.count
+        let root = tree.begin(STOMPField.frame.id, at: 0)
+        s.isTerminated = n > 0 && frame[n - 1] == 0
+        let contentEnd = s.isTerminated ? n - 1 : n
+
+        // Finds the LF ending the line at `from`, within the content; nil if none.
+        func lineFeed(from: Int) -> Int? {
+            var j = from
+            while j < contentEnd {
+                if frame[j] == 0x0A { return j }
+                j += 1
+            }
+            return nil
+        }
+
+        var crlfReported = false
+        // The line [start, lf) without its optional CR; notes CR LF use per version.
+        func lineEnd(_ start: Int, _ lf: Int, connectFamily: Bool) -> Int {
+            guard lf > start, frame[lf - 1] == 0x0D else { return lf }
+            s.usedCRLF = true
+            // 1.0/1.1 lines end with LF only; CONNECT is parsed before the version is known.
+            if !version.allowsCRLF && !connectFamily && !crlfReported {
+                crlfReported = true
+                diagnostics.append(STOMPRule.frameEOL.diagnostic(
+                    version, "CR LF line end in STOMP \(version): the CR belongs to the line",
+                    range: ByteRange(lf - 1, lf + 1), severity: .warning))
+            }
+            return lf - 1
+        }
+
+        // MARK: Command line
+        let commandLF = lineFeed(from: 0)
+        let commandLineEnd = commandLF ?? contentEnd
+        var commandEnd = commandLineEnd
+        if commandEnd > 0 && frame[commandEnd - 1] == 0x0D { commandEnd -= 1 }
+        let commandRange = ByteRange(0, commandEnd)
+        let command = STOMPCommand(bytes: frame, range: commandRange)
+        s.command = command
+        s.commandRange = commandRange
+        if let lf = commandLF { _ = lineEnd(0, lf, connectFamily: command.isConnectFamily) }
+        let commandUTF8 = checkUTF8(frame, commandRange, version, &diagnostics)
+        tree.add(STOMPField.command.id, commandRange, .text(commandRange, valid: commandUTF8))
+        checkCommand(command, commandRange, version, direction, &diagnostics)
+        let escaping = version.hasEscaping && !command.isConnectFamily
+
+        // MARK: Header lines
+        var pos = (commandLF ?? contentEnd) + 1
+        if commandLF == nil { pos = contentEnd }
+        var bodyStart = contentEnd
+        while true {
+            guard pos < contentEnd, let lf = lineFeed(from: pos) else {
+                // No blank line: the headers run into the NUL (or the end).
+                if pos < contentEnd {
+                    parseHeader(frame, ByteRange(pos, contentEnd), version: version, escaping: escaping, root: root,
+                                tree: &tree, summary: &s, diagnostics: &diagnostics)
+                }
+                diagnostics.append(STOMPRule.frameEOL.diagnostic(
+                    version, "headers not ended by a blank line", range: ByteRange(Swift.min(pos, contentEnd), contentEnd)))
+                bodyStart = contentEnd
+                break
+            }
+            let end = lineEnd(pos, lf, connectFamily: command.isConnectFamily)
+            if end == pos {
+                s.hasBlankLine = true
+                bodyStart = lf + 1
+                break
+            }
+            parseHeader(frame, ByteRange(pos, end), version: version, escaping: escaping, root: root,
+                        tree: &tree, summary: &s, diagnostics: &diagnostics)
+            pos = lf + 1
+        }
+
+        // MARK: Body and NUL
+        let body = ByteRange(Swift.min(bodyStart, contentEnd), contentEnd)
+        s.body = body
+        if s.hasBlankLine {
+            tree.add(STOMPField.body.id, body, .bytes(body))
+            tree.add(STOMPField.bodyLength.id, body, .uint(UInt64(body.count)))
+        }
+        if let cl = s.contentLength, cl != body.count {
+            diagnostics.append(STOMPRule.contentLengthExact.diagnostic(
+                version, "content-length is \(cl) but the body has \(body.count) octets before the NUL", range: body))
+        }
+        if version >= .v1_1 && command.isKnown && !command.mayHaveBody && !body.isEmpty {
+            diagnostics.append(STOMPRule.bodyAllowed.diagnostic(
+                version, "\(command.name) frame carries a \(body.count)-octet body", range: body))
+        }
+        if s.isTerminated {
+            tree.add(STOMPField.frameEnd.id, ByteRange(n - 1, n), .uint(0))
+        } else {
+            diagnostics.append(STOMPRule.frameNUL.diagnostic(
+                version, "frame not terminated by NUL", range: ByteRange(contentEnd, contentEnd)))
+        }
+        tree.end(root, upper: n)
+        return s
+    }
+
+    // MARK: - Pieces
+
+    static func checkCommand(_ command: STOMPCommand, _ r: ByteRange, _ version: STOMPVersion,
+                             _ direction: Direction, _ diagnostics: inout [Diagnostic]) {
+        if r.isEmpty {
+            diagnostics.append(STOMPRule.frameCommand.diagnostic(version, "empty command line", range: r))
+            return
+        }
+        switch direction {
+        case .clientToServer:
+            if command.isServerCommand {
+                diagnostics.append(STOMPRule.frameCommand.diagnostic(
+                    version, "server command \(command.name) sent by the client", range: r))
+            } else if !command.isKnown {
+                diagnostics.append(STOMPRule.frameCommand.diagnostic(
+                    version, "unknown or wrong-case client command", range: r, severity: .warning))
+            } else if version == .v1_0 && command == .nack {
+                diagnostics.append(STOMPRule.frameCommand.diagnostic(
+                    version, "NACK does not exist in STOMP 1.0", range: r, severity: .warning))
+            }
+        case .serverToClient:
+            if command.isClientCommand {
+                diagnostics.append(STOMPRule.frameCommand.diagnostic(
+                    version, "client command \(command.name) sent by the server", range: r))
+            } else if !command.isKnown {
+                diagnostics.append(STOMPRule.frameCommand.diagnostic(
+                    version, "unknown server command (commands are case-sensitive)", range: r))
+            }
+        }
+    }
+
+    /// UTF-8 validity of command and header text (1.1/1.2); false (and a warning) when invalid.
+    static func checkUTF8(_ b: borrowing Span<UInt8>, _ r: ByteRange, _ version: STOMPVersion,
+                          _ diagnostics: inout [Diagnostic]) -> Bool {
+        guard !r.isEmpty, r.upper <= b.count else { return true }
+        switch UTF8Validation.check(b.extracting(r.lower..<r.upper)) {
+        case .valid, .nullCharacter:
+            return true
+        case .invalid(let at):
+            if version >= .v1_1 {
+                diagnostics.append(STOMPRule.utf8.diagnostic(
+                    version, "invalid UTF-8", range: ByteRange(r.lower + at, r.lower + at + 1)))
+            }
+            return false
+        }
+    }
+
+    static func parseHeader(_ b: borrowing Span<UInt8>, _ line: ByteRange, version: STOMPVersion, escaping: Bool, root: Int,
+                            tree: inout FieldTree, summary s: inout STOMPFrameSummary,
+                            diagnostics: inout [Diagnostic]) {
+        s.headerCount += 1
+        let group = tree.begin(STOMPField.header.id, at: line.lower)
+        defer { tree.end(group, upper: line.upper) }
+        var colon = line.lower
+        while colon < line.upper && b[colon] != 0x3A { colon += 1 }
+        if colon == line.upper {
+            diagnostics.append(STOMPRule.frameHeader.diagnostic(version, "header line without ':'", range: line))
+            tree.add(STOMPField.headerName.id, line, .text(line, valid: checkUTF8(b, line, version, &diagnostics)))
+            return
+        }
+        let name = ByteRange(line.lower, colon)
+        let value = ByteRange(colon + 1, line.upper)
+        if name.isEmpty {
+            diagnostics.append(STOMPRule.frameHeader.diagnostic(version, "empty header name", range: ByteRange(colon, colon + 1)))
+        }
+        let nameValid = checkUTF8(b, name, version, &diagnostics)
+        tree.add(STOMPField.headerName.id, name, .text(name, valid: nameValid))
+        let valueValid = checkUTF8(b, value, version, &diagnostics)
+        let known = STOMPFrameSummary.knownIndex(b, name)
+        if known == STOMPFrameSummary.passcodeIndex {
+            tree.add(STOMPField.headerValue.id, value, .redacted(value))
+        } else {
+            tree.add(STOMPField.headerValue.id, value, .text(value, valid: valueValid))
+        }
+        if escaping {
+            checkEscapes(b, name, version, isValue: false, &diagnostics)
+            checkEscapes(b, value, version, isValue: true, &diagnostics)
+        }
+
+        // Repeated entries: the first wins; later ones are marked (STOMP 1.2 "Repeated Header Entries").
+        if isRepeated(b, name, in: tree, from: root, before: group) {
+            tree.add(STOMPField.headerRepeated.id, name, .bool(true))
+            if version >= .v1_1 {
+                diagnostics.append(STOMPRule.repeatedHeader.diagnostic(
+                    version, "repeated header entry: ignored, the first entry is used", range: line))
+            }
+            return
+        }
+        guard let k = known else { return }
+        s.record(k, value)
+        if k == STOMPFrameSummary.contentLengthIndex {
+            if let v = parseDecimal(b, value) {
+                s.contentLength = v
+                tree.add(STOMPField.headerContentLength.id, value, .uint(UInt64(v)))
+            } else {
+                diagnostics.append(STOMPRule.contentLengthExact.diagnostic(
+                    version, "content-length is not a non-negative decimal integer", range: value))
+            }
+        } else if k == STOMPFrameSummary.heartBeatIndex {
+            if value.upper <= b.count, let hb = STOMPHeartBeat(b.extracting(value.lower..<value.upper)) {
+                s.heartBeat = hb
+                var comma = value.lower
+                while comma < value.upper && b[comma] != 0x2C { comma += 1 }
+                tree.add(STOMPField.headerHeartBeatSend.id, ByteRange(value.lower, comma), .uint(hb.send))
+                tree.add(STOMPField.headerHeartBeatReceive.id, ByteRange(comma + 1, value.upper), .uint(hb.receive))
+            } else if version >= .v1_1 {
+                diagnostics.append(STOMPRule.heartBeatFormat.diagnostic(
+                    version, "heart-beat is not two non-negative integers separated by a comma", range: value))
+            }
+        }
+    }
+
+    /// Undefined escapes and unescaped ':' (1.1: \n \c \\; 1.2 also \r).
+    static func checkEscapes(_ b: borrowing Span<UInt8>, _ r: ByteRange, _ version: STOMPVersion, isValue: Bool,
+                             _ diagnostics: inout [Diagnostic]) {
+        var i = r.lower
+        var colonReported = false
+        while i < r.upper {
+            let c = b[i]
+            if c == 0x5C {
+                let next: UInt8? = i + 1 < r.upper ? b[i + 1] : nil
+                switch next {
+                case 0x6E, 0x63, 0x5C:
+                    i += 2
+                    continue
+                case 0x72 where version.allowsCRLF:
+                    i += 2
+                    continue
+                default:
+                    let end = Swift.min(i + 2, r.upper)
+                    diagnostics.append(STOMPRule.escapeUndefined.diagnostic(
+                        version, "undefined escape sequence in header \(isValue ? "value" : "name")",
+                        range: ByteRange(i, end)))
+                    i = end
+                    continue
+                }
+            }
+            if c == 0x0D && version.allowsCRLF {
+                // 1.2: a CR inside a name or value must be sent as \r ("Value Encoding").
+                diagnostics.append(STOMPRule.escapeEncode.diagnostic(
+                    version, "unescaped CR in header \(isValue ? "value" : "name") (must be \\r)", range: ByteRange(i, i + 1)))
+            }
+            if c == 0x3A && isValue && !colonReported {
+                colonReported = true
+                diagnostics.append(STOMPRule.escapeEncode.diagnostic(
+                    version, "unescaped ':' in header value (must be \\c)", range: ByteRange(i, i + 1)))
+            }
+            i += 1
+        }
+    }
+
+    /// Whether a header name node of this frame (nodes `from ..< before`; the tree may hold
+    /// earlier frames too) has the same bytes as `name`.
+    static func isRepeated(_ b: borrowing Span<UInt8>, _ name: ByteRange, in tree: FieldTree, from root: Int,
+                           before group: Int) -> Bool {
+        let nameID = STOMPField.headerName.id
+        var j = root
+        while j < group {
+            let node = tree.nodes[j]
+            if node.field == nameID && node.range.count == name.count && node.range.upper <= b.count {
+                var same = true
+                var k = 0
+                while k < name.count {
+                    if b[node.range.lower + k] != b[name.lower + k] { same = false; break }
+                    k += 1
+                }
+                if same { return true }
+            }
+            j += 1
+        }
+        return false
+    }
+
+    /// A non-negative decimal (at most 18 digits); nil otherwise.
+    static func parseDecimal(_ b: borrowing Span<UInt8>, _ r: ByteRange) -> Int? {
+        guard !r.isEmpty, r.count <= 18 else { return nil }
+        var v = 0
+        for i in r.lower..<r.upper {
+            let c = b[i]
+            guard c >= 0x30 && c <= 0x39 else { return nil }
+            v = v * 10 + Int(c - 0x30)
+        }
+        return v
+    }
+}
