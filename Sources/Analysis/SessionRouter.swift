@@ -57,7 +57,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         guard let slot = slotOf[id] else { return }
         slots[slot].lastFrame = frame
         if !slots[slot].decided {
-            decide(&slots[slot], direction, offset: offset, bytes: bytes, frame: frame)
+            Self.decide(&slots[slot], direction, offset: offset, bytes: bytes, frame: frame, ports: options.ports)
             guard slots[slot].decided else { return }
             startDecoder(slot)
             // Bytes held for sniffing come first; the framer ignores what it has already seen.
@@ -76,7 +76,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         guard let slot = slotOf[id] else { return }
         slots[slot].lastFrame = frame
         if !slots[slot].decided {
-            decideByPort(&slots[slot])
+            Self.decideByPort(&slots[slot], ports: options.ports)
             startDecoder(slot)
         }
         let info = slots[slot].info
@@ -109,7 +109,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                                           frame: FrameNumber, time: Timestamp) {
         guard let slot = slotOf[info.id] else { return }
         if !slots[slot].decided {
-            decideByPort(&slots[slot])
+            Self.decideByPort(&slots[slot], ports: options.ports)
             startDecoder(slot)
             let held = slots[slot].sniffed
             if !held.isEmpty {
@@ -226,10 +226,11 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     // MARK: Detection
 
     /// Content decides when the client's stream is seen from its first byte; else the port.
-    private func decide(_ state: inout ConnectionState, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
-                        frame: FrameNumber) {
+    /// Static, so that deciding for one slot never needs a copy of the router (and its table).
+    private static func decide(_ state: inout ConnectionState, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
+                               frame: FrameNumber, ports: PortMap) {
         guard direction == .clientToServer, offset == UInt64(state.sniffed.count), state.info.sawHandshake else {
-            decideByPort(&state)
+            decideByPort(&state, ports: ports)
             return
         }
         var verdict: AppProtocol?
@@ -250,7 +251,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         }
         guard let found = verdict else { return }
         if found == .unknown {
-            decideByPort(&state)
+            decideByPort(&state, ports: ports)
         } else {
             state.appProtocol = found
             state.detection = .content
@@ -258,9 +259,9 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         }
     }
 
-    private func decideByPort(_ state: inout ConnectionState) {
+    private static func decideByPort(_ state: inout ConnectionState, ports: PortMap) {
         state.decided = true
-        if let p = options.ports.byPort(state.info.server.port) {
+        if let p = ports.byPort(state.info.server.port) {
             state.appProtocol = p
             state.detection = .port
         }

@@ -117,11 +117,19 @@ struct HistoryRing {
     private mutating func grow(to capacity: Int) {
         var larger = [UInt8](repeating: 0, count: capacity)
         let old = bytes.count
-        if old > 0 {
+        if old > 0 && end > start {
+            // Copy the held bytes in runs that are contiguous in both rings (at most four).
             var offset = start
-            while offset < end {
-                larger[Int(offset % UInt64(capacity))] = bytes[Int(offset % UInt64(old))]
-                offset &+= 1
+            bytes.withUnsafeBufferPointer { from in
+                larger.withUnsafeMutableBufferPointer { to in
+                    while offset < end {
+                        let src = Int(offset % UInt64(old))
+                        let dst = Int(offset % UInt64(capacity))
+                        let n = Swift.min(Int(end - offset), old - src, capacity - dst)
+                        (to.baseAddress! + dst).update(from: from.baseAddress! + src, count: n)
+                        offset &+= UInt64(n)
+                    }
+                }
             }
         }
         bytes = larger

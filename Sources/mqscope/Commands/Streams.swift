@@ -47,6 +47,8 @@ struct Streams: ParsableCommand {
 
 struct StreamsSink: AnalysisSink {
     var connections: [ConnectionSummary] = []
+    /// Streams only: no packet decoding.
+    var wantsPackets: Bool { false }
     mutating func connectionFinished(_ c: ConnectionSummary) { connections.append(c) }
 }
 
