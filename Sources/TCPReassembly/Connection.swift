@@ -114,6 +114,7 @@ struct Connection {
         if carriesData {
             sender.receive(at: start, payload: payload, missing: missing, frame: frame, time: time,
                            otherCost: receiver.cost, context: &context, consumer: &consumer)
+            sender.settleAcknowledgedHole(context: &context, consumer: &consumer)
         }
         if flags.contains(.fin) {
             sender.noteFin(at: start &+ Int64(payload.count) &+ Int64(min(missing, Int(HalfStream.maxAdvance))))

@@ -38,6 +38,10 @@ struct HalfStream {
     private(set) var finOffset: UInt64 = 0
     /// The peer acknowledged the FIN.
     private(set) var finAcked = false
+    /// The peer acknowledged past a hole: (offset acknowledged, frame, time of the ACK). The hole is
+    /// declared a gap only when this direction's next segment leaves it open, because captures can
+    /// hold data after the ACK that covers it (reordered or merged captures).
+    private var acknowledgedPastHole: (target: UInt64, frame: FrameNumber, time: Timestamp)?
 
     var stats = DirectionStats()
 
@@ -180,7 +184,17 @@ struct HalfStream {
         }
         let nextSigned = Int64(truncatingIfNeeded: next)
         guard target > nextSigned, target &- nextSigned <= HalfStream.maxAdvance else { return }
-        advance(to: UInt64(target), cause: .notCaptured, frame: frame, time: time, context: &context,
+        if let known = acknowledgedPastHole, known.target >= UInt64(target) { return }
+        acknowledgedPastHole = (UInt64(target), frame, time)
+    }
+
+    /// Declares the hole an earlier acknowledgement proved lost, unless data has filled it since.
+    /// Called after each segment of this direction, and before a flush or hole expiry.
+    mutating func settleAcknowledgedHole<C: StreamConsumer>(context: inout ReassemblyContext, consumer: inout C) {
+        guard let acked = acknowledgedPastHole else { return }
+        acknowledgedPastHole = nil
+        guard acked.target > next else { return }
+        advance(to: acked.target, cause: .notCaptured, frame: acked.frame, time: acked.time, context: &context,
                 consumer: &consumer)
     }
 
@@ -188,6 +202,10 @@ struct HalfStream {
     mutating func expireHoles<C: StreamConsumer>(
         frame: FrameNumber, time: Timestamp, context: inout ReassemblyContext, consumer: inout C
     ) {
+        if let acked = acknowledgedPastHole,
+           time.totalNanoseconds &- acked.time.totalNanoseconds > context.holeTimeoutNanoseconds {
+            settleAcknowledgedHole(context: &context, consumer: &consumer)
+        }
         while let first = pending.first,
               time.totalNanoseconds &- waitingSince.totalNanoseconds > context.holeTimeoutNanoseconds {
             let before = pending.count
@@ -203,6 +221,7 @@ struct HalfStream {
     mutating func flush<C: StreamConsumer>(
         frame: FrameNumber, time: Timestamp, context: inout ReassemblyContext, consumer: inout C
     ) {
+        settleAcknowledgedHole(context: &context, consumer: &consumer)
         var target = next
         if let last = pending.last { target = max(target, last.end) }
         if sawFin { target = max(target, finOffset) }

@@ -127,11 +127,18 @@ let scriptCases: [ScriptCase] = [
         expected: [opened0, .data(0, c2s, 0, "hello", frame: 4), .gap(0, c2s, 5, 10, .notCaptured, frame: 6),
                    .data(0, c2s, 10, "!!", frame: 5), closed0]),
     ScriptCase(
-        name: "late bytes for a declared gap are an overlap, not data",
+        name: "data captured after the ACK that covers it still fills the hole; the rest is a gap",
         script: handshake() + [seg(.client, 1001, "hello", ack: 5001), seg(.server, 5001, ack: 1016),
                                seg(.client, 1006, "world", ack: 5001)],
+        expected: [opened0, .data(0, c2s, 0, "hello", frame: 4), .data(0, c2s, 5, "world", frame: 6),
+                   .gap(0, c2s, 10, 15, .notCaptured, frame: 5), closed0]),
+    ScriptCase(
+        name: "late bytes for a declared gap are an overlap, not data",
+        script: handshake() + [seg(.client, 1001, "hello", ack: 5001), seg(.server, 5001, ack: 1016),
+                               seg(.client, 1016, "later", ack: 5001), seg(.client, 1006, "world", ack: 5001)],
         expected: [opened0, .data(0, c2s, 0, "hello", frame: 4), .gap(0, c2s, 5, 15, .notCaptured, frame: 5),
-                   .overlap(0, c2s, 5, 10, first: 0, second: 6, conflicting: false), closed0]),
+                   .data(0, c2s, 15, "later", frame: 6),
+                   .overlap(0, c2s, 5, 10, first: 0, second: 7, conflicting: false), closed0]),
     ScriptCase(
         name: "gap by the per-connection buffer limit",
         script: handshake() + [seg(.client, 1011, "AAAAAAAAAA", ack: 5001), seg(.client, 1031, "BBBBBBBBBB", ack: 5001),
