@@ -47,6 +47,12 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // libFuzzer targets: `scripts/fuzz.sh <name> <seconds>` builds them with -sanitize=fuzzer and
+        // -D FUZZING; a plain build makes them replayers of saved inputs.
+        .executableTarget(
+            name: "FuzzPacketLayers", dependencies: ["PacketLayers"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly"], swiftSettings: strict),
