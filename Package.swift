@@ -54,8 +54,11 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        // libFuzzer target: `scripts/fuzz.sh FuzzReassembly <seconds>` builds it with -sanitize=fuzzer and
-        // -D FUZZING; a plain build makes it a replayer of saved inputs.
+        // libFuzzer targets: `scripts/fuzz.sh <name> <seconds>` builds them with -sanitize=fuzzer and
+        // -D FUZZING; a plain build makes them replayers of saved inputs.
+        .executableTarget(
+            name: "FuzzPacketLayers", dependencies: ["PacketLayers"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "FuzzReassembly", dependencies: ["TCPReassembly", "PacketLayers", "WireCore"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
