@@ -61,9 +61,7 @@ let package = Package(
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "FuzzReassembly", dependencies: ["TCPReassembly", "PacketLayers", "WireCore"],
-            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
-            // The entry point finds libFuzzer's driver with dlsym (see the target's source).
-            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver"], .when(platforms: [.linux]))]),
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
 
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),

@@ -17,9 +17,8 @@
 // each other from offset 0 with no hole and no repeat, nothing arrives after a close, every connection
 // closes once; and the held bytes never exceed the limits.
 //
-// Built without `-sanitize=fuzzer` (plain `swift build`), the target is a replayer instead:
-// `FuzzReassembly FILE...` runs each file through the same function. (`-D FUZZING` is accepted and
-// changes nothing: the entry point finds the libFuzzer driver at run time.)
+// Built without `-D FUZZING` (plain `swift build`), the target is a replayer instead:
+// `FuzzReassembly FILE...` runs each file through the same function.
 
 import PacketLayers
 import TCPReassembly
@@ -141,34 +140,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// libFuzzer's driver entry point (LLVM ≥ 11), present only when linked with `-sanitize=fuzzer`.
-private typealias FuzzerCallback = @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-private typealias FuzzerRunDriver = @convention(c) (
-    UnsafeMutablePointer<CInt>, UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    FuzzerCallback
-) -> CInt
-
-/// SwiftPM renames a debug executable's entry point (`--defsym main=FuzzReassembly_main`), so libFuzzer's
-/// own `main` is never linked in. This entry point looks for the libFuzzer driver at run time: when the
-/// binary was built with `-sanitize=fuzzer` it runs the fuzzer with the command line; otherwise it
-/// replays inputs (crash reproducers, corpus files): `FuzzReassembly FILE...`.
+#if !FUZZING
+/// Replays inputs (crash reproducers, corpus files) without libFuzzer.
 @main
 struct FuzzReassemblyMain {
     static func main() {
-        #if canImport(Darwin)
-        let everywhere = UnsafeMutableRawPointer(bitPattern: -2)   // RTLD_DEFAULT
-        #else
-        let everywhere: UnsafeMutableRawPointer? = nil              // RTLD_DEFAULT
-        #endif
-        if let symbol = dlsym(everywhere, "LLVMFuzzerRunDriver") {
-            let runDriver = unsafeBitCast(symbol, to: FuzzerRunDriver.self)
-            var argc = CommandLine.argc
-            var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-            exit(runDriver(&argc, &argv) { data, size in
-                guard let data else { return 0 }
-                return fuzz(data, size)
-            })
-        }
         for path in CommandLine.arguments.dropFirst() {
             guard let file = fopen(path, "rb") else {
                 print("cannot open \(path)")
@@ -190,3 +166,4 @@ struct FuzzReassemblyMain {
         }
     }
 }
+#endif
