@@ -15,6 +15,8 @@ struct TCPHeader {
 
     enum Parsed {
         case header(TCPHeader)
+        /// The fixed 20 bytes are there but the options end past the captured bytes.
+        case optionsCut(TCPHeader)
         case problem(LayerProblem)
     }
 
@@ -28,15 +30,15 @@ struct TCPHeader {
         guard headerLength >= minimumLength, declaredEnd - start >= headerLength else {
             return .problem(.badTCPDataOffset)
         }
-        guard capturedEnd - start >= headerLength else { return .problem(.truncatedTCPHeader) }
-        return .header(TCPHeader(
+        let header = TCPHeader(
             sourcePort: bytes.be16(at: start),
             destinationPort: bytes.be16(at: start + 2),
             sequence: bytes.be32(at: start + 4),
             acknowledgement: bytes.be32(at: start + 8),
             flags: TCPFlags(rawValue: UInt16(dataOffsetByte & 0x01) << 8 | UInt16(bytes[start + 13])),
             window: bytes.be16(at: start + 14),
-            headerLength: headerLength))
+            headerLength: headerLength)
+        return capturedEnd - start >= headerLength ? .header(header) : .optionsCut(header)
     }
 
     /// Parses the TCP header at `start` and, if it is sound, hands the segment and its captured
@@ -52,6 +54,21 @@ struct TCPHeader {
         switch parse(bytes, at: start, capturedEnd: capturedEnd, declaredEnd: declaredEnd) {
         case .problem(let problem):
             return .malformed(problem)
+        case .optionsCut(let tcp):
+            // A snap length that cut into the options still leaves ports, sequence numbers and
+            // flags: the segment counts, and its whole payload is missing (a snap-length gap).
+            // Without a snap-length cut, the header is simply malformed.
+            guard cutAllowance > 0, declaredEnd - capturedEnd <= cutAllowance else {
+                return .malformed(.truncatedTCPHeader)
+            }
+            let segment = TCPSegment(
+                source: Endpoint(address: source, port: tcp.sourcePort),
+                destination: Endpoint(address: destination, port: tcp.destinationPort),
+                sequence: tcp.sequence, acknowledgement: tcp.acknowledgement,
+                flags: tcp.flags, window: tcp.window,
+                missingPayload: max(0, declaredEnd - (start + tcp.headerLength)))
+            body(segment, bytes.extracting(capturedEnd..<capturedEnd))
+            return .tcp
         case .header(let tcp):
             let segment = TCPSegment(
                 source: Endpoint(address: source, port: tcp.sourcePort),

@@ -80,10 +80,20 @@ import WireCore
         #expect(try #require(d.segment).missingPayload == 4)
     }
 
-    @Test func cutInsideTCPOptionsIsTruncatedTCPHeader() {
+    @Test func cutInsideTCPOptionsIsTruncatedTCPHeaderWithoutSnapLength() {
         let frame = Build.ethernet(Build.ipv4(payload: Build.tcp(options: [2, 4, 5, 0xb4], payload: Build.bytes("x"))))
         var decoder = PacketDecoder(linkType: .ethernet)
-        #expect(decoder.run(Array(frame.prefix(14 + 20 + 22)), wireLength: frame.count).outcome
-                == .malformed(.truncatedTCPHeader))
+        let cut = Array(frame.prefix(14 + 20 + 22))
+        #expect(decoder.run(cut, wireLength: cut.count).outcome == .malformed(.truncatedTCPHeader))
+    }
+
+    @Test func snapLengthCutInsideTCPOptionsKeepsTheSegment() {
+        // tcpdump -s 60 cuts a 32-byte TCP header: ports and sequence numbers survive.
+        let frame = Build.ethernet(Build.ipv4(payload: Build.tcp(options: [2, 4, 5, 0xb4], payload: Build.bytes("xyz"))))
+        var decoder = PacketDecoder(linkType: .ethernet)
+        let r = decoder.run(Array(frame.prefix(14 + 20 + 22)), wireLength: frame.count)
+        #expect(r.outcome == .tcp)
+        #expect(r.payload == [])
+        #expect(r.segment?.missingPayload == 3)
     }
 }
