@@ -116,9 +116,10 @@ extension CaptureSource {
     public func interrupt() { pcap_breakloop(handle) }
 }
 
-/// Writes frames to a pcap file as they are read (`live -w`). Closed (and flushed) on deinit.
-public struct CaptureWriter: ~Copyable {
-    let dumper: OpaquePointer
+/// Writes frames to a pcap file as they are read (`live -w`). Closed (and flushed) on deinit, or
+/// explicitly with `close()` so the file is complete before the program reports on it.
+public final class CaptureWriter {
+    var dumper: OpaquePointer?
 
     /// Opens `path` for writing with the link type and snap length of `source`.
     public init(path: String, for source: borrowing CaptureSource) throws(CaptureError) {
@@ -128,10 +129,16 @@ public struct CaptureWriter: ~Copyable {
         dumper = d
     }
 
-    deinit { pcap_dump_close(dumper) }
+    deinit { close() }
+
+    public func close() {
+        if let d = dumper { pcap_dump_close(d) }
+        dumper = nil
+    }
 
     /// Appends one frame.
     public func write(_ frame: Span<UInt8>, header: FrameHeader) {
+        guard let dumper else { return }
         var h = pcap_pkthdr()
         h.ts.tv_sec = Int(header.time.seconds)
         // pcap_dump writes the precision the capture was opened with (nanoseconds here).
@@ -145,5 +152,5 @@ public struct CaptureWriter: ~Copyable {
         }
     }
 
-    public func flush() { _ = pcap_dump_flush(dumper) }
+    public func flush() { if let dumper { _ = pcap_dump_flush(dumper) } }
 }

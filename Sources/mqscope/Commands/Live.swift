@@ -1,0 +1,225 @@
+import ArgumentParser
+import Analysis
+import Foundation
+import MQTTCodec
+import PacketCapture
+import Rendering
+import Synchronization
+import TCPReassembly
+import WireCore
+
+/// Set by SIGINT/SIGTERM; the capture loop checks it between reads (at least every 100 ms).
+let stopRequested = Atomic<Bool>(false)
+
+struct Live: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Capture from a network interface and decode MQTT as it flows.",
+        discussion: """
+            Opens IFACE through libpcap in immediate mode (each packet is shown as soon as it is seen), \
+            with a capture filter for the MQTT/STOMP ports (tcp port 1883 or tcp port 61613, plus every \
+            --port) unless -f gives your own. Output is the same as `read`: summary lines, -V field \
+            trees, or NDJSON flushed line by line. Connections already open when the capture starts are \
+            picked up mid-stream. Stop with Ctrl-C (SIGINT) or SIGTERM, -c or --duration: buffers are \
+            flushed, the -w file is closed and valid, and a summary (connections, packets by type, \
+            findings, kernel received/dropped counts) goes to standard error.
+
+            Capturing needs root or CAP_NET_RAW; started as root, `--user NAME` drops to that account \
+            once the interface is open. Exit status: 0, 1 when a finding reaches --fail-on, 2 for \
+            errors (no such interface, no permission, a filter that does not compile).
+            """)
+
+    @Option(name: [.customShort("i"), .long], help: ArgumentHelp("The interface to capture on ('any' for all).", valueName: "iface"))
+    var interface: String?
+
+    @Flag(help: "List the interfaces that can be opened, and exit.")
+    var listInterfaces = false
+
+    @Option(name: [.customShort("f"), .customLong("filter")], help: ArgumentHelp("A BPF capture filter (tcpdump syntax) instead of the default port filter.", valueName: "expr"))
+    var filter: String?
+
+    @Option(name: .customLong("port"), help: ArgumentHelp("Also capture and decode this TCP port as MQTT (repeatable).", valueName: "n"))
+    var ports: [UInt16] = []
+
+    @Flag(help: "Put the interface in promiscuous mode (off by default).")
+    var promiscuous = false
+
+    @Option(name: [.customShort("w"), .customLong("write")], help: ArgumentHelp("Also write the raw capture to this pcap file.", valueName: "file"))
+    var writeFile: String?
+
+    @Option(name: [.customShort("c"), .customLong("count")], help: ArgumentHelp("Stop after this many captured packets.", valueName: "n"))
+    var count: Int?
+
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(help: ArgumentHelp("After opening the interface as root, switch to this user (as tcpdump -Z does).", valueName: "name"))
+    var user: String?
+
+    @Option(help: "Exit 1 when a finding of at least this severity was seen: error (default), warning, info or never.")
+    var failOn: FailLevel = .error
+
+    @OptionGroup var decoding: DecodeOptions
+    @OptionGroup var filters: FilterOptions
+
+    @Flag(name: [.customShort("V"), .long], help: "Show every field of every packet.")
+    var verbose = false
+
+    @Option(help: "Output format: text or ndjson (one object per line, flushed per packet).")
+    var format: ReadReport.Format = .text
+
+    func validate() throws {
+        if !listInterfaces && interface == nil { throw ValidationError("Give an interface with -i (or --list-interfaces).") }
+        if let c = count, c <= 0 { throw ValidationError("-c needs a positive number of packets.") }
+        if let d = duration, d <= 0 { throw ValidationError("--duration needs a positive number of seconds.") }
+        if format == .json { throw ValidationError("Live output is text or ndjson (a JSON document has no end while capturing).") }
+    }
+
+    /// The capture filter: the user's, or the MQTT/STOMP ports.
+    var captureFilter: String {
+        if let f = filter { return f }
+        let all = [UInt16(1883), 61613] + ports.filter { $0 != 1883 && $0 != 61613 }
+        return all.map { "tcp port \($0)" }.joined(separator: " or ")
+    }
+
+    func run() throws {
+        if listInterfaces {
+            do {
+                for i in try CaptureSource.interfaces() {
+                    var flags: [String] = []
+                    if i.isUp { flags.append("up") }
+                    if i.isLoopback { flags.append("loopback") }
+                    print("\(i.name)\(flags.isEmpty ? "" : " [\(flags.joined(separator: ", "))]")\(i.description.map { "  \($0)" } ?? "")")
+                }
+            } catch {
+                Diagnostics.error(error.message)
+                throw ExitCode(ExitStatus.unusableInput)
+            }
+            return
+        }
+        guard let iface = interface else { return }
+        var settings = LiveSettings(interface: iface, filter: captureFilter)
+        settings.promiscuous = promiscuous
+        var source: CaptureSource
+        do { source = try CaptureSource(live: settings) } catch {
+            Diagnostics.error(error.message)
+            throw ExitCode(ExitStatus.unusableInput)
+        }
+        var writer: CaptureWriter?
+        if let path = writeFile {
+            do { writer = try CaptureWriter(path: path, for: source) } catch {
+                Diagnostics.error(error.message)
+                throw ExitCode(ExitStatus.unusableInput)
+            }
+        }
+        if let name = user { try dropPrivileges(to: name) }
+
+        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        let started = Date()
+        let limit = count
+        let seconds = duration
+        let w = writer
+        let control = RunControl(
+            shouldStop: { frames in
+                if stopRequested.load(ordering: .relaxed) { return true }
+                if let limit, Int(frames) >= limit { return true }
+                if let seconds, Date().timeIntervalSince(started) >= seconds { return true }
+                return false
+            },
+            frameRead: { frame, header in
+                w?.write(frame, header: header)
+            })
+
+        var options = AnalysisOptions()
+        options.ports.mqtt.formUnion(ports)
+        options.mqttVersion = decoding.mqttVersion
+        var report = ReadReport(format: format, verbose: verbose, countOnly: false, context: decoding.renderContext(),
+                                filter: try filters.packetFilter(), flushEachPacket: true)
+        var tally = LiveTally()
+        report.beginRun()
+        report.beginFile(iface)
+        let summary: FileSummary
+        do {
+            var sink = TallyingSink(report: report, tally: tally)
+            summary = try CaptureAnalysis.run(source: &source, options: options, sink: &sink, control: control)
+            report = sink.report
+            tally = sink.tally
+        } catch {
+            Diagnostics.error("\(iface): \(error.message)")
+            throw ExitCode(ExitStatus.unusableInput)
+        }
+        let stats = source.statistics()
+        writer?.close()
+        report.endFile(summary)
+        report.endRun()
+
+        // The summary goes to standard error so standard output stays a clean stream of packets.
+        var lines: [String] = []
+        lines.append("mqscope live: \(iface): \(summary.frames) packets captured, \(tally.connections) connection\(tally.connections == 1 ? "" : "s") (\(tally.openAtStop) still open at the stop)")
+        var types: [String] = []
+        for t in MQTTPacketType.allCases where report.totalCounts[Int(t.rawValue)] > 0 {
+            types.append("\(t.name) \(report.totalCounts[Int(t.rawValue)])")
+        }
+        lines.append("MQTT packets: \(report.totalCounts.reduce(0, +))" + (types.isEmpty ? "" : " (\(types.joined(separator: ", ")))"))
+        let f = report.findingsBySeverity
+        lines.append("findings: \(f[2]) error, \(f[1]) warning, \(f[0]) info")
+        if let s = stats {
+            lines.append("kernel: \(s.received) received, \(s.droppedByKernel) dropped, \(s.droppedByInterface) dropped by the interface")
+        }
+        if let path = writeFile { lines.append("capture written to \(path)") }
+        Diagnostics.write(lines.joined(separator: "\n") + "\n")
+        if failOn.reached(by: f) { throw ExitCode(ExitStatus.findings) }
+    }
+
+    func dropPrivileges(to name: String) throws {
+        guard getuid() == 0 else {
+            Diagnostics.warn("--user \(name) ignored: not running as root")
+            return
+        }
+        guard let pw = getpwnam(name) else {
+            Diagnostics.error("--user: no such account '\(name)'")
+            throw ExitCode(ExitStatus.unusableInput)
+        }
+        let uid = pw.pointee.pw_uid, gid = pw.pointee.pw_gid
+        guard setgroups(0, nil) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+            Diagnostics.error("--user: cannot switch to '\(name)': \(String(cString: strerror(errno)))")
+            throw ExitCode(ExitStatus.unusableInput)
+        }
+    }
+}
+
+/// Counts connections for the live summary and passes everything on to the report.
+struct LiveTally {
+    var connections = 0
+    var openAtStop = 0
+}
+
+struct TallyingSink: AnalysisSink {
+    var report: ReadReport
+    var tally: LiveTally
+    mutating func connectionFinished(_ c: ConnectionSummary) {
+        tally.connections += 1
+        if c.end == .endOfCapture { tally.openAtStop += 1 }
+        report.connectionFinished(c)
+    }
+    mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
+        report.mqttPacket(event, pdu: pdu, fields: fields)
+    }
+    mutating func streamEvent(_ event: StreamEventReport) { report.streamEvent(event) }
+    mutating func fileNote(_ note: FileNote) { report.fileNote(note) }
+}
+
+/// The severity at which findings make the exit status 1.
+enum FailLevel: String, ExpressibleByArgument, CaseIterable {
+    case error, warning, info, never
+
+    /// `counts` by severity raw value (info 0, warning 1, error 2).
+    func reached(by counts: [Int]) -> Bool {
+        switch self {
+        case .never: false
+        case .error: counts[2] > 0
+        case .warning: counts[2] + counts[1] > 0
+        case .info: counts.reduce(0, +) > 0
+        }
+    }
+}
