@@ -47,6 +47,16 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // libFuzzer target: MQTTFramer + MQTTDecoder (see Sources/FuzzMQTT/FuzzMQTT.swift).
+        .executableTarget(
+            name: "FuzzMQTT", dependencies: ["MQTTCodec", "WireCore"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])],
+            // Pull libFuzzer's driver in when linking with -sanitize=fuzzer (harmless otherwise).
+            linkerSettings: [.unsafeFlags([
+                "-Xlinker", "-u", "-Xlinker", "LLVMFuzzerRunDriver",
+                "-Xlinker", "--export-dynamic-symbol=LLVMFuzzerRunDriver",
+            ])]),
+
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly"], swiftSettings: strict),
