@@ -62,6 +62,9 @@ let package = Package(
         .executableTarget(
             name: "FuzzReassembly", dependencies: ["TCPReassembly", "PacketLayers", "WireCore"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
+            name: "FuzzMQTT", dependencies: ["MQTTCodec", "WireCore"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
 
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),

@@ -198,6 +198,21 @@ struct FramerTests {
         #expect(f.findings.first?.range == StreamRange(0, 3))
     }
 
+    /// Thousands of desynchronisations inside one window are handled iteratively.
+    @Test func manyDesynchronisationsInOneAppend() {
+        let unit: [UInt8] = [0xC0, 0x00, 0x30, 0xFF, 0xFF, 0xFF, 0xFF]
+        let s = Array([[UInt8]](repeating: unit, count: 20_000).joined())
+        for synchronized in [true, false] {
+            var f = MQTTFramer(synchronized: synchronized)
+            let got = frame(s, frameCuts: [], appendCuts: [], framer: &f)
+            #expect(got.count == 20_000 && got.allSatisfy { $0.bytes == [0xC0, 0x00] })
+            let tooLong = f.findings.filter { $0.rule == MQTTRule.remainingLengthTooLong.id }.count
+            let skipped = f.findings.filter { $0.rule == MQTTRule.resyncSkipped.id }
+            #expect(tooLong == 20_000)
+            #expect(skipped.count == 20_000 && skipped.allSatisfy { $0.range.count == 5 })
+        }
+    }
+
     @Test func incompleteAtEnd() {
         var f = MQTTFramer()
         let s: [UInt8] = [0xC0, 0x00, 0x30, 0x05, 0x00]

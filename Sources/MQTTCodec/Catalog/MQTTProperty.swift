@@ -29,7 +29,8 @@ public enum MQTTPropertyConstraint: Sendable, Equatable {
 /// One MQTT 5.0 property (MQTT 5.0 §2.2.2.2 Table 2-4), as data.
 public struct MQTTProperty: Sendable {
     public var id: UInt8
-    public var name: String
+    /// A `StaticString` keeps the struct free of reference counting (it is copied per property).
+    public var name: StaticString
     public var field: MQTTField
     public var type: MQTTPropertyType
     /// Where the property may appear; `.will` = CONNECT Will Properties.
@@ -39,7 +40,7 @@ public struct MQTTProperty: Sendable {
     public var repeatable: MQTTPacketSet
     public var constraint: MQTTPropertyConstraint
 
-    init(_ id: UInt8, _ name: String, _ field: MQTTField, _ type: MQTTPropertyType, _ packets: MQTTPacketSet,
+    init(_ id: UInt8, _ name: StaticString, _ field: MQTTField, _ type: MQTTPropertyType, _ packets: MQTTPacketSet,
          repeatable: MQTTPacketSet = [], _ constraint: MQTTPropertyConstraint = .none) {
         self.id = id
         self.name = name
@@ -111,5 +112,5 @@ public struct MQTTProperty: Sendable {
     /// Bit position used by presence/duplicate masks: the identifier itself (all are < 64).
     @inlinable public var bit: UInt64 { 1 << UInt64(id) }
 
-    static let idNames: [(UInt64, String)] = all.map { (UInt64($0.id), $0.name) }
+    static let idNames: [(UInt64, String)] = all.map { (UInt64($0.id), $0.name.description) }
 }

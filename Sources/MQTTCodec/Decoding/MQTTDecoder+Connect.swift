@@ -82,18 +82,13 @@ extension MQTTDecoder {
         t.end(payload)
     }
 
-    /// "MQTT" for 3.1.1 and 5.0, "MQIsdp" for 3.1.
+    /// "MQTT" for 3.1.1 and 5.0, "MQIsdp" for 3.1 (compared without allocating).
     static func nameMatches(_ r: ByteRange, _ b: borrowing Span<UInt8>, _ v: MQTTVersion) -> Bool {
-        let mqtt: (UInt8, UInt8, UInt8, UInt8) = (0x4D, 0x51, 0x54, 0x54)
-        if v == .v3_1 {
-            let expected: [UInt8] = [0x4D, 0x51, 0x49, 0x73, 0x64, 0x70]
-            guard r.count == 6 else { return false }
-            for i in 0..<6 where b[r.lower + i] != expected[i] { return false }
-            return true
-        }
-        guard r.count == 4 else { return false }
-        return b[r.lower] == mqtt.0 && b[r.lower + 1] == mqtt.1 && b[r.lower + 2] == mqtt.2
-            && b[r.lower + 3] == mqtt.3
+        let expected: StaticString = v == .v3_1 ? "MQIsdp" : "MQTT"
+        guard r.count == expected.utf8CodeUnitCount, r.upper <= b.count else { return false }
+        let e = expected.utf8Start
+        for i in 0..<r.count where b[r.lower + i] != e[i] { return false }
+        return true
     }
 
     //  CONNACK (3.1.1 §3.2, 5.0 §3.2)

@@ -49,7 +49,6 @@ public struct MQTTFramer: Sendable {
     var mode: Mode
     /// The partial packet (synced) or the scan window (resync).
     var pending = PDUBuffer()
-    var spare = PDUBuffer()
     /// The declared size of the packet in `pending`, once its fixed header is complete.
     var pendingTotal: Int?
     /// The next stream offset expected; nil before the first byte.
@@ -142,7 +141,7 @@ public struct MQTTFramer: Sendable {
     /// with the bytes there are. The framer is then ready for a new stream.
     public mutating func finish(onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
         finalizing = true
-        if mode == .resync { scan(onPDU) }
+        if mode == .resync { drainWindow(onPDU) }
         if mode == .resync, !pending.isEmpty {
             noteSkipped(from: pending.startOffset, frame: pending.chunks.first?.frame ?? 0)
             let end = pending.endOffset
@@ -178,7 +177,7 @@ public struct MQTTFramer: Sendable {
             case .resync:
                 pending.append(b.extracting(i..<b.count), at: offset &+ UInt64(i), frame: frame)
                 i = b.count
-                scan(onPDU)
+                drainWindow(onPDU)
 
             case .synced where pending.isEmpty:
                 let at = offset &+ UInt64(i)
@@ -231,7 +230,7 @@ public struct MQTTFramer: Sendable {
                                                       MQTTRule.remainingLengthTooLong.info.title,
                                                       range: StreamRange(at, at &+ 5), frame: frame))
                         mode = .resync
-                        scan(onPDU)
+                        drainWindow(onPDU)
                     case .value(let rl, let n, _):
                         let total = 1 + n + Int(rl)
                         if total > maxPDUSize {
@@ -304,44 +303,86 @@ public struct MQTTFramer: Sendable {
 
     enum Candidate { case reject, accept, needMore }
 
-    /// Scans the window in `pending` for the first plausible packet start. On success the bytes
-    /// before it are reported as skipped and the window from there is framed normally.
-    mutating func scan(_ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
-        var p = 0
-        var verdict = Candidate.reject
-        let w = pending.count
-        while p < w {
-            verdict = pending.withSpan { candidate($0, at: p) }
-            if verdict != .reject { break }
-            p += 1
-        }
-        if p > 0 {
-            noteSkipped(from: pending.startOffset, frame: pending.chunks.first?.frame ?? 0)
-        }
-        guard verdict == .accept else {
-            pending.removeFirst(p)
-            return
-        }
-        let acceptAt = pending.startOffset &+ UInt64(p)
-        flushSkipped(upTo: acceptAt)
-        mode = .synced
-        pendingTotal = nil
-        // Frame the window from the accepted header on, chunk by chunk (keeping frame numbers).
-        var window = PDUBuffer()
-        swap(&window, &pending)
-        swap(&pending, &spare)
-        pending.reset()
-        for (k, chunk) in window.chunks.enumerated() {
-            let lo = Int(chunk.offset &- window.startOffset)
-            let hi = k + 1 < window.chunks.count ? Int(window.chunks[k + 1].offset &- window.startOffset) : window.count
-            let from = Swift.max(lo, p)
-            guard from < hi else { continue }
-            window.withSpan(from..<hi) { part in
-                process(part, at: window.startOffset &+ UInt64(from), frame: chunk.frame, onPDU)
+    /// Works through the window in `pending` while resynchronising: finds the first plausible
+    /// packet start (bytes before it are reported as skipped), then frames packets out of the
+    /// window until it runs out. Iterative, so hostile input cannot nest resynchronisations.
+    /// On return `pending` holds only what still needs more bytes (an undecided candidate in
+    /// `resync`, or a partial packet in `synced`).
+    mutating func drainWindow(_ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        var cursor = 0
+        while true {
+            switch mode {
+            case .resync:
+                var p = cursor
+                var verdict = Candidate.reject
+                while p < pending.count {
+                    verdict = pending.withSpan { candidate($0, at: p) }
+                    if verdict != .reject { break }
+                    p += 1
+                }
+                if p > cursor {
+                    noteSkipped(from: pending.startOffset &+ UInt64(cursor), frame: pending.frame(at: cursor) ?? 0)
+                }
+                guard verdict == .accept else {
+                    pending.removeFirst(p)
+                    return
+                }
+                flushSkipped(upTo: pending.startOffset &+ UInt64(p))
+                mode = .synced
+                cursor = p
+
+            case .skipping(let remaining):
+                let available = UInt64(pending.count - cursor)
+                if available >= remaining {
+                    cursor += Int(remaining)
+                    mode = .synced
+                } else {
+                    mode = .skipping(remaining - available)
+                    pending.reset()
+                    return
+                }
+
+            case .synced:
+                if cursor >= pending.count {
+                    pending.reset()
+                    pendingTotal = nil
+                    return
+                }
+                let at = pending.startOffset &+ UInt64(cursor)
+                let frame = pending.frame(at: cursor) ?? 0
+                let decoded = pending.withSpan(nil) { MQTTVBI.decode($0, at: cursor + 1) }
+                switch decoded {
+                case .needMore:
+                    pending.removeFirst(cursor)
+                    pendingTotal = nil
+                    return
+                case .tooLong:
+                    // The candidate at `cursor` is rejected by the scan, which reports it as skipped.
+                    desynchronized(at: at, frame: frame)
+                case .value(let rl, let n, _):
+                    let headerLength = 1 + n
+                    let total = headerLength + Int(rl)
+                    if total > maxPDUSize {
+                        emitOversizeInfo(at: at, headerLength: headerLength, total: total, frame: frame)
+                        pending.chunks(covering: cursor, cursor + headerLength, into: &info.frames)
+                        pending.withSpan(cursor..<cursor + headerLength) { onPDU($0, info) }
+                        cursor += headerLength
+                        if rl > 0 { mode = .skipping(UInt64(rl)) }
+                    } else if pending.count - cursor >= total {
+                        pending.chunks(covering: cursor, cursor + total, into: &info.frames)
+                        info.streamRange = StreamRange(at, at &+ UInt64(total))
+                        info.declaredSize = total
+                        info.truncated = false
+                        pending.withSpan(cursor..<cursor + total) { onPDU($0, info) }
+                        cursor += total
+                    } else {
+                        pending.removeFirst(cursor)
+                        pendingTotal = total
+                        return
+                    }
+                }
             }
         }
-        window.reset()
-        spare = window
     }
 
     /// Judges whether the window byte at `p` starts a packet.

@@ -72,6 +72,15 @@ public struct PDUBuffer: Sendable {
         bytes.append(byte)
     }
 
+    /// The capture frame of the buffered byte at `index`.
+    public func frame(at index: Int) -> FrameNumber? {
+        guard index >= 0, index < bytes.count else { return nil }
+        let offset = startOffset &+ UInt64(index)
+        var found: FrameNumber?
+        for c in chunks where c.offset <= offset { found = c.frame }
+        return found
+    }
+
     /// Drops the first `n` bytes (and the chunks that only covered them).
     public mutating func removeFirst(_ n: Int) {
         let n = Swift.min(Swift.max(0, n), bytes.count)
