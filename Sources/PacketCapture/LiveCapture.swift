@@ -112,8 +112,17 @@ extension CaptureSource {
         return LiveStatistics(received: s.ps_recv, droppedByKernel: s.ps_drop, droppedByInterface: s.ps_ifdrop)
     }
 
-    /// Makes a blocked read return at once (safe to call from a signal handler's aftermath).
-    public func interrupt() { pcap_breakloop(handle) }
+    /// An opaque token for `CaptureSource.interrupt(token:)`: lets a signal handler, which can
+    /// reach only global state, stop a read that is blocked waiting for packets.
+    public var interruptToken: UInt { UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle))) }
+
+    /// Makes a blocked read return at once (libpcap documents pcap_breakloop as usable from a
+    /// signal handler; on Linux it wakes the poll through an eventfd). The read then reports the
+    /// end of the capture.
+    public static func interrupt(token: UInt) {
+        guard let raw = UnsafeRawPointer(bitPattern: token) else { return }
+        pcap_breakloop(OpaquePointer(raw))
+    }
 }
 
 /// Writes frames to a pcap file as they are read (`live -w`). Closed (and flushed) on deinit, or

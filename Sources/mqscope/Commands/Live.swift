@@ -8,8 +8,10 @@ import Synchronization
 import TCPReassembly
 import WireCore
 
-/// Set by SIGINT/SIGTERM; the capture loop checks it between reads (at least every 100 ms).
+/// Set by SIGINT/SIGTERM; the capture loop checks it between reads.
 let stopRequested = Atomic<Bool>(false)
+/// The open capture, for the signal handler to break a read that waits for packets.
+let captureToken = Atomic<UInt>(0)
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -113,8 +115,20 @@ struct Live: ParsableCommand {
         }
         if let name = user { try dropPrivileges(to: name) }
 
-        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        captureToken.store(source.interruptToken, ordering: .sequentiallyConsistent)
+        let onSignal: @convention(c) (Int32) -> Void = { _ in
+            stopRequested.store(true, ordering: .sequentiallyConsistent)
+            CaptureSource.interrupt(token: captureToken.load(ordering: .sequentiallyConsistent))
+        }
+        signal(SIGINT, onSignal)
+        signal(SIGTERM, onSignal)
+        if let seconds = duration {
+            // A read may be waiting for packets that never come: break it when the time is up.
+            DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
+                stopRequested.store(true, ordering: .sequentiallyConsistent)
+                CaptureSource.interrupt(token: captureToken.load(ordering: .sequentiallyConsistent))
+            }
+        }
         let started = Date()
         let limit = count
         let seconds = duration
