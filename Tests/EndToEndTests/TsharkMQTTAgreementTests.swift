@@ -57,6 +57,15 @@ import WireCore
         "mqtt.property.wildcard_subscription_available": "property_number",
         "mqtt.property.subscription_identifier_available": "property_number",
         "mqtt.property.shared_subscription_available": "property_number",
+        // String and binary properties but Content Type and the redacted Authentication Data
+        // (tshark: mqtt.prop_string; binary values compared as lossy UTF-8 text).
+        "mqtt.property.response_topic": "property_string",
+        "mqtt.property.correlation_data": "property_string",
+        "mqtt.property.assigned_client_identifier": "property_string",
+        "mqtt.property.authentication_method": "property_string",
+        "mqtt.property.response_information": "property_string",
+        "mqtt.property.server_reference": "property_string",
+        "mqtt.property.reason_string": "property_string",
         "mqtt.property.user_property.name": "user_property_name",
         "mqtt.property.user_property.value": "user_property_value",
     ]
@@ -77,7 +86,7 @@ import WireCore
         "mqtt.auth.reason_code": "reason_code",
         "mqtt.property_id": "property_id", "mqtt.property.topic_alias": "topic_alias",
         "mqtt.property.content_type": "content_type", "mqtt.property.max_qos": "maximum_qos",
-        "mqtt.prop_number": "property_number",
+        "mqtt.prop_number": "property_number", "mqtt.prop_string": "property_string",
         "mqtt.prop_key": "user_property_name", "mqtt.prop_value": "user_property_value",
         // The header byte: only its low nibble (the flags) is compared; the type is msgtype.
         "mqtt.hdrflags": "flags",
