@@ -31,7 +31,8 @@ import WireCore
         "mqtt.flags.qos": "qos", "mqtt.flags.dup": "dup", "mqtt.flags.retain": "retain",
         "mqtt.connack.flags.session_present": "session_present",
         "mqtt.connack.return_code": "connack_code", "mqtt.connack.reason_code": "connack_code",
-        "mqtt.subscribe.options.qos": "subscribe_qos",
+        "mqtt.subscribe.options.qos": "subscribe_qos", "mqtt.subscribe.options": "subscribe_options",
+        "mqtt.connack.flags": "connack_flags",
         "mqtt.suback.return_code": "suback_code", "mqtt.suback.reason_code": "suback_code",
         "mqtt.puback.reason_code": "reason_code", "mqtt.pubrec.reason_code": "reason_code",
         "mqtt.pubrel.reason_code": "reason_code", "mqtt.pubcomp.reason_code": "reason_code",
@@ -78,7 +79,8 @@ import WireCore
         "mqtt.qos": "qos", "mqtt.dupflag": "dup", "mqtt.retain": "retain",
         "mqtt.conack.flags.sp": "session_present",
         "mqtt.conack.val": "connack_code", "mqtt.connack.reason_code": "connack_code",
-        "mqtt.sub.qos": "subscribe_qos", "mqtt.subscription_options_qos": "subscribe_qos",
+        "mqtt.sub.qos": "subscribe_qos", "mqtt.subscription_options": "subscribe_options",
+        "mqtt.conack.flags": "connack_flags", "mqtt.subscription_options_qos": "subscribe_qos",
         "mqtt.suback.qos": "suback_code", "mqtt.suback.reason_code": "suback_code",
         "mqtt.puback.reason_code": "reason_code", "mqtt.pubrec.reason_code": "reason_code",
         "mqtt.pubrel.reason_code": "reason_code", "mqtt.pubcomp.reason_code": "reason_code",
@@ -151,6 +153,10 @@ import WireCore
                 // The nibble once: in MQTT 3.1 PUBREL/SUBSCRIBE/UNSUBSCRIBE it is a group (mqtt.flags)
                 // whose unused RETAIN bit is a mqtt.flags.reserved child.
                 if q == "flags", p.values[q] != nil { continue }
+                // The options byte is 5.0's; in 3.x it is the Requested QoS, compared as subscribe_qos.
+                if q == "subscribe_options", event.version != .v5 { continue }
+                // MQTT 3.1's CONNACK byte is reserved (3.1 §3.2): tshark shows only "Reserved".
+                if q == "connack_flags", event.version == .v3_1 { continue }
                 let text: String
                 switch node.value {
                 case .uint(let v): text = String(v)
