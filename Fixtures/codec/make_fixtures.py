@@ -120,6 +120,9 @@ def props(plist, group="mqtt.properties"):
 
 
 # --- packets ------------------------------------------------------------------------------
+LEVEL = [4]  # the protocol level of the fixture being built (MQTT 3.1 names some header bits)
+
+
 def packet(b0, body, rl=None):
     """Fixed header + body pieces; returns the list of pieces with the header first."""
     flat = []
@@ -133,6 +136,12 @@ def packet(b0, body, rl=None):
         exps += [("mqtt.flags.dup", 0, 1, "true" if fl & 8 else "false"),
                  ("mqtt.flags.qos", 0, 1, str((fl >> 1) & 3)),
                  ("mqtt.flags.retain", 0, 1, "true" if fl & 1 else "false")]
+    elif LEVEL[0] == 3 and t in (6, 8, 10):
+        # MQTT 3.1 §2.1: DUP and QoS (1) in PUBREL/SUBSCRIBE/UNSUBSCRIBE; RETAIN not used.
+        exps += [("mqtt.flags", 0, 1, str(fl)),
+                 ("mqtt.flags.dup", 0, 1, "true" if fl & 8 else "false"),
+                 ("mqtt.flags.qos", 0, 1, str((fl >> 1) & 3)),
+                 ("mqtt.flags.reserved", 0, 1, str(fl & 1))]
     else:
         exps.append(("mqtt.flags.reserved", 0, 1, str(fl)))
     h = vbi(length)
@@ -167,6 +176,7 @@ def offset_of(pieces, index):
 
 # =========================================================================================
 def v3_family(level, tag):
+    LEVEL[0] = level
     name = "MQIsdp" if level == 3 else "MQTT"
     cflags = 0xEE if level == 4 else 0xCE  # user, pass, [will retain], will QoS 1, will, clean
     will_retain = level == 4
@@ -189,8 +199,9 @@ def v3_family(level, tag):
           ]))
     write(f"{tag}-connack", level, "s2c", "CONNACK accepted" + (", session present" if level == 4 else ""),
           packet(0x20, [flags("mqtt.connack.flags", 1 if level == 4 else 0,
-                              [("mqtt.connack.flags.session_present", "true" if level == 4 else "false"),
-                               ("mqtt.connack.flags.reserved", "0")], "acknowledge flags"),
+                              # MQTT 3.1: a reserved byte, no Session Present.
+                              [("mqtt.connack.flags.session_present", "true"), ("mqtt.connack.flags.reserved", "0")]
+                              if level == 4 else [("mqtt.connack.flags.reserved", "0")], "acknowledge flags"),
                         u8("mqtt.connack.return_code", 0)]))
     write(f"{tag}-publish", level, "c2s", "PUBLISH QoS 1, retained",
           packet(0x33, [string("mqtt.publish.topic", "a/b"), u16("mqtt.publish.packet_id", 10),
@@ -219,10 +230,13 @@ def v3_family(level, tag):
 
 v3_family(3, "v31")
 v3_family(4, "v311")
+LEVEL[0] = 3
 
 # ---- MQTT 3.1 tolerance: PUBREL retried with DUP (flags 1010) is legal in 3.1 ----
 write("v31-pubrel-dup", 3, "c2s", "MQTT 3.1 PUBREL re-sent with DUP (flags 0xA): no finding",
       packet(0x6A, [u16("mqtt.packet_id", 7)]))
+
+LEVEL[0] = 5
 
 # ---- MQTT 5.0 ------------------------------------------------------------------------------
 write("v5-connect", 5, "c2s", "CONNECT with every CONNECT property and every Will property",

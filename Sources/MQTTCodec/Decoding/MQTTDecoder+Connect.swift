@@ -108,8 +108,13 @@ extension MQTTDecoder {
         m.flags = f
         let r = ByteRange(at, at + 1)
         let fnode = t.begin(MQTTField.connackFlags.id, at: at, .uint(UInt64(f)))
-        t.add(MQTTField.connackFlagsSessionPresent.id, r, .bool(f & 0x01 != 0), bits: 0x01)
-        t.add(MQTTField.connackFlagsReserved.id, r, .uint(UInt64(f >> 1)), bits: 0xFE)
+        if c.version == .v3_1 {
+            // MQTT 3.1 §3.2: this byte is "Reserved values. Not used."; Session Present came with 3.1.1.
+            t.add(MQTTField.connackFlagsReserved.id, r, .uint(UInt64(f)), bits: 0xFF)
+        } else {
+            t.add(MQTTField.connackFlagsSessionPresent.id, r, .bool(f & 0x01 != 0), bits: 0x01)
+            t.add(MQTTField.connackFlagsReserved.id, r, .uint(UInt64(f >> 1)), bits: 0xFE)
+        }
         t.end(fnode, upper: at + 1)
         c.pos += 1
         let v = c.version

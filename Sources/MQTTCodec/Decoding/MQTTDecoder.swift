@@ -40,6 +40,14 @@ public enum MQTTDecoder {
             tree.add(MQTTField.flagsQoS.id, first, .uint(UInt64((flags >> 1) & 0x03)), bits: 0x06)
             tree.add(MQTTField.flagsRetain.id, first, .bool(flags & 0x01 != 0), bits: 0x01)
             tree.end(f, upper: 1)
+        } else if version == .v3_1, type.requiredFlags == 0x2 {
+            // MQTT 3.1 §2.1: the nibble is DUP, QoS, RETAIN in every message; PUBREL, SUBSCRIBE and
+            // UNSUBSCRIBE are sent at QoS 1 with DUP set on a retry, and RETAIN is not used.
+            let f = tree.begin(MQTTField.flags.id, at: 0, .uint(UInt64(flags)))
+            tree.add(MQTTField.flagsDup.id, first, .bool(flags & 0x08 != 0), bits: 0x08)
+            tree.add(MQTTField.flagsQoS.id, first, .uint(UInt64((flags >> 1) & 0x03)), bits: 0x06)
+            tree.add(MQTTField.flagsReserved.id, first, .uint(UInt64(flags & 0x01)), bits: 0x01)
+            tree.end(f, upper: 1)
         } else {
             tree.add(MQTTField.flagsReserved.id, first, .uint(UInt64(flags)), bits: 0x0F)
         }
