@@ -26,7 +26,8 @@ public enum MQTTSummary {
                 else { out.write(" password=<redacted>") }
             }
         case .connack(let c):
-            out.write(" session_present="); out.decimal(c.sessionPresent ? 1 : 0)
+            // MQTT 3.1 has no Session Present flag (its first CONNACK byte is reserved).
+            if e.version != .v3_1 { out.write(" session_present="); out.decimal(c.sessionPresent ? 1 : 0) }
             out.write(e.version == .v5 ? " reason=" : " return_code=")
             code(c.code, type, e.version, &out)
         case .publish(let p):
