@@ -40,6 +40,7 @@ import Testing
     @Test("streams --format json validates against docs/schema/streams-v1.json")
     func streamsJSONMatchesSchema() throws {
         let files = (Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)).map(\.path)
+            .filter { !$0.hasSuffix("not-a-capture.pcap") && !$0.hasSuffix("unsupported-linktype.pcap") }
         try #require(!files.isEmpty)
         let r = try runProcess(Paths.executable.path, ["streams", "--format", "json"] + files)
         #expect(r.status == 0, "\(r.err)")

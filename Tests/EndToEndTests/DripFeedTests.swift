@@ -102,7 +102,9 @@ import WireCore
                 compared += 1
             }
         }
-        #expect(compared > 0 || streams.isEmpty)
+        // Every capture with stream bytes was compared (snap-length-cut ones may hold only gaps).
+        let withData = streams.values.contains { $0.contains { if case .data = $0 { true } else { false } } }
+        #expect(compared > 0 || !withData)
     }
 }
 
