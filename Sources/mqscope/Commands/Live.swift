@@ -122,6 +122,12 @@ struct Live: ParsableCommand {
         }
         signal(SIGINT, onSignal)
         signal(SIGTERM, onSignal)
+        // A parent may have started us with these signals blocked (the mask is inherited).
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         if let seconds = duration {
             // A read may be waiting for packets that never come: break it when the time is up.
             DispatchQueue.global().asyncAfter(deadline: .now() + seconds) {
@@ -129,6 +135,7 @@ struct Live: ParsableCommand {
                 CaptureSource.interrupt(token: captureToken.load(ordering: .sequentiallyConsistent))
             }
         }
+        Diagnostics.write("mqscope live: capturing on \(iface) (filter: \(captureFilter)); Ctrl-C stops\n")
         let started = Date()
         let limit = count
         let seconds = duration

@@ -1,0 +1,161 @@
+import Foundation
+import Testing
+
+/// `mqscope live` against a real mosquitto broker on loopback, driven by real clients
+/// (mosquitto_pub/mosquitto_sub and paho-mqtt with MQTT 5 properties). Needs root or CAP_NET_RAW,
+/// as CI has; every process started here is stopped before the test returns.
+@Suite(.serialized) struct LiveCaptureTests {
+    /// A free TCP port on 127.0.0.1 (the kernel picks it).
+    static func freePort() throws -> Int {
+        let r = try runProcess(which("python3") ?? "/usr/bin/python3", ["-c",
+            "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"])
+        return Int(r.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    /// A background process whose output goes to files; `stop` ends it (and is safe to call twice).
+    final class Background {
+        let process = Process()
+        let out: URL, err: URL
+        init(_ executable: String, _ arguments: [String], dir: URL, name: String) throws {
+            out = dir.appendingPathComponent("\(name).out")
+            err = dir.appendingPathComponent("\(name).err")
+            _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.standardOutput = try FileHandle(forWritingTo: out)
+            process.standardError = try FileHandle(forWritingTo: err)
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
+        var stderrText: String { (try? String(contentsOf: err, encoding: .utf8)) ?? "" }
+        var stdoutText: String { (try? String(contentsOf: out, encoding: .utf8)) ?? "" }
+        func signal(_ s: Int32) { if process.isRunning { kill(process.processIdentifier, s) } }
+        func waitUntilExit(seconds: Double) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while process.isRunning && Date() < deadline { usleep(20_000) }
+            return !process.isRunning
+        }
+        func stop() {
+            signal(SIGTERM)
+            if !waitUntilExit(seconds: 3) { signal(SIGKILL); _ = waitUntilExit(seconds: 3) }
+        }
+        deinit { stop() }
+    }
+
+    static func waitFor(_ seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline { if condition() { return true }; usleep(50_000) }
+        return condition()
+    }
+
+    /// Packet lines of an NDJSON stream, without the "file" key (live names the interface, read the file).
+    static func packets(_ ndjson: String) throws -> [[String: Any]] {
+        try ndjson.split(separator: "\n").compactMap { line in
+            guard var o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  o["kind"] as? String == "packet" else { return nil }
+            o.removeValue(forKey: "file")
+            return o
+        }
+    }
+
+    static let pahoClient = """
+        import sys, paho.mqtt.client as mqtt
+        from paho.mqtt.properties import Properties
+        from paho.mqtt.packettypes import PacketTypes
+        port = int(sys.argv[1])
+        c = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="live-v5", protocol=mqtt.MQTTv5)
+        cp = Properties(PacketTypes.CONNECT); cp.SessionExpiryInterval = 30; cp.UserProperty = ("suite", "mqscope")
+        c.connect("127.0.0.1", port, keepalive=30, properties=cp)
+        c.loop_start()
+        pp = Properties(PacketTypes.PUBLISH); pp.UserProperty = ("k", "v"); pp.MessageExpiryInterval = 60
+        c.publish("other/x", b"v5 payload", qos=1, properties=pp).wait_for_publish(5)
+        c.disconnect(); c.loop_stop()
+        """
+
+    @Test func decodesALiveSessionAndWritesAReadableCapture() throws {
+        try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
+        guard let mosquitto = which("mosquitto") ?? (FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : nil),
+              let pub = which("mosquitto_pub"), let sub = which("mosquitto_sub"), let python = which("python3") else {
+            Issue.record("mosquitto, mosquitto-clients and python3 are needed (scripts/setup.sh installs them)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-live-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = try Self.freePort()
+        let conf = dir.appendingPathComponent("mosquitto.conf")
+        try "listener \(port) 127.0.0.1\nallow_anonymous true\n".write(to: conf, atomically: true, encoding: .utf8)
+        let broker = try Background(mosquitto, ["-c", conf.path], dir: dir, name: "mosquitto")
+        defer { broker.stop() }
+        let written = dir.appendingPathComponent("live.pcap")
+        let live = try Background(Paths.executable.path,
+                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson"],
+                                  dir: dir, name: "live")
+        defer { live.stop() }
+        #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
+        usleep(300_000)
+
+        // The session: a QoS 1 subscriber that takes 3 messages, three publishers (QoS 0, 1, 2 — the
+        // last one MQTT 5), and a paho MQTT 5 client publishing with properties to another topic.
+        let p = String(port)
+        let subscriber = try Background(sub, ["-h", "127.0.0.1", "-p", p, "-t", "live/#", "-q", "1", "-C", "3", "-i", "live-sub"],
+                                        dir: dir, name: "sub")
+        defer { subscriber.stop() }
+        usleep(500_000)
+        for (qos, topic, extra) in [("0", "live/a", [String]()), ("1", "live/b", []), ("2", "live/c", ["-V", "mqttv5"])] {
+            let r = try runProcess(pub, ["-h", "127.0.0.1", "-p", p, "-t", topic, "-m", "m\(qos)", "-q", qos] + extra)
+            #expect(r.status == 0, "mosquitto_pub: \(r.err)")
+        }
+        let paho = try runProcess(python, ["-c", Self.pahoClient, p])
+        #expect(paho.status == 0, "paho client: \(paho.err)")
+        #expect(subscriber.waitUntilExit(seconds: 10), "the subscriber did not get its 3 messages")
+        usleep(500_000)
+        live.signal(SIGINT)
+        #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
+        #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
+
+        // Every packet the clients exchanged, by type.
+        let seen = try Self.packets(live.stdoutText)
+        var counts: [String: Int] = [:]
+        for o in seen { counts[o["type"] as? String ?? "?", default: 0] += 1 }
+        let expected = ["CONNECT": 5, "CONNACK": 5, "SUBSCRIBE": 1, "SUBACK": 1,
+                        "PUBLISH": 7,      // 4 from publishers, 3 delivered to the subscriber
+                        "PUBACK": 4,       // QoS 1 publish, paho's, the subscriber's two QoS 1 deliveries
+                        "PUBREC": 1, "PUBREL": 1, "PUBCOMP": 1, "DISCONNECT": 5]
+        #expect(counts == expected)
+        let v5 = seen.filter { ($0["client_id"] as? String) == "live-v5" }
+        #expect(v5.allSatisfy { $0["version"] as? String == "5.0" } && !v5.isEmpty)
+        let findings = seen.flatMap { ($0["findings"] as? [[String: Any]]) ?? [] }
+        #expect(findings.isEmpty, "findings on a clean session: \(findings)")
+
+        // The summary and the written capture.
+        let summary = live.stderrText
+        #expect(summary.contains("MQTT packets: 31"))
+        #expect(summary.contains("kernel:") && summary.contains("dropped"))
+        #expect(summary.contains("findings: 0 error, 0 warning"))
+        let reread = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", "--port", p, written.path])
+        #expect(reread.status == 0, "\(reread.err)")
+        let again = try Self.packets(reread.out)
+        #expect(again.count == seen.count)
+        #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
+    }
+
+    @Test func errorsAreClearAndExit2() throws {
+        let bin = Paths.executable.path
+        let noSuch = try runProcess(bin, ["live", "-i", "no-such-iface0"])
+        #expect(noSuch.status == 2 && noSuch.err.contains("no such interface 'no-such-iface0'"))
+        let badFilter = try runProcess(bin, ["live", "-i", "lo", "-f", "tcp port"])
+        #expect(badFilter.status == 2 && badFilter.err.contains("does not compile"))
+        // Without privileges: run as 'nobody'.
+        if getuid() == 0, let setpriv = which("setpriv") {
+            let r = try runProcess(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                                             bin, "live", "-i", "lo"])
+            #expect(r.status == 2, "\(r.out) \(r.err)")
+            #expect(r.err.contains("no permission to capture on 'lo'"), "\(r.err)")
+            #expect(r.err.contains("setcap cap_net_raw"))
+        } else {
+            Issue.record("the permission check needs root and setpriv (util-linux) to run as an unprivileged user")
+        }
+    }
+}
