@@ -10,6 +10,11 @@ public protocol AnalysisSink {
     mutating func fileNote(_ note: FileNote)
     /// Whether MQTT packets should be decoded at all (false for `streams`).
     var wantsPackets: Bool { get }
+    /// Whether each packet needs its full decode; false when only its type is needed (counting),
+    /// which then arrives through `mqttPacketCounted` instead of `mqttPacket`.
+    var wantsFields: Bool { get }
+    /// A packet framed but not decoded (when `wantsFields` is false).
+    mutating func mqttPacketCounted(_ type: MQTTPacketType)
     /// One MQTT packet, its bytes and its annotated fields, lent for the call.
     mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree)
     /// A stream-level event: gap, conflicting overlap, resynchronisation.
@@ -20,6 +25,8 @@ extension AnalysisSink {
     public mutating func connectionFinished(_ connection: ConnectionSummary) {}
     public mutating func fileNote(_ note: FileNote) {}
     public var wantsPackets: Bool { true }
+    public var wantsFields: Bool { true }
+    public mutating func mqttPacketCounted(_ type: MQTTPacketType) {}
     public mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {}
     public mutating func streamEvent(_ event: StreamEventReport) {}
 }

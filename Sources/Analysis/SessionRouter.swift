@@ -8,6 +8,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     public var sink: Sink
     let options: AnalysisOptions
     let decodePackets: Bool
+    let decodeFields: Bool
     /// Live connections' state in reusable slots (array elements mutate in place, without the
     /// copies a dictionary's values view can make), found through `slotOf`.
     var slots: [ConnectionState] = []
@@ -38,6 +39,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         self.sink = sink
         self.options = options
         self.decodePackets = sink.wantsPackets
+        self.decodeFields = sink.wantsFields
         diagnostics.reserveCapacity(8)
     }
 
@@ -90,8 +92,8 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             var framer = idleFramer
             swap(&framer, &slots[slot].mqtt![framer: direction])
             framer.gap(range, frame: frame)
+            reportFindings(of: &framer, slot, direction, time: time)
             swap(&framer, &slots[slot].mqtt![framer: direction])
-            drainFramerFindings(slot, direction, time: time)
         }
     }
 
@@ -123,8 +125,8 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                 var framer = idleFramer
                 swap(&framer, &slots[slot].mqtt![framer: d])
                 framer.finish { pdu, pduInfo in handlePDU(slot, d, pdu, pduInfo, time: time) }
+                reportFindings(of: &framer, slot, d, time: time)
                 swap(&framer, &slots[slot].mqtt![framer: d])
-                drainFramerFindings(slot, d, time: time)
             }
         }
         let state = slots[slot]
@@ -163,24 +165,30 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         framer.append(bytes, at: offset, frame: frame) { pdu, info in
             handlePDU(slot, direction, pdu, info, time: time)
         }
+        reportFindings(of: &framer, slot, direction, time: time)
         swap(&framer, &slots[slot].mqtt![framer: direction])
-        drainFramerFindings(slot, direction, time: time)
     }
 
-    private mutating func drainFramerFindings(_ slot: Int,
-                                              _ direction: Direction, time: Timestamp) {
-        guard !slots[slot].mqtt![framer: direction].findings.isEmpty else { return }
+    /// Passes the framer's stream-level findings (lost packets, skipped bytes…) to the sink.
+    private mutating func reportFindings(of framer: inout MQTTFramer, _ slot: Int, _ direction: Direction,
+                                         time: Timestamp) {
+        guard !framer.findings.isEmpty else { return }
         let info = slots[slot].info
-        for f in slots[slot].mqtt![framer: direction].findings {
+        for f in framer.findings {
             sink.streamEvent(StreamEventReport(
                 connection: info, direction: direction, rule: f.rule, severity: f.severity, verdict: f.verdict,
                 range: f.range, frames: [f.frame], time: time, message: f.message))
         }
-        slots[slot].mqtt![framer: direction].clearFindings()
+        framer.clearFindings()
     }
 
     private mutating func handlePDU(_ slot: Int, _ direction: Direction,
                                     _ pdu: Span<UInt8>, _ info: MQTTPDUInfo, time: Timestamp) {
+        if !decodeFields {
+            // Counting only: the type is the first byte's high nibble; nothing else is decoded.
+            sink.mqttPacketCounted(MQTTPacketType(firstByte: pdu.count > 0 ? pdu[0] : 0))
+            return
+        }
         // The version: a client CONNECT announces it; before any, infer it from the packets.
         if slots[slot].mqtt!.versionSource == .assumed, pdu.count > 0, pdu[0] >> 4 != 1,
            let guess = MQTTVersion.infer(fromPDU: pdu) {

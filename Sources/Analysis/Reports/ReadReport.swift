@@ -1,6 +1,6 @@
 public import WireCore
 public import Rendering
-import MQTTCodec
+public import MQTTCodec
 import TCPReassembly
 
 /// The `read` command's sink: renders each MQTT packet as it is decoded — a summary line, the
@@ -130,6 +130,14 @@ public struct ReadReport: AnalysisSink {
     }
 
     // MARK: Sink
+
+    /// Counting without filters needs only each packet's type.
+    public var wantsFields: Bool { !(countOnly && filter.isEmpty) }
+
+    public mutating func mqttPacketCounted(_ type: MQTTPacketType) {
+        counts[Int(type.rawValue)] += 1
+        totalCounts[Int(type.rawValue)] += 1
+    }
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart

@@ -227,6 +227,8 @@ struct TallyingSink: AnalysisSink {
         report.mqttPacket(event, pdu: pdu, fields: fields)
     }
     mutating func streamEvent(_ event: StreamEventReport) { report.streamEvent(event) }
+    var wantsFields: Bool { report.wantsFields }
+    mutating func mqttPacketCounted(_ type: MQTTPacketType) { report.mqttPacketCounted(type) }
     mutating func fileNote(_ note: FileNote) { report.fileNote(note) }
 }
 
