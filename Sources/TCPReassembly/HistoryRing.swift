@@ -115,7 +115,8 @@ struct HistoryRing {
 
     /// Re-lays the held bytes out in a larger ring.
     private mutating func grow(to capacity: Int) {
-        var larger = [UInt8](repeating: 0, count: capacity)
+        // Uninitialised: only held bytes are ever read back, and they are copied in below.
+        var larger = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
         let old = bytes.count
         if old > 0 && end > start {
             // Copy the held bytes in runs that are contiguous in both rings (at most four).

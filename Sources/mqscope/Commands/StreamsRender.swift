@@ -15,14 +15,13 @@ enum StreamsText {
             var rows: [[String]] = [columns]
             for c in conns.sorted(by: { $0.info.id < $1.info.id }) { rows.append(row(c)) }
             var widths = Array(repeating: 0, count: columns.count)
-            for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
+            for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.utf8.count) } }
             for r in rows {
-                var line = ""
                 for (i, cell) in r.enumerated() {
-                    let last = i == r.count - 1
-                    line += cell + (last ? "" : String(repeating: " ", count: widths[i] - cell.count + 2))
+                    out.write(cell)
+                    if i < r.count - 1 { for _ in 0..<(widths[i] - cell.utf8.count + 2) { out.byte(0x20) } }
                 }
-                out.write(line + "\n")
+                out.byte(0x0A)
             }
             for line in groupedNotes(file.notes) { out.write(line + "\n") }
             if let d = file.damaged { out.write("warning: reading stopped early: \(d)\n") }
