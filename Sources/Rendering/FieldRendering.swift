@@ -3,11 +3,32 @@ public import WireCore
 /// What every field renderer needs besides the tree and the bytes.
 public struct FieldRenderContext: Sendable {
     public var registry: FieldRegistry
+    /// Per field, `{"id":"…","name":"…"` already JSON-encoded ([catalog][index]).
+    let jsonPrefixes: [[[UInt8]]]
     /// Show passwords and authentication data instead of redacting them.
     public var showSecrets = false
     /// Text and byte values longer than this are cut (0 = no limit).
     public var payloadLimit = 256
-    public init(registry: FieldRegistry) { self.registry = registry }
+    public init(registry: FieldRegistry) {
+        self.registry = registry
+        var tables = [[[UInt8]]](repeating: [], count: 16)
+        for catalog in 0..<16 {
+            for index in 0..<registry.fieldCount(catalog: catalog) {
+                let spec = registry.spec(FieldID(raw: UInt16(catalog) << 12 | UInt16(index)))
+                var w = JSONWriter(out: Output(fd: -1, threshold: Int.max))
+                w.objectStart()
+                w.key("id", spec.abbrev)
+                w.key("name", spec.name)
+                tables[catalog].append(w.out.buffer)
+            }
+        }
+        jsonPrefixes = tables
+    }
+
+    func jsonPrefix(_ id: FieldID) -> [UInt8]? {
+        let t = jsonPrefixes[id.catalog]
+        return id.index < t.count ? t[id.index] : nil
+    }
 }
 
 /// Secret byte ranges of one PDU: every renderer masks them in values and in raw hex alike.
@@ -193,13 +214,15 @@ public enum FieldTreeJSON {
             while let e = ends.last, i >= e { w.arrayEnd(); w.objectEnd(); ends.removeLast() }
             let n = nodes[i]
             let spec = context.registry.spec(n.field)
-            w.objectStart()
-            w.key("id", spec.abbrev)
-            w.key("name", spec.name)
-            w.key("offset", Int(streamOffset) + n.range.lower)
-            w.key("length", n.range.count)
-            if n.bitMask != 0 { w.key("mask", Int(n.bitMask)) }
-            w.key("raw")
+            if let prefix = context.jsonPrefix(n.field) { w.objectStart(prefix: prefix) } else {
+                w.objectStart()
+                w.key("id", spec.abbrev)
+                w.key("name", spec.name)
+            }
+            w.rawKey("offset"); w.int(Int(streamOffset) + n.range.lower)
+            w.rawKey("length"); w.int(n.range.count)
+            if n.bitMask != 0 { w.rawKey("mask"); w.int(Int(n.bitMask)) }
+            w.rawKey("raw")
             w.separatorForRaw()
             w.out.byte(UInt8(ascii: "\""))
             w.out.hex(pdu, n.range, red, limit: context.payloadLimit, spaced: false)

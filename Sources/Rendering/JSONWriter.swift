@@ -24,6 +24,25 @@ public struct JSONWriter {
     public mutating func arrayStart() { separator(); out.byte(UInt8(ascii: "[")); hasElement.append(false) }
     public mutating func arrayEnd() { hasElement.removeLast(); out.byte(UInt8(ascii: "]")) }
 
+    /// Opens an object whose first members are already encoded in `prefix` (which starts with `{`
+    /// and ends after a complete member, without a comma): precomputed per field, so the field's id
+    /// and name cost one copy instead of escaping them for every packet.
+    public mutating func objectStart(prefix: [UInt8]) {
+        separator()
+        prefix.withUnsafeBufferPointer { out.appendBytes($0) }
+        hasElement.append(true)
+    }
+
+    /// A key that needs no escaping (a literal of ASCII letters, digits and underscores).
+    public mutating func rawKey(_ k: StaticString) {
+        separator()
+        out.byte(UInt8(ascii: "\""))
+        k.withUTF8Buffer { out.appendBytes($0) }
+        out.byte(UInt8(ascii: "\""))
+        out.byte(UInt8(ascii: ":"))
+        afterKey = true
+    }
+
     public mutating func key(_ k: String) {
         separator()
         writeString(k)
@@ -42,7 +61,7 @@ public struct JSONWriter {
     public mutating func string(utf8 bytes: Span<UInt8>) {
         separator()
         out.byte(UInt8(ascii: "\""))
-        for i in 0..<bytes.count { escape(bytes[i]) }
+        bytes.withUnsafeBufferPointer { escaped($0) }
         out.byte(UInt8(ascii: "\""))
     }
 
@@ -73,23 +92,31 @@ public struct JSONWriter {
 
     mutating func writeString(_ s: String) {
         out.byte(UInt8(ascii: "\""))
-        for b in s.utf8 { escape(b) }
+        var s = s
+        s.withUTF8 { escaped($0) }
         out.byte(UInt8(ascii: "\""))
     }
 
-    @inline(__always) mutating func escape(_ b: UInt8) {
-        switch b {
-        case UInt8(ascii: "\""): out.byte(0x5C); out.byte(b)
-        case UInt8(ascii: "\\"): out.byte(0x5C); out.byte(b)
-        case 0x0A: out.byte(0x5C); out.byte(UInt8(ascii: "n"))
-        case 0x0D: out.byte(0x5C); out.byte(UInt8(ascii: "r"))
-        case 0x09: out.byte(0x5C); out.byte(UInt8(ascii: "t"))
-        case 0..<0x20, 0x7F:
-            let d: [UInt8] = Array("0123456789abcdef".utf8)
-            out.write("\\u00")
-            out.byte(d[Int(b >> 4)])
-            out.byte(d[Int(b & 0xF)])
-        default: out.byte(b)
+    /// Appends `bytes` escaped for a JSON string: runs that need no escape are copied whole.
+    mutating func escaped(_ bytes: UnsafeBufferPointer<UInt8>) {
+        var runStart = 0
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if b >= 0x20 && b != 0x22 && b != 0x5C && b != 0x7F { i += 1; continue }
+            if i > runStart { out.appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+            switch b {
+            case 0x22, 0x5C: out.byte(0x5C); out.byte(b)
+            case 0x0A: out.byte(0x5C); out.byte(UInt8(ascii: "n"))
+            case 0x0D: out.byte(0x5C); out.byte(UInt8(ascii: "r"))
+            case 0x09: out.byte(0x5C); out.byte(UInt8(ascii: "t"))
+            default:
+                out.byte(0x5C); out.byte(UInt8(ascii: "u")); out.byte(0x30); out.byte(0x30)
+                out.hexByte(b)
+            }
+            i += 1
+            runStart = i
         }
+        if bytes.count > runStart { out.appendBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count])) }
     }
 }

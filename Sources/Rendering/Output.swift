@@ -35,6 +35,11 @@ public struct Output {
         if buffer.count >= threshold { flush() }
     }
 
+    /// Appends bytes without a flush check (callers flush at record boundaries).
+    @inline(__always) public mutating func appendBytes(_ bytes: UnsafeBufferPointer<UInt8>) {
+        buffer.append(contentsOf: bytes)
+    }
+
     public mutating func byte(_ b: UInt8) {
         buffer.append(b)
     }

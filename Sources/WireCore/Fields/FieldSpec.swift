@@ -91,6 +91,9 @@ public struct FieldRegistry: Sendable {
         return id.index < t.count ? t[id.index] : FieldSpec("unknown", "Unknown", .group)
     }
 
+    /// How many field ids catalog `catalog` (0…15) has.
+    public func fieldCount(catalog: Int) -> Int { catalog >= 0 && catalog < 16 ? tables[catalog].count : 0 }
+
     /// Every registered spec, in catalog then declaration order.
     public var allSpecs: [FieldSpec] { tables.flatMap { $0 } }
 }
