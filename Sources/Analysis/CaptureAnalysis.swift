@@ -35,7 +35,12 @@ public enum CaptureAnalysis {
         var malformedReported = 0
 
         reading: while true {
-            if control.shouldStop(lastFrame) { break reading }
+            switch control.shouldStop(lastFrame) {
+            case nil: break
+            case .now: break reading
+            // A live source still hands out what it already captured, then ends.
+            case .afterDraining: source.beginDrain()
+            }
             let status = source.next { frame, header in
                 control.frameRead(frame, header)
                 lastFrame = header.number
@@ -107,9 +112,16 @@ extension LayerCounts {
 /// Hooks for runs that do not simply read a file to its end (live capture): a stop condition
 /// checked between frames, and an observer that sees every raw frame (e.g. to write it to disk).
 public struct RunControl {
-    public var shouldStop: (FrameNumber) -> Bool
+    public enum Stop: Sendable {
+        /// Stop at once (a packet count was reached).
+        case now
+        /// Stop, but first read what a live source already captured (a signal, a time limit).
+        case afterDraining
+    }
+    /// Asked between frames with the number of frames read so far.
+    public var shouldStop: (FrameNumber) -> Stop?
     public var frameRead: (Span<UInt8>, FrameHeader) -> Void
-    public init(shouldStop: @escaping (FrameNumber) -> Bool = { _ in false },
+    public init(shouldStop: @escaping (FrameNumber) -> Stop? = { _ in nil },
                 frameRead: @escaping (Span<UInt8>, FrameHeader) -> Void = { _, _ in }) {
         self.shouldStop = shouldStop
         self.frameRead = frameRead

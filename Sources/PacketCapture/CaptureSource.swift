@@ -39,6 +39,10 @@ public struct CaptureSource: ~Copyable {
     public let dataLinkType: Int32
     public let snapLength: Int
     private var frameCount: FrameNumber = 0
+    /// A live capture reads packets as they arrive; files read to their end.
+    let isLive: Bool
+    /// Stopping: packets already captured are still read (without waiting), then the end is reported.
+    private var draining = false
 
     /// Opens a pcap or pcapng file; "-" reads standard input. Timestamps keep nanoseconds.
     public init(file path: String) throws(CaptureError) {
@@ -54,9 +58,11 @@ public struct CaptureSource: ~Copyable {
         self.name = path
         self.dataLinkType = pcap_datalink(h)
         self.snapLength = Int(pcap_snapshot(h))
+        self.isLive = false
     }
 
     init(handle: OpaquePointer, name: String) {
+        self.isLive = true
         self.handle = handle
         self.name = name
         self.dataLinkType = pcap_datalink(handle)
@@ -71,11 +77,25 @@ public struct CaptureSource: ~Copyable {
         return String(cString: p)
     }
 
+    /// Stops a live capture without losing what it already holds: later reads return the packets
+    /// libpcap has buffered, without waiting for more, and then the end. No effect on files.
+    public mutating func beginDrain() {
+        guard isLive, !draining else { return }
+        draining = true
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        _ = pcap_setnonblock(handle, 1, &errbuf)
+    }
+
     /// Reads the next frame and lends it to `body`.
     public mutating func next(_ body: (Span<UInt8>, FrameHeader) -> Void) -> ReadStatus {
         var hdr: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
-        let rc = pcap_next_ex(handle, &hdr, &data)
+        var rc = pcap_next_ex(handle, &hdr, &data)
+        if rc == -2 && isLive && !draining {
+            // pcap_breakloop (a signal): drain what was captured before the stop.
+            beginDrain()
+            rc = pcap_next_ex(handle, &hdr, &data)
+        }
         switch rc {
         case 1:
             guard let hdr, let data else { return .damaged("libpcap returned an empty record") }
@@ -89,8 +109,8 @@ public struct CaptureSource: ~Copyable {
             body(buffer.span, header)
             return .frame
         case 0:
-            // Live capture: the read timeout expired with no packet.
-            return .idle
+            // Live capture: the read timeout expired with no packet (or, draining, none is left).
+            return draining ? .endOfFile : .idle
         case -2:
             return .endOfFile
         default:

@@ -142,10 +142,10 @@ struct Live: ParsableCommand {
         let w = writer
         let control = RunControl(
             shouldStop: { frames in
-                if stopRequested.load(ordering: .relaxed) { return true }
-                if let limit, Int(frames) >= limit { return true }
-                if let seconds, Date().timeIntervalSince(started) >= seconds { return true }
-                return false
+                if let limit, Int(frames) >= limit { return .now }
+                if stopRequested.load(ordering: .relaxed) { return .afterDraining }
+                if let seconds, Date().timeIntervalSince(started) >= seconds { return .afterDraining }
+                return nil
             },
             frameRead: { frame, header in
                 w?.write(frame, header: header)
