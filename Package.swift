@@ -39,12 +39,12 @@ let package = Package(
         // The pipeline driver: wires the stages, detects protocols.
         .target(
             name: "Analysis",
-            dependencies: ["WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Rendering"],
+            dependencies: ["WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Conformance", "Rendering"],
             swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "MQTTCodec",
+                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "MQTTCodec", "Conformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -63,5 +63,8 @@ let package = Package(
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
         .testTarget(name: "EndToEndTests", dependencies: ["Analysis"], swiftSettings: strict),
+        .testTarget(
+            name: "ConformanceTests", dependencies: ["Conformance", "MQTTCodec", "Analysis", "WireCore"],
+            swiftSettings: strict),
     ]
 )

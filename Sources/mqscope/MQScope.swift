@@ -15,7 +15,7 @@ struct MQScope: ParsableCommand {
             Start with `mqscope streams FILE` to see the connections in a capture.
             """,
         version: version,
-        subcommands: [Streams.self, Read.self, Decode.self, Fields.self])
+        subcommands: [Streams.self, Read.self, Decode.self, Fields.self, Check.self, Rules.self])
 }
 
 /// Exit statuses shared by every command.

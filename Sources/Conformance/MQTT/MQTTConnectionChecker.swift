@@ -36,6 +36,12 @@ public struct MQTTConnectionChecker {
     var keepAliveReported = false
     /// Rules already reported as unverifiable on this connection (reported once each).
     var unverifiableReported: Set<MQTTCheckRule> = []
+    /// Acknowledgements that matched nothing when they arrived. Reassembly can deliver one
+    /// direction ahead of the other (a segment held for reordering), so a PUBLISH may still come;
+    /// what is left at `finish()` is judged then. Empty in the common path.
+    var orphans: [(message: MQTTMessage, position: PacketPosition)] = []
+    /// Bytes were lost (gap, conflicting retransmission) somewhere on the connection.
+    var lossSeen = false
 
     struct ConnectFacts {
         var cleanStart: Bool
@@ -93,7 +99,16 @@ public struct MQTTConnectionChecker {
 
     /// Bytes of direction `d` were lost (capture gap, packet lost in a gap, resynchronisation):
     /// the identifiers in flight on both sides can no longer be trusted.
-    public mutating func gap(_ d: Direction) {
+    public mutating func gap(_ d: Direction, range: StreamRange? = nil, frame: FrameNumber = 0,
+                             time: Timestamp = .zero, version: MQTTVersion = .v3_1_1) {
+        lossSeen = true
+        // The direction's first bytes are lost: its first packet cannot be judged.
+        if let r = range, r.lower == 0, self[side: d].packets == 0, !self[side: d].gapped {
+            let p = PacketPosition(direction: d, version: version, index: 0, time: time, streamRange: r,
+                                   firstFrame: frame, lastFrame: frame, declaredSize: 0)
+            unverifiable(d == .clientToServer ? .firstPacketConnect : .firstServerPacketConnack, p,
+                         "the first \(r.count) byte(s) of the \(d == .clientToServer ? "client" : "server") stream are missing from the capture; its first packet cannot be judged")
+        }
         self[side: d].gapped = true
         for s in Direction.allCases {
             self[side: s].inFlight.removeAll(keepingCapacity: true)
@@ -102,7 +117,63 @@ public struct MQTTConnectionChecker {
     }
 
     /// Whether both directions were seen from their start with no loss (state is complete).
-    var complete: Bool { sawStart && client.startKnown && server.startKnown && !client.gapped && !server.gapped }
+    var complete: Bool { sawStart && client.startKnown && server.startKnown && !lossSeen }
+
+    /// The connection ended: acknowledgements still unmatched are judged now (violations when
+    /// the capture is complete, else one unverifiable note per rule).
+    public mutating func finish() {
+        let left = orphans
+        orphans.removeAll()
+        for o in left {
+            let rule: MQTTCheckRule
+            let id: UInt16
+            switch o.message {
+            case .puback(let a), .pubrec(let a), .pubrel(let a), .pubcomp(let a): rule = .publishAckUnmatched; id = a.packetID
+            case .suback(let x), .unsuback(let x): rule = .subscribeAckUnmatched; id = x.packetID
+            default: continue
+            }
+            let name = o.message.packetType?.name ?? "ack"
+            let hl = o.message.header?.headerLength ?? 2
+            if complete {
+                emit(rule, o.position, ByteRange(hl, hl + 2), "\(name) id \(id) matches no outstanding \(rule == .publishAckUnmatched ? "PUBLISH" : "SUBSCRIBE/UNSUBSCRIBE")")
+            } else {
+                unverifiable(rule, o.position,
+                             "\(name) id \(id) matches no request seen; the request may be in bytes the capture lacks")
+            }
+        }
+    }
+
+    /// A request with identifier `id` from `owner` was registered: acknowledgements that came
+    /// ahead of it (reassembly order) are applied now.
+    private mutating func replayOrphans(_ owner: Direction, _ id: UInt16) {
+        guard !orphans.isEmpty else { return }
+        var i = 0
+        while i < orphans.count {
+            let o = orphans[i]
+            var ackOwner = o.position.direction.reversed
+            var ackID: UInt16 = 0
+            switch o.message {
+            case .pubrel(let a): ackOwner = o.position.direction; ackID = a.packetID
+            case .puback(let a), .pubrec(let a), .pubcomp(let a): ackID = a.packetID
+            case .suback(let x), .unsuback(let x): ackID = x.packetID
+            default: break
+            }
+            if ackOwner == owner && ackID == id {
+                orphans.remove(at: i)
+                switch o.message {
+                case .puback(let a): onAck(.puback, a, o.position)
+                case .pubrec(let a): onAck(.pubrec, a, o.position)
+                case .pubrel(let a): onAck(.pubrel, a, o.position)
+                case .pubcomp(let a): onAck(.pubcomp, a, o.position)
+                case .suback(let x): onSubscribeAck(x, o.position, unsubscribe: false)
+                case .unsuback(let x): onSubscribeAck(x, o.position, unsubscribe: true)
+                default: break
+                }
+            } else {
+                i += 1
+            }
+        }
+    }
 
     // MARK: Feeding
 
@@ -310,6 +381,7 @@ public struct MQTTConnectionChecker {
         self[side: d].inFlight[id] = InFlight(state: qos == 1 ? .awaitPuback : .awaitPubrec, entries: 0,
                                               frame: p.lastFrame)
         self[side: d].publishesInFlight += 1
+        defer { replayOrphans(d, id) }
         // MQTT 5 §4.9: the sender must not exceed the receiver's Receive Maximum.
         if p.version == .v5, !self[side: d].gapped, sawStart {
             if d == .clientToServer, connackSeen, client.publishesInFlight > Int(serverReceiveMaximum) {
@@ -393,15 +465,7 @@ public struct MQTTConnectionChecker {
         let idRange = ByteRange(a.header.headerLength, a.header.headerLength + 2)
         let name = a.header.type.name
         guard let entry = self[side: owner].inFlight[id] else {
-            if kind == .pubrel || kind == .pubcomp, p.version == .v5 || true {
-                // A PUBREL/PUBCOMP re-sent for a finished flow cannot be told from a stray one.
-            }
-            if complete {
-                emit(.publishAckUnmatched, p, idRange, "\(name) id \(id) matches no outstanding PUBLISH")
-            } else {
-                unverifiable(.publishAckUnmatched, p,
-                             "\(name) id \(id) matches no PUBLISH seen; the PUBLISH may be in bytes the capture lacks")
-            }
+            orphans.append((wrap(kind, a), p))
             return
         }
         func flow(_ why: String) { emit(.qos2FlowOrder, p, idRange, "\(name) id \(id): \(why)") }
@@ -426,6 +490,15 @@ public struct MQTTConnectionChecker {
         case (_, .awaitSuback), (_, .awaitUnsuback):
             emit(.publishAckUnmatched, p, idRange,
                  "\(name) id \(id) names a \(entry.state == .awaitSuback ? "SUBSCRIBE" : "UNSUBSCRIBE"), not a PUBLISH")
+        }
+    }
+
+    private func wrap(_ kind: AckKind, _ a: MQTTAck) -> MQTTMessage {
+        switch kind {
+        case .puback: .puback(a)
+        case .pubrec: .pubrec(a)
+        case .pubrel: .pubrel(a)
+        case .pubcomp: .pubcomp(a)
         }
     }
 
@@ -454,6 +527,7 @@ public struct MQTTConnectionChecker {
         }
         client.inFlight[id] = InFlight(state: unsubscribe ? .awaitUnsuback : .awaitSuback,
                                        entries: p.truncated ? -1 : Int32(clamping: s.entryCount), frame: p.lastFrame)
+        replayOrphans(.clientToServer, id)
     }
 
     private mutating func onSubscribeAck(_ s: MQTTSubscriptionPacket, _ p: PacketPosition, unsubscribe: Bool) {
@@ -462,12 +536,11 @@ public struct MQTTConnectionChecker {
         let name = unsubscribe ? "UNSUBACK" : "SUBACK"
         let want: FlowState = unsubscribe ? .awaitUnsuback : .awaitSuback
         guard let entry = client.inFlight[id], entry.state == want else {
-            if complete {
+            if client.inFlight[id] != nil {
                 emit(.subscribeAckUnmatched, p, idRange,
-                     "\(name) id \(id) matches no outstanding \(unsubscribe ? "UNSUBSCRIBE" : "SUBSCRIBE")")
+                     "\(name) id \(id) answers a request of another type (frame \(client.inFlight[id]!.frame))")
             } else {
-                unverifiable(.subscribeAckUnmatched, p,
-                             "\(name) id \(id) matches no request seen; it may be in bytes the capture lacks")
+                orphans.append((unsubscribe ? .unsuback(s) : .suback(s), p))
             }
             return
         }
