@@ -83,7 +83,6 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case responseInformationNotRequested = "response-information-not-requested"
     // Capture notes
     case midStream = "mid-stream"
-    case stateLostInGap = "state-lost-in-gap"
 
     public var descriptor: CheckRuleDescriptor {
         func both(_ a: String, _ b: String, _ sev: Severity, _ title: String, _ section: String,
@@ -269,9 +268,6 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
             return both("MQTT-MIDSTREAM", "MQTT-MIDSTREAM", .info,
                         "Connection captured mid-stream: rules that need the CONNECT/CONNACK cannot be judged",
                         "capture", [])
-        case .stateLostInGap:
-            return both("MQTT-STATE-GAP", "MQTT-STATE-GAP", .info,
-                        "Bytes lost in a capture gap: in-flight state of this direction was reset", "capture", [])
         }
     }
 

@@ -188,6 +188,12 @@ public struct MQTTConnectionChecker {
             self[side: d].packets += 1
             self[side: d].lastPacketTime = p.time
         }
+        if isFirst, !sawStart, client.packets + server.packets == 0 {
+            let desc = MQTTCheckRule.midStream.descriptor
+            findings.append(finding(desc.id311!, .midStream, desc, p, nil,
+                                    "connection captured mid-stream (no TCP handshake): rules needing its start are unverifiable",
+                                    .info, .note))
+        }
         guard let type = message.packetType, type != .reserved, type.isValid(in: p.version) else { return }
 
         if self[side: d].disconnected {
