@@ -161,7 +161,8 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
                                        .c(P.publish(v5: true, props: [0x01, 0], payload: [0xFF]))])),
     .subscriptionIDFromClient: RuleFixture(
         trigger: Scenario(v5, open5() + [.c(P.publish(v5: true, props: [0x0B, 1]))]), frame: 3,
-        clean: Scenario(v5, open5() + [.s(P.publish(v5: true, props: [0x0B, 1]))])),
+        clean: Scenario(v5, open5() + [.c(P.subscribe([("t", 0)], v5: true, props: [0x0B, 1])),
+                                       .s(P.publish(v5: true, props: [0x0B, 1]))])),
     .sessionExpiryFromServer: RuleFixture(
         trigger: Scenario(v5, open5() + [.s(P.disconnect5(0x8B, props: [0x11] + P.u32(5)))]), frame: 3,
         clean: Scenario(v5, open5() + [.s(P.disconnect5(0x8B))])),
@@ -173,7 +174,8 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
         clean: Scenario(v5, open5() + [.c(P.disconnect5(0x04))])),
     .authWithoutMethodClient: RuleFixture(
         trigger: Scenario(v5, open5() + [.c(P.auth(0x19, props: [0x15] + P.str("m")))]), frame: 3,
-        clean: Scenario(v5, open5(connect: [0x15] + P.str("m")) + [.c(P.auth(0x19, props: [0x15] + P.str("m")))])),
+        clean: Scenario(v5, open5(connect: [0x15] + P.str("m"), connack: [0x15] + P.str("m"))
+                            + [.c(P.auth(0x19, props: [0x15] + P.str("m")))])),
     .authWithoutMethodServer: RuleFixture(
         trigger: Scenario(v5, [.c(P.connect(v5: true)), .s(P.auth(0x18, props: [0x15] + P.str("m")))]), frame: 2,
         clean: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.auth(0x18, props: [0x15] + P.str("m")))])),
@@ -189,6 +191,54 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
     .responseInformationNotRequested: RuleFixture(
         trigger: Scenario(v5, open5(connack: [0x1A] + P.str("r/"))), frame: 2,
         clean: Scenario(v5, open5(connect: [0x19, 1], connack: [0x1A] + P.str("r/")))),
+    .subackGrantHigher: RuleFixture(
+        trigger: Scenario(v3, open311 + [.c(P.subscribe([("a", 0), ("b", 1)])), .s(P.suback([0, 2]))]), frame: 4,
+        clean: Scenario(v3, open311 + [.c(P.subscribe([("a", 2), ("b", 1)])), .s(P.suback([1, 0x80]))])),
+    .pubackOrder: RuleFixture(
+        trigger: Scenario(v3, open311 + [.s(P.publish(qos: 1, id: 1)), .s(P.publish(qos: 1, id: 2)), .c(P.puback(2)),
+                                         .c(P.puback(1))]), frame: 5,
+        clean: Scenario(v3, open311 + [.s(P.publish(qos: 1, id: 1)), .s(P.publish(qos: 1, id: 2)), .c(P.puback(1)),
+                                       .c(P.puback(2))])),
+    .pubrecOrder: RuleFixture(
+        trigger: Scenario(v3, open311 + [.s(P.publish(qos: 2, id: 1)), .s(P.publish(qos: 2, id: 2)), .c(P.pubrec(2))]),
+        frame: 5,
+        clean: Scenario(v3, open311 + [.s(P.publish(qos: 2, id: 1)), .s(P.publish(qos: 2, id: 2)), .c(P.pubrec(1)),
+                                       .c(P.pubrec(2))])),
+    .pubrelOrder: RuleFixture(
+        trigger: Scenario(v3, open311 + [.c(P.publish(qos: 2, id: 1)), .c(P.publish(qos: 2, id: 2)), .s(P.pubrec(1)),
+                                         .s(P.pubrec(2)), .c(P.pubrel(2))]), frame: 7,
+        clean: Scenario(v3, open311 + [.c(P.publish(qos: 2, id: 1)), .c(P.publish(qos: 2, id: 2)), .s(P.pubrec(2)),
+                                       .s(P.pubrec(1)), .c(P.pubrel(2)), .c(P.pubrel(1)), .s(P.pubcomp(2)),
+                                       .s(P.pubcomp(1))])),
+    .resentAfterFailure: RuleFixture(
+        trigger: Scenario(v5, open5() + [.c(P.publish(qos: 1, id: 3, v5: true)), .s(P.ack5(4, 3, code: 0x87, props: [])),
+                                         .c(P.publish(qos: 1, id: 3, dup: true, v5: true))]), frame: 5,
+        clean: Scenario(v5, open5() + [.c(P.publish(qos: 1, id: 3, v5: true)), .s(P.ack5(4, 3, code: 0x87, props: [])),
+                                       .c(P.publish(qos: 1, id: 3, v5: true))])),
+    .authReasonServer: RuleFixture(
+        trigger: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.auth(0x19, props: [0x15] + P.str("m")))]),
+        frame: 2,
+        clean: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.auth(0x18, props: [0x15] + P.str("m")))])),
+    .authReasonClient: RuleFixture(
+        trigger: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.auth(0x18, props: [0x15] + P.str("m"))),
+                               .c(P.auth(0x19, props: [0x15] + P.str("m")))]), frame: 3,
+        clean: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.auth(0x18, props: [0x15] + P.str("m"))),
+                             .c(P.auth(0x18, props: [0x15] + P.str("m"))), .s(P.connack(v5: true, props: [0x15] + P.str("m")))])),
+    .authMethodMismatch: RuleFixture(
+        trigger: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.connack(v5: true))]), frame: 2,
+        clean: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.connack(v5: true, props: [0x15] + P.str("m")))])),
+    .packetDuringAuthentication: RuleFixture(
+        trigger: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .c(P.publish(v5: true))]), frame: 2,
+        clean: Scenario(v5, [.c(P.connect(v5: true, props: [0x15] + P.str("m"))), .s(P.connack(v5: true, props: [0x15] + P.str("m"))),
+                             .c(P.publish(v5: true))])),
+    .responseTopicWildcard: RuleFixture(
+        trigger: Scenario(v5, open5() + [.c(P.publish(v5: true, props: [0x08] + P.str("reply/#")))]), frame: 3,
+        clean: Scenario(v5, open5() + [.c(P.publish(v5: true, props: [0x08] + P.str("reply/x")))])),
+    .subscriptionIDUnknown: RuleFixture(
+        trigger: Scenario(v5, open5() + [.c(P.subscribe([("a", 0)], v5: true, props: [0x0B, 5])), .s(P.suback([0], v5: true)),
+                                         .s(P.publish("a", v5: true, props: [0x0B, 6]))]), frame: 5,
+        clean: Scenario(v5, open5() + [.c(P.subscribe([("a", 0)], v5: true, props: [0x0B, 5])), .s(P.suback([0], v5: true)),
+                                       .s(P.publish("a", v5: true, props: [0x0B, 5]))])),
     .midStream: RuleFixture(
         trigger: Scenario(v3, sawStart: false, [.c(P.pingreq)]), frame: 1, verdict: .note,
         clean: Scenario(v3, [.c(P.connect())])),

@@ -19,6 +19,13 @@ extension CheckReport {
         }.map(\.element)
     }
 
+    /// Findings grouped by file and connection (one pass; reports can have many of both).
+    private func byConnection() -> [String: [Finding]] {
+        var g: [String: [Finding]] = [:]
+        for f in findings { g["\(f.file)#\(f.connection)", default: []].append(f) }
+        return g
+    }
+
     private static func frames(_ f: [FrameNumber]) -> String {
         f.map(String.init).joined(separator: ",")
     }
@@ -98,6 +105,7 @@ extension CheckReport {
 
         w.key("connections")
         w.arrayStart()
+        let grouped = byConnection()
         for k in connections {
             w.objectStart()
             w.key("file", k.file)
@@ -115,7 +123,7 @@ extension CheckReport {
             w.objectStart()
             w.key("c2s", k.packets[0]); w.key("s2c", k.packets[1])
             w.objectEnd()
-            w.key("findings", findings.filter { $0.file == k.file && $0.connection == k.id }.count)
+            w.key("findings", grouped["\(k.file)#\(k.id)"]?.count ?? 0)
             w.objectEnd()
         }
         w.arrayEnd()
@@ -172,8 +180,9 @@ extension CheckReport {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         let totalFailures = findings.filter { isFailure($0, failOn) }.count
         var cases: [(file: String, text: String, tests: Int, failures: Int)] = []
+        let grouped = byConnection()
         for k in connections {
-            let mine = findings.filter { $0.file == k.file && $0.connection == k.id }
+            let mine = grouped["\(k.file)#\(k.id)"] ?? []
             let cls = xml("\(k.file).connection-\(k.id) \(k.client) → \(k.server)\(k.clientID.map { " client_id=\($0)" } ?? "")")
             var rules: [String] = []
             for f in mine where !rules.contains(f.finding.rule.rawValue) { rules.append(f.finding.rule.rawValue) }

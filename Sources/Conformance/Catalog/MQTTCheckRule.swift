@@ -46,6 +46,11 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case qos2FlowOrder = "qos2-flow-order"
     case subackCountMismatch = "suback-count-mismatch"
     case unsubackCountMismatch = "unsuback-count-mismatch"
+    case subackGrantHigher = "suback-grant-higher"
+    case pubackOrder = "puback-order"
+    case pubrecOrder = "pubrec-order"
+    case pubrelOrder = "pubrel-order"
+    case resentAfterFailure = "resent-after-failure"
     // CONNECT / CONNACK
     case sessionPresentWithError = "session-present-with-error"
     case sessionPresentAfterCleanStart = "session-present-after-clean-start"
@@ -79,6 +84,12 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case authWithoutMethodClient = "auth-without-method-client"
     case authWithoutMethodServer = "auth-without-method-server"
     case authDataWithoutMethod = "auth-data-without-method"
+    case authReasonServer = "auth-reason-server"
+    case authReasonClient = "auth-reason-client"
+    case authMethodMismatch = "auth-method-mismatch"
+    case packetDuringAuthentication = "packet-during-authentication"
+    case responseTopicWildcard = "response-topic-wildcard"
+    case subscriptionIDUnknown = "subscription-id-unknown"
     case problemInformationNotRequested = "problem-information-not-requested"
     case responseInformationNotRequested = "response-information-not-requested"
     // Capture notes
@@ -107,7 +118,8 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .firstServerPacketConnack:
             return both("MQTT311-3.2.0-1", "MQTT5-3.2.0-1", .error,
                         "The server's first packet is not CONNACK (5.0: or AUTH)", "3.1.1 §3.2, 5.0 §3.2",
-                        ["MQTT311-3.2.0-1", "MQTT5-3.2.0-1"])
+                        // Client packets before CONNACK are allowed (pipelining) and never flagged.
+                        ["MQTT311-3.2.0-1", "MQTT5-3.2.0-1", "U311-PIPELINING", "U50-PIPELINING"])
         case .secondConnect:
             return both("MQTT311-3.1.0-2", "MQTT5-3.1.0-2", .error, "A second CONNECT on the same connection",
                         "3.1.1 §3.1, 5.0 §3.1", ["MQTT311-3.1.0-2", "MQTT5-3.1.0-2"])
@@ -154,6 +166,26 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .unsubackCountMismatch:
             return v5("MQTT5-3.11.3-2", .error, "UNSUBACK does not hold one code per Topic Filter of its UNSUBSCRIBE",
                       "5.0 §3.11.3", ["MQTT5-3.11.3-2"])
+        case .subackGrantHigher:
+            return both("U311-SUBACK-GRANT", "MQTT5-SUBACK-GRANT", .error,
+                        "SUBACK grants a higher QoS than the SUBSCRIBE requested", "3.1.1 §3.9.3, 5.0 §3.9.3",
+                        ["U311-SUBACK-GRANT"])
+        case .pubackOrder:
+            return both("MQTT311-4.6.0-2", "MQTT5-4.6.0-2", .error,
+                        "The client sent PUBACKs out of the order the QoS 1 PUBLISHes arrived", "3.1.1 §4.6, 5.0 §4.6",
+                        ["MQTT311-4.6.0-2", "MQTT5-4.6.0-2"])
+        case .pubrecOrder:
+            return both("MQTT311-4.6.0-3", "MQTT5-4.6.0-3", .error,
+                        "The client sent PUBRECs out of the order the QoS 2 PUBLISHes arrived", "3.1.1 §4.6, 5.0 §4.6",
+                        ["MQTT311-4.6.0-3", "MQTT5-4.6.0-3"])
+        case .pubrelOrder:
+            return both("MQTT311-4.6.0-4", "MQTT5-4.6.0-4", .error,
+                        "The client sent PUBRELs out of the order the PUBRECs arrived", "3.1.1 §4.6, 5.0 §4.6",
+                        ["MQTT311-4.6.0-4", "MQTT5-4.6.0-4"])
+        case .resentAfterFailure:
+            return v5("MQTT5-4.4.0-2", .error,
+                      "PUBLISH re-sent after a PUBACK/PUBREC with a failure reason code acknowledged it", "5.0 §4.4",
+                      ["MQTT5-4.4.0-2"])
         case .sessionPresentWithError:
             return both("MQTT311-3.2.2-4", "MQTT5-3.2.2-6", .error,
                         "CONNACK refuses the connection but sets Session Present", "3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1",
@@ -177,7 +209,8 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
             return both("MQTT311-3.1.2-24", "MQTT5-3.1.2-22", .warning,
                         "No client packet within 1.5 x Keep Alive, yet the connection stayed open",
                         "3.1.1 §3.1.2.10, 5.0 §3.1.2.10",
-                        ["MQTT311-3.1.2-23", "MQTT311-3.1.2-24", "MQTT5-3.1.2-20", "MQTT5-3.1.2-22", "MQTT5-3.2.2-21"])
+                        ["MQTT311-3.1.2-23", "MQTT311-3.1.2-24", "MQTT5-3.1.2-20", "MQTT5-3.1.2-22", "MQTT5-3.2.2-21",
+                         "MQTT5-3.1.2-21", "MQTT5-3.2.2-22"])
         case .multiLevelWildcardPlacement:
             return both("MQTT311-4.7.1-2", "MQTT5-4.7.1-1", .error,
                         "'#' in a Topic Filter is not alone in the last level", "3.1.1 §4.7.1.2, 5.0 §4.7.1.2",
@@ -256,10 +289,31 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .authDataWithoutMethod:
             return v5("U50-AUTH-DATA", .error, "Authentication Data without Authentication Method", "5.0 §3.1.2.11.10",
                       ["U50-AUTH-DATA"])
+        case .authReasonServer:
+            return v5("MQTT5-4.12.0-2", .error, "Server AUTH before CONNACK with a reason other than 0x18",
+                      "5.0 §4.12", ["MQTT5-4.12.0-2"])
+        case .authReasonClient:
+            return v5("MQTT5-4.12.0-3", .error, "Client AUTH before CONNACK with a reason other than 0x18",
+                      "5.0 §4.12", ["MQTT5-4.12.0-3"])
+        case .authMethodMismatch:
+            return v5("MQTT5-4.12.0-5", .error,
+                      "AUTH or successful CONNACK without the CONNECT's Authentication Method", "5.0 §4.12",
+                      ["MQTT5-4.12.0-5", "MQTT5-4.12.1-1"])
+        case .packetDuringAuthentication:
+            return v5("MQTT5-3.1.2-30", .error,
+                      "The client sent a packet other than AUTH or DISCONNECT before CONNACK during enhanced authentication",
+                      "5.0 §3.1.2.11.9", ["MQTT5-3.1.2-30"])
+        case .responseTopicWildcard:
+            return v5("MQTT5-3.3.2-14", .error, "Response Topic contains a wildcard", "5.0 §3.3.2.3.5",
+                      ["MQTT5-3.3.2-14"])
+        case .subscriptionIDUnknown:
+            return v5("U50-SUBID-ORIGIN", .error,
+                      "Server PUBLISH carries a Subscription Identifier no SUBSCRIBE of this clean session used",
+                      "5.0 §3.3.4", ["U50-SUBID-ORIGIN"])
         case .problemInformationNotRequested:
             return v5("MQTT5-3.1.2-29", .error,
                       "Reason String or User Property sent although the client set Request Problem Information 0",
-                      "5.0 §3.1.2.11.7", ["MQTT5-3.1.2-29"])
+                      "5.0 §3.1.2.11.7", ["MQTT5-3.1.2-29", "U50-REQUEST-PROBLEM-CLIENT"])
         case .responseInformationNotRequested:
             return v5("MQTT5-3.1.2-28", .error,
                       "CONNACK carries Response Information the client did not request", "5.0 §3.1.2.11.6",

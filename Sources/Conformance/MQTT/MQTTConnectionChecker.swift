@@ -42,6 +42,11 @@ public struct MQTTConnectionChecker {
     var orphans: [(message: MQTTMessage, position: PacketPosition)] = []
     /// Bytes were lost (gap, conflicting retransmission) somewhere on the connection.
     var lossSeen = false
+    /// Rules reported at most once per connection (ordering rules, which would repeat).
+    var reportedOnce: Set<MQTTCheckRule> = []
+    /// 5.0: the CONNECT's Authentication Method, and the Subscription Identifiers the client used.
+    var authenticationMethod: [UInt8]?
+    var subscriptionIDs: [UInt32] = []
 
     struct ConnectFacts {
         var cleanStart: Bool
@@ -69,18 +74,26 @@ public struct MQTTConnectionChecker {
         /// Packet identifiers this side has in flight (its PUBLISH QoS>0, SUBSCRIBE, UNSUBSCRIBE).
         var inFlight: [UInt16: InFlight] = [:]
         var publishesInFlight = 0
+        var nextSeq: UInt32 = 0
         /// Topic aliases this side has defined (bit per alias), sized on first use.
         var aliases: [UInt64] = []
     }
 
     enum FlowState: UInt8 {
-        case awaitPuback, awaitPubrec, awaitPubcomp, awaitSuback, awaitUnsuback
+        /// QoS 1 sent; QoS 2 sent; PUBREC received (PUBREL due); PUBREL sent (PUBCOMP due).
+        case awaitPuback, awaitPubrec, awaitPubrel, awaitPubcomp, awaitSuback, awaitUnsuback
+        /// 5.0: answered with a failure reason code; acknowledged, must not be re-sent (§4.4).
+        case failed
     }
 
     struct InFlight {
         var state: FlowState
         var entries: Int32
         var frame: FrameNumber
+        /// Order of arrival (PUBLISH, or PUBREC once received) for the ordering rules of §4.6.
+        var seq: UInt32 = 0
+        /// SUBSCRIBE: requested QoS per filter, 2 bits each (first 32 filters).
+        var requestedQoS: UInt64 = 0
     }
 
     public init(sawStart: Bool) {
@@ -228,6 +241,11 @@ public struct MQTTConnectionChecker {
             emit(.refusedConnectionContinues, p, nil, "\(type.name) sent after a CONNACK that refused the connection")
         }
 
+        if d == .clientToServer, !connackSeen, authenticationMethod != nil, type != .connect, type != .auth,
+           type != .disconnect {
+            emit(.packetDuringAuthentication, p, ByteRange(0, 1),
+                 "\(type.name) sent before CONNACK while enhanced authentication is in progress")
+        }
         switch message {
         case .connect(let c): onConnect(c, pdu, p)
         case .connack(let c): onConnack(c, pdu, p)
@@ -238,10 +256,10 @@ public struct MQTTConnectionChecker {
         case .pubcomp(let a): onAck(.pubcomp, a, p)
         case .subscribe(let s): onSubscribe(s, pdu, fields, p, unsubscribe: false)
         case .unsubscribe(let s): onSubscribe(s, pdu, fields, p, unsubscribe: true)
-        case .suback(let s): onSubscribeAck(s, p, unsubscribe: false)
+        case .suback(let s): onSubscribeAck(s, p, unsubscribe: false, granted: grantedCodes(s, fields))
         case .unsuback(let s): onSubscribeAck(s, p, unsubscribe: true)
         case .disconnect(let r): onDisconnect(r, p)
-        case .auth(let r): onAuth(r, p)
+        case .auth(let r): onAuth(r, pdu, p)
         case .pingreq, .pingresp, .reserved, .malformed: break
         }
         if d == .serverToClient, p.version == .v5 { checkProblemInformation(message, p) }
@@ -301,7 +319,36 @@ public struct MQTTConnectionChecker {
             emit(.emptyClientIDWithoutCleanSession, p, ByteRange(r.lower - 2, r.upper),
                  "zero-length Client Identifier with CleanSession=0")
         }
-        if p.version == .v5 { checkAuthData(c.properties, pdu, p) }
+        if p.version == .v5 {
+            checkAuthData(c.properties, pdu, p)
+            if let m = c.properties.authenticationMethod, m.upper <= pdu.count, m.lower <= m.upper {
+                authenticationMethod = bytes(pdu, m)
+            }
+            checkResponseTopic(c.willProperties, pdu, p)
+        }
+    }
+
+    private func bytes(_ pdu: Span<UInt8>, _ r: ByteRange) -> [UInt8] {
+        var a = [UInt8]()
+        a.reserveCapacity(r.count)
+        for i in r.range { a.append(pdu[i]) }
+        return a
+    }
+
+    /// Whether the PUBLISH/CONNACK/AUTH property carries the CONNECT's method (§4.12).
+    private func sameMethod(_ r: ByteRange?, _ pdu: Span<UInt8>) -> Bool {
+        guard let want = authenticationMethod else { return true }
+        guard let r, r.upper <= pdu.count, r.count == want.count else { return false }
+        for (k, i) in r.range.enumerated() where pdu[i] != want[k] { return false }
+        return true
+    }
+
+    private mutating func checkResponseTopic(_ props: MQTTProperties, _ pdu: Span<UInt8>, _ p: PacketPosition) {
+        guard let r = props.responseTopic, r.upper <= pdu.count, r.lower <= r.upper else { return }
+        for i in r.range where pdu[i] == UInt8(ascii: "+") || pdu[i] == UInt8(ascii: "#") {
+            emit(.responseTopicWildcard, p, r, "Response Topic has the wildcard '\(pdu[i] == UInt8(ascii: "+") ? "+" : "#")'")
+            return
+        }
     }
 
     private mutating func onConnack(_ c: MQTTConnack, _ pdu: Span<UInt8>, _ p: PacketPosition) {
@@ -348,6 +395,10 @@ public struct MQTTConnectionChecker {
             serverSubscriptionIDAvailable = (props.subscriptionIdentifierAvailable ?? 1) != 0
             serverKeepAlive = props.serverKeepAlive
             checkAuthData(props, pdu, p)
+            if c.code == 0, !sameMethod(props.authenticationMethod, pdu) {
+                emit(.authMethodMismatch, p, props.authenticationMethod,
+                     "successful CONNACK without the CONNECT's Authentication Method")
+            }
         }
     }
 
@@ -363,9 +414,17 @@ public struct MQTTConnectionChecker {
             emit(.topicEmpty, p, ByteRange(m.topic.lower - 2, m.topic.upper), "zero-length Topic Name")
         }
         guard qos == 1 || qos == 2, let id = m.packetID, id != 0 else { return }
+        if let existing = self[side: d].inFlight[id], existing.state == .failed {
+            if m.dup {
+                emit(.resentAfterFailure, p, idRange,
+                     "PUBLISH id \(id) re-sent (DUP) after it was answered with a failure reason code (frame \(existing.frame))")
+                return
+            }
+            self[side: d].inFlight.removeValue(forKey: id)
+        }
         if let existing = self[side: d].inFlight[id] {
             switch existing.state {
-            case .awaitPuback, .awaitPubrec:
+            case .awaitPuback, .awaitPubrec, .awaitPubrel:
                 if !m.dup || (existing.state == .awaitPuback) != (qos == 1) {
                     emit(d == .clientToServer ? .packetIDInUseClient : .packetIDInUseServer, p, idRange,
                          "Packet Identifier \(id) is still in flight (PUBLISH in frame \(existing.frame))\(m.dup ? " with another QoS" : "")")
@@ -378,6 +437,8 @@ public struct MQTTConnectionChecker {
                     emit(d == .clientToServer ? .packetIDInUseClient : .packetIDInUseServer, p, idRange,
                          "Packet Identifier \(id) is still in flight (PUBREL sent, PUBCOMP awaited)")
                 }
+            case .failed:
+                break
             case .awaitSuback, .awaitUnsuback:
                 emit(d == .clientToServer ? .packetIDInUseClient : .packetIDInUseServer, p, idRange,
                      "Packet Identifier \(id) is in use by the \(existing.state == .awaitSuback ? "SUBSCRIBE" : "UNSUBSCRIBE") in frame \(existing.frame)")
@@ -385,7 +446,8 @@ public struct MQTTConnectionChecker {
             return
         }
         self[side: d].inFlight[id] = InFlight(state: qos == 1 ? .awaitPuback : .awaitPubrec, entries: 0,
-                                              frame: p.lastFrame)
+                                              frame: p.lastFrame, seq: self[side: d].nextSeq)
+        self[side: d].nextSeq &+= 1
         self[side: d].publishesInFlight += 1
         defer { replayOrphans(d, id) }
         // MQTT 5 §4.9: the sender must not exceed the receiver's Receive Maximum.
@@ -403,6 +465,12 @@ public struct MQTTConnectionChecker {
     private mutating func checkPublishV5(_ m: MQTTPublish, _ pdu: Span<UInt8>, _ p: PacketPosition) {
         let d = p.direction
         let props = m.properties
+        checkResponseTopic(props, pdu, p)
+        if d == .serverToClient, let sid = props.subscriptionIdentifier, let cf = connect, cf.cleanStart,
+           sawStart, client.startKnown, !client.gapped, !subscriptionIDs.contains(sid) {
+            emit(.subscriptionIDUnknown, p, nil,
+                 "Subscription Identifier \(sid) was not used by any SUBSCRIBE of this clean session")
+        }
         if d == .clientToServer {
             if props.subscriptionIdentifier != nil {
                 emit(.subscriptionIDFromClient, p, nil, "client PUBLISH carries Subscription Identifier \(props.subscriptionIdentifier!)")
@@ -477,15 +545,30 @@ public struct MQTTConnectionChecker {
         func flow(_ why: String) { emit(.qos2FlowOrder, p, idRange, "\(name) id \(id): \(why)") }
         switch (kind, entry.state) {
         case (.puback, .awaitPuback):
-            finishPublish(owner, id)
+            if p.direction == .clientToServer { checkOrder(.pubackOrder, owner, entry, .awaitPuback, p, idRange) }
+            // 5.0 §4.4: a failure reason code acknowledges the PUBLISH too; it must not be re-sent.
+            if p.version == .v5 && a.reasonCode >= 0x80 { failPublish(owner, id) } else { finishPublish(owner, id) }
         case (.pubrec, .awaitPubrec):
+            if p.direction == .clientToServer { checkOrder(.pubrecOrder, owner, entry, .awaitPubrec, p, idRange) }
             // 5.0 §4.3.3: a PUBREC with a failure reason ends the flow.
-            if p.version == .v5 && a.reasonCode >= 0x80 { finishPublish(owner, id) }
-            else { self[side: owner].inFlight[id]!.state = .awaitPubcomp }
-        case (.pubrel, .awaitPubcomp), (.pubrec, .awaitPubcomp):
+            if p.version == .v5 && a.reasonCode >= 0x80 {
+                failPublish(owner, id)
+            } else {
+                self[side: owner].inFlight[id]!.state = .awaitPubrel
+                self[side: owner].inFlight[id]!.seq = self[side: owner].nextSeq
+                self[side: owner].nextSeq &+= 1
+            }
+        case (.pubrel, .awaitPubrel):
+            if p.direction == .clientToServer { checkOrder(.pubrelOrder, owner, entry, .awaitPubrel, p, idRange) }
+            self[side: owner].inFlight[id]!.state = .awaitPubcomp
+        case (.pubrel, .awaitPubcomp), (.pubrec, .awaitPubcomp), (.pubrec, .awaitPubrel):
             break  // a re-sent PUBREL or PUBREC
         case (.pubcomp, .awaitPubcomp):
             finishPublish(owner, id)
+        case (_, .failed):
+            break  // a re-sent failure acknowledgement
+        case (.pubcomp, .awaitPubrel): flow("PUBCOMP sent before the PUBREL")
+        case (.puback, .awaitPubrel): flow("PUBACK for a QoS 2 flow")
         case (.puback, .awaitPubrec): flow("PUBACK answers a QoS 2 PUBLISH (PUBREC expected)")
         case (.pubrec, .awaitPuback): flow("PUBREC answers a QoS 1 PUBLISH (PUBACK expected)")
         case (.pubrel, .awaitPuback): flow("PUBREL for a QoS 1 PUBLISH")
@@ -508,6 +591,24 @@ public struct MQTTConnectionChecker {
         }
     }
 
+    private mutating func failPublish(_ owner: Direction, _ id: UInt16) {
+        self[side: owner].inFlight[id]!.state = .failed
+        if self[side: owner].publishesInFlight > 0 { self[side: owner].publishesInFlight -= 1 }
+    }
+
+    /// 3.1.1 §4.6, 5.0 §4.6: the client acknowledges in the order the packets arrived. An older
+    /// entry still waiting for the same acknowledgement means this one overtook it.
+    private mutating func checkOrder(_ rule: MQTTCheckRule, _ owner: Direction, _ entry: InFlight, _ state: FlowState,
+                                     _ p: PacketPosition, _ range: ByteRange) {
+        guard !reportedOnce.contains(rule) else { return }
+        for (otherID, other) in self[side: owner].inFlight where other.state == state && other.seq < entry.seq {
+            reportedOnce.insert(rule)
+            emit(rule, p, range,
+                 "\(rule == .pubrelOrder ? "PUBREL" : rule == .pubackOrder ? "PUBACK" : "PUBREC") for a later packet while id \(otherID) (frame \(other.frame)) is still unanswered")
+            return
+        }
+    }
+
     private mutating func finishPublish(_ owner: Direction, _ id: UInt16) {
         self[side: owner].inFlight.removeValue(forKey: id)
         if self[side: owner].publishesInFlight > 0 { self[side: owner].publishesInFlight -= 1 }
@@ -519,7 +620,10 @@ public struct MQTTConnectionChecker {
                                       _ p: PacketPosition, unsubscribe: Bool) {
         let id = s.packetID
         let idRange = ByteRange(s.header.headerLength, s.header.headerLength + 2)
-        checkFilters(s, pdu, fields, p, unsubscribe: unsubscribe)
+        let requested = checkFilters(s, pdu, fields, p, unsubscribe: unsubscribe)
+        if p.version == .v5, !unsubscribe, let sid = s.properties.subscriptionIdentifier, !subscriptionIDs.contains(sid) {
+            subscriptionIDs.append(sid)
+        }
         if p.version == .v5, !unsubscribe, s.properties.subscriptionIdentifier != nil, connackSeen,
            !serverSubscriptionIDAvailable {
             emit(.featureNotAvailable, p, nil,
@@ -532,11 +636,26 @@ public struct MQTTConnectionChecker {
             return
         }
         client.inFlight[id] = InFlight(state: unsubscribe ? .awaitUnsuback : .awaitSuback,
-                                       entries: p.truncated ? -1 : Int32(clamping: s.entryCount), frame: p.lastFrame)
+                                       entries: p.truncated ? -1 : Int32(clamping: s.entryCount), frame: p.lastFrame,
+                                       requestedQoS: requested)
         replayOrphans(.clientToServer, id)
     }
 
-    private mutating func onSubscribeAck(_ s: MQTTSubscriptionPacket, _ p: PacketPosition, unsubscribe: Bool) {
+    /// SUBACK codes, 2 bits each (first 32): the granted QoS, or 3 for a failure.
+    private func grantedCodes(_ s: MQTTSubscriptionPacket, _ fields: borrowing FieldTree) -> UInt64? {
+        guard s.payloadNode >= 0, s.payloadNode < fields.nodes.count else { return nil }
+        var mask: UInt64 = 0
+        var i = 0
+        for n in fields.children(of: s.payloadNode) where i < 32 {
+            guard case .uint(let code) = fields.nodes[n].value else { continue }
+            mask |= UInt64(code <= 2 ? code : 3) << UInt64(2 * i)
+            i += 1
+        }
+        return mask
+    }
+
+    private mutating func onSubscribeAck(_ s: MQTTSubscriptionPacket, _ p: PacketPosition, unsubscribe: Bool,
+                                         granted: UInt64? = nil) {
         let id = s.packetID
         let idRange = ByteRange(s.header.headerLength, s.header.headerLength + 2)
         let name = unsubscribe ? "UNSUBACK" : "SUBACK"
@@ -551,6 +670,16 @@ public struct MQTTConnectionChecker {
             return
         }
         client.inFlight.removeValue(forKey: id)
+        if let g = granted, !p.truncated {
+            for i in 0..<Swift.min(32, Swift.min(s.entryCount, Int(entry.entries))) {
+                let got = (g >> UInt64(2 * i)) & 3, asked = (entry.requestedQoS >> UInt64(2 * i)) & 3
+                if got != 3, got > asked {
+                    emit(.subackGrantHigher, p, nil,
+                         "SUBACK code \(i + 1) grants QoS \(got); the SUBSCRIBE (frame \(entry.frame)) requested QoS \(asked)")
+                    break
+                }
+            }
+        }
         // 3.1.1 UNSUBACK has no payload; 5.0 has one reason code per filter.
         guard entry.entries >= 0, !p.truncated, !unsubscribe || p.version == .v5 else { return }
         if s.entryCount != Int(entry.entries) {
@@ -560,15 +689,22 @@ public struct MQTTConnectionChecker {
     }
 
     /// Topic Filter syntax (3.1.1 §4.7, 5.0 §4.7, §4.8.2) and the features the server offers.
+    /// Returns the requested QoS per filter (2 bits each, first 32) for SUBSCRIBE.
     private mutating func checkFilters(_ s: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ fields: borrowing FieldTree,
-                                       _ p: PacketPosition, unsubscribe: Bool) {
-        guard s.payloadNode >= 0, s.payloadNode < fields.nodes.count else { return }
+                                       _ p: PacketPosition, unsubscribe: Bool) -> UInt64 {
+        guard s.payloadNode >= 0, s.payloadNode < fields.nodes.count else { return 0 }
+        let qosField = MQTTField.subscribeOptionsQoS.id
+        var requested: UInt64 = 0
+        var filterIndex = 0
         let filterField = unsubscribe ? MQTTField.unsubscribeTopicFilter.id : MQTTField.subscribeTopicFilter.id
         let noLocalField = MQTTField.subscribeOptionsNoLocal.id
         var lastShared = false
         var lastFilter = ByteRange(0, 0)
         for i in fields.children(of: s.payloadNode) {
             let node = fields.nodes[i]
+            if node.field == qosField, case .uint(let q) = node.value, filterIndex > 0, filterIndex <= 32 {
+                requested |= (q & 3) << UInt64(2 * (filterIndex - 1))
+            }
             if node.field == noLocalField, p.version == .v5, lastShared, case .bool(true) = node.value {
                 emit(.noLocalOnSharedSubscription, p, node.range, "No Local=1 on a shared subscription")
                 continue
@@ -577,6 +713,7 @@ public struct MQTTConnectionChecker {
                   r.lower <= r.upper else { continue }
             lastFilter = r
             lastShared = false
+            filterIndex += 1
             if r.isEmpty {
                 emit(.topicEmpty, p, node.range, "zero-length Topic Filter")
                 continue
@@ -629,6 +766,7 @@ public struct MQTTConnectionChecker {
             }
         }
         _ = lastFilter
+        return requested
     }
 
     private func isSharePrefix(_ pdu: Span<UInt8>, _ r: ByteRange) -> Bool {
@@ -678,7 +816,18 @@ public struct MQTTConnectionChecker {
     static let serverOnlyDisconnectCodes: [UInt8] = [0x87, 0x89, 0x8B, 0x8D, 0x8E, 0x8F, 0x9A, 0x9B, 0x9C, 0x9D,
                                                      0x9E, 0x9F, 0xA0, 0xA1, 0xA2]
 
-    private mutating func onAuth(_ r: MQTTReasonPacket, _ p: PacketPosition) {
+    private mutating func onAuth(_ r: MQTTReasonPacket, _ pdu: Span<UInt8>, _ p: PacketPosition) {
+        let codeRange = r.header.remainingLength > 0 ? ByteRange(r.header.headerLength, r.header.headerLength + 1) : nil
+        if authenticationMethod != nil {
+            if !connackSeen, r.reasonCode != 0x18 {
+                emit(p.direction == .clientToServer ? .authReasonClient : .authReasonServer, p, codeRange,
+                     "AUTH reason 0x\(hex(r.reasonCode)) during authentication (0x18 Continue required)")
+            }
+            if !sameMethod(r.properties.authenticationMethod, pdu) {
+                emit(.authMethodMismatch, p, r.properties.authenticationMethod,
+                     "AUTH without the CONNECT's Authentication Method")
+            }
+        }
         if let cf = connect, !cf.hasAuthenticationMethod {
             emit(p.direction == .clientToServer ? .authWithoutMethodClient : .authWithoutMethodServer, p, ByteRange(0, 1),
                  "AUTH (reason 0x\(hex(r.reasonCode))) although CONNECT had no Authentication Method")
