@@ -16,6 +16,21 @@ struct MQScope: ParsableCommand {
             """,
         version: version,
         subcommands: [Streams.self, Read.self, Decode.self, Fields.self, Check.self, Rules.self])
+
+    /// As ArgumentParser's, except that unusable arguments exit with status 2 (not 64), the
+    /// status every command documents for unusable input or arguments.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Diagnostics.write(fullMessage(for: error) + "\n")
+                exit(withError: ExitCode(ExitStatus.unusableInput))
+            }
+            exit(withError: error)
+        }
+    }
 }
 
 /// Exit statuses shared by every command.

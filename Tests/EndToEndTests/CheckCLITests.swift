@@ -67,6 +67,10 @@ import Testing
         #expect(b.status == 2)
         let c = try runProcess(Paths.executable.path, ["check", "/nonexistent.pcap"])
         #expect(c.status == 2)
+        let d = try runProcess(Paths.executable.path, ["check", "--no-such-flag", Self.clean.path])
+        #expect(d.status == 2)
+        let e = try runProcess(Paths.executable.path, ["check", "--severity", "MQTT5-3.3.2-8=loud", Self.clean.path])
+        #expect(e.status == 2)
     }
 
     @Test func rulesListsCatalogWithImplementation() throws {
