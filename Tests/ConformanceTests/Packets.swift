@@ -128,7 +128,8 @@ struct Scenario {
                 let range = StreamRange(offsets[d], offsets[d] + UInt64(step.bytes.count))
                 let pos = PacketPosition(direction: step.direction, version: version, index: counts[d], time: time,
                                          streamRange: range, firstFrame: frame, lastFrame: frame,
-                                         declaredSize: message.header?.packetSize ?? step.bytes.count)
+                                         declaredSize: message.header?.packetSize ?? step.bytes.count,
+                                         malformed: diags.contains { $0.severity == .error && $0.verdict == .violation })
                 step.bytes.withUnsafeBufferPointer {
                     checker.packet(message, pdu: $0.span, fields: tree, at: pos)
                 }

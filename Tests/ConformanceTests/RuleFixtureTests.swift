@@ -92,6 +92,13 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
     .assignedClientIDMissing: RuleFixture(
         trigger: Scenario(v5, open5(id: "")), frame: 2,
         clean: Scenario(v5, open5(connack: [0x12] + P.str("auto-1"), id: ""))),
+    .clientIDRejected: RuleFixture(
+        trigger: Scenario(v3, [.c(P.connect(id: "sensor42")), .s(P.connack(code: 2))]), frame: 2,
+        clean: Scenario(v3, [.c(P.connect(id: "sensor/42")), .s(P.connack(code: 2))])),
+    .malformedConnectAccepted: RuleFixture(
+        // Reserved Connect Flags bit 0 set: malformed (decode-time MQTT311-3.1.2-3).
+        trigger: Scenario(v3, [.c(P.connect(flags: 0x03)), .s(P.connack())]), frame: 2,
+        clean: Scenario(v3, [.c(P.connect(flags: 0x02)), .s(P.connack())])),
     .keepAliveOverrun: RuleFixture(
         trigger: Scenario(v3, [.c(P.connect(keepAlive: 10)), .s(P.connack()), .c(P.pingreq, at: 16)]), frame: 3,
         clean: Scenario(v3, [.c(P.connect(keepAlive: 10)), .s(P.connack()), .c(P.pingreq, at: 14),

@@ -88,7 +88,8 @@ public struct CheckReport: AnalysisSink {
         let first = e.frames.first?.frame ?? e.lastFrame
         let position = PacketPosition(
             direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
-            firstFrame: first, lastFrame: e.lastFrame, declaredSize: e.declaredSize, truncated: e.truncated)
+            firstFrame: first, lastFrame: e.lastFrame, declaredSize: e.declaredSize, truncated: e.truncated,
+            malformed: e.diagnostics.contains { $0.severity == .error && $0.verdict == .violation })
         if !e.diagnostics.isEmpty { decodeFindings(e, position) }
         states[id]!.checker.packet(e.message, pdu: pdu, fields: fields, at: position)
         if !states[id]!.checker.findings.isEmpty {

@@ -57,6 +57,8 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case emptyClientIDWithoutCleanSession = "empty-client-id-without-clean-session"
     case emptyClientIDAccepted = "empty-client-id-accepted"
     case assignedClientIDMissing = "assigned-client-id-missing"
+    case clientIDRejected = "client-id-rejected"
+    case malformedConnectAccepted = "malformed-connect-accepted"
     case keepAliveOverrun = "keep-alive-overrun"
     // Topics
     case multiLevelWildcardPlacement = "multi-level-wildcard-placement"
@@ -205,6 +207,14 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
             return v5("MQTT5-3.2.2-16", .error,
                       "CONNACK accepts a zero-length Client Identifier without an Assigned Client Identifier",
                       "5.0 §3.2.2.3.7", ["MQTT5-3.2.2-16"])
+        case .clientIDRejected:
+            return both("MQTT311-3.1.3-5", "MQTT5-3.1.3-5", .error,
+                        "The server rejected a Client Identifier of 1-23 letters and digits, which it must accept",
+                        "3.1.1 §3.1.3.1, 5.0 §3.1.3.1", ["MQTT311-3.1.3-5", "MQTT5-3.1.3-5"])
+        case .malformedConnectAccepted:
+            return both("MQTT311-3.1.4-1", "MQTT5-3.1.4-1", .error,
+                        "The server accepted a malformed CONNECT (3.1.1: it must close without any CONNACK)",
+                        "3.1.1 §3.1.4, 5.0 §3.1.4", ["MQTT311-3.1.4-1", "MQTT5-3.1.4-1"])
         case .keepAliveOverrun:
             return both("MQTT311-3.1.2-24", "MQTT5-3.1.2-22", .warning,
                         "No client packet within 1.5 x Keep Alive, yet the connection stayed open",

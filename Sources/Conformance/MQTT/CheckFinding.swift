@@ -16,9 +16,12 @@ public struct PacketPosition: Sendable {
     public var declaredSize: Int
     /// The body was not decoded in full (oversize or cut short).
     public var truncated: Bool
+    /// The decoder found the packet malformed (an error-severity violation).
+    public var malformed: Bool
 
     public init(direction: Direction, version: MQTTVersion, index: Int, time: Timestamp, streamRange: StreamRange,
-                firstFrame: FrameNumber, lastFrame: FrameNumber, declaredSize: Int, truncated: Bool = false) {
+                firstFrame: FrameNumber, lastFrame: FrameNumber, declaredSize: Int, truncated: Bool = false,
+                malformed: Bool = false) {
         self.direction = direction
         self.version = version
         self.index = index
@@ -28,6 +31,7 @@ public struct PacketPosition: Sendable {
         self.lastFrame = lastFrame
         self.declaredSize = declaredSize
         self.truncated = truncated
+        self.malformed = malformed
     }
 }
 

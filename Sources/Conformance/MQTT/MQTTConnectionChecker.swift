@@ -59,6 +59,10 @@ public struct MQTTConnectionChecker {
         var requestResponseInformation: UInt8
         var hasAuthenticationMethod: Bool
         var sessionExpiryZero: Bool
+        /// 1-23 bytes of 0-9, a-z, A-Z: an id every server must accept (§3.1.3.1).
+        var simpleClientID: Bool
+        var malformed: Bool
+        var frame: FrameNumber
     }
 
     /// What one direction has sent, and the identifiers it has in flight.
@@ -306,6 +310,15 @@ public struct MQTTConnectionChecker {
             }
         }
         let emptyID = c.clientID.map { $0.isEmpty } ?? false
+        var simpleID = false
+        if let r = c.clientID, r.count >= 1, r.count <= 23, r.upper <= pdu.count {
+            simpleID = true
+            for i in r.range {
+                let b = pdu[i]
+                let alnum = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+                if !alnum { simpleID = false; break }
+            }
+        }
         connect = ConnectFacts(
             cleanStart: c.cleanStart, emptyClientID: emptyID, keepAlive: c.keepAlive,
             receiveMaximum: c.properties.receiveMaximum ?? 65535,
@@ -314,7 +327,8 @@ public struct MQTTConnectionChecker {
             requestProblemInformation: c.properties.requestProblemInformation ?? 1,
             requestResponseInformation: c.properties.requestResponseInformation ?? 0,
             hasAuthenticationMethod: c.properties.authenticationMethod != nil,
-            sessionExpiryZero: (c.properties.sessionExpiryInterval ?? 0) == 0)
+            sessionExpiryZero: (c.properties.sessionExpiryInterval ?? 0) == 0,
+            simpleClientID: simpleID, malformed: p.malformed, frame: p.lastFrame)
         if p.version == .v3_1_1, emptyID, !c.cleanStart, let r = c.clientID {
             emit(.emptyClientIDWithoutCleanSession, p, ByteRange(r.lower - 2, r.upper),
                  "zero-length Client Identifier with CleanSession=0")
@@ -368,6 +382,16 @@ public struct MQTTConnectionChecker {
             if cf.cleanStart, c.code == 0, c.sessionPresent {
                 emit(.sessionPresentAfterCleanStart, p, flagsRange,
                      "Session Present=1 although CONNECT set \(p.version == .v5 ? "Clean Start" : "CleanSession")=1")
+            }
+            if cf.simpleClientID, c.code == (p.version == .v5 ? 0x85 : 0x02) {
+                emit(.clientIDRejected, p, codeRange,
+                     "CONNACK 0x\(hex(c.code)) (Client Identifier rejected) for a 1-23 character alphanumeric Client Identifier")
+            }
+            // 3.1.1 §3.1.4: an invalid CONNECT is closed without CONNACK; 5.0 may answer with a
+            // reason code >= 0x80, never with success.
+            if cf.malformed, p.version != .v5 || c.code == 0 {
+                emit(.malformedConnectAccepted, p, codeRange,
+                     "CONNACK 0x\(hex(c.code)) answers the malformed CONNECT in frame \(cf.frame)")
             }
             if p.version == .v3_1_1, cf.emptyClientID, !cf.cleanStart, c.code != 0x02 {
                 emit(.emptyClientIDAccepted, p, codeRange,
