@@ -98,10 +98,13 @@ struct Scenario {
     var version: MQTTVersion
     var sawStart = true
     var steps: [Step]
+    /// The connection closes (FIN/RST) at the end of the steps.
+    var closed = false
 
-    init(_ version: MQTTVersion, sawStart: Bool = true, _ steps: [Step]) {
+    init(_ version: MQTTVersion, sawStart: Bool = true, closed: Bool = false, _ steps: [Step]) {
         self.version = version
         self.sawStart = sawStart
+        self.closed = closed
         self.steps = steps
     }
 
@@ -139,7 +142,7 @@ struct Scenario {
             out += checker.findings
             checker.clearFindings()
         }
-        checker.finish()
+        checker.finish(closed: closed)
         out += checker.findings
         return out
     }

@@ -246,6 +246,20 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
                                          .s(P.publish("a", v5: true, props: [0x0B, 6]))]), frame: 5,
         clean: Scenario(v5, open5() + [.c(P.subscribe([("a", 0)], v5: true, props: [0x0B, 5])), .s(P.suback([0], v5: true)),
                                        .s(P.publish("a", v5: true, props: [0x0B, 5]))])),
+    .publishUnanswered: RuleFixture(
+        trigger: Scenario(v3, closed: true, open311 + [.c(P.publish(qos: 1, id: 1)), .c(P.pingreq), .s(P.pingresp)]),
+        frame: 3,
+        clean: Scenario(v3, closed: true, open311 + [.c(P.publish(qos: 1, id: 1)), .c(P.disconnect)])),
+    .subscribeUnanswered: RuleFixture(
+        trigger: Scenario(v3, closed: true, open311 + [.c(P.subscribe([("a", 1)])), .c(P.pingreq), .s(P.pingresp)]),
+        frame: 3,
+        clean: Scenario(v3, open311 + [.c(P.subscribe([("a", 1)])), .c(P.pingreq), .s(P.pingresp)])),
+    .unsubscribeUnanswered: RuleFixture(
+        trigger: Scenario(v3, closed: true, open311 + [.c(P.unsubscribe(["a"])), .s(P.publish(qos: 0))]), frame: 3,
+        clean: Scenario(v3, closed: true, open311 + [.c(P.unsubscribe(["a"])), .s(P.publish(qos: 0)), .s(P.unsuback([]))])),
+    .pingUnanswered: RuleFixture(
+        trigger: Scenario(v3, closed: true, open311 + [.c(P.pingreq), .s(P.publish(qos: 0))]), frame: 3,
+        clean: Scenario(v3, closed: true, open311 + [.c(P.pingreq), .s(P.publish(qos: 0)), .s(P.pingresp)])),
     .midStream: RuleFixture(
         trigger: Scenario(v3, sawStart: false, [.c(P.pingreq)]), frame: 1, verdict: .note,
         clean: Scenario(v3, [.c(P.connect())])),

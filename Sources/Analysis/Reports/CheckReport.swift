@@ -141,7 +141,7 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {
         guard var s2 = states.removeValue(forKey: c.info.id) else { return }
-        s2.checker.finish()
+        s2.checker.finish(closed: c.end == .fin || c.end == .rst || c.end == .reused)
         for f in s2.checker.findings { add(f, s2) }
         s2.checker.clearFindings()
         if let v = c.mqttVersion { s2.version = v }

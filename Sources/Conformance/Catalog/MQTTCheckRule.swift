@@ -51,6 +51,10 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case pubrecOrder = "pubrec-order"
     case pubrelOrder = "pubrel-order"
     case resentAfterFailure = "resent-after-failure"
+    case publishUnanswered = "publish-unanswered"
+    case subscribeUnanswered = "subscribe-unanswered"
+    case unsubscribeUnanswered = "unsubscribe-unanswered"
+    case pingUnanswered = "ping-unanswered"
     // CONNECT / CONNACK
     case sessionPresentWithError = "session-present-with-error"
     case sessionPresentAfterCleanStart = "session-present-after-clean-start"
@@ -188,6 +192,25 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
             return v5("MQTT5-4.4.0-2", .error,
                       "PUBLISH re-sent after a PUBACK/PUBREC with a failure reason code acknowledged it", "5.0 §4.4",
                       ["MQTT5-4.4.0-2"])
+        case .publishUnanswered:
+            return both("MQTT311-3.3.4-1", "MQTT5-3.3.4-1", .warning,
+                        "A QoS 1/2 flow was never answered although the peer kept sending until the connection closed",
+                        "3.1.1 §3.3.4, §4.3, 5.0 §3.3.4, §4.3",
+                        ["MQTT311-3.3.4-1", "MQTT311-4.5.0-2", "MQTT5-3.3.4-1", "MQTT5-4.3.2-4", "MQTT5-4.3.3-8",
+                         "MQTT5-4.3.3-11", "MQTT5-4.5.0-2"])
+        case .subscribeUnanswered:
+            return both("MQTT311-3.8.4-1", "MQTT5-3.8.4-1", .warning,
+                        "SUBSCRIBE never answered with SUBACK although the server kept sending until the connection closed",
+                        "3.1.1 §3.8.4, 5.0 §3.8.4", ["MQTT311-3.8.4-1", "MQTT5-3.8.4-1"])
+        case .unsubscribeUnanswered:
+            return both("MQTT311-3.10.4-4", "MQTT5-3.10.4-4", .warning,
+                        "UNSUBSCRIBE never answered with UNSUBACK although the server kept sending until the connection closed",
+                        "3.1.1 §3.10.4, 5.0 §3.10.4",
+                        ["MQTT311-3.10.4-4", "MQTT311-3.10.4-5", "MQTT5-3.10.4-4", "MQTT5-3.10.4-5"])
+        case .pingUnanswered:
+            return both("MQTT311-3.12.4-1", "MQTT5-3.12.4-1", .warning,
+                        "PINGREQ never answered with PINGRESP although the server kept sending until the connection closed",
+                        "3.1.1 §3.12.4, 5.0 §3.12.4", ["MQTT311-3.12.4-1", "MQTT5-3.12.4-1"])
         case .sessionPresentWithError:
             return both("MQTT311-3.2.2-4", "MQTT5-3.2.2-6", .error,
                         "CONNACK refuses the connection but sets Session Present", "3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1",

@@ -47,6 +47,11 @@ public struct MQTTConnectionChecker {
     /// 5.0: the CONNECT's Authentication Method, and the Subscription Identifiers the client used.
     var authenticationMethod: [UInt8]?
     var subscriptionIDs: [UInt32] = []
+    /// Unanswered PINGREQs, and the first of them with the server's activity count then.
+    var pendingPings = 0
+    var lastVersion = MQTTVersion.v3_1_1
+    var pingPosition: PacketPosition?
+    var pingMark: Int32 = 0
 
     struct ConnectFacts {
         var cleanStart: Bool
@@ -79,6 +84,8 @@ public struct MQTTConnectionChecker {
         var inFlight: [UInt16: InFlight] = [:]
         var publishesInFlight = 0
         var nextSeq: UInt32 = 0
+        /// Packets sent other than DISCONNECT (evidence the side was still working).
+        var activePackets: Int32 = 0
         /// Topic aliases this side has defined (bit per alias), sized on first use.
         var aliases: [UInt64] = []
     }
@@ -98,6 +105,11 @@ public struct MQTTConnectionChecker {
         var seq: UInt32 = 0
         /// SUBSCRIBE: requested QoS per filter, 2 bits each (first 32 filters).
         var requestedQoS: UInt64 = 0
+        /// The packets (other than DISCONNECT) the answering side had sent when this was sent.
+        var responderMark: Int32 = 0
+        var index: Int32 = 0
+        var at = StreamRange(0, 0)
+        var time = Timestamp.zero
     }
 
     public init(sawStart: Bool) {
@@ -138,7 +150,8 @@ public struct MQTTConnectionChecker {
 
     /// The connection ended: acknowledgements still unmatched are judged now (violations when
     /// the capture is complete, else one unverifiable note per rule).
-    public mutating func finish() {
+    public mutating func finish(closed: Bool = false) {
+        if closed && complete { judgeUnanswered() }
         let left = orphans
         orphans.removeAll()
         for o in left {
@@ -157,6 +170,49 @@ public struct MQTTConnectionChecker {
                 unverifiable(rule, o.position,
                              "\(name) id \(id) matches no request seen; the request may be in bytes the capture lacks")
             }
+        }
+    }
+
+    /// The connection closed inside the capture: requests still unanswered although the answering
+    /// side went on sending other packets after them (so it was alive and reading) are reported,
+    /// one finding per rule with the first request and the count (an inference: warning).
+    private mutating func judgeUnanswered() {
+        var first: [MQTTCheckRule: (InFlight, Direction, Int)] = [:]
+        for owner in Direction.allCases {
+            for (_, e) in self[side: owner].inFlight {
+                let responder: Direction = e.state == .awaitPubrel ? owner : owner.reversed
+                guard self[side: responder].activePackets > e.responderMark else { continue }
+                let rule: MQTTCheckRule
+                switch e.state {
+                case .awaitPuback, .awaitPubrec, .awaitPubrel, .awaitPubcomp: rule = .publishUnanswered
+                case .awaitSuback: rule = .subscribeUnanswered
+                case .awaitUnsuback: rule = .unsubscribeUnanswered
+                case .failed: continue
+                }
+                if let f = first[rule] {
+                    first[rule] = (f.0.frame <= e.frame ? f.0 : e, f.0.frame <= e.frame ? f.1 : owner, f.2 + 1)
+                } else {
+                    first[rule] = (e, owner, 1)
+                }
+            }
+        }
+        for (rule, (e, owner, count)) in first.sorted(by: { $0.value.0.frame < $1.value.0.frame }) {
+            let p = PacketPosition(direction: owner, version: lastVersion, index: Int(e.index), time: e.time,
+                                   streamRange: e.at, firstFrame: e.frame, lastFrame: e.frame, declaredSize: 0)
+            let what: String
+            switch e.state {
+            case .awaitPuback: what = "PUBLISH QoS 1 never got its PUBACK"
+            case .awaitPubrec: what = "PUBLISH QoS 2 never got its PUBREC"
+            case .awaitPubrel: what = "PUBREC never got its PUBREL"
+            case .awaitPubcomp: what = "PUBREL never got its PUBCOMP"
+            case .awaitSuback: what = "SUBSCRIBE never got its SUBACK"
+            default: what = "UNSUBSCRIBE never got its UNSUBACK"
+            }
+            emit(rule, p, nil, "\(what)\(count > 1 ? " (and \(count - 1) more)" : ""); the peer sent other packets afterwards and the connection closed")
+        }
+        if let p = pingPosition, server.activePackets > pingMark {
+            emit(.pingUnanswered, p, nil,
+                 "PINGREQ\(pendingPings > 1 ? " (and \(pendingPings - 1) more)" : "") never got a PINGRESP; the server sent other packets afterwards and the connection closed")
         }
     }
 
@@ -197,6 +253,7 @@ public struct MQTTConnectionChecker {
     public mutating func packet(_ message: MQTTMessage, pdu: Span<UInt8>, fields: borrowing FieldTree,
                                 at p: PacketPosition) {
         let d = p.direction
+        lastVersion = p.version
         let isFirst = self[side: d].packets == 0
         if isFirst {
             self[side: d].startKnown = sawStart && p.streamRange.lower == 0 && !self[side: d].gapped
@@ -204,6 +261,7 @@ public struct MQTTConnectionChecker {
         defer {
             self[side: d].packets += 1
             self[side: d].lastPacketTime = p.time
+            if message.packetType != .disconnect { self[side: d].activePackets &+= 1 }
         }
         if isFirst, !sawStart, client.packets + server.packets == 0 {
             let desc = MQTTCheckRule.midStream.descriptor
@@ -264,7 +322,13 @@ public struct MQTTConnectionChecker {
         case .unsuback(let s): onSubscribeAck(s, p, unsubscribe: true)
         case .disconnect(let r): onDisconnect(r, p)
         case .auth(let r): onAuth(r, pdu, p)
-        case .pingreq, .pingresp, .reserved, .malformed: break
+        case .pingreq:
+            if pendingPings == 0 { pingPosition = p; pingMark = server.activePackets }
+            pendingPings += 1
+        case .pingresp:
+            if pendingPings > 0 { pendingPings -= 1 }
+            if pendingPings == 0 { pingPosition = nil }
+        case .reserved, .malformed: break
         }
         if d == .serverToClient, p.version == .v5 { checkProblemInformation(message, p) }
     }
@@ -470,7 +534,9 @@ public struct MQTTConnectionChecker {
             return
         }
         self[side: d].inFlight[id] = InFlight(state: qos == 1 ? .awaitPuback : .awaitPubrec, entries: 0,
-                                              frame: p.lastFrame, seq: self[side: d].nextSeq)
+                                              frame: p.lastFrame, seq: self[side: d].nextSeq,
+                                              responderMark: self[side: d.reversed].activePackets,
+                                              index: Int32(clamping: p.index), at: p.streamRange, time: p.time)
         self[side: d].nextSeq &+= 1
         self[side: d].publishesInFlight += 1
         defer { replayOrphans(d, id) }
@@ -579,12 +645,14 @@ public struct MQTTConnectionChecker {
                 failPublish(owner, id)
             } else {
                 self[side: owner].inFlight[id]!.state = .awaitPubrel
+                self[side: owner].inFlight[id]!.responderMark = self[side: owner].activePackets
                 self[side: owner].inFlight[id]!.seq = self[side: owner].nextSeq
                 self[side: owner].nextSeq &+= 1
             }
         case (.pubrel, .awaitPubrel):
             if p.direction == .clientToServer { checkOrder(.pubrelOrder, owner, entry, .awaitPubrel, p, idRange) }
             self[side: owner].inFlight[id]!.state = .awaitPubcomp
+            self[side: owner].inFlight[id]!.responderMark = self[side: owner.reversed].activePackets
         case (.pubrel, .awaitPubcomp), (.pubrec, .awaitPubcomp), (.pubrec, .awaitPubrel):
             break  // a re-sent PUBREL or PUBREC
         case (.pubcomp, .awaitPubcomp):
@@ -661,7 +729,8 @@ public struct MQTTConnectionChecker {
         }
         client.inFlight[id] = InFlight(state: unsubscribe ? .awaitUnsuback : .awaitSuback,
                                        entries: p.truncated ? -1 : Int32(clamping: s.entryCount), frame: p.lastFrame,
-                                       requestedQoS: requested)
+                                       requestedQoS: requested, responderMark: server.activePackets,
+                                       index: Int32(clamping: p.index), at: p.streamRange, time: p.time)
         replayOrphans(.clientToServer, id)
     }
 
