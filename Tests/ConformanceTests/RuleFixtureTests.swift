@@ -99,6 +99,9 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
         // Reserved Connect Flags bit 0 set: malformed (decode-time MQTT311-3.1.2-3).
         trigger: Scenario(v3, [.c(P.connect(flags: 0x03)), .s(P.connack())]), frame: 2,
         clean: Scenario(v3, [.c(P.connect(flags: 0x02)), .s(P.connack())])),
+    .malformedPacketNotClosed: RuleFixture(
+        trigger: Scenario(v3, open311 + [.c(P.hex("36 05 00 01 74 00 01")), .s(P.publish(qos: 0), at: 3)]), frame: 4,
+        clean: Scenario(v3, open311 + [.c(P.hex("36 05 00 01 74 00 01")), .s(P.publish(qos: 0))])),
     .keepAliveOverrun: RuleFixture(
         trigger: Scenario(v3, [.c(P.connect(keepAlive: 10)), .s(P.connack()), .c(P.pingreq, at: 16)]), frame: 3,
         clean: Scenario(v3, [.c(P.connect(keepAlive: 10)), .s(P.connack()), .c(P.pingreq, at: 14),

@@ -73,6 +73,12 @@ import Testing
         #expect(e.status == 2)
     }
 
+    @Test func conformanceTableIsCurrent() throws {
+        let r = try runProcess(Paths.executable.path, ["rules", "--format", "markdown"])
+        let doc = try String(contentsOf: Paths.root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
+        #expect(r.status == 0 && doc.contains(r.out), "docs/conformance.md is stale: regenerate with `mqscope rules --format markdown`")
+    }
+
     @Test func rulesListsCatalogWithImplementation() throws {
         let r = try runProcess(Paths.executable.path, ["rules", "--format", "json"])
         #expect(r.status == 0)

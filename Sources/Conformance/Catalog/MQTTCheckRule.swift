@@ -63,6 +63,7 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case assignedClientIDMissing = "assigned-client-id-missing"
     case clientIDRejected = "client-id-rejected"
     case malformedConnectAccepted = "malformed-connect-accepted"
+    case malformedPacketNotClosed = "malformed-packet-not-closed"
     case keepAliveOverrun = "keep-alive-overrun"
     // Topics
     case multiLevelWildcardPlacement = "multi-level-wildcard-placement"
@@ -238,6 +239,10 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
             return both("MQTT311-3.1.4-1", "MQTT5-3.1.4-1", .error,
                         "The server accepted a malformed CONNECT (3.1.1: it must close without any CONNACK)",
                         "3.1.1 §3.1.4, 5.0 §3.1.4", ["MQTT311-3.1.4-1", "MQTT5-3.1.4-1"])
+        case .malformedPacketNotClosed:
+            return both("MQTT311-4.8.0-1", "MQTT5-4.13.1-1", .warning,
+                        "The receiver of a malformed packet kept the connection (sent other packets more than 1 s later)",
+                        "3.1.1 §4.8, 5.0 §4.13", ["MQTT311-4.8.0-1", "MQTT311-2.2.2-2", "MQTT5-4.13.1-1"])
         case .keepAliveOverrun:
             return both("MQTT311-3.1.2-24", "MQTT5-3.1.2-22", .warning,
                         "No client packet within 1.5 x Keep Alive, yet the connection stayed open",

@@ -50,6 +50,8 @@ public struct MQTTConnectionChecker {
     /// Unanswered PINGREQs, and the first of them with the server's activity count then.
     var pendingPings = 0
     var lastVersion = MQTTVersion.v3_1_1
+    /// The first malformed packet of each direction (its frame and time), for §4.8 / §4.13.
+    var malformedAt: [(frame: FrameNumber, time: Timestamp)?] = [nil, nil]
     var pingPosition: PacketPosition?
     var pingMark: Int32 = 0
 
@@ -269,6 +271,7 @@ public struct MQTTConnectionChecker {
                                     "connection captured mid-stream (no TCP handshake): rules needing its start are unverifiable",
                                     .info, .note))
         }
+        checkClosedAfterMalformed(message, p)
         guard let type = message.packetType, type != .reserved, type.isValid(in: p.version) else { return }
 
         if self[side: d].disconnected {
@@ -951,6 +954,19 @@ public struct MQTTConnectionChecker {
             emit(.problemInformationNotRequested, p, props.reasonString,
                  "\(message.packetType?.name ?? "packet") carries \(props.reasonString != nil ? "a Reason String" : "User Properties") although CONNECT set Request Problem Information 0")
         }
+    }
+
+    /// 3.1.1 §4.8 and 5.0 §4.13: the receiver of a malformed packet closes the connection (5.0:
+    /// after a DISCONNECT with a reason code). Packets it sends more than a second later (no
+    /// longer a race with data already in flight) show it kept the connection.
+    private mutating func checkClosedAfterMalformed(_ message: MQTTMessage, _ p: PacketPosition) {
+        let d = Int(p.direction.rawValue)
+        if p.malformed, malformedAt[d] == nil { malformedAt[d] = (p.lastFrame, p.time) }
+        guard let bad = malformedAt[1 - d], message.packetType != .disconnect,
+              p.time.totalNanoseconds &- bad.time.totalNanoseconds > 1_000_000_000 else { return }
+        malformedAt[1 - d] = nil
+        emit(.malformedPacketNotClosed, p, nil,
+             "\(message.packetType?.name ?? "packet") sent \(formatSeconds(p.time.seconds(since: bad.time))) s after the peer's malformed packet in frame \(bad.frame); the connection should have been closed")
     }
 
     // MARK: Limits and timing
