@@ -51,6 +51,17 @@ func check(_ url: URL, config: CheckConfig = CheckConfig()) throws -> CheckRepor
         #expect(bad.isEmpty, "\(name): \(bad.map { "\($0.finding.rule): \($0.finding.message)" })")
     }
 
+    /// After conflicting retransmissions the kept copy may not be what the peer read: findings from
+    /// the bytes after it are ambiguous (unverifiable), listed once per rule.
+    @Test func findingsAfterAConflictingOverlapAreUnverifiable() throws {
+        let report = try check(Paths.captures.appendingPathComponent("hostile/overlap-conflict.pcap"))
+        #expect(report.findings.contains { $0.finding.rule == "TCP-OVERLAP-MISMATCH" })
+        let errors = report.findings.filter { $0.finding.severity == .error }
+        #expect(errors.isEmpty, "\(errors.map { "\($0.finding.rule): \($0.finding.message)" })")
+        let ambiguous = report.findings.filter { $0.finding.message.contains("ambiguous") }
+        #expect(!ambiguous.isEmpty && Set(ambiguous.map(\.finding.rule)).count == ambiguous.count)
+    }
+
     @Test func midstreamStartSaysUnverifiable() throws {
         let report = try check(Paths.captures.appendingPathComponent("hostile/midstream-start.pcap"))
         #expect(report.findings.contains {

@@ -43,6 +43,11 @@ public struct CheckReport: AnalysisSink {
         var clientID: String?
         var version: MQTTVersion = .v3_1_1
         var versionSource: VersionSource = .assumed
+        /// Per direction: where retransmitted bytes first conflicted. Violations from later
+        /// bytes of that direction cannot be told from artefacts of the copy the analyzer kept.
+        var conflictAt: [UInt64?] = [nil, nil]
+        /// Rules already reported as ambiguous after a conflict ("c2s|rule"), reported once.
+        var ambiguousReported: Set<String> = []
     }
 
     public let config: CheckConfig
@@ -123,6 +128,9 @@ public struct CheckReport: AnalysisSink {
         }
         let lost = e.rule == TransportRule.gap || e.rule == TransportRule.overlapConflict
             || e.rule == MQTTRule.pduLostInGap.id || e.rule == MQTTRule.resyncSkipped.id
+        if e.rule == TransportRule.overlapConflict, states[id]!.conflictAt[Int(e.direction.rawValue)] == nil {
+            states[id]!.conflictAt[Int(e.direction.rawValue)] = e.range.lower
+        }
         if lost {
             let v = states[id]!.version
             states[id]!.checker.gap(e.direction, range: e.range, frame: e.frames.first ?? 0, time: e.time, version: v)
@@ -161,6 +169,15 @@ public struct CheckReport: AnalysisSink {
     private mutating func add(_ f: CheckFinding, _ s: ConnectionState) {
         guard config.isEnabled(f.rule, name: f.checkRule) else { return }
         var f = f
+        if f.verdict == .violation, f.rule != TransportRule.overlapConflict,
+           let c = s.conflictAt[Int(f.direction.rawValue)], let r = f.streamRange, r.upper > c {
+            // After conflicting retransmissions the kept copy may not be what the peer received.
+            let key = "\(f.direction)|\(f.rule.rawValue)"
+            guard states[s.info.id]?.ambiguousReported.insert(key).inserted ?? true else { return }
+            f.verdict = .unverifiable
+            f.severity = .info
+            f.message += " (ambiguous: these bytes follow conflicting retransmitted bytes at stream offset \(c); further such findings are not listed)"
+        }
         f.severity = config.severity(f.rule, name: f.checkRule, default: f.severity, verdict: f.verdict)
         let print = Self.fingerprint(f, s.info, clientID: s.clientID)
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
