@@ -80,27 +80,34 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         let id = e.connection.id
-        if states[id] == nil {
+        // Mutate the connection's state in place (no copy of the state per packet).
+        var found = states.index(forKey: id)
+        if found == nil {
             states[id] = ConnectionState(checker: MQTTConnectionChecker(sawStart: e.connection.sawHandshake),
                                          info: e.connection)
+            found = states.index(forKey: id)
         }
+        guard let i = found else { return }
         let d = Int(e.direction.rawValue)
-        let index = states[id]!.packets[d]
-        states[id]!.packets[d] = index + 1
-        states[id]!.version = e.version
-        states[id]!.versionSource = e.versionSource
-        if states[id]!.clientID == nil, let c = e.clientID { states[id]!.clientID = c }
+        let index = states.values[i].packets[d]
+        states.values[i].packets[d] = index &+ 1
+        states.values[i].version = e.version
+        states.values[i].versionSource = e.versionSource
+        if states.values[i].clientID == nil, let c = e.clientID { states.values[i].clientID = c }
         let first = e.frames.first?.frame ?? e.lastFrame
+        var malformed = false
+        for diag in e.diagnostics where diag.severity == .error && diag.verdict == .violation { malformed = true }
         let position = PacketPosition(
             direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
             firstFrame: first, lastFrame: e.lastFrame, declaredSize: e.declaredSize, truncated: e.truncated,
-            malformed: e.diagnostics.contains { $0.severity == .error && $0.verdict == .violation })
+            malformed: malformed)
         if !e.diagnostics.isEmpty { decodeFindings(e, position) }
-        states[id]!.checker.packet(e.message, pdu: pdu, fields: fields, at: position)
-        if !states[id]!.checker.findings.isEmpty {
-            let s = states[id]!
+        guard let j = states.index(forKey: id) else { return }
+        states.values[j].checker.packet(e.message, pdu: pdu, fields: fields, at: position)
+        if !states.values[j].checker.findings.isEmpty {
+            let s = states.values[j]
             for f in s.checker.findings { add(f, s) }
-            states[id]!.checker.clearFindings()
+            states.values[j].checker.clearFindings()
         }
     }
 
