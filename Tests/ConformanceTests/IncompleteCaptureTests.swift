@@ -38,6 +38,15 @@ import Conformance
         #expect(f.isEmpty, "\(f.map(\.message))")
     }
 
+    @Test func replayedAcksThatStillMatchNothingDoNotLoop() {
+        // A PUBACK and a SUBACK for id 5 arrive first; the PUBLISH consumes the PUBACK and the
+        // SUBACK is left over (once), judged at the end.
+        let f = Scenario(.v3_1_1, [.c(P.connect()), .s(P.connack()), .s(P.puback(5)), .s(P.suback([0], id: 5)),
+                                   .c(P.publish(qos: 1, id: 5))]).run()
+        let left = f.filter { $0.checkRule == MQTTCheckRule.subscribeAckUnmatched.rawValue }
+        #expect(left.count == 1 && left.first?.frames == [4], "\(f.map(\.message))")
+    }
+
     @Test func lostStreamStartMakesFirstPacketUnverifiable() {
         let f = Scenario(.v3_1_1, [.c(P.connect()), .gap(.serverToClient, 4), .c(P.publish())]).run()
         #expect(!f.contains { $0.verdict == .violation })

@@ -222,6 +222,8 @@ public struct MQTTConnectionChecker {
     /// ahead of it (reassembly order) are applied now.
     private mutating func replayOrphans(_ owner: Direction, _ id: UInt16) {
         guard !orphans.isEmpty else { return }
+        // Take the matching ones out first: replaying can add new orphans, never re-examined here.
+        var matched: [(message: MQTTMessage, position: PacketPosition)] = []
         var i = 0
         while i < orphans.count {
             let o = orphans[i]
@@ -234,21 +236,35 @@ public struct MQTTConnectionChecker {
             default: break
             }
             if ackOwner == owner && ackID == id {
-                orphans.remove(at: i)
-                switch o.message {
-                case .puback(let a): onAck(.puback, a, o.position)
-                case .pubrec(let a): onAck(.pubrec, a, o.position)
-                case .pubrel(let a): onAck(.pubrel, a, o.position)
-                case .pubcomp(let a): onAck(.pubcomp, a, o.position)
-                case .suback(let x): onSubscribeAck(x, o.position, unsubscribe: false)
-                case .unsuback(let x): onSubscribeAck(x, o.position, unsubscribe: true)
-                default: break
-                }
+                matched.append(orphans.remove(at: i))
             } else {
                 i += 1
             }
         }
+        for o in matched {
+            switch o.message {
+            case .puback(let a): onAck(.puback, a, o.position)
+            case .pubrec(let a): onAck(.pubrec, a, o.position)
+            case .pubrel(let a): onAck(.pubrel, a, o.position)
+            case .pubcomp(let a): onAck(.pubcomp, a, o.position)
+            case .suback(let x): onSubscribeAck(x, o.position, unsubscribe: false)
+            case .unsuback(let x): onSubscribeAck(x, o.position, unsubscribe: true)
+            default: break
+            }
+        }
     }
+
+    /// Holds an acknowledgement that matched nothing (bounded: past the limit the rule is only
+    /// noted as unverifiable, so a hostile stream cannot grow the list without end).
+    private mutating func addOrphan(_ m: MQTTMessage, _ p: PacketPosition, _ rule: MQTTCheckRule) {
+        if orphans.count >= Self.maxOrphans {
+            unverifiable(rule, p, "more than \(Self.maxOrphans) acknowledgements matched nothing; later ones are not judged")
+            return
+        }
+        orphans.append((m, p))
+    }
+
+    static let maxOrphans = 1024
 
     // MARK: Feeding
 
@@ -632,7 +648,7 @@ public struct MQTTConnectionChecker {
         let idRange = ByteRange(a.header.headerLength, a.header.headerLength + 2)
         let name = a.header.type.name
         guard let entry = self[side: owner].inFlight[id] else {
-            orphans.append((wrap(kind, a), p))
+            addOrphan(wrap(kind, a), p, .publishAckUnmatched)
             return
         }
         func flow(_ why: String) { emit(.qos2FlowOrder, p, idRange, "\(name) id \(id): \(why)") }
@@ -761,7 +777,7 @@ public struct MQTTConnectionChecker {
                 emit(.subscribeAckUnmatched, p, idRange,
                      "\(name) id \(id) answers a request of another type (frame \(client.inFlight[id]!.frame))")
             } else {
-                orphans.append((unsubscribe ? .unsuback(s) : .suback(s), p))
+                addOrphan(unsubscribe ? .unsuback(s) : .suback(s), p, .subscribeAckUnmatched)
             }
             return
         }
