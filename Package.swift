@@ -44,12 +44,12 @@ let package = Package(
         // The pipeline driver: wires the stages, detects protocols.
         .target(
             name: "Analysis",
-            dependencies: ["WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Rendering"],
+            dependencies: ["WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Conformance", "Rendering"],
             swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "MQTTCodec",
+                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "MQTTCodec", "Conformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -76,6 +76,9 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Analysis", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Rendering", "WireCore"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "ConformanceTests", dependencies: ["Conformance", "MQTTCodec", "Analysis", "WireCore"],
             swiftSettings: strict),
     ]
 )

@@ -1,0 +1,408 @@
+public import WireCore
+public import MQTTCodec
+
+/// What the catalog knows about one rule the checker implements.
+public struct CheckRuleDescriptor: Sendable {
+    /// The id reported for MQTT 3.1 / 3.1.1 connections (nil: the rule does not apply there).
+    public var id311: RuleID?
+    /// The id reported for MQTT 5.0 connections (nil: the rule does not apply there).
+    public var id5: RuleID?
+    public var severity: Severity
+    public var title: String
+    /// Spec section(s) the rule comes from.
+    public var section: String
+    /// The `SpecStatement.id`s this rule checks (fully or in the part a capture can show).
+    public var covers: [String]
+
+    public func id(for version: MQTTVersion) -> RuleID? { version == .v5 ? id5 : id311 }
+    /// Every id this rule can be reported under.
+    public var ids: [RuleID] {
+        var out: [RuleID] = []
+        if let a = id311 { out.append(a) }
+        if let b = id5, b != id311 { out.append(b) }
+        return out
+    }
+}
+
+/// The state and session rules the per-connection checker implements (syntax rules are the
+/// decoder's `MQTTRule`s). The raw value is a stable rule name accepted by `--disable` etc.
+/// beside the reported ids; the ids say the version because the same number means different
+/// things in 3.1.1 and 5.0.
+public enum MQTTCheckRule: String, Sendable, CaseIterable {
+    // Sequence
+    case firstPacketConnect = "first-packet-connect"
+    case firstServerPacketConnack = "first-server-packet-connack"
+    case secondConnect = "second-connect"
+    case secondConnack = "second-connack"
+    case packetAfterDisconnect = "packet-after-disconnect"
+    case wrongDirection = "wrong-direction"
+    case refusedConnectionContinues = "refused-connection-continues"
+    case disconnectBeforeConnack = "disconnect-before-connack"
+    // Packet identifiers and QoS flows
+    case packetIDInUseClient = "packet-id-in-use-client"
+    case packetIDInUseServer = "packet-id-in-use-server"
+    case publishAckUnmatched = "publish-ack-unmatched"
+    case subscribeAckUnmatched = "subscribe-ack-unmatched"
+    case qos2FlowOrder = "qos2-flow-order"
+    case subackCountMismatch = "suback-count-mismatch"
+    case unsubackCountMismatch = "unsuback-count-mismatch"
+    case subackGrantHigher = "suback-grant-higher"
+    case pubackOrder = "puback-order"
+    case pubrecOrder = "pubrec-order"
+    case pubrelOrder = "pubrel-order"
+    case resentAfterFailure = "resent-after-failure"
+    case publishUnanswered = "publish-unanswered"
+    case subscribeUnanswered = "subscribe-unanswered"
+    case unsubscribeUnanswered = "unsubscribe-unanswered"
+    case pingUnanswered = "ping-unanswered"
+    // CONNECT / CONNACK
+    case sessionPresentWithError = "session-present-with-error"
+    case sessionPresentAfterCleanStart = "session-present-after-clean-start"
+    case emptyClientIDWithoutCleanSession = "empty-client-id-without-clean-session"
+    case emptyClientIDAccepted = "empty-client-id-accepted"
+    case assignedClientIDMissing = "assigned-client-id-missing"
+    case clientIDRejected = "client-id-rejected"
+    case malformedConnectAccepted = "malformed-connect-accepted"
+    case malformedPacketNotClosed = "malformed-packet-not-closed"
+    case keepAliveOverrun = "keep-alive-overrun"
+    // Topics
+    case multiLevelWildcardPlacement = "multi-level-wildcard-placement"
+    case singleLevelWildcardPlacement = "single-level-wildcard-placement"
+    case topicEmpty = "topic-empty"
+    case sharedSubscriptionInvalid = "shared-subscription-invalid"
+    case noLocalOnSharedSubscription = "no-local-on-shared-subscription"
+    // MQTT 5 negotiated limits and properties
+    case topicAliasZero = "topic-alias-zero"
+    case topicAliasAboveMaximumClient = "topic-alias-above-maximum-client"
+    case topicAliasAboveMaximumServer = "topic-alias-above-maximum-server"
+    case topicAliasUnknown = "topic-alias-unknown"
+    case receiveMaximumExceededClient = "receive-maximum-exceeded-client"
+    case receiveMaximumExceededServer = "receive-maximum-exceeded-server"
+    case maximumPacketSizeExceededClient = "maximum-packet-size-exceeded-client"
+    case maximumPacketSizeExceededServer = "maximum-packet-size-exceeded-server"
+    case maximumQoSExceeded = "maximum-qos-exceeded"
+    case retainNotAvailable = "retain-not-available"
+    case featureNotAvailable = "feature-not-available"
+    case payloadFormatInvalid = "payload-format-invalid"
+    case subscriptionIDFromClient = "subscription-id-from-client"
+    case sessionExpiryFromServer = "session-expiry-from-server"
+    case sessionExpiryAfterZero = "session-expiry-after-zero"
+    case disconnectReasonRole = "disconnect-reason-role"
+    case authWithoutMethodClient = "auth-without-method-client"
+    case authWithoutMethodServer = "auth-without-method-server"
+    case authDataWithoutMethod = "auth-data-without-method"
+    case authReasonServer = "auth-reason-server"
+    case authReasonClient = "auth-reason-client"
+    case authMethodMismatch = "auth-method-mismatch"
+    case packetDuringAuthentication = "packet-during-authentication"
+    case responseTopicWildcard = "response-topic-wildcard"
+    case subscriptionIDUnknown = "subscription-id-unknown"
+    case problemInformationNotRequested = "problem-information-not-requested"
+    case responseInformationNotRequested = "response-information-not-requested"
+    // Capture notes
+    case midStream = "mid-stream"
+
+    public var descriptor: CheckRuleDescriptor {
+        func both(_ a: String, _ b: String, _ sev: Severity, _ title: String, _ section: String,
+                  _ covers: [String]) -> CheckRuleDescriptor {
+            CheckRuleDescriptor(id311: RuleID(a), id5: RuleID(b), severity: sev, title: title, section: section,
+                                covers: covers)
+        }
+        func v5(_ b: String, _ sev: Severity, _ title: String, _ section: String,
+                _ covers: [String]) -> CheckRuleDescriptor {
+            CheckRuleDescriptor(id311: nil, id5: RuleID(b), severity: sev, title: title, section: section,
+                                covers: covers)
+        }
+        func v3(_ a: String, _ sev: Severity, _ title: String, _ section: String,
+                _ covers: [String]) -> CheckRuleDescriptor {
+            CheckRuleDescriptor(id311: RuleID(a), id5: nil, severity: sev, title: title, section: section,
+                                covers: covers)
+        }
+        switch self {
+        case .firstPacketConnect:
+            return both("MQTT311-3.1.0-1", "MQTT5-3.1.0-1", .error, "The client's first packet is not CONNECT",
+                        "3.1.1 §3.1, 5.0 §3.1", ["MQTT311-3.1.0-1", "MQTT5-3.1.0-1"])
+        case .firstServerPacketConnack:
+            return both("MQTT311-3.2.0-1", "MQTT5-3.2.0-1", .error,
+                        "The server's first packet is not CONNACK (5.0: or AUTH)", "3.1.1 §3.2, 5.0 §3.2",
+                        // Client packets before CONNACK are allowed (pipelining) and never flagged.
+                        ["MQTT311-3.2.0-1", "MQTT5-3.2.0-1", "U311-PIPELINING", "U50-PIPELINING"])
+        case .secondConnect:
+            return both("MQTT311-3.1.0-2", "MQTT5-3.1.0-2", .error, "A second CONNECT on the same connection",
+                        "3.1.1 §3.1, 5.0 §3.1", ["MQTT311-3.1.0-2", "MQTT5-3.1.0-2"])
+        case .secondConnack:
+            return both("MQTT-CONNACK-REPEATED", "MQTT5-3.2.0-2", .error, "A second CONNACK on the same connection",
+                        "3.1.1 §3.2, 5.0 §3.2", ["MQTT5-3.2.0-2"])
+        case .packetAfterDisconnect:
+            return both("MQTT311-3.14.4-2", "MQTT5-3.14.4-1", .error, "A packet sent after the sender's DISCONNECT",
+                        "3.1.1 §3.14.4, 5.0 §3.14.4", ["MQTT311-3.14.4-2", "MQTT5-3.14.4-1"])
+        case .wrongDirection:
+            return both("U311-DIRECTION", "U50-DIRECTION", .error, "Packet type sent in the wrong direction",
+                        "3.1.1 §2.2.1, 5.0 §2.1.2", ["U311-DIRECTION", "U50-DIRECTION"])
+        case .refusedConnectionContinues:
+            return both("MQTT311-3.2.2-5", "MQTT5-3.2.2-7", .error,
+                        "The server sent more packets after a CONNACK that refused the connection",
+                        "3.1.1 §3.2.2.3, 5.0 §3.2.2.2", ["MQTT311-3.2.2-5", "MQTT5-3.2.2-7", "MQTT5-4.13.2-1"])
+        case .disconnectBeforeConnack:
+            return v5("MQTT5-3.14.0-1", .error, "The server sent DISCONNECT before any CONNACK", "5.0 §3.14",
+                      ["MQTT5-3.14.0-1"])
+        case .packetIDInUseClient:
+            return both("MQTT311-2.3.1-2", "MQTT5-2.2.1-3", .error,
+                        "The client reused a Packet Identifier that is still in flight", "3.1.1 §2.3.1, 5.0 §2.2.1",
+                        ["MQTT311-2.3.1-2", "MQTT5-2.2.1-3", "MQTT5-4.3.2-1", "MQTT5-4.3.3-1", "MQTT311-4.3.2-1"])
+        case .packetIDInUseServer:
+            return both("MQTT311-2.3.1-4", "MQTT5-2.2.1-4", .error,
+                        "The server reused a Packet Identifier that is still in flight", "3.1.1 §2.3.1, 5.0 §2.2.1",
+                        ["MQTT311-2.3.1-4", "MQTT5-2.2.1-4"])
+        case .publishAckUnmatched:
+            return both("MQTT311-2.3.1-6", "MQTT5-2.2.1-5", .error,
+                        "PUBACK/PUBREC/PUBREL/PUBCOMP matches no outstanding PUBLISH", "3.1.1 §2.3.1, 5.0 §2.2.1",
+                        ["MQTT311-2.3.1-6", "MQTT5-2.2.1-5"])
+        case .subscribeAckUnmatched:
+            return both("MQTT311-2.3.1-7", "MQTT5-2.2.1-6", .error,
+                        "SUBACK/UNSUBACK matches no outstanding SUBSCRIBE/UNSUBSCRIBE", "3.1.1 §2.3.1, 5.0 §2.2.1",
+                        ["MQTT311-2.3.1-7", "MQTT5-2.2.1-6", "MQTT311-3.8.4-2", "MQTT5-3.8.4-2"])
+        case .qos2FlowOrder:
+            return both("MQTT311-4.3.3-1", "MQTT5-4.3.3-4", .error,
+                        "QoS flow out of order (wrong acknowledgement type, PUBREL before PUBREC, PUBLISH after PUBREL)",
+                        "3.1.1 §4.3, 5.0 §4.3", ["MQTT311-4.3.3-1", "MQTT5-4.3.3-4", "MQTT5-4.3.3-6"])
+        case .subackCountMismatch:
+            return both("MQTT311-3.8.4-5", "MQTT5-3.8.4-6", .error,
+                        "SUBACK does not hold one code per Topic Filter of its SUBSCRIBE", "3.1.1 §3.8.4, 5.0 §3.8.4",
+                        ["MQTT311-3.8.4-5", "MQTT5-3.8.4-6"])
+        case .unsubackCountMismatch:
+            return v5("MQTT5-3.11.3-2", .error, "UNSUBACK does not hold one code per Topic Filter of its UNSUBSCRIBE",
+                      "5.0 §3.11.3", ["MQTT5-3.11.3-2"])
+        case .subackGrantHigher:
+            return both("U311-SUBACK-GRANT", "MQTT5-SUBACK-GRANT", .error,
+                        "SUBACK grants a higher QoS than the SUBSCRIBE requested", "3.1.1 §3.9.3, 5.0 §3.9.3",
+                        ["U311-SUBACK-GRANT"])
+        case .pubackOrder:
+            return both("MQTT311-4.6.0-2", "MQTT5-4.6.0-2", .error,
+                        "The client sent PUBACKs out of the order the QoS 1 PUBLISHes arrived", "3.1.1 §4.6, 5.0 §4.6",
+                        ["MQTT311-4.6.0-2", "MQTT5-4.6.0-2"])
+        case .pubrecOrder:
+            return both("MQTT311-4.6.0-3", "MQTT5-4.6.0-3", .error,
+                        "The client sent PUBRECs out of the order the QoS 2 PUBLISHes arrived", "3.1.1 §4.6, 5.0 §4.6",
+                        ["MQTT311-4.6.0-3", "MQTT5-4.6.0-3"])
+        case .pubrelOrder:
+            return both("MQTT311-4.6.0-4", "MQTT5-4.6.0-4", .error,
+                        "The client sent PUBRELs out of the order the PUBRECs arrived", "3.1.1 §4.6, 5.0 §4.6",
+                        ["MQTT311-4.6.0-4", "MQTT5-4.6.0-4"])
+        case .resentAfterFailure:
+            return v5("MQTT5-4.4.0-2", .error,
+                      "PUBLISH re-sent after a PUBACK/PUBREC with a failure reason code acknowledged it", "5.0 §4.4",
+                      ["MQTT5-4.4.0-2"])
+        case .publishUnanswered:
+            return both("MQTT311-3.3.4-1", "MQTT5-3.3.4-1", .warning,
+                        "A QoS 1/2 flow was never answered although the peer kept sending until the connection closed",
+                        "3.1.1 §3.3.4, §4.3, 5.0 §3.3.4, §4.3",
+                        ["MQTT311-3.3.4-1", "MQTT311-4.5.0-2", "MQTT5-3.3.4-1", "MQTT5-4.3.2-4", "MQTT5-4.3.3-8",
+                         "MQTT5-4.3.3-11", "MQTT5-4.5.0-2"])
+        case .subscribeUnanswered:
+            return both("MQTT311-3.8.4-1", "MQTT5-3.8.4-1", .warning,
+                        "SUBSCRIBE never answered with SUBACK although the server kept sending until the connection closed",
+                        "3.1.1 §3.8.4, 5.0 §3.8.4", ["MQTT311-3.8.4-1", "MQTT5-3.8.4-1"])
+        case .unsubscribeUnanswered:
+            return both("MQTT311-3.10.4-4", "MQTT5-3.10.4-4", .warning,
+                        "UNSUBSCRIBE never answered with UNSUBACK although the server kept sending until the connection closed",
+                        "3.1.1 §3.10.4, 5.0 §3.10.4",
+                        ["MQTT311-3.10.4-4", "MQTT311-3.10.4-5", "MQTT5-3.10.4-4", "MQTT5-3.10.4-5"])
+        case .pingUnanswered:
+            return both("MQTT311-3.12.4-1", "MQTT5-3.12.4-1", .warning,
+                        "PINGREQ never answered with PINGRESP although the server kept sending until the connection closed",
+                        "3.1.1 §3.12.4, 5.0 §3.12.4", ["MQTT311-3.12.4-1", "MQTT5-3.12.4-1"])
+        case .sessionPresentWithError:
+            return both("MQTT311-3.2.2-4", "MQTT5-3.2.2-6", .error,
+                        "CONNACK refuses the connection but sets Session Present", "3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1",
+                        ["MQTT311-3.2.2-4", "MQTT5-3.2.2-6"])
+        case .sessionPresentAfterCleanStart:
+            return both("MQTT311-3.2.2-1", "MQTT5-3.2.2-2", .error,
+                        "CONNACK sets Session Present although CONNECT asked for a clean session",
+                        "3.1.1 §3.2.2.2, 5.0 §3.2.2.1.1", ["MQTT311-3.2.2-1", "MQTT5-3.2.2-2"])
+        case .emptyClientIDWithoutCleanSession:
+            return v3("MQTT311-3.1.3-7", .error, "Zero-length Client Identifier with CleanSession=0", "3.1.1 §3.1.3.1",
+                      ["MQTT311-3.1.3-7"])
+        case .emptyClientIDAccepted:
+            return v3("MQTT311-3.1.3-8", .error,
+                      "Zero-length Client Identifier with CleanSession=0 answered other than CONNACK 0x02",
+                      "3.1.1 §3.1.3.1", ["MQTT311-3.1.3-8"])
+        case .assignedClientIDMissing:
+            return v5("MQTT5-3.2.2-16", .error,
+                      "CONNACK accepts a zero-length Client Identifier without an Assigned Client Identifier",
+                      "5.0 §3.2.2.3.7", ["MQTT5-3.2.2-16"])
+        case .clientIDRejected:
+            return both("MQTT311-3.1.3-5", "MQTT5-3.1.3-5", .error,
+                        "The server rejected a Client Identifier of 1-23 letters and digits, which it must accept",
+                        "3.1.1 §3.1.3.1, 5.0 §3.1.3.1", ["MQTT311-3.1.3-5", "MQTT5-3.1.3-5"])
+        case .malformedConnectAccepted:
+            return both("MQTT311-3.1.4-1", "MQTT5-3.1.4-1", .error,
+                        "The server accepted a malformed CONNECT (3.1.1: it must close without any CONNACK)",
+                        "3.1.1 §3.1.4, 5.0 §3.1.4", ["MQTT311-3.1.4-1", "MQTT5-3.1.4-1"])
+        case .malformedPacketNotClosed:
+            return both("MQTT311-4.8.0-1", "MQTT5-4.13.1-1", .warning,
+                        "The receiver of a malformed packet kept the connection (sent other packets more than 1 s later)",
+                        "3.1.1 §4.8, 5.0 §4.13", ["MQTT311-4.8.0-1", "MQTT311-2.2.2-2", "MQTT5-4.13.1-1"])
+        case .keepAliveOverrun:
+            return both("MQTT311-3.1.2-24", "MQTT5-3.1.2-22", .warning,
+                        "No client packet within 1.5 x Keep Alive, yet the connection stayed open",
+                        "3.1.1 §3.1.2.10, 5.0 §3.1.2.10",
+                        ["MQTT311-3.1.2-23", "MQTT311-3.1.2-24", "MQTT5-3.1.2-20", "MQTT5-3.1.2-22", "MQTT5-3.2.2-21",
+                         "MQTT5-3.1.2-21", "MQTT5-3.2.2-22"])
+        case .multiLevelWildcardPlacement:
+            return both("MQTT311-4.7.1-2", "MQTT5-4.7.1-1", .error,
+                        "'#' in a Topic Filter is not alone in the last level", "3.1.1 §4.7.1.2, 5.0 §4.7.1.2",
+                        ["MQTT311-4.7.1-2", "MQTT5-4.7.1-1"])
+        case .singleLevelWildcardPlacement:
+            return both("MQTT311-4.7.1-3", "MQTT5-4.7.1-2", .error,
+                        "'+' in a Topic Filter does not occupy a whole level", "3.1.1 §4.7.1.3, 5.0 §4.7.1.3",
+                        ["MQTT311-4.7.1-3", "MQTT5-4.7.1-2"])
+        case .topicEmpty:
+            return both("MQTT311-4.7.3-1", "MQTT5-4.7.3-1", .error,
+                        "Zero-length Topic Filter, or Topic Name without a Topic Alias", "3.1.1 §4.7.3, 5.0 §4.7.3",
+                        ["MQTT311-4.7.3-1", "MQTT5-4.7.3-1"])
+        case .sharedSubscriptionInvalid:
+            return v5("MQTT5-4.8.2-2", .error, "Malformed shared subscription filter ($share/ShareName/filter)",
+                      "5.0 §4.8.2", ["MQTT5-4.8.2-1", "MQTT5-4.8.2-2"])
+        case .noLocalOnSharedSubscription:
+            return v5("MQTT5-3.8.3-4", .error, "No Local set on a shared subscription", "5.0 §3.8.3.1",
+                      ["MQTT5-3.8.3-4"])
+        case .topicAliasZero:
+            return v5("MQTT5-3.3.2-8", .error, "Topic Alias 0", "5.0 §3.3.2.3.4", ["MQTT5-3.3.2-8"])
+        case .topicAliasAboveMaximumClient:
+            return v5("MQTT5-3.3.2-9", .error, "The client used a Topic Alias above the server's Topic Alias Maximum",
+                      "5.0 §3.3.2.3.4", ["MQTT5-3.3.2-9", "MQTT5-3.2.2-17", "MQTT5-3.2.2-18"])
+        case .topicAliasAboveMaximumServer:
+            return v5("MQTT5-3.3.2-11", .error, "The server used a Topic Alias above the client's Topic Alias Maximum",
+                      "5.0 §3.3.2.3.4", ["MQTT5-3.3.2-11", "MQTT5-3.1.2-26", "MQTT5-3.1.2-27"])
+        case .topicAliasUnknown:
+            return v5("U50-TOPIC-EMPTY", .error, "Empty Topic Name with a Topic Alias that has no mapping",
+                      "5.0 §3.3.2.3.4", ["U50-TOPIC-EMPTY"])
+        case .receiveMaximumExceededClient:
+            return v5("MQTT5-3.3.4-7", .error,
+                      "The client has more unacknowledged QoS 1/2 PUBLISHes than the server's Receive Maximum",
+                      "5.0 §4.9", ["MQTT5-3.3.4-7", "MQTT5-4.9.0-2"])
+        case .receiveMaximumExceededServer:
+            return v5("MQTT5-3.3.4-9", .error,
+                      "The server has more unacknowledged QoS 1/2 PUBLISHes than the client's Receive Maximum",
+                      "5.0 §4.9", ["MQTT5-3.3.4-9"])
+        case .maximumPacketSizeExceededClient:
+            return v5("MQTT5-3.2.2-15", .error, "The client sent a packet larger than the server's Maximum Packet Size",
+                      "5.0 §3.2.2.3.6", ["MQTT5-3.2.2-15"])
+        case .maximumPacketSizeExceededServer:
+            return v5("MQTT5-3.1.2-24", .error, "The server sent a packet larger than the client's Maximum Packet Size",
+                      "5.0 §3.1.2.11.4", ["MQTT5-3.1.2-24"])
+        case .maximumQoSExceeded:
+            return v5("MQTT5-3.2.2-11", .error, "The client published above the server's Maximum QoS",
+                      "5.0 §3.2.2.3.4", ["MQTT5-3.2.2-11"])
+        case .retainNotAvailable:
+            return v5("MQTT5-3.2.2-14", .error, "The client sent RETAIN=1 although the server has Retain Available 0",
+                      "5.0 §3.2.2.3.5", ["MQTT5-3.2.2-14"])
+        case .featureNotAvailable:
+            return v5("U50-FEATURE-AVAILABLE", .error,
+                      "The client used a wildcard, shared subscription or Subscription Identifier the server said it lacks",
+                      "5.0 §3.2.2.3", ["U50-FEATURE-AVAILABLE"])
+        case .payloadFormatInvalid:
+            return v5("U50-PFI-UTF8", .warning, "Payload Format Indicator 1 but the payload is not valid UTF-8",
+                      "5.0 §3.3.2.3.2", ["U50-PFI-UTF8"])
+        case .subscriptionIDFromClient:
+            return v5("MQTT5-3.3.4-6", .error, "A client PUBLISH carries a Subscription Identifier", "5.0 §3.3.4",
+                      ["MQTT5-3.3.4-6"])
+        case .sessionExpiryFromServer:
+            return v5("MQTT5-3.14.2-2", .error, "The server put a Session Expiry Interval in DISCONNECT",
+                      "5.0 §3.14.2.2.2", ["MQTT5-3.14.2-2"])
+        case .sessionExpiryAfterZero:
+            return v5("U50-SEI-DISCONNECT", .error,
+                      "DISCONNECT sets a non-zero Session Expiry Interval after CONNECT set 0", "5.0 §3.14.2.2.2",
+                      ["U50-SEI-DISCONNECT"])
+        case .disconnectReasonRole:
+            return v5("MQTT5-3.14.2-1", .error, "DISCONNECT reason code its sender's role may not use",
+                      "5.0 §3.14.2.1", ["MQTT5-3.14.2-1"])
+        case .authWithoutMethodClient:
+            return v5("MQTT5-4.12.0-7", .error, "The client sent AUTH although its CONNECT had no Authentication Method",
+                      "5.0 §4.12", ["MQTT5-4.12.0-7"])
+        case .authWithoutMethodServer:
+            return v5("MQTT5-4.12.0-6", .error, "The server sent AUTH although the CONNECT had no Authentication Method",
+                      "5.0 §4.12", ["MQTT5-4.12.0-6"])
+        case .authDataWithoutMethod:
+            return v5("U50-AUTH-DATA", .error, "Authentication Data without Authentication Method", "5.0 §3.1.2.11.10",
+                      ["U50-AUTH-DATA"])
+        case .authReasonServer:
+            return v5("MQTT5-4.12.0-2", .error, "Server AUTH before CONNACK with a reason other than 0x18",
+                      "5.0 §4.12", ["MQTT5-4.12.0-2"])
+        case .authReasonClient:
+            return v5("MQTT5-4.12.0-3", .error, "Client AUTH before CONNACK with a reason other than 0x18",
+                      "5.0 §4.12", ["MQTT5-4.12.0-3"])
+        case .authMethodMismatch:
+            return v5("MQTT5-4.12.0-5", .error,
+                      "AUTH or successful CONNACK without the CONNECT's Authentication Method", "5.0 §4.12",
+                      ["MQTT5-4.12.0-5", "MQTT5-4.12.1-1"])
+        case .packetDuringAuthentication:
+            return v5("MQTT5-3.1.2-30", .error,
+                      "The client sent a packet other than AUTH or DISCONNECT before CONNACK during enhanced authentication",
+                      "5.0 §3.1.2.11.9", ["MQTT5-3.1.2-30"])
+        case .responseTopicWildcard:
+            return v5("MQTT5-3.3.2-14", .error, "Response Topic contains a wildcard", "5.0 §3.3.2.3.5",
+                      ["MQTT5-3.3.2-14"])
+        case .subscriptionIDUnknown:
+            return v5("U50-SUBID-ORIGIN", .error,
+                      "Server PUBLISH carries a Subscription Identifier no SUBSCRIBE of this clean session used",
+                      "5.0 §3.3.4", ["U50-SUBID-ORIGIN"])
+        case .problemInformationNotRequested:
+            return v5("MQTT5-3.1.2-29", .error,
+                      "Reason String or User Property sent although the client set Request Problem Information 0",
+                      "5.0 §3.1.2.11.7", ["MQTT5-3.1.2-29", "U50-REQUEST-PROBLEM-CLIENT"])
+        case .responseInformationNotRequested:
+            return v5("MQTT5-3.1.2-28", .error,
+                      "CONNACK carries Response Information the client did not request", "5.0 §3.1.2.11.6",
+                      ["MQTT5-3.1.2-28"])
+        case .midStream:
+            return both("MQTT-MIDSTREAM", "MQTT-MIDSTREAM", .info,
+                        "Connection captured mid-stream: rules that need the CONNECT/CONNACK cannot be judged",
+                        "capture", [])
+        }
+    }
+
+    /// Rule-name or id lookup (`--disable first-packet-connect`, `--disable MQTT311-3.1.0-1`).
+    public static func named(_ s: String) -> MQTTCheckRule? {
+        if let r = MQTTCheckRule(rawValue: s) { return r }
+        return allCases.first { $0.descriptor.ids.contains(RuleID(s)) }
+    }
+}
+
+/// Statements the decoder's rules check beyond the id they report under (the decoder reports
+/// one id per condition; the catalog credits the related statements the same condition proves).
+public enum DecoderCoverage {
+    public static func covers(_ rule: MQTTRule) -> [String] {
+        var out = [rule.rawValue]
+        for part in rule.info.seeAlso.split(separator: ",") {
+            out.append(String(part.filter { $0 != " " }))
+        }
+        switch rule {
+        case .reservedType: out += ["U311-PKT-TYPE", "U50-PKT-TYPE"]
+        case .reservedFlags311: out += ["MQTT311-3.6.1-1", "MQTT311-3.8.1-1", "MQTT311-3.10.1-1", "MQTT311-3.14.1-1"]
+        case .reservedFlags5: out += ["MQTT5-3.6.1-1", "MQTT5-3.8.1-1", "MQTT5-3.10.1-1", "MQTT5-3.14.1-1", "MQTT5-3.15.1-1"]
+        case .truncated:
+            out += ["MQTT311-3.1.2-9", "MQTT311-3.1.2-19", "MQTT311-3.1.2-21", "MQTT311-3.1.3-3",
+                    "MQTT5-3.1.2-9", "MQTT5-3.1.2-17", "MQTT5-3.1.2-19", "MQTT5-3.1.3-3"]
+        case .trailingBytes:
+            out += ["MQTT311-3.1.2-11", "MQTT311-3.1.2-18", "MQTT311-3.1.2-20", "MQTT5-3.1.2-16", "MQTT5-3.1.2-18"]
+        case .publishDupQoS0_311: out += ["MQTT311-4.3.1-1"]
+        case .publishDupQoS0_5: out += ["MQTT5-4.3.1-1"]
+        case .publishTopicWildcard311: out += ["MQTT311-4.7.1-1"]
+        case .publishTopicWildcard5: out += ["MQTT5-4.7.0-1"]
+        case .utf8Invalid311:
+            out += ["MQTT311-3.1.3-4", "MQTT311-3.1.3-10", "MQTT311-3.1.3-11", "MQTT311-3.3.2-1", "MQTT311-3.8.3-1",
+                    "MQTT311-3.10.3-1"]
+        case .utf8Invalid5:
+            out += ["MQTT5-3.1.3-4", "MQTT5-3.1.3-11", "MQTT5-3.1.3-12", "MQTT5-3.3.2-1", "MQTT5-3.3.2-13",
+                    "MQTT5-3.3.2-19", "MQTT5-3.8.3-1", "MQTT5-3.10.3-1"]
+        case .utf8Null311: out += ["MQTT311-4.7.3-2"]
+        case .utf8Null5: out += ["MQTT5-4.7.3-2"]
+        case .subscribeReservedOptions5: out += ["U50-SUBOPTS-VALUES"]
+        case .propertyLength: out += ["MQTT5-2.2.2-1"]
+        default: break
+        }
+        return out
+    }
+}

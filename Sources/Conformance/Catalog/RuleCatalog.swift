@@ -1,0 +1,92 @@
+public import WireCore
+import MQTTCodec
+
+/// Everything the tool can report, joined with the spec's statements: which statements a rule of
+/// ours checks (decode-time `MQTTRule`s and the checker's `MQTTCheckRule`s), per family.
+public struct RuleCatalog: Sendable {
+    /// One rule the tool implements.
+    public struct Rule: Sendable {
+        public enum Stage: String, Sendable { case decode, check, stream }
+        public var id: RuleID
+        /// The check-rule name (`--disable` accepts it), or nil.
+        public var name: String?
+        public var stage: Stage
+        public var severity: Severity
+        public var versions: String
+        public var title: String
+        public var section: String
+        public var covers: [String]
+    }
+
+    public struct FamilyCounts: Sendable {
+        public var family: SpecStatement.Family
+        public var statements = 0
+        public var observable = 0
+        public var partly = 0
+        public var implementedObservable = 0
+        public var implementedPartly = 0
+        public var implemented = 0
+    }
+
+    public let rules: [Rule]
+    /// Statement id → the rule ids that check it.
+    public let implementation: [String: [RuleID]]
+
+    public init() {
+        var rules: [Rule] = []
+        for r in MQTTRule.allCases {
+            let i = r.info
+            var vs: [String] = []
+            for v in MQTTVersion.allCases where i.applies(to: v) { vs.append(v.description) }
+            rules.append(Rule(id: i.id, name: nil, stage: .decode, severity: i.severity, versions: vs.joined(separator: ", "),
+                              title: i.title, section: i.section, covers: DecoderCoverage.covers(r)))
+        }
+        for r in MQTTCheckRule.allCases {
+            let d = r.descriptor
+            if let a = d.id311 {
+                let shared = d.id5 == a
+                rules.append(Rule(id: a, name: r.rawValue, stage: .check, severity: d.severity,
+                                  versions: shared ? "3.1, 3.1.1, 5.0" : "3.1, 3.1.1", title: d.title, section: d.section,
+                                  covers: d.covers.filter { shared || !$0.hasPrefix("MQTT5-") && !$0.hasPrefix("U50-") }))
+            }
+            if let b = d.id5, b != d.id311 {
+                rules.append(Rule(id: b, name: r.rawValue, stage: .check, severity: d.severity, versions: "5.0",
+                                  title: d.title, section: d.section,
+                                  covers: d.covers.filter { $0.hasPrefix("MQTT5-") || $0.hasPrefix("U50-") }))
+            }
+        }
+        rules.append(Rule(id: "TCP-GAP", name: nil, stage: .stream, severity: .info, versions: "all",
+                          title: "Bytes missing from the capture (state rules after it are unverifiable)",
+                          section: "capture", covers: []))
+        rules.append(Rule(id: "TCP-OVERLAP-MISMATCH", name: nil, stage: .stream, severity: .warning, versions: "all",
+                          title: "Retransmitted bytes differ from the first copy", section: "capture", covers: []))
+        let known = Set(SpecStatement.all.map(\.id))
+        var impl: [String: [RuleID]] = [:]
+        for r in rules {
+            for c in r.covers where known.contains(c) {
+                if !(impl[c] ?? []).contains(r.id) { impl[c, default: []].append(r.id) }
+            }
+        }
+        self.rules = rules
+        self.implementation = impl
+    }
+
+    public func counts() -> [FamilyCounts] {
+        var out: [FamilyCounts] = []
+        for fam in [SpecStatement.Family.mqtt311, .mqtt5, .mqttWebSocket, .stomp] {
+            var c = FamilyCounts(family: fam)
+            for s in SpecStatement.all where s.family == fam {
+                c.statements += 1
+                let done = implementation[s.id] != nil
+                if done { c.implemented += 1 }
+                switch s.observable {
+                case .yes: c.observable += 1; if done { c.implementedObservable += 1 }
+                case .partly: c.partly += 1; if done { c.implementedPartly += 1 }
+                case .no: break
+                }
+            }
+            if c.statements > 0 { out.append(c) }
+        }
+        return out
+    }
+}

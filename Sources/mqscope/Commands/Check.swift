@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import Analysis
+import Conformance
+import MQTTCodec
+import WireCore
+import Rendering
+import PacketCapture
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check the MQTT traffic in captures against the specification's rules; for people and for CI.",
+        discussion: """
+            Every MQTT connection is decoded and fed to a per-connection checker: packet order \
+            (CONNECT first, nothing after DISCONNECT), packet identifiers and QoS flows, SUBACK counts, \
+            topic filters, keep-alive, and the MQTT 5 limits both sides negotiated. Decode-time \
+            findings and capture gaps are part of the same report. Rules are named by the spec's \
+            statement ids where there is one (MQTT311-3.1.0-1, MQTT5-3.3.2-8); `mqscope rules` lists \
+            them all.
+
+            Incomplete captures are reported honestly: when a connection was captured mid-stream, or \
+            bytes were lost in a gap, a rule that needs the missing state is reported as \
+            'unverifiable' (info), never as a violation. Timing rules use capture timestamps only.
+
+            Output: text, or one JSON document (--format json, schema docs/schema/check-v1.json), \
+            and optionally JUnit XML (--junit FILE). Exit status: 0 when no finding reaches --fail-on \
+            (default error), 1 when one does, 2 for unusable input or arguments. With --baseline, \
+            findings whose fingerprint is in the file are reported but never fail; --write-baseline \
+            writes the fingerprints of this run's findings.
+            """)
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("Check every connection as this MQTT version (3.1, 3.1.1 or 5).", valueName: "version"))
+    var mqttVersion: MQTTVersion?
+
+    @Option(help: "Output format: text or json (schema mqscope.check/1).")
+    var format: OutputFormat = .text
+
+    @Option(help: ArgumentHelp("Also write a JUnit XML report to this file.", valueName: "file"))
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Exit 1 when a finding reaches this severity: error, warning, info or never.", valueName: "level"))
+    var failOn: String = "error"
+
+    @Option(help: ArgumentHelp("Do not report this rule (id or name; 'all' for every rule; repeatable).", valueName: "rule"))
+    var disable: [String] = []
+
+    @Option(help: ArgumentHelp("Report this rule even if --disable covers it (repeatable).", valueName: "rule"))
+    var enable: [String] = []
+
+    @Option(help: ArgumentHelp("Report a rule at another severity, e.g. MQTT5-3.3.2-8=warning (repeatable).", valueName: "rule=level"))
+    var severity: [String] = []
+
+    @Option(help: ArgumentHelp("Findings whose fingerprints are in this file are reported but do not fail.", valueName: "file"))
+    var baseline: String?
+
+    @Option(help: ArgumentHelp("Write the fingerprints of this run's findings to this file.", valueName: "file"))
+    var writeBaseline: String?
+
+    @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
+    var maxPacketSize: Int = 16 << 20
+
+    func run() throws {
+        let level: Severity?
+        do {
+            level = try Self.failLevel(failOn)
+        } catch { return usage("\(error)") }
+        var config = CheckConfig()
+        let known = CheckConfig.knownNames
+        for r in disable + enable where !known.contains(r) {
+            return usage("unknown rule '\(r)' (see `mqscope rules`)")
+        }
+        config.disabled = Set(disable)
+        config.enabled = Set(enable)
+        for s in severity {
+            let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, known.contains(parts[0]), let sev = Severity(name: parts[1]) else {
+                return usage("--severity wants RULE=LEVEL with a known rule and error, warning or info; got '\(s)'")
+            }
+            config.severities[parts[0]] = sev
+        }
+        if let b = baseline {
+            guard let text = try? String(contentsOfFile: b, encoding: .utf8) else {
+                return usage("cannot read baseline \(b)")
+            }
+            config.baseline = CheckReport.parseBaseline(text)
+        }
+
+        var options = input.analysisOptions
+        options.mqttVersion = mqttVersion
+        options.maxPDUSize = max(16, maxPacketSize)
+        var report = CheckReport(config: config)
+        var failed = false
+        for path in input.files {
+            report.beginFile(displayName(path))
+            do {
+                let summary = try CaptureAnalysis.run(path: path, options: options, sink: &report)
+                report.endFile(summary)
+                if let damage = summary.damaged { Diagnostics.warn("\(displayName(path)): \(damage); frames before it were processed") }
+            } catch {
+                report.endFile(nil)
+                Diagnostics.error("\(displayName(path)): \(error.message)")
+                failed = true
+            }
+        }
+        var out = Output()
+        out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level))
+        out.flush()
+        if let j = junit {
+            do { try report.junit(failOn: level).write(toFile: j, atomically: true, encoding: .utf8) } catch {
+                Diagnostics.error("cannot write \(j): \(error.localizedDescription)")
+                failed = true
+            }
+        }
+        if let b = writeBaseline {
+            do { try report.baselineText().write(toFile: b, atomically: true, encoding: .utf8) } catch {
+                Diagnostics.error("cannot write \(b): \(error.localizedDescription)")
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(ExitStatus.unusableInput) }
+        if report.failing(atOrAbove: level) > 0 { throw ExitCode(ExitStatus.findings) }
+    }
+
+    static func failLevel(_ s: String) throws -> Severity? {
+        if s.lowercased() == "never" { return nil }
+        guard let l = Severity(name: s) else { throw ValidationError("--fail-on takes error, warning, info or never; got '\(s)'") }
+        return l
+    }
+
+    private func usage(_ message: String) {
+        Diagnostics.error(message)
+        Foundation.exit(ExitStatus.unusableInput)
+    }
+}
