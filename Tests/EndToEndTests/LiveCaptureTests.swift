@@ -110,7 +110,9 @@ import Testing
         let paho = try runProcess(python, ["-c", Self.pahoClient, p])
         #expect(paho.status == 0, "paho client: \(paho.err)")
         #expect(subscriber.waitUntilExit(seconds: 10), "the subscriber did not get its 3 messages")
-        usleep(500_000)
+        // NDJSON is flushed per packet: wait (under load too) until all 31 packets have been shown.
+        _ = Self.waitFor(15) { live.stdoutText.components(separatedBy: "\"kind\":\"packet\"").count - 1 >= 31 }
+        usleep(200_000)
         live.signal(SIGINT)
         #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
         #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
