@@ -90,7 +90,7 @@ import Testing
         defer { broker.stop() }
         let written = dir.appendingPathComponent("live.pcap")
         let live = try Background(Paths.executable.path,
-                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson"],
+                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson", "--check"],
                                   dir: dir, name: "live")
         defer { live.stop() }
         #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
@@ -135,7 +135,8 @@ import Testing
         let summary = live.stderrText
         #expect(summary.contains("MQTT packets: 31"))
         #expect(summary.contains("kernel:") && summary.contains("dropped"))
-        #expect(summary.contains("findings: 0 error, 0 warning"))
+        #expect(summary.contains("findings (conformance check): 0 error, 0 warning"), "\(summary)")
+        #expect(!live.stdoutText.contains("\"kind\":\"finding\""))
         let reread = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", "--port", p, written.path])
         #expect(reread.status == 0, "\(reread.err)")
         let again = try Self.packets(reread.out)

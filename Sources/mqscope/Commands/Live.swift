@@ -1,5 +1,6 @@
 import ArgumentParser
 import Analysis
+import Conformance
 import Foundation
 import MQTTCodec
 import PacketCapture
@@ -59,6 +60,9 @@ struct Live: ParsableCommand {
 
     @Option(help: "Exit 1 when a finding of at least this severity was seen: error (default), warning, info or never.")
     var failOn: FailLevel = .error
+
+    @Flag(help: "Run the conformance checker (as `mqscope check` does) and show its findings as they occur.")
+    var check = false
 
     @OptionGroup var decoding: DecodeOptions
     @OptionGroup var filters: FilterOptions
@@ -157,14 +161,19 @@ struct Live: ParsableCommand {
         var report = ReadReport(format: format, verbose: verbose, countOnly: false, context: decoding.renderContext(),
                                 filter: try filters.packetFilter(), flushEachPacket: true)
         var tally = LiveTally()
+        let checker: CheckReport? = check ? CheckReport(config: CheckConfig()) : nil
         report.beginRun()
         report.beginFile(iface)
         let summary: FileSummary
         do {
-            var sink = TallyingSink(report: report, tally: tally)
+            var sink = TallyingSink(report: report, tally: tally, check: checker, ndjson: format == .ndjson)
+            sink.check?.beginFile(iface)
             summary = try CaptureAnalysis.run(source: &source, options: options, sink: &sink, control: control)
+            sink.check?.endFile(summary)
+            sink.showNewFindings()
             report = sink.report
             tally = sink.tally
+            tally.checkFindings = sink.check?.findings.map { $0.finding.severity } ?? []
         } catch {
             Diagnostics.error("\(iface): \(error.message)")
             throw ExitCode(ExitStatus.unusableInput)
@@ -182,8 +191,13 @@ struct Live: ParsableCommand {
             types.append("\(t.name) \(report.totalCounts[Int(t.rawValue)])")
         }
         lines.append("MQTT packets: \(report.totalCounts.reduce(0, +))" + (types.isEmpty ? "" : " (\(types.joined(separator: ", ")))"))
-        let f = report.findingsBySeverity
-        lines.append("findings: \(f[2]) error, \(f[1]) warning, \(f[0]) info")
+        var f = report.findingsBySeverity
+        if check {
+            // The checker's report already holds the decode-time findings and stream events.
+            f = [0, 0, 0]
+            for sev in tally.checkFindings { f[sev.rawValue] += 1 }
+        }
+        lines.append("findings\(check ? " (conformance check)" : ""): \(f[2]) error, \(f[1]) warning, \(f[0]) info")
         if let s = stats {
             lines.append("kernel: \(s.received) received, \(s.droppedByKernel) dropped, \(s.droppedByInterface) dropped by the interface")
         }
@@ -213,20 +227,57 @@ struct Live: ParsableCommand {
 struct LiveTally {
     var connections = 0
     var openAtStop = 0
+    var checkFindings: [Severity] = []
 }
 
+/// Shows packets through the read report and, with --check, feeds the checker and shows each
+/// new finding as soon as it is made.
 struct TallyingSink: AnalysisSink {
     var report: ReadReport
     var tally: LiveTally
+    var check: CheckReport?
+    let ndjson: Bool
+    var shown = 0
+
     mutating func connectionFinished(_ c: ConnectionSummary) {
         tally.connections += 1
         if c.end == .endOfCapture { tally.openAtStop += 1 }
         report.connectionFinished(c)
+        check?.connectionFinished(c)
+        showNewFindings()
     }
     mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         report.mqttPacket(event, pdu: pdu, fields: fields)
+        check?.mqttPacket(event, pdu: pdu, fields: fields)
+        showNewFindings()
     }
-    mutating func streamEvent(_ event: StreamEventReport) { report.streamEvent(event) }
+    mutating func streamEvent(_ event: StreamEventReport) {
+        report.streamEvent(event)
+        check?.streamEvent(event)
+        showNewFindings()
+    }
+
+    /// Writes the checker's findings made since the last call (state rules only: decode-time
+    /// findings are already shown with their packets).
+    mutating func showNewFindings() {
+        guard let check, check.findings.count > shown else { return }
+        for f in check.findings[shown...] where f.finding.checkRule != nil {
+            let c = f.finding
+            if ndjson {
+                var line = "{\"kind\":\"finding\",\"connection\":\(f.connection),\"rule\":\"\(c.rule)\","
+                line += "\"severity\":\"\(c.severity)\",\"verdict\":\"\(c.verdict.rawValue)\","
+                line += "\"frames\":[\(c.frames.map(String.init).joined(separator: ","))],\"message\":"
+                report.w.out.write(line)
+                report.w.string(c.message)
+                report.w.out.write("}\n")
+            } else {
+                let frames = c.frames.map(String.init).joined(separator: ",")
+                report.w.out.write("         ! \(c.severity) \(c.rule) #\(f.connection) frame \(frames): \(c.message)\n")
+            }
+        }
+        shown = check.findings.count
+        report.w.out.flush()
+    }
     var wantsFields: Bool { report.wantsFields }
     mutating func mqttPacketCounted(_ type: MQTTPacketType) { report.mqttPacketCounted(type) }
     mutating func fileNote(_ note: FileNote) { report.fileNote(note) }
