@@ -77,6 +77,10 @@ import Testing
         let r = try runProcess(Paths.executable.path, ["rules", "--format", "markdown"])
         let doc = try String(contentsOf: Paths.root.appendingPathComponent("docs/conformance.md"), encoding: .utf8)
         #expect(r.status == 0 && doc.contains(r.out), "docs/conformance.md is stale: regenerate with `mqscope rules --format markdown`")
+        // The README carries the summary table.
+        let readme = try String(contentsOf: Paths.root.appendingPathComponent("README.md"), encoding: .utf8)
+        let summary = r.out.components(separatedBy: "\n\n").first { $0.contains("| Specification | Statements |") } ?? "missing"
+        #expect(readme.contains(summary.trimmingCharacters(in: .whitespacesAndNewlines)), "README's rule table is stale")
     }
 
     @Test func rulesListsCatalogWithImplementation() throws {
