@@ -1,4 +1,4 @@
-public import WireCore
+import WireCore
 
 /// What a connection carries.
 public enum AppProtocol: String, Sendable, CaseIterable {

@@ -1,5 +1,5 @@
 public import WireCore
-public import Conformance
+import Conformance
 import MQTTCodec
 
 /// Which rules `check` reports and how severe they are: `--disable`, `--enable`, `--severity`,

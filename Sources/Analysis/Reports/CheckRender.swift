@@ -1,5 +1,5 @@
 public import WireCore
-public import Rendering
+import Rendering
 import Conformance
 import MQTTCodec
 

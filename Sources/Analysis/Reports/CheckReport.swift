@@ -1,7 +1,7 @@
 public import WireCore
 public import Conformance
 public import MQTTCodec
-public import TCPReassembly
+import TCPReassembly
 
 /// The `check` command's sink: one `MQTTConnectionChecker` per connection, fed every decoded
 /// packet; decode-time diagnostics and stream events join the checker's findings in one report.

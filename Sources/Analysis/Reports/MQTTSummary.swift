@@ -1,5 +1,5 @@
 public import WireCore
-public import MQTTCodec
+import MQTTCodec
 public import Rendering
 
 /// The one-line description of an MQTT packet ("Info" in tshark's terms): its type and key
