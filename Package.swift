@@ -49,21 +49,22 @@ let package = Package(
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "MQTTCodec", "Conformance",
+                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
 
         // libFuzzer targets: `scripts/fuzz.sh <name> <seconds>` builds them with -sanitize=fuzzer and
         // -D FUZZING; a plain build makes them replayers of saved inputs.
+        .target(name: "ReplayInputs", swiftSettings: strict),
         .executableTarget(
-            name: "FuzzPacketLayers", dependencies: ["PacketLayers"],
+            name: "FuzzPacketLayers", dependencies: ["PacketLayers", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
-            name: "FuzzReassembly", dependencies: ["TCPReassembly", "PacketLayers", "WireCore"],
+            name: "FuzzReassembly", dependencies: ["TCPReassembly", "PacketLayers", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
-            name: "FuzzMQTT", dependencies: ["MQTTCodec", "WireCore"],
+            name: "FuzzMQTT", dependencies: ["MQTTCodec", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
 
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),

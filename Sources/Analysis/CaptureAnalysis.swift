@@ -84,28 +84,10 @@ public enum CaptureAnalysis {
         summary.frames = lastFrame
         summary.firstTime = firstTime
         summary.lastTime = firstTime == nil ? nil : lastTime
-        summary.layers = LayerCounts(
-            tcpSegments: s.tcpSegments, notIP: s.notIP, notTCP: s.notTCP, malformed: s.malformed,
-            truncatedFrames: s.truncatedFrames, ipFragments: s.ipFragments,
-            datagramsReassembled: s.datagramsReassembled, fragmentsUnfinished: s.fragmentsUnfinished)
+        summary.layers = s
         summary.notes = assembler.consumer.notes
         sink = assembler.consumer.sink
         return summary
-    }
-}
-
-extension LayerCounts {
-    init(tcpSegments: Int, notIP: Int, notTCP: Int, malformed: Int, truncatedFrames: Int, ipFragments: Int,
-         datagramsReassembled: Int, fragmentsUnfinished: Int) {
-        self.init()
-        self.tcpSegments = tcpSegments
-        self.notIP = notIP
-        self.notTCP = notTCP
-        self.malformed = malformed
-        self.truncatedFrames = truncatedFrames
-        self.ipFragments = ipFragments
-        self.datagramsReassembled = datagramsReassembled
-        self.fragmentsUnfinished = fragmentsUnfinished
     }
 }
 

@@ -1,6 +1,7 @@
 public import WireCore
 public import TCPReassembly
 public import MQTTCodec
+public import PacketLayers
 
 /// One TCP connection as `mqscope streams` reports it.
 public struct ConnectionSummary: Sendable {
@@ -39,22 +40,9 @@ public struct FileSummary: Sendable {
     public var frames: FrameNumber = 0
     public var firstTime: Timestamp?
     public var lastTime: Timestamp?
-    public var layers = LayerCounts()
+    public var layers = LayerStats()
     public var connections = 0
     public var notes: [FileNote] = []
     /// Set when a damaged record stopped reading early; frames before it were processed.
     public var damaged: String?
-}
-
-/// The link/IP layer's counters, copied out of PacketLayers for reports.
-public struct LayerCounts: Sendable, Equatable {
-    public var tcpSegments = 0
-    public var notIP = 0
-    public var notTCP = 0
-    public var malformed = 0
-    public var truncatedFrames = 0
-    public var ipFragments = 0
-    public var datagramsReassembled = 0
-    public var fragmentsUnfinished = 0
-    public init() {}
 }

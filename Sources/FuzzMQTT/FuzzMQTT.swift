@@ -13,6 +13,7 @@ import Glibc
 import Darwin
 #endif
 import MQTTCodec
+import ReplayInputs
 import WireCore
 
 // Separate globals: two inout accesses to parts of one global would overlap (exclusivity).
@@ -77,23 +78,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @main
 struct ReplayFuzzMQTTInputs {
     static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let file = fopen(path, "rb") else {
-                print("cannot open \(path)")
-                exit(2)
-            }
-            var input = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = fread(&buffer, 1, buffer.count, file)
-                if n <= 0 { break }
-                input += buffer[0..<n]
-            }
-            fclose(file)
-            input.append(0)  // never empty, so the base address exists
-            _ = input.withUnsafeBufferPointer { fuzz($0.baseAddress!, $0.count - 1) }
-            print("ran \(path) (\(input.count - 1) bytes)")
+        let ok = replayInputFiles { path, bytes in
+            if let base = bytes.baseAddress { _ = fuzz(base, bytes.count) }
+            print("ran \(path) (\(bytes.count) bytes)")
         }
+        if !ok { exit(2) }
     }
 }
 #endif

@@ -12,6 +12,7 @@
 // `FuzzPacketLayers FILE...` runs each file through the same checks and prints each frame's outcome.
 
 import PacketLayers
+import ReplayInputs
 
 #if canImport(Glibc)
 import Glibc
@@ -73,24 +74,11 @@ func decodeInput(_ input: UnsafeBufferPointer<UInt8>, report: (LinkType, Int, Pa
 @main
 struct ReplayFuzzInputs {
     static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let file = fopen(path, "rb") else {
-                print("cannot open \(path)")
-                exit(2)
-            }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-                if n <= 0 { break }
-                bytes += chunk[0..<n]
-            }
-            fclose(file)
+        let ok = replayInputFiles { path, bytes in
             print("\(path) (\(bytes.count) bytes)")
-            bytes.withUnsafeBufferPointer { buffer in
-                decodeInput(buffer) { linkType, count, outcome in print("  \(linkType) \(count) bytes: \(outcome)") }
-            }
+            decodeInput(bytes) { linkType, count, outcome in print("  \(linkType) \(count) bytes: \(outcome)") }
         }
+        if !ok { exit(2) }
     }
 }
 #endif

@@ -21,6 +21,7 @@
 // `FuzzReassembly FILE...` runs each file through the same function.
 
 import PacketLayers
+import ReplayInputs
 import TCPReassembly
 import WireCore
 
@@ -145,25 +146,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @main
 struct FuzzReassemblyMain {
     static func main() {
-        for path in CommandLine.arguments.dropFirst() {
-            guard let file = fopen(path, "rb") else {
-                print("cannot open \(path)")
-                exit(2)
-            }
-            var bytes: [UInt8] = []
-            var chunk = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-                if n <= 0 { break }
-                bytes += chunk[0..<n]
-            }
-            fclose(file)
-            bytes.append(0)   // never an empty buffer, so the base address exists
-            _ = bytes.withUnsafeBufferPointer { buffer in
-                buffer.baseAddress.map { fuzz($0, buffer.count - 1) }
-            }
-            print("ok \(path) (\(bytes.count - 1) bytes)")
+        let ok = replayInputFiles { path, bytes in
+            if let base = bytes.baseAddress { _ = fuzz(base, bytes.count) }
+            print("ok \(path) (\(bytes.count) bytes)")
         }
+        if !ok { exit(2) }
     }
 }
 #endif

@@ -1,4 +1,5 @@
 import Analysis
+import PacketLayers
 import Rendering
 import TCPReassembly
 import WireCore
