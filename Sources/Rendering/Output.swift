@@ -66,6 +66,35 @@ public struct Output {
         }
     }
 
+    /// A decimal right-aligned in `width` columns.
+    public mutating func decimal<I: BinaryInteger>(_ v: I, width: Int) {
+        var digits = 1
+        var x = v.magnitude
+        while x >= 10 { x /= 10; digits += 1 }
+        if v < 0 { digits += 1 }
+        for _ in 0..<Swift.max(0, width - digits) { buffer.append(0x20) }
+        decimal(v)
+    }
+
+    /// Seconds from `origin` to `t` as "12.345678" (microseconds), right-aligned in `width`.
+    public mutating func relativeTime(_ t: Int64, since origin: Int64, width: Int) {
+        var ns = t &- origin
+        let negative = ns < 0
+        if negative { ns = -ns }
+        let seconds = ns / 1_000_000_000
+        let micros = (ns % 1_000_000_000) / 1000
+        var digits = 1 + 7
+        var x = seconds
+        while x >= 10 { x /= 10; digits += 1 }
+        if negative { digits += 1 }
+        for _ in 0..<Swift.max(0, width - digits) { buffer.append(0x20) }
+        if negative { buffer.append(UInt8(ascii: "-")) }
+        decimal(seconds)
+        buffer.append(UInt8(ascii: "."))
+        var scale: Int64 = 100_000
+        while scale > 0 { buffer.append(UInt8(truncatingIfNeeded: (micros / scale) % 10) + 0x30); scale /= 10 }
+    }
+
     /// Drops what is buffered (for scratch outputs that are never written).
     public mutating func clear() { buffer.removeAll(keepingCapacity: true) }
 

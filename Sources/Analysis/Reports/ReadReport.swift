@@ -187,9 +187,9 @@ public struct ReadReport: AnalysisSink {
 
     private mutating func packetText(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) {
         let (src, dst) = ends(e.connection, e.direction)
-        w.out.write(pad(String(e.lastFrame), 7))
+        w.out.decimal(e.lastFrame, width: 7)
         w.out.write("  ")
-        w.out.write(pad(TimeFormat.relative(e.time, to: e.captureStart), 12))
+        w.out.relativeTime(e.time.totalNanoseconds, since: e.captureStart.totalNanoseconds, width: 12)
         w.out.write("  ")
         w.out.write(src); w.out.write(" → "); w.out.write(dst)
         w.out.write("  #"); w.out.decimal(e.connection.id)
