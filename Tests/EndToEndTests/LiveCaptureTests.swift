@@ -150,6 +150,13 @@ import Testing
         #expect(noSuch.status == 2 && noSuch.err.contains("no such interface 'no-such-iface0'"))
         let badFilter = try runProcess(bin, ["live", "-i", "lo", "-f", "tcp port"])
         #expect(badFilter.status == 2 && badFilter.err.contains("does not compile"))
+        // Started as root, --user drops to the account once the interface is open.
+        if getuid() == 0 {
+            let dropped = try runProcess(bin, ["live", "-i", "lo", "--duration", "0.5", "--user", "nobody"])
+            #expect(dropped.status == 0 && dropped.err.contains("now running as nobody (uid 65534)"), "\(dropped.err)")
+            let unknown = try runProcess(bin, ["live", "-i", "lo", "--duration", "0.5", "--user", "no-such-account-x"])
+            #expect(unknown.status == 2 && unknown.err.contains("no such account"))
+        }
         // Without privileges: run as 'nobody'.
         if getuid() == 0, let setpriv = which("setpriv") {
             let r = try runProcess(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",

@@ -216,10 +216,11 @@ struct Live: ParsableCommand {
             throw ExitCode(ExitStatus.unusableInput)
         }
         let uid = pw.pointee.pw_uid, gid = pw.pointee.pw_gid
-        guard setgroups(0, nil) == 0, setgid(gid) == 0, setuid(uid) == 0 else {
+        guard setgroups(0, nil) == 0, setgid(gid) == 0, setuid(uid) == 0, getuid() == uid else {
             Diagnostics.error("--user: cannot switch to '\(name)': \(String(cString: strerror(errno)))")
             throw ExitCode(ExitStatus.unusableInput)
         }
+        Diagnostics.write("mqscope live: interface open; now running as \(name) (uid \(uid))\n")
     }
 }
 
