@@ -14,6 +14,17 @@ struct FlowKey: Hashable {
             high = b
         }
     }
+
+    /// One pre-mixed word instead of the ten fields' worth of hasher rounds the derived
+    /// conformance would feed (this lookup runs once per segment); equality still compares all.
+    func hash(into hasher: inout Hasher) {
+        var h = low.address.high &* 0x9E37_79B9_7F4A_7C15
+        h = (h ^ low.address.low) &* 0xBF58_476D_1CE4_E5B9
+        h = (h ^ high.address.high) &* 0x94D0_49BB_1331_11EB
+        h = (h ^ high.address.low) &* 0x9E37_79B9_7F4A_7C15
+        h ^= UInt64(low.port) << 16 | UInt64(high.port) | (low.address.isV6 ? 1 << 40 : 0)
+        hasher.combine(h)
+    }
 }
 
 /// The live connections, in reusable slots, plus a small tombstone per recently closed 4-tuple so
