@@ -5,6 +5,8 @@ public struct FieldRenderContext: Sendable {
     public var registry: FieldRegistry
     /// Per field, `{"id":"…","name":"…"` already JSON-encoded ([catalog][index]).
     let jsonPrefixes: [[[UInt8]]]
+    /// Per field, how its value is shown in JSON, with value names already encoded.
+    let jsonStyles: [[JSONValueStyle]]
     /// Show passwords and authentication data instead of redacting them.
     public var showSecrets = false
     /// Text and byte values longer than this are cut (0 = no limit).
@@ -12,6 +14,7 @@ public struct FieldRenderContext: Sendable {
     public init(registry: FieldRegistry) {
         self.registry = registry
         var tables = [[[UInt8]]](repeating: [], count: 16)
+        var styles = [[JSONValueStyle]](repeating: [], count: 16)
         for catalog in 0..<16 {
             for index in 0..<registry.fieldCount(catalog: catalog) {
                 let spec = registry.spec(FieldID(raw: UInt16(catalog) << 12 | UInt16(index)))
@@ -20,14 +23,58 @@ public struct FieldRenderContext: Sendable {
                 w.key("id", spec.abbrev)
                 w.key("name", spec.name)
                 tables[catalog].append(w.out.buffer)
+                styles[catalog].append(JSONValueStyle(spec))
             }
         }
+        jsonStyles = styles
         jsonPrefixes = tables
+    }
+
+    func jsonStyle(_ id: FieldID) -> JSONValueStyle? {
+        let t = jsonStyles[id.catalog]
+        return id.index < t.count ? t[id.index] : nil
     }
 
     func jsonPrefix(_ id: FieldID) -> [UInt8]? {
         let t = jsonPrefixes[id.catalog]
         return id.index < t.count ? t[id.index] : nil
+    }
+}
+
+/// How one field's value is written in JSON, prepared once from its `FieldSpec` so that rendering
+/// a node needs no spec copy and no escaping of names.
+struct JSONValueStyle: Sendable {
+    enum Meaning: Sendable { case none, named, setNotSet, unit }
+    var meaning: Meaning
+    /// `,"meaning":"…"` per named value; `,"unit":"…"` for a unit.
+    var names: [(UInt64, [UInt8])] = []
+    var unknownName: [UInt8] = []
+    var unit: [UInt8] = []
+    var isBinary: Bool
+
+    init(_ spec: FieldSpec) {
+        isBinary = spec.kind == .binary
+        func member(_ key: String, _ value: String) -> [UInt8] {
+            var w = JSONWriter(out: Output(fd: -1, threshold: Int.max))
+            w.objectStart()
+            w.key("x", 0)
+            w.key(key, value)
+            return Array(w.out.buffer.dropFirst(6))  // drop `{"x":0`, keep `,"key":"value"`
+        }
+        switch spec.display {
+        case .named(let table):
+            meaning = .named
+            names = table.map { ($0.0, member("meaning", $0.1)) }
+            unknownName = member("meaning", "Unknown")
+        case .setNotSet:
+            meaning = .setNotSet
+            names = [(0, member("meaning", "Not set")), (1, member("meaning", "Set"))]
+        case .decimalUnit(let u):
+            meaning = .unit
+            unit = member("unit", u)
+        default:
+            meaning = .none
+        }
     }
 }
 
@@ -213,12 +260,11 @@ public enum FieldTreeJSON {
         while i < nodes.count {
             while let e = ends.last, i >= e { w.arrayEnd(); w.objectEnd(); ends.removeLast() }
             let n = nodes[i]
-            let spec = context.registry.spec(n.field)
-            if let prefix = context.jsonPrefix(n.field) { w.objectStart(prefix: prefix) } else {
-                w.objectStart()
-                w.key("id", spec.abbrev)
-                w.key("name", spec.name)
+            guard let prefix = context.jsonPrefix(n.field), let style = context.jsonStyle(n.field) else {
+                i += 1
+                continue
             }
+            w.objectStart(prefix: prefix)
             w.rawKey("offset"); w.int(Int(streamOffset) + n.range.lower)
             w.rawKey("length"); w.int(n.range.count)
             if n.bitMask != 0 { w.rawKey("mask"); w.int(Int(n.bitMask)) }
@@ -227,9 +273,9 @@ public enum FieldTreeJSON {
             w.out.byte(UInt8(ascii: "\""))
             w.out.hex(pdu, n.range, red, limit: context.payloadLimit, spaced: false)
             w.out.byte(UInt8(ascii: "\""))
-            value(n, spec, pdu, tree, context, into: &w)
+            value(n, style, pdu, tree, context, into: &w)
             if Int(n.subtreeEnd) > i + 1 {
-                w.key("children")
+                w.rawKey("children")
                 w.arrayStart()
                 ends.append(Int(n.subtreeEnd))
             } else {
@@ -241,39 +287,46 @@ public enum FieldTreeJSON {
         w.arrayEnd()
     }
 
-    static func value(_ n: FieldNode, _ spec: FieldSpec, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree,
+    static func value(_ n: FieldNode, _ style: JSONValueStyle, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree,
                       _ context: FieldRenderContext, into w: inout JSONWriter) {
         switch n.value {
         case .none: break
-        case .bool(let b): w.key("value", b)
+        case .bool(let b): w.rawKey("value"); w.bool(b)
         case .uint(let v):
-            w.key("value"); w.int(v)
-            switch spec.display {
-            case .named: w.key("meaning", spec.valueName(v) ?? "Unknown")
-            case .setNotSet: w.key("meaning", v != 0 ? "Set" : "Not set")
-            case .decimalUnit(let u): w.key("unit", u)
-            default: break
+            w.rawKey("value"); w.int(v)
+            switch style.meaning {
+            case .none: break
+            case .unit: style.unit.withUnsafeBufferPointer { w.out.appendBytes($0) }
+            case .setNotSet:
+                style.names[v != 0 ? 1 : 0].1.withUnsafeBufferPointer { w.out.appendBytes($0) }
+            case .named:
+                var found = false
+                for (k, bytes) in style.names where k == v {
+                    bytes.withUnsafeBufferPointer { w.out.appendBytes($0) }
+                    found = true
+                    break
+                }
+                if !found { style.unknownName.withUnsafeBufferPointer { w.out.appendBytes($0) } }
             }
         case .text(let r, let valid):
             if valid {
                 let hi = context.payloadLimit > 0 ? min(r.upper, r.lower + context.payloadLimit) : r.upper
-                w.key("value"); w.string(utf8: pdu.extracting(clamp(ByteRange(r.lower, hi), pdu.count)))
-                if hi < r.upper { w.key("truncated", true) }
+                w.rawKey("value"); w.string(utf8: pdu.extracting(clamp(ByteRange(r.lower, hi), pdu.count)))
+                if hi < r.upper { w.rawKey("truncated"); w.bool(true) }
             } else {
-                w.key("valid_utf8", false)
+                w.rawKey("valid_utf8"); w.bool(false)
             }
         case .bytes(let r):
-            let text = UTF8Validation.isDisplayableText(pdu.extracting(clamp(r, pdu.count)))
-            if text && spec.kind != .binary {
+            if !style.isBinary && UTF8Validation.isDisplayableText(pdu.extracting(clamp(r, pdu.count))) {
                 let hi = context.payloadLimit > 0 ? min(r.upper, r.lower + context.payloadLimit) : r.upper
                 // Cut on a character boundary so the JSON string stays valid UTF-8.
                 var cut = hi
                 while cut > r.lower && cut < r.upper && cut < pdu.count && pdu[cut] & 0xC0 == 0x80 { cut -= 1 }
-                w.key("text"); w.string(utf8: pdu.extracting(clamp(ByteRange(r.lower, cut), pdu.count)))
-                if cut < r.upper { w.key("truncated", true) }
+                w.rawKey("text"); w.string(utf8: pdu.extracting(clamp(ByteRange(r.lower, cut), pdu.count)))
+                if cut < r.upper { w.rawKey("truncated"); w.bool(true) }
             }
         case .redacted:
-            w.key("redacted", !context.showSecrets)
+            w.rawKey("redacted"); w.bool(!context.showSecrets)
         case .note(let i):
             w.key("value", i < tree.notes.count ? tree.notes[i] : "")
         }
