@@ -312,6 +312,7 @@ public struct ReadReport: AnalysisSink {
         if e.versionSource == .inferred || e.versionSource == .assumed {
             w.out.write(" [version \(e.version) \(e.versionSource.rawValue)]")
         }
+        if e.transport == .webSocket { w.out.write(" [websocket]") }
         w.out.byte(0x0A)
         if verbose {
             w.out.write("         stream \(e.direction) \(e.streamRange.lower)..<\(e.streamRange.upper), frames ")

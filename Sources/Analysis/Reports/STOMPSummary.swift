@@ -11,6 +11,7 @@ public enum STOMPSummary {
         out.write(e.version.description)
         if e.isHeartBeat {
             out.write(e.streamRange.count == 2 ? " heart-beat (CR LF)" : " heart-beat (LF)")
+            if e.transport == .webSocket { out.write(" [websocket]") }
             return
         }
         let s = e.summary
