@@ -33,6 +33,8 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         /// The client's first bytes, held only while they are too few to decide.
         var sniffed: [UInt8] = []
         var sniffedFrame: FrameNumber = 0
+        /// The client's stream began with an HTTP request line (an upper-case method and a space).
+        var startsWithHTTP = false
         /// MQTT decoding, on TCP or (when `webSocket` is set) on WebSocket application bytes.
         var mqtt: MQTTConnectionState?
         /// STOMP decoding, likewise.
@@ -189,8 +191,10 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         switch slots[slot].appProtocol {
         case .webSocket where slots[slot].webSocket == nil:
             // Runs for `streams` too: the handshake names the protocol inside.
+            // By port, HTTP heads are expected only when the stream began with a request.
             slots[slot].webSocket = WebSocketSessionState(
-                expectHandshake: slots[slot].detection == .content, maxFrameSize: options.maxPDUSize)
+                expectHandshake: slots[slot].detection == .content || slots[slot].startsWithHTTP,
+                maxFrameSize: options.maxPDUSize)
         case .mqtt, .stomp:
             startInnerDecoder(slot, slots[slot].appProtocol, streamStartSeen: slots[slot].info.sawHandshake)
         default:
@@ -425,9 +429,15 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         guard let found = verdict else { return }
         if found == .unknown {
             decideByPort(&state, ports: ports)
-            // A WebSocket port is only a hint: a stream seen from its start without an
-            // Upgrade request is not WebSocket.
-            if state.appProtocol == .webSocket {
+            // A WebSocket port is only a hint: a stream seen from its start is WebSocket only if
+            // it begins with an HTTP request (the Upgrade may follow a first, refused request).
+            if state.sniffed.isEmpty {
+                state.startsWithHTTP = Self.startsWithHTTPRequest(bytes)
+            } else {
+                let held = state.sniffed
+                state.startsWithHTTP = Self.startsWithHTTPRequest(held.span)
+            }
+            if state.appProtocol == .webSocket && !state.startsWithHTTP {
                 state.appProtocol = .unknown
                 state.detection = .none
             }
@@ -436,6 +446,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             state.detection = .content
             state.decided = true
         }
+    }
+
+    /// An HTTP request line's start: 3 to 7 upper-case letters, then a space.
+    static func startsWithHTTPRequest(_ b: Span<UInt8>) -> Bool {
+        var i = 0
+        while i < b.count && i < 8 && b[i] >= UInt8(ascii: "A") && b[i] <= UInt8(ascii: "Z") { i += 1 }
+        return i >= 3 && i < b.count && b[i] == UInt8(ascii: " ")
     }
 
     private static func decideByPort(_ state: inout ConnectionState, ports: PortMap) {
