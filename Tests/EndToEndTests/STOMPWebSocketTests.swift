@@ -85,6 +85,20 @@ import WireCore
         #expect(s.stompTransports == ["tcp"])
     }
 
+    /// Hostile variants (captures/generators/make_hostile.py): the same frames when split into
+    /// 1, 2, 3, 5, 8 … byte segments; a lowercase command is an unknown command.
+    @Test func hostileSTOMPVariants() throws {
+        let source = try Self.analyse(Self.capture("stomp-activemq.pcap"))
+        let split = try Self.analyse(Self.capture("hostile/stomp-split-frames.pcap"))
+        #expect(split.stompCommands == source.stompCommands)
+        #expect(split.findings.isEmpty && split.streamEvents.isEmpty, "\(split.findings) \(split.streamEvents)")
+        #expect(split.heartBeats == source.heartBeats)
+
+        let lower = try Self.analyse(Self.capture("hostile/stomp-lowercase-command.pcap"))
+        #expect(lower.findings == ["1 unknown:subscribe STOMP-1.1-FRAME-COMMAND"])
+        #expect(lower.stompCommands[1]?["SUBSCRIBE"] == (source.stompCommands[1]?["SUBSCRIBE"] ?? 0) - 1)
+    }
+
     @Test func stompOverWebSocket() throws {
         let s = try Self.analyse(Self.capture("stomp-websocket.pcap"))
         #expect(s.findings.isEmpty, "\(s.findings)")

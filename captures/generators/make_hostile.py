@@ -440,6 +440,52 @@ def make_all(out_dir: str) -> None:
          f"{pieces[0] + 1}..{pieces[-1] + 1}; stream equal to the source's; no gap")
 
 
+SRC_STOMP = "stomp-activemq.pcap"
+STOMP_PORT = 61613
+
+
+def stomp_connection(frames, marker: bytes) -> list[int]:
+    """The first STOMP connection whose client bytes contain `marker`."""
+    return conn_of(frames, lambda segs: any(s.dport == STOMP_PORT and marker in s.payload for s in segs))
+
+
+def make_stomp(out_dir: str) -> None:
+    """STOMP variants of the ActiveMQ capture (frames split across segments, a lowercase command)."""
+    if not os.path.exists(os.path.join(CAPS, SRC_STOMP)):
+        return
+    cap, base = load(SRC_STOMP)
+    lt = cap.linktype
+
+    # A SEND and the MESSAGE delivering it, each split into segments of 1, 2, 3, 5, 8, ... bytes:
+    # the command, header lines, the blank line and the NUL all straddle segment boundaries.
+    fr = clone(base)
+    conn = stomp_connection(fr, b"accept-version:1.2")
+    send = next(i for i in conn if fr[i].seg.dport == STOMP_PORT and fr[i].seg.payload.startswith(b"SEND\n"))
+    fib = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
+    n_send = len(fr[send].seg.payload)
+    fr = resegment(fr, send, fib)
+    conn = stomp_connection(fr, b"accept-version:1.2")
+    msg = next(i for i in conn if fr[i].seg.sport == STOMP_PORT and fr[i].seg.payload.startswith(b"MESSAGE\n"))
+    n_msg = len(fr[msg].seg.payload)
+    fr = resegment(fr, msg, fib)
+    emit(out_dir, "stomp-split-frames.pcap", lt, to_packets(fr), SRC_STOMP,
+         f"the STOMP 1.2 connection's first SEND ({n_send} bytes) and first MESSAGE ({n_msg} bytes) each split "
+         f"into segments of 1, 2, 3, 5, 8, ... bytes (command, headers, blank line and NUL straddle segments)",
+         "the same STOMP frames as the source (each SEND and MESSAGE decoded once, whole); no finding, no gap")
+
+    # A lowercase command: the 1.1 session's first SUBSCRIBE written `subscribe` (same length).
+    fr = clone(base)
+    conn = stomp_connection(fr, b"accept-version:1.1\n")
+    i = next(k for k in conn if fr[k].seg.dport == STOMP_PORT and b"SUBSCRIBE\n" in fr[k].seg.payload)
+    payload = fr[i].seg.payload.replace(b"SUBSCRIBE\n", b"subscribe\n", 1)
+    f = fr[i]
+    fr[i] = P.Frame(f.ts_ns, f.link, b"", f.seg.copy(payload=payload), 0, dirty=True)
+    emit(out_dir, "stomp-lowercase-command.pcap", lt, to_packets(fr), SRC_STOMP,
+         f"frame {i + 1}: the STOMP 1.1 client's first SUBSCRIBE command written in lowercase (`subscribe`)",
+         "an unknown command `subscribe` (commands are case-sensitive: STOMP-1.1-FRAME-COMMAND); every other "
+         "frame decoded as in the source")
+
+
 def blob_connection_by_port(frames, client_port):
     return conn_of(frames, lambda segs: any(s.sport == client_port for s in segs))
 
@@ -465,6 +511,7 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(CAPS, "hostile"))
     args = ap.parse_args()
     make_all(args.out)
+    make_stomp(args.out)
     write_manifest(args.out)
     print(f"make_hostile: wrote {len(MANIFEST)} files to {args.out}")
 
