@@ -351,12 +351,12 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                                           _ bytes: Span<UInt8>, time: Timestamp) {
         switch event {
         case .handshake(let h, let fields, let diags, let stream, let frame):
-            if slots[slot].webSocket!.inner == nil {
-                if let selected = h.selectedProtocol, let p = WebSocketSessionState.inner(bySubprotocol: selected) {
-                    chooseInner(slot, p)
-                } else if !h.isRequest, h.upgrades, h.selectedProtocol == nil {
-                    // No subprotocol selected: content decides at the first application bytes.
-                }
+            if h.isRequest { slots[slot].webSocket!.offered = h.offeredProtocols }
+            // A selected subprotocol decides; without one, the offer or the content decides at the
+            // first application bytes.
+            if slots[slot].webSocket!.inner == nil, let selected = h.selectedProtocol,
+               let p = WebSocketSessionState.inner(bySubprotocol: selected) {
+                chooseInner(slot, p)
             }
             guard decodePackets else { return }
             sink.webSocketEvent(WebSocketEventReport(
@@ -372,7 +372,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         case .applicationData(let chunk):
             if slots[slot].webSocket!.inner == nil {
                 chooseInner(slot, WebSocketSessionState.inner(
-                    offered: slots[slot].webSocket!.connection.server.offeredProtocols, direction: direction,
+                    offered: slots[slot].webSocket!.offered, direction: direction,
                     firstBytes: bytes))
             }
             let at = chunk.appOffset &+ slots[slot].webSocket![shift: direction]

@@ -7,6 +7,8 @@ struct WebSocketSessionState {
     var connection: WebSocketConnection
     /// `.mqtt` or `.stomp` once chosen (subprotocol, else content); `.unknown` if neither.
     var inner: AppProtocol?
+    /// The subprotocols the client's upgrade request offered.
+    var offered: [String] = []
     /// Added to application offsets after lost application bytes (each loss moves the inner
     /// decoder's offsets one byte on, so it sees a gap).
     var clientShift: UInt64 = 0

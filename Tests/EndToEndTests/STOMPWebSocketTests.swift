@@ -170,4 +170,22 @@ import WireCore
         let arkime = try Self.analyse(Self.external("arkime/websocket.pcap"))
         #expect(arkime.webSocket["Text"] == 5, "\(arkime.webSocket)")
     }
+
+    /// The CLI: catalogs listed, PROTO names, JSON objects per protocol and transport.
+    @Test func commandLine() throws {
+        let fields = try runProcess(Paths.executable.path, ["fields"])
+        #expect(fields.out.contains("stomp.command") && fields.out.contains("websocket.opcode"))
+        let streams = try runProcess(Paths.executable.path, [
+            "streams", Self.capture("mqtt-websocket.pcap"), Self.capture("stomp-websocket.pcap"),
+            Self.capture("stomp-activemq.pcap"),
+        ])
+        #expect(streams.out.contains(" websocket+mqtt ") && streams.out.contains(" websocket+stomp ")
+                && streams.out.contains(" stomp "))
+        let nd = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", Self.capture("mqtt-websocket.pcap")])
+        let lines = nd.out.split(separator: "\n")
+        #expect(lines.filter { $0.contains("\"protocol\":\"mqtt\"") && $0.contains("\"transport\":\"websocket\"") }.count == 27)
+        #expect(lines.filter { $0.contains("\"protocol\":\"websocket\"") }.count == 28)
+        let text = try runProcess(Paths.executable.path, ["read", Self.capture("stomp-activemq.pcap")])
+        #expect(text.out.contains("STOMP 1.2 NACK id=") && text.out.contains("STOMP 1.0 ACK message-id="))
+    }
 }
