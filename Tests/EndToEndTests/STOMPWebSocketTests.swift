@@ -129,6 +129,17 @@ import WireCore
         #expect(s.connections.first?.mqttVersion == .v3_1_1)
     }
 
+    /// The server's frames rewritten (make_hostile.py): a PUBLISH across three frames with a ping
+    /// between them, two MQTT packets in one frame. The MQTT decode is unchanged.
+    @Test func reframedMQTTOverWebSocket() throws {
+        let source = try Self.analyse(Self.capture("mqtt-websocket.pcap"))
+        let s = try Self.analyse(Self.capture("hostile/mqtt-websocket-reframed.pcap"))
+        #expect(s.mqttTypes == source.mqttTypes)
+        #expect(s.findings.isEmpty && s.streamEvents.isEmpty, "\(s.findings) \(s.streamEvents)")
+        #expect(s.webSocket["Ping"] == 1 && s.webSocket["Continuation"] == 2)
+        #expect(s.webSocket["Binary"] == (source.webSocket["Binary"] ?? 0) - 1)
+    }
+
     /// nDPI's STOMP 1.1 capture: the server's lowercase `message` is an unknown command.
     @Test func ndpiSTOMP() throws {
         let s = try Self.analyse(Self.external("ndpi/stomp.pcapng"))
