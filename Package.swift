@@ -44,7 +44,10 @@ let package = Package(
         // The pipeline driver: wires the stages, detects protocols.
         .target(
             name: "Analysis",
-            dependencies: ["WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Conformance", "Rendering"],
+            dependencies: [
+                "WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec",
+                "Conformance", "Rendering",
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
@@ -76,7 +79,10 @@ let package = Package(
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Analysis", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "Rendering", "WireCore"],
+            dependencies: [
+                "Analysis", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec",
+                "Rendering", "WireCore",
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "ConformanceTests", dependencies: ["Conformance", "MQTTCodec", "Analysis", "WireCore"],

@@ -6,6 +6,16 @@
 #   bash captures/regenerate.sh            # install tools, capture, make hostile
 #   MQ_NO_INSTALL=1 bash captures/regenerate.sh   # skip apt-get / pip
 #   MQ_NO_NETNS=1 bash captures/regenerate.sh     # use the host loopback
+#   MQ_SECTIONS=stomp bash captures/regenerate.sh  # only the STOMP/WebSocket captures
+#                                   (default: "mqtt stomp"; hostile/EXPECTED always rebuilt)
+#
+# STOMP: ActiveMQ from Debian (activemq package) on 127.0.0.1:61613, run directly with
+# java from a private instance directory (config written below), serving stomp.py clients.
+# WebSocket: neither Debian's mosquitto (built without libwebsockets) nor Debian's ActiveMQ
+# (no activemq-http, so no ws:// transport) has a WebSocket listener, so
+# clients/ws_bridge.py (the `websockets` library) listens on 9001 (subprotocol mqtt, in
+# front of mosquitto) and 61623 (v12.stomp, in front of ActiveMQ); the clients are
+# paho-mqtt's websockets transport and stomp.py's WSStompConnection.
 #
 # Needs root (packet capture). By default the whole run re-executes itself in a
 # private network namespace (`unshare --net`): its loopback is empty, so port
@@ -18,6 +28,14 @@ set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PAHO_VERSION=2.2.0
+STOMPPY_VERSION=9.0.0
+WEBSOCKET_CLIENT_VERSION=1.9.2
+WEBSOCKETS_VERSION=17.4
+STOMP_PORT=61613
+MQTT_WS_PORT=9001
+STOMP_WS_PORT=61623
+SECTIONS="${MQ_SECTIONS:-mqtt stomp}"
+want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 PORT=1883
 ALT_PORT=11883
 TLS_PORT=8883
@@ -31,6 +49,11 @@ if [[ -z "${MQ_IN_NETNS:-}" && -z "${MQ_NO_INSTALL:-}" ]]; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y mosquitto mosquitto-clients tcpdump tshark openssl iproute2 util-linux
     python3 -m pip install "paho-mqtt==${PAHO_VERSION}"
+    if want stomp; then
+        DEBIAN_FRONTEND=noninteractive apt-get install -y activemq
+        python3 -m pip install "stomp.py==${STOMPPY_VERSION}" "websocket-client==${WEBSOCKET_CLIENT_VERSION}" \
+            "websockets==${WEBSOCKETS_VERSION}"
+    fi
 fi
 
 if [[ -z "${MQ_IN_NETNS:-}" && -z "${MQ_NO_NETNS:-}" ]] && command -v unshare >/dev/null; then
@@ -44,7 +67,7 @@ if [[ -n "${MQ_IN_NETNS:-}" ]]; then
     sleep 0.5  # let ::1 become usable
 fi
 
-for p in $PORT $ALT_PORT $TLS_PORT; do
+for p in $PORT $ALT_PORT $TLS_PORT $STOMP_PORT $MQTT_WS_PORT $STOMP_WS_PORT; do
     if ss -Hltn "sport = :$p" | grep -q .; then
         echo "regenerate.sh: port $p is in use on this host; stop that service or run without MQ_NO_NETNS" >&2
         exit 1
@@ -54,8 +77,12 @@ done
 WORK="$(mktemp -d /tmp/mqscope-captures.XXXXXX)"
 BROKER_PID=""
 CAPTURE_PID=""
+AMQ_PID=""
+BRIDGE_PID=""
 cleanup() {
     local rc=$?
+    [[ -n "$BRIDGE_PID" ]] && kill "$BRIDGE_PID" 2>/dev/null && wait "$BRIDGE_PID" 2>/dev/null || true
+    [[ -n "$AMQ_PID" ]] && kill "$AMQ_PID" 2>/dev/null && wait "$AMQ_PID" 2>/dev/null || true
     [[ -n "$CAPTURE_PID" ]] && kill -INT "$CAPTURE_PID" 2>/dev/null && wait "$CAPTURE_PID" 2>/dev/null || true
     [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null || true
     rm -rf "$WORK"
@@ -150,58 +177,130 @@ mosquitto_clients_session() {
 
 LO4="listener $PORT 127.0.0.1"
 
-echo "== mqtt311-mosquitto-clients.pcap"
-start_broker "$LO4"
-start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt311-mosquitto-clients.pcap"
-mosquitto_clients_session mqttv311 $PORT -h 127.0.0.1
-stop_capture; stop_broker
+if want mqtt; then
+    echo "== mqtt311-mosquitto-clients.pcap"
+    start_broker "$LO4"
+    start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt311-mosquitto-clients.pcap"
+    mosquitto_clients_session mqttv311 $PORT -h 127.0.0.1
+    stop_capture; stop_broker
 
-echo "== mqtt31-mosquitto-clients.pcapng (dumpcap, native pcapng)"
-start_broker "$LO4"
-start_capture dumpcap lo "tcp port $PORT" "$HERE/mqtt31-mosquitto-clients.pcapng"
-mosquitto_clients_session mqttv31 $PORT -h 127.0.0.1
-stop_capture; stop_broker
+    echo "== mqtt31-mosquitto-clients.pcapng (dumpcap, native pcapng)"
+    start_broker "$LO4"
+    start_capture dumpcap lo "tcp port $PORT" "$HERE/mqtt31-mosquitto-clients.pcapng"
+    mosquitto_clients_session mqttv31 $PORT -h 127.0.0.1
+    stop_capture; stop_broker
 
-echo "== mqtt5-paho.pcap (-i any)"
-start_broker "$LO4"
-start_capture tcpdump any "tcp port $PORT" "$HERE/mqtt5-paho.pcap"
-(cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mqtt5_full.py)
-stop_capture; stop_broker
+    echo "== mqtt5-paho.pcap (-i any)"
+    start_broker "$LO4"
+    start_capture tcpdump any "tcp port $PORT" "$HERE/mqtt5-paho.pcap"
+    (cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mqtt5_full.py)
+    stop_capture; stop_broker
 
-echo "== mqtt5-paho-lo.pcapng (tcpdump nanosecond pcap -> editcap -F pcapng)"
-start_broker "$LO4"
-start_capture tcpdump lo "tcp port $PORT" "$WORK/mqtt5-paho-lo.pcap" --time-stamp-precision=nano
-(cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mqtt5_short.py)
-stop_capture; stop_broker
-editcap -F pcapng "$WORK/mqtt5-paho-lo.pcap" "$HERE/mqtt5-paho-lo.pcapng"
+    echo "== mqtt5-paho-lo.pcapng (tcpdump nanosecond pcap -> editcap -F pcapng)"
+    start_broker "$LO4"
+    start_capture tcpdump lo "tcp port $PORT" "$WORK/mqtt5-paho-lo.pcap" --time-stamp-precision=nano
+    (cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mqtt5_short.py)
+    stop_capture; stop_broker
+    editcap -F pcapng "$WORK/mqtt5-paho-lo.pcap" "$HERE/mqtt5-paho-lo.pcapng"
 
-echo "== mqtt311-paho-ipv6.pcap"
-start_broker "listener $PORT ::1"
-start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt311-paho-ipv6.pcap"
-(cd "$CLIENTS" && MQ_HOST=::1 MQ_PORT=$PORT python3 mqtt311_basic.py mqscope-311-ipv6)
-stop_capture; stop_broker
+    echo "== mqtt311-paho-ipv6.pcap"
+    start_broker "listener $PORT ::1"
+    start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt311-paho-ipv6.pcap"
+    (cd "$CLIENTS" && MQ_HOST=::1 MQ_PORT=$PORT python3 mqtt311_basic.py mqscope-311-ipv6)
+    stop_capture; stop_broker
 
-echo "== mqtt-mixed-versions.pcap"
-start_broker "$LO4"
-start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt-mixed-versions.pcap"
-(cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mixed_versions.py)
-stop_capture; stop_broker
+    echo "== mqtt-mixed-versions.pcap"
+    start_broker "$LO4"
+    start_capture tcpdump lo "tcp port $PORT" "$HERE/mqtt-mixed-versions.pcap"
+    (cd "$CLIENTS" && MQ_HOST=127.0.0.1 MQ_PORT=$PORT python3 mixed_versions.py)
+    stop_capture; stop_broker
 
-echo "== mqtt-unusual-port.pcap (port $ALT_PORT)"
-start_broker "listener $ALT_PORT 127.0.0.1"
-start_capture tcpdump lo "tcp port $ALT_PORT" "$HERE/mqtt-unusual-port.pcap"
-mosquitto_clients_session mqttv311 $ALT_PORT -h 127.0.0.1
-stop_capture; stop_broker
+    echo "== mqtt-unusual-port.pcap (port $ALT_PORT)"
+    start_broker "listener $ALT_PORT 127.0.0.1"
+    start_capture tcpdump lo "tcp port $ALT_PORT" "$HERE/mqtt-unusual-port.pcap"
+    mosquitto_clients_session mqttv311 $ALT_PORT -h 127.0.0.1
+    stop_capture; stop_broker
 
-echo "== tls-8883.pcap (self-signed certificate, TLS not decoded)"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
-    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
-    -keyout "$WORK/server.key" -out "$WORK/server.crt" 2>/dev/null
-start_broker "listener $TLS_PORT 127.0.0.1" "certfile $WORK/server.crt" "keyfile $WORK/server.key"
-start_capture tcpdump lo "tcp port $TLS_PORT" "$HERE/tls-8883.pcap"
-mosquitto_pub -V mqttv311 -h 127.0.0.1 -p $TLS_PORT --cafile "$WORK/server.crt" --insecure \
-    -i mqscope-tls "${AUTH[@]}" -t mqscope/tls/secret -m "not visible on the wire" -q 1
-stop_capture; stop_broker
+    echo "== tls-8883.pcap (self-signed certificate, TLS not decoded)"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=localhost" \
+        -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+        -keyout "$WORK/server.key" -out "$WORK/server.crt" 2>/dev/null
+    start_broker "listener $TLS_PORT 127.0.0.1" "certfile $WORK/server.crt" "keyfile $WORK/server.key"
+    start_capture tcpdump lo "tcp port $TLS_PORT" "$HERE/tls-8883.pcap"
+    mosquitto_pub -V mqttv311 -h 127.0.0.1 -p $TLS_PORT --cafile "$WORK/server.crt" --insecure \
+        -i mqscope-tls "${AUTH[@]}" -t mqscope/tls/secret -m "not visible on the wire" -q 1
+    stop_capture; stop_broker
+
+fi
+
+# ActiveMQ with STOMP on 127.0.0.1:61613 only; no persistence, no JMX.
+start_activemq() {
+    local base="$WORK/activemq"
+    mkdir -p "$base/conf" "$base/data"
+    cp /etc/activemq/instances-available/main/log4j2.properties "$base/conf/"
+    cat > "$base/conf/activemq.xml" <<XML
+<beans xmlns="http://www.springframework.org/schema/beans"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
+  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
+  <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="mqscope" persistent="false"
+          dataDirectory="$base/data" schedulerSupport="false">
+    <transportConnectors>
+      <transportConnector name="stomp" uri="stomp://127.0.0.1:$STOMP_PORT"/>
+    </transportConnectors>
+  </broker>
+</beans>
+XML
+    java -Xms64M -Xmx256M -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$base" \
+        -Dactivemq.conf="$base/conf" -Dactivemq.data="$base/data" -Djava.io.tmpdir="$base" \
+        -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$base/conf/activemq.xml" > "$WORK/activemq.log" 2>&1 &
+    AMQ_PID=$!
+    for _ in $(seq 120); do
+        if ss -Hltn "sport = :$STOMP_PORT" | grep -q .; then sleep 0.5; return 0; fi
+        sleep 0.5
+    done
+    echo "activemq did not start" >&2; tail -30 "$WORK/activemq.log" >&2; exit 1
+}
+stop_activemq() { kill "$AMQ_PID"; wait "$AMQ_PID" || true; AMQ_PID=""; }
+
+# start_bridge LISTEN_PORT BROKER_PORT SUBPROTOCOLS [text]
+start_bridge() {
+    python3 "$CLIENTS/ws_bridge.py" "$@" > "$WORK/bridge.log" 2>&1 &
+    BRIDGE_PID=$!
+    for _ in $(seq 50); do
+        if grep -q "bridge ready" "$WORK/bridge.log"; then return 0; fi
+        sleep 0.1
+    done
+    echo "ws_bridge did not start" >&2; cat "$WORK/bridge.log" >&2; exit 1
+}
+stop_bridge() { kill "$BRIDGE_PID"; wait "$BRIDGE_PID" || true; BRIDGE_PID=""; }
+
+# A stomp.py session, retried once: heart-beat timing on a loaded machine can end a session.
+stomp_session() {
+    (cd "$CLIENTS" && timeout 60 python3 stomp_sessions.py "$1") || (cd "$CLIENTS" && timeout 60 python3 stomp_sessions.py "$1")
+}
+
+if want stomp; then
+    echo "== stomp-activemq.pcap (STOMP 1.0, 1.1, 1.2 and an ERROR; ActiveMQ, stomp.py)"
+    start_activemq
+    start_capture tcpdump lo "tcp port $STOMP_PORT" "$HERE/stomp-activemq.pcap"
+    for v in 1.0 1.1 1.2 error; do stomp_session "$v"; done
+    stop_capture
+
+    echo "== stomp-websocket.pcap (STOMP 1.2 over WebSocket, v12.stomp)"
+    start_bridge $STOMP_WS_PORT $STOMP_PORT v12.stomp,v11.stomp,v10.stomp text
+    start_capture tcpdump lo "tcp port $STOMP_WS_PORT" "$HERE/stomp-websocket.pcap"
+    stomp_session websocket
+    stop_capture; stop_bridge
+    stop_activemq
+
+    echo "== mqtt-websocket.pcap (MQTT 3.1.1 over WebSocket, paho-mqtt websockets transport)"
+    start_broker "$LO4"
+    start_bridge $MQTT_WS_PORT $PORT mqtt
+    start_capture tcpdump lo "tcp port $MQTT_WS_PORT" "$HERE/mqtt-websocket.pcap"
+    (cd "$CLIENTS" && timeout 60 python3 mqtt_websocket.py $MQTT_WS_PORT)
+    stop_capture; stop_bridge; stop_broker
+fi
 
 {
     echo "# Tool versions used by the last regenerate.sh run (written by the script)"
@@ -213,6 +312,11 @@ stop_capture; stop_broker
     echo "libpcap: $(tcpdump --version 2>&1 | sed -n 2p)"
     echo "dumpcap/editcap: $(dumpcap --version 2>&1 | head -1)"
     echo "openssl: $(openssl version)"
+    echo "activemq: $(dpkg-query -W -f='${Version}' activemq 2>/dev/null)"
+    echo "java: $(java -version 2>&1 | head -1)"
+    echo "stomp.py: $(python3 -m pip show stomp.py 2>/dev/null | awk '/^Version/ {print $2}')"
+    echo "websocket-client: $(python3 -m pip show websocket-client 2>/dev/null | awk '/^Version/ {print $2}')"
+    echo "websockets: $(python3 -m pip show websockets 2>/dev/null | awk '/^Version/ {print $2}')"
 } > "$HERE/TOOLS.txt"
 
 echo "== hostile variants"

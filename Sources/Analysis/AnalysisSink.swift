@@ -19,6 +19,10 @@ public protocol AnalysisSink {
     mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree)
     /// A stream-level event: gap, conflicting overlap, resynchronisation.
     mutating func streamEvent(_ event: StreamEventReport)
+    /// One STOMP frame or heart-beat EOL, its bytes and annotated fields, lent for the call.
+    mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree)
+    /// One WebSocket handshake head or frame, its raw bytes and fields, lent for the call.
+    mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
 }
 
 extension AnalysisSink {
@@ -29,4 +33,7 @@ extension AnalysisSink {
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {}
     public mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {}
     public mutating func streamEvent(_ event: StreamEventReport) {}
+    public mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {}
+    public mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>,
+                                        fields: borrowing FieldTree) {}
 }

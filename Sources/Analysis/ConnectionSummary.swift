@@ -2,6 +2,7 @@ public import WireCore
 public import TCPReassembly
 public import MQTTCodec
 public import PacketLayers
+public import STOMPCodec
 
 /// One TCP connection as `mqscope streams` reports it.
 public struct ConnectionSummary: Sendable {
@@ -17,6 +18,17 @@ public struct ConnectionSummary: Sendable {
     public var mqttVersion: MQTTVersion?
     public var versionSource: VersionSource?
     public var clientID: String?
+    /// For WebSocket connections: the protocol inside (by subprotocol or content), if known.
+    public var inner: AppProtocol? = nil
+    /// For STOMP connections (plain or inside WebSocket): the session version and its source.
+    public var stompVersion: STOMPVersion? = nil
+    public var stompVersionSource: STOMPVersionSource? = nil
+
+    /// The protocol as `streams` shows it: `mqtt`, `stomp`, `websocket+mqtt`, `websocket+stomp` …
+    public var protocolName: String {
+        if appProtocol == .webSocket, let inner { return "websocket+\(inner.rawValue)" }
+        return appProtocol.rawValue
+    }
 }
 
 /// A problem or fact about the capture itself, not about one connection.

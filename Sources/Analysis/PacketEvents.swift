@@ -14,6 +14,15 @@ public enum VersionSource: String, Sendable {
     case option
 }
 
+/// What carries an application protocol's bytes.
+public enum Transport: String, Sendable {
+    /// The TCP stream itself.
+    case tcp
+    /// The application bytes of WebSocket frames (RFC 6455; MQTT 5 §6, STOMP over WebSocket):
+    /// stream ranges then count application bytes, not TCP bytes.
+    case webSocket = "websocket"
+}
+
 /// One decoded MQTT packet, as every command sees it. The bytes and the field tree are lent
 /// beside it for the duration of the sink call.
 public struct MQTTPacketEvent: Sendable {
@@ -40,11 +49,14 @@ public struct MQTTPacketEvent: Sendable {
     public var aliasTopic: String?
     /// The client identifier from this connection's CONNECT, if seen.
     public var clientID: String?
+    /// Plain TCP, or MQTT over WebSocket (stream ranges then count WebSocket application bytes).
+    public var transport: Transport
 
     public init(connection: ConnectionInfo, direction: Direction, version: MQTTVersion, versionSource: VersionSource,
                 streamRange: StreamRange, frames: [FrameChunk], declaredSize: Int, truncated: Bool, time: Timestamp,
                 captureStart: Timestamp, message: MQTTMessage, diagnostics: [Diagnostic], aliasTopic: String?,
-                clientID: String?) {
+                clientID: String?, transport: Transport = .tcp) {
+        self.transport = transport
         self.connection = connection
         self.direction = direction
         self.version = version

@@ -4,6 +4,8 @@ import WireCore
 public enum AppProtocol: String, Sendable, CaseIterable {
     case mqtt
     case stomp
+    /// An HTTP Upgrade to WebSocket; the protocol inside is in `ConnectionSummary.inner`.
+    case webSocket = "websocket"
     case tls
     case unknown
 }
@@ -22,15 +24,19 @@ public enum DetectionBasis: String, Sendable {
 public struct PortMap: Sendable {
     public var mqtt: Set<UInt16> = [1883]
     public var stomp: Set<UInt16> = [61613]
-    public var tls: Set<UInt16> = [8883, 443, 8884, 61614, 61617]
+    /// WebSocket listeners: 8080/8083 (EMQX, HiveMQ), 9001 (mosquitto), 61614 (ActiveMQ ws),
+    /// 61623 (ActiveMQ Apollo ws). Hints only: content (an HTTP Upgrade) decides on any port.
+    public var webSocket: Set<UInt16> = [8080, 8083, 9001, 61614, 61623]
+    public var tls: Set<UInt16> = [8883, 443, 8884, 61617]
     public init() {}
 
     /// Every port that marks the server side of a connection picked up mid-stream.
-    public var serverPorts: Set<UInt16> { mqtt.union(stomp).union(tls) }
+    public var serverPorts: Set<UInt16> { mqtt.union(stomp).union(webSocket).union(tls) }
 
     public func byPort(_ port: UInt16) -> AppProtocol? {
         if mqtt.contains(port) { return .mqtt }
         if stomp.contains(port) { return .stomp }
+        if webSocket.contains(port) { return .webSocket }
         if tls.contains(port) { return .tls }
         return nil
     }
@@ -50,6 +56,8 @@ public enum ContentSniffer {
             return b[1] == 0x03 && b[2] <= 0x04 ? .tls : .unknown
         case UInt8(ascii: "C"), UInt8(ascii: "S"), 0x0A, 0x0D:
             return sniffSTOMP(b)
+        case UInt8(ascii: "G"):
+            return sniffWebSocketUpgrade(b)
         default:
             return .unknown
         }
@@ -79,6 +87,55 @@ public enum ContentSniffer {
             if matches { return .mqtt }
         }
         return .unknown
+    }
+
+    /// The longest request head read while looking for `Upgrade: websocket`.
+    public static let maxUpgradeHead = 4096
+
+    /// An HTTP request `GET ` whose head (up to the empty line) has an `Upgrade` header naming
+    /// `websocket` (RFC 6455 §4.1; header names and the token are case-insensitive).
+    static func sniffWebSocketUpgrade(_ b: Span<UInt8>) -> AppProtocol? {
+        let get: [UInt8] = Array("GET ".utf8)
+        for k in 0..<get.count {
+            if k >= b.count { return nil }
+            if b[k] != get[k] { return .unknown }
+        }
+        // Find the end of the head; each line start is checked for "upgrade:".
+        var sawUpgrade = false
+        var i = 0
+        while i < b.count {
+            if b[i] == 0x0A {
+                let next = i + 1
+                if next < b.count && (b[next] == 0x0A || (b[next] == 0x0D && next + 1 < b.count && b[next + 1] == 0x0A)) {
+                    return sawUpgrade ? .webSocket : .unknown
+                }
+                if next < b.count, matchesUpgradeWebSocket(b, from: next) { sawUpgrade = true }
+            }
+            i += 1
+        }
+        return b.count >= maxUpgradeHead ? (sawUpgrade ? .webSocket : .unknown) : nil
+    }
+
+    /// Whether the line at `from` is `Upgrade:` with a value containing `websocket` (any case).
+    static func matchesUpgradeWebSocket(_ b: Span<UInt8>, from: Int) -> Bool {
+        let name: [UInt8] = Array("upgrade:".utf8)
+        var i = from
+        for c in name {
+            guard i < b.count, b[i] | 0x20 == c | (c == UInt8(ascii: ":") ? 0 : 0x20) else { return false }
+            i += 1
+        }
+        let token: [UInt8] = Array("websocket".utf8)
+        var matched = 0
+        while i < b.count && b[i] != 0x0A {
+            if b[i] | 0x20 == token[matched] {
+                matched += 1
+                if matched == token.count { return true }
+            } else {
+                matched = b[i] | 0x20 == token[0] ? 1 : 0
+            }
+            i += 1
+        }
+        return false
     }
 
     /// A STOMP client frame: optional heart-beat EOLs, then "CONNECT" or "STOMP" and an EOL.

@@ -1,6 +1,8 @@
 public import WireCore
 public import TCPReassembly
 import MQTTCodec
+import STOMPCodec
+import WebSocketCodec
 
 /// The reassembler's consumer: detects each connection's protocol and routes its bytes to the
 /// protocol's decoder, then hands decoded packets and stream events to the sink.
@@ -32,7 +34,14 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         /// The client's first bytes, held only while they are too few to decide.
         var sniffed: [UInt8] = []
         var sniffedFrame: FrameNumber = 0
+        /// The client's stream began with an HTTP request line (an upper-case method and a space).
+        var startsWithHTTP = false
+        /// MQTT decoding, on TCP or (when `webSocket` is set) on WebSocket application bytes.
         var mqtt: MQTTConnectionState?
+        /// STOMP decoding, likewise.
+        var stomp: STOMPConnectionState?
+        var webSocket: WebSocketSessionState?
+        var transport: Transport { webSocket == nil ? .tcp : .webSocket }
     }
 
     init(sink: Sink, options: AnalysisOptions) {
@@ -88,12 +97,33 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                 range: range, frames: [frame], time: time,
                 message: "\(range.count) byte(s) at stream offset \(range.lower) missing from the capture (\(cause.rawValue))"))
         }
+        if slots[slot].webSocket != nil {
+            var conn = idleWebSocket
+            swap(&conn, &slots[slot].webSocket!.connection)
+            conn.gap(range, direction: direction, frame: frame) { event, bytes in
+                handleWebSocket(slot, direction, event, bytes, time: time)
+            }
+            swap(&conn, &slots[slot].webSocket!.connection)
+        } else {
+            innerGap(slot, direction, range, frame: frame, time: time)
+        }
+    }
+
+    /// A gap in the bytes the MQTT or STOMP decoder reads (TCP or WebSocket application bytes).
+    private mutating func innerGap(_ slot: Int, _ direction: Direction, _ range: StreamRange, frame: FrameNumber,
+                                   time: Timestamp) {
         if slots[slot].mqtt != nil {
             var framer = idleFramer
             swap(&framer, &slots[slot].mqtt![framer: direction])
             framer.gap(range, frame: frame)
             reportFindings(of: &framer, slot, direction, time: time)
             swap(&framer, &slots[slot].mqtt![framer: direction])
+        }
+        if slots[slot].stomp != nil {
+            var framer = idleSTOMPFramer
+            swap(&framer, &slots[slot].stomp![framer: direction])
+            framer.gap(range, frame: frame) { event, bytes in handleSTOMP(slot, direction, event, bytes, time: time) }
+            swap(&framer, &slots[slot].stomp![framer: direction])
         }
     }
 
@@ -129,16 +159,27 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                 swap(&framer, &slots[slot].mqtt![framer: d])
             }
         }
+        if slots[slot].stomp != nil {
+            for d in Direction.allCases {
+                var framer = idleSTOMPFramer
+                swap(&framer, &slots[slot].stomp![framer: d])
+                framer.finish { event, bytes in handleSTOMP(slot, d, event, bytes, time: time) }
+                swap(&framer, &slots[slot].stomp![framer: d])
+            }
+        }
         let state = slots[slot]
         slotOf[info.id] = nil
         slots[slot].mqtt = nil
+        slots[slot].stomp = nil
+        slots[slot].webSocket = nil
         slots[slot].sniffed = []
         freeSlots.append(slot)
         sink.connectionFinished(ConnectionSummary(
             info: state.info, stats: stats, appProtocol: state.appProtocol, detection: state.detection,
             end: reason, firstFrame: state.firstFrame, lastFrame: Swift.max(state.lastFrame, frame),
             mqttVersion: state.mqtt?.version, versionSource: state.mqtt?.versionSource,
-            clientID: state.mqtt?.clientID))
+            clientID: state.mqtt?.clientID, inner: state.webSocket?.inner,
+            stompVersion: state.stomp?.version, stompVersionSource: state.stomp?.versionSource))
     }
 
     mutating func note(_ note: FileNote) {
@@ -149,16 +190,57 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     // MARK: Decoding
 
     private mutating func startDecoder(_ slot: Int) {
-        guard decodePackets, slots[slot].appProtocol == .mqtt, slots[slot].mqtt == nil else {
-            return
+        switch slots[slot].appProtocol {
+        case .webSocket where slots[slot].webSocket == nil:
+            // Runs for `streams` too: the handshake names the protocol inside.
+            // By port, HTTP heads are expected only when the stream began with a request.
+            slots[slot].webSocket = WebSocketSessionState(
+                expectHandshake: slots[slot].detection == .content || slots[slot].startsWithHTTP,
+                maxFrameSize: options.maxPDUSize)
+        case .mqtt, .stomp:
+            startInnerDecoder(slot, slots[slot].appProtocol, streamStartSeen: slots[slot].info.sawHandshake)
+        default:
+            break
         }
-        slots[slot].mqtt = MQTTConnectionState(
-            streamStartSeen: slots[slot].info.sawHandshake, version: options.mqttVersion,
-            maxPDUSize: options.maxPDUSize)
+    }
+
+    /// Starts the MQTT or STOMP decoder (on TCP, or inside a WebSocket connection).
+    private mutating func startInnerDecoder(_ slot: Int, _ proto: AppProtocol, streamStartSeen: Bool) {
+        guard decodePackets, slots[slot].mqtt == nil, slots[slot].stomp == nil else { return }
+        if proto == .mqtt {
+            slots[slot].mqtt = MQTTConnectionState(
+                streamStartSeen: streamStartSeen, version: options.mqttVersion, maxPDUSize: options.maxPDUSize)
+        } else if proto == .stomp {
+            slots[slot].stomp = STOMPConnectionState(maxFrameSize: options.maxPDUSize)
+        }
     }
 
     private mutating func feed(_ slot: Int, _ direction: Direction,
                                offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
+        if slots[slot].webSocket != nil {
+            var conn = idleWebSocket
+            swap(&conn, &slots[slot].webSocket!.connection)
+            conn.append(bytes, direction: direction, at: offset, frame: frame) { event, eventBytes in
+                handleWebSocket(slot, direction, event, eventBytes, time: time)
+            }
+            swap(&conn, &slots[slot].webSocket!.connection)
+        } else {
+            feedInner(slot, direction, offset: offset, bytes: bytes, frame: frame, time: time)
+        }
+    }
+
+    /// Feeds the MQTT or STOMP decoder (TCP bytes, or WebSocket application bytes).
+    private mutating func feedInner(_ slot: Int, _ direction: Direction,
+                                    offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
+        if slots[slot].stomp != nil {
+            var framer = idleSTOMPFramer
+            swap(&framer, &slots[slot].stomp![framer: direction])
+            framer.append(bytes, at: offset, frame: frame) { event, frameBytes in
+                handleSTOMP(slot, direction, event, frameBytes, time: time)
+            }
+            swap(&framer, &slots[slot].stomp![framer: direction])
+            return
+        }
         guard slots[slot].mqtt != nil else { return }
         var framer = idleFramer
         swap(&framer, &slots[slot].mqtt![framer: direction])
@@ -227,8 +309,100 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             versionSource: state.versionSource, streamRange: info.streamRange, frames: info.frames,
             declaredSize: info.declaredSize, truncated: info.truncated, time: time, captureStart: captureStart,
             message: message,
-            diagnostics: diagnostics, aliasTopic: aliasTopic, clientID: state.clientID)
+            diagnostics: diagnostics, aliasTopic: aliasTopic, clientID: state.clientID,
+            transport: slots[slot].transport)
         sink.mqttPacket(event, pdu: pdu, fields: tree)
+    }
+
+    // MARK: STOMP
+
+    private mutating func handleSTOMP(_ slot: Int, _ direction: Direction, _ event: STOMPFramerEvent,
+                                      _ bytes: Span<UInt8>, time: Timestamp) {
+        switch event {
+        case .frame(let raw):
+            tree.reset()
+            diagnostics.removeAll(keepingCapacity: true)
+            let summary = STOMPDecoder.decode(bytes, version: slots[slot].stomp!.version, direction: direction,
+                                              into: &tree, diagnostics: &diagnostics)
+            slots[slot].stomp!.learn(summary, bytes, direction: direction)
+            emitSTOMP(slot, direction, raw.stream, raw.firstFrame, raw.lastFrame, heartBeat: false,
+                      complete: raw.isComplete, summary, bytes, time: time)
+        case .heartBeat(let eol):
+            tree.reset()
+            diagnostics.removeAll(keepingCapacity: true)
+            emitSTOMP(slot, direction, eol.stream, eol.frame, eol.frame, heartBeat: true, complete: true,
+                      STOMPFrameSummary(), bytes, time: time)
+        case .problem(let p):
+            sink.streamEvent(StreamEventReport(
+                connection: slots[slot].info, direction: direction, rule: p.diagnostic.rule,
+                severity: p.diagnostic.severity, verdict: p.diagnostic.verdict, range: p.stream, frames: [p.frame],
+                time: time, message: p.diagnostic.message))
+        }
+    }
+
+    private mutating func emitSTOMP(_ slot: Int, _ direction: Direction, _ range: StreamRange,
+                                    _ first: FrameNumber, _ last: FrameNumber, heartBeat: Bool, complete: Bool,
+                                    _ summary: STOMPFrameSummary, _ bytes: Span<UInt8>, time: Timestamp) {
+        let state = slots[slot].stomp!
+        let event = STOMPFrameEvent(
+            connection: slots[slot].info, direction: direction, transport: slots[slot].transport,
+            version: state.version, versionSource: state.versionSource, streamRange: range, firstFrame: first,
+            lastFrame: last, isHeartBeat: heartBeat, isComplete: complete, time: time, captureStart: captureStart,
+            summary: summary, diagnostics: diagnostics, heartBeatClientToServer: state.heartBeatClientToServer,
+            heartBeatServerToClient: state.heartBeatServerToClient)
+        sink.stompFrame(event, frame: bytes, fields: tree)
+    }
+
+    // MARK: WebSocket
+
+    private mutating func handleWebSocket(_ slot: Int, _ direction: Direction, _ event: WebSocketEvent,
+                                          _ bytes: Span<UInt8>, time: Timestamp) {
+        switch event {
+        case .handshake(let h, let fields, let diags, let stream, let frame):
+            if h.isRequest { slots[slot].webSocket!.offered = h.offeredProtocols }
+            // A selected subprotocol decides; without one, the offer or the content decides at the
+            // first application bytes.
+            if slots[slot].webSocket!.inner == nil, let selected = h.selectedProtocol,
+               let p = WebSocketSessionState.inner(bySubprotocol: selected) {
+                chooseInner(slot, p)
+            }
+            guard decodePackets else { return }
+            sink.webSocketEvent(WebSocketEventReport(
+                connection: slots[slot].info, direction: direction, kind: .handshake(h), streamRange: stream,
+                firstFrame: frame, lastFrame: frame, time: time, captureStart: captureStart, diagnostics: diags,
+                inner: slots[slot].webSocket!.inner), bytes: bytes, fields: fields)
+        case .frame(let f, let fields, let diags):
+            guard decodePackets else { return }
+            sink.webSocketEvent(WebSocketEventReport(
+                connection: slots[slot].info, direction: direction, kind: .frame(f), streamRange: f.stream,
+                firstFrame: f.firstFrame, lastFrame: f.lastFrame, time: time, captureStart: captureStart,
+                diagnostics: diags, inner: slots[slot].webSocket!.inner), bytes: bytes, fields: fields)
+        case .applicationData(let chunk):
+            if slots[slot].webSocket!.inner == nil {
+                chooseInner(slot, WebSocketSessionState.inner(
+                    offered: slots[slot].webSocket!.offered, direction: direction,
+                    firstBytes: bytes))
+            }
+            let at = chunk.appOffset &+ slots[slot].webSocket![shift: direction]
+            feedInner(slot, direction, offset: at, bytes: bytes, frame: chunk.frame, time: time)
+        case .applicationGap(let appOffset, _):
+            // The lost count may be unknown: the inner decoder sees a one-byte gap and resynchronises.
+            let before = appOffset &+ slots[slot].webSocket![shift: direction]
+            slots[slot].webSocket![shift: direction] &+= 1
+            innerGap(slot, direction, StreamRange(before, before &+ 1), frame: slots[slot].lastFrame, time: time)
+        case .problem(let d, let stream, let frame):
+            guard decodePackets else { return }
+            sink.streamEvent(StreamEventReport(
+                connection: slots[slot].info, direction: direction, rule: d.rule, severity: d.severity,
+                verdict: d.verdict, range: stream, frames: [frame], time: time, message: d.message))
+        }
+    }
+
+    private mutating func chooseInner(_ slot: Int, _ proto: AppProtocol) {
+        guard slots[slot].webSocket!.inner == nil else { return }
+        slots[slot].webSocket!.inner = proto
+        // Application bytes start at a message boundary only when the handshake was seen.
+        startInnerDecoder(slot, proto, streamStartSeen: slots[slot].detection == .content)
     }
 
     // MARK: Detection
@@ -242,29 +416,51 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             return
         }
         var verdict: AppProtocol?
+        // An HTTP request is held until its head ends (for its Upgrade header), others 64 bytes.
+        let firstByte = state.sniffed.first ?? (bytes.count > 0 ? bytes[0] : 0)
+        let limit = firstByte == UInt8(ascii: "G") ? ContentSniffer.maxUpgradeHead : 64
         if state.sniffed.isEmpty {
             verdict = ContentSniffer.sniff(bytes)
         } else {
             var joined = state.sniffed
-            for i in 0..<Swift.min(bytes.count, 64) { joined.append(bytes[i]) }
+            for i in 0..<Swift.min(bytes.count, limit) { joined.append(bytes[i]) }
             verdict = ContentSniffer.sniff(joined.span)
         }
         if verdict == nil {
-            // Too few bytes to tell: hold them (at most 64) until more arrive.
+            // Too few bytes to tell: hold them (at most `limit`) until more arrive.
             if state.sniffed.isEmpty { state.sniffedFrame = frame }
-            for i in 0..<bytes.count where state.sniffed.count < 64 { state.sniffed.append(bytes[i]) }
-            if state.sniffed.count >= 64 { verdict = .unknown } else { return }
+            for i in 0..<bytes.count where state.sniffed.count < limit { state.sniffed.append(bytes[i]) }
+            if state.sniffed.count >= limit { verdict = .unknown } else { return }
         } else {
             // The current bytes will be fed after the decision; keep only earlier ones.
         }
         guard let found = verdict else { return }
         if found == .unknown {
             decideByPort(&state, ports: ports)
+            // A WebSocket port is only a hint: a stream seen from its start is WebSocket only if
+            // it begins with an HTTP request (the Upgrade may follow a first, refused request).
+            if state.sniffed.isEmpty {
+                state.startsWithHTTP = Self.startsWithHTTPRequest(bytes)
+            } else {
+                let held = state.sniffed
+                state.startsWithHTTP = Self.startsWithHTTPRequest(held.span)
+            }
+            if state.appProtocol == .webSocket && !state.startsWithHTTP {
+                state.appProtocol = .unknown
+                state.detection = .none
+            }
         } else {
             state.appProtocol = found
             state.detection = .content
             state.decided = true
         }
+    }
+
+    /// An HTTP request line's start: 3 to 7 upper-case letters, then a space.
+    static func startsWithHTTPRequest(_ b: Span<UInt8>) -> Bool {
+        var i = 0
+        while i < b.count && i < 8 && b[i] >= UInt8(ascii: "A") && b[i] <= UInt8(ascii: "Z") { i += 1 }
+        return i >= 3 && i < b.count && b[i] == UInt8(ascii: " ")
     }
 
     private static func decideByPort(_ state: inout ConnectionState, ports: PortMap) {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `read --format json` and `--format ndjson` validate against docs/schema/read-v1.json on every
+/// `read --format json` and `--format ndjson` validate against docs/schema/read-v2.json on every
 /// readable capture, bundled and external.
 @Suite struct ReadSchemaTests {
     static var files: [String] {
@@ -13,7 +13,7 @@ import Testing
         let r = try runProcess(Paths.executable.path, ["read", "--format", "json", "-V"] + Self.files)
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.contains("\"type\":\"PUBLISH\""))
-        let problems = try schemaViolations(r.out, schema: "read-v1.json")
+        let problems = try schemaViolations(r.out, schema: "read-v2.json")
         #expect(problems.isEmpty, "\(problems)")
     }
 
@@ -25,7 +25,7 @@ import Testing
         for kind in ["packet", "stream_event", "connection", "file"] {
             #expect(lines.contains { $0.contains("\"kind\":\"\(kind)\"") }, "no \(kind) line")
         }
-        let problems = try schemaViolations(r.out, schema: "read-v1.json", lines: true)
+        let problems = try schemaViolations(r.out, schema: "read-v2.json", lines: true)
         #expect(problems.isEmpty, "\(problems)")
     }
 

@@ -144,7 +144,8 @@ import WireCore
         var serverPorts: Set<UInt16> = []
 
         mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
-            serverPorts.insert(event.connection.server.port)
+            // MQTT inside WebSocket is found without decode-as (tshark: the `mqtt` subprotocol).
+            if event.transport == .tcp { serverPorts.insert(event.connection.server.port) }
             var p = Packet(frame: Int(event.lastFrame), clientPort: event.connection.client.port,
                            version: Int(event.version.rawValue))
             for node in fields.nodes {

@@ -440,6 +440,138 @@ def make_all(out_dir: str) -> None:
          f"{pieces[0] + 1}..{pieces[-1] + 1}; stream equal to the source's; no gap")
 
 
+SRC_STOMP = "stomp-activemq.pcap"
+STOMP_PORT = 61613
+
+
+def stomp_connection(frames, marker: bytes) -> list[int]:
+    """The first STOMP connection whose client bytes contain `marker`."""
+    return conn_of(frames, lambda segs: any(s.dport == STOMP_PORT and marker in s.payload for s in segs))
+
+
+def make_stomp(out_dir: str) -> None:
+    """STOMP variants of the ActiveMQ capture (frames split across segments, a lowercase command)."""
+    if not os.path.exists(os.path.join(CAPS, SRC_STOMP)):
+        return
+    cap, base = load(SRC_STOMP)
+    lt = cap.linktype
+
+    # A SEND and the MESSAGE delivering it, each split into segments of 1, 2, 3, 5, 8, ... bytes:
+    # the command, header lines, the blank line and the NUL all straddle segment boundaries.
+    fr = clone(base)
+    conn = stomp_connection(fr, b"accept-version:1.2")
+    send = next(i for i in conn if fr[i].seg.dport == STOMP_PORT and fr[i].seg.payload.startswith(b"SEND\n"))
+    fib = [1, 2, 3, 5, 8, 13, 21, 34, 55, 89]
+    n_send = len(fr[send].seg.payload)
+    fr = resegment(fr, send, fib)
+    conn = stomp_connection(fr, b"accept-version:1.2")
+    msg = next(i for i in conn if fr[i].seg.sport == STOMP_PORT and fr[i].seg.payload.startswith(b"MESSAGE\n"))
+    n_msg = len(fr[msg].seg.payload)
+    fr = resegment(fr, msg, fib)
+    emit(out_dir, "stomp-split-frames.pcap", lt, to_packets(fr), SRC_STOMP,
+         f"the STOMP 1.2 connection's first SEND ({n_send} bytes) and first MESSAGE ({n_msg} bytes) each split "
+         f"into segments of 1, 2, 3, 5, 8, ... bytes (command, headers, blank line and NUL straddle segments)",
+         "the same STOMP frames as the source (each SEND and MESSAGE decoded once, whole); no finding, no gap")
+
+    # A lowercase command: the 1.1 session's first SUBSCRIBE written `subscribe` (same length).
+    fr = clone(base)
+    conn = stomp_connection(fr, b"accept-version:1.1\n")
+    i = next(k for k in conn if fr[k].seg.dport == STOMP_PORT and b"SUBSCRIBE\n" in fr[k].seg.payload)
+    payload = fr[i].seg.payload.replace(b"SUBSCRIBE\n", b"subscribe\n", 1)
+    f = fr[i]
+    fr[i] = P.Frame(f.ts_ns, f.link, b"", f.seg.copy(payload=payload), 0, dirty=True)
+    emit(out_dir, "stomp-lowercase-command.pcap", lt, to_packets(fr), SRC_STOMP,
+         f"frame {i + 1}: the STOMP 1.1 client's first SUBSCRIBE command written in lowercase (`subscribe`)",
+         "an unknown command `subscribe` (commands are case-sensitive: STOMP-1.1-FRAME-COMMAND); every other "
+         "frame decoded as in the source")
+
+
+SRC_MQTT_WS = "mqtt-websocket.pcap"
+WS_PORT = 9001
+MASK32 = 0xFFFFFFFF
+
+
+def replace_payload(frames: list[P.Frame], idxs: list[int], i: int, new: bytes) -> list[P.Frame]:
+    """Frame i's TCP payload becomes `new` (an empty one drops the frame): later sequence numbers
+    of that direction and the peer's acknowledgements beyond it move by the length change."""
+    seg = frames[i].seg
+    old_end = (seg.seq + len(seg.payload)) & MASK32
+    delta = len(new) - len(seg.payload)
+    out = list(frames)
+    for k in idxs:
+        s = out[k].seg
+        if k == i:
+            continue
+        changes = {}
+        if s.sport == seg.sport and ((s.seq - old_end) & MASK32) < 1 << 31:
+            changes["seq"] = (s.seq + delta) & MASK32
+        if s.dport == seg.sport and s.flags & P.TCP_ACK and ((s.ack - old_end) & MASK32) < 1 << 31:
+            changes["ack"] = (s.ack + delta) & MASK32
+        if changes:
+            f = out[k]
+            out[k] = P.Frame(f.ts_ns, f.link, b"", s.copy(**changes), 0, dirty=True)
+    f = frames[i]
+    out[i] = P.Frame(f.ts_ns, f.link, b"", seg.copy(payload=new), 0, dirty=True)
+    return [f for k, f in enumerate(out) if not (k == i and not new)]
+
+
+def ws_server_frame(first_byte: int, payload: bytes) -> bytes:
+    """An unmasked (server) WebSocket frame (RFC 6455 §5.2)."""
+    n = len(payload)
+    if n < 126:
+        return bytes([first_byte, n]) + payload
+    if n < 1 << 16:
+        return bytes([first_byte, 126]) + struct.pack(">H", n) + payload
+    return bytes([first_byte, 127]) + struct.pack(">Q", n) + payload
+
+
+def ws_server_payload(data: bytes) -> bytes | None:
+    """The payload of one whole unmasked frame, or None."""
+    if len(data) < 2 or data[1] & 0x80:
+        return None
+    n, h = data[1] & 0x7F, 2
+    if n == 126:
+        n, h = struct.unpack(">H", data[2:4])[0], 4
+    elif n == 127:
+        n, h = struct.unpack(">Q", data[2:10])[0], 10
+    return data[h:h + n] if h + n == len(data) else None
+
+
+def make_websocket(out_dir: str) -> None:
+    """MQTT over WebSocket re-framed by the server: one MQTT packet across three frames with a
+    ping between them, and two MQTT packets in one frame."""
+    if not os.path.exists(os.path.join(CAPS, SRC_MQTT_WS)):
+        return
+    cap, base = load(SRC_MQTT_WS)
+    lt = cap.linktype
+    fr = clone(base)
+    conn = conn_of(fr, lambda segs: any(s.dport == WS_PORT for s in segs))
+    server = [i for i in conn if fr[i].seg.sport == WS_PORT and fr[i].seg.payload[:1] == b"\x82"]
+    # The delivery of the 300-byte PUBLISH: split into Binary(no FIN), Ping, Continuation, Continuation(FIN).
+    big = next(i for i in server if len(fr[i].seg.payload) > 300 and len(fr[i].seg.payload) < 400)
+    pub = ws_server_payload(fr[big].seg.payload)
+    reframed = (ws_server_frame(0x02, pub[:10]) + ws_server_frame(0x89, b"ping") +
+                ws_server_frame(0x00, pub[10:110]) + ws_server_frame(0x80, pub[110:]))
+    big_frame = big + 1
+    fr = replace_payload(fr, conn, big, reframed)
+    # Two small consecutive server frames (4-byte MQTT acks) merged into one Binary frame.
+    conn = conn_of(fr, lambda segs: any(s.dport == WS_PORT for s in segs))
+    small = [i for i in conn if fr[i].seg.sport == WS_PORT and fr[i].seg.payload[:2] == b"\x82\x04"]
+    a, b = small[2], small[3]
+    both = ws_server_payload(fr[a].seg.payload) + ws_server_payload(fr[b].seg.payload)
+    merged_names = pdu_names(both)
+    fr = replace_payload(fr, conn, a, ws_server_frame(0x82, both))
+    conn = conn_of(fr, lambda segs: any(s.dport == WS_PORT for s in segs))
+    fr = replace_payload(fr, conn, b, b"")
+    emit(out_dir, "mqtt-websocket-reframed.pcap", lt, to_packets(fr), SRC_MQTT_WS,
+         f"server frames rewritten: frame {big_frame} carries the 300-byte PUBLISH delivery in a Binary frame "
+         f"without FIN (10 bytes), a Ping, and two Continuation frames (100 bytes, then the rest with FIN); "
+         f"frame {a + 1} carries {' and '.join(merged_names)} in one Binary frame (the next server segment "
+         f"is dropped; sequence and acknowledgement numbers adjusted)",
+         "the same MQTT packets as the source, each decoded once (the PUBLISH reassembled across three "
+         "frames, the Ping between them decoded on its own); no finding")
+
+
 def blob_connection_by_port(frames, client_port):
     return conn_of(frames, lambda segs: any(s.sport == client_port for s in segs))
 
@@ -465,6 +597,8 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(CAPS, "hostile"))
     args = ap.parse_args()
     make_all(args.out)
+    make_stomp(args.out)
+    make_websocket(args.out)
     write_manifest(args.out)
     print(f"make_hostile: wrote {len(MANIFEST)} files to {args.out}")
 

@@ -14,6 +14,13 @@ public struct PacketFilter: Sendable {
 
     public var isEmpty: Bool { types.isEmpty && connections.isEmpty && clientIDs.isEmpty && topics.isEmpty }
 
+    /// For STOMP frames and WebSocket events: only a connection filter applies; the MQTT
+    /// filters (type, client id, topic) select MQTT packets only.
+    public func acceptsOther(_ connection: UInt32) -> Bool {
+        guard types.isEmpty && clientIDs.isEmpty && topics.isEmpty else { return false }
+        return connections.isEmpty || connections.contains(connection)
+    }
+
     public func accepts(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
         if !types.isEmpty { guard let t = e.message.packetType, types.contains(t) else { return false } }
         if !connections.isEmpty && !connections.contains(e.connection.id) { return false }

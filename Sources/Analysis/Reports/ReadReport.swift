@@ -1,10 +1,13 @@
 public import WireCore
 public import Rendering
 public import MQTTCodec
+import STOMPCodec
+import WebSocketCodec
 import TCPReassembly
 
-/// The `read` command's sink: renders each MQTT packet as it is decoded — a summary line, the
-/// whole field tree (`verbose`), JSON or NDJSON (schema mqscope.read/1) — or only counts it.
+/// The `read` command's sink: renders each MQTT packet, STOMP frame and WebSocket handshake or
+/// frame as it is decoded — a summary line, the whole field tree (`verbose`), JSON or NDJSON
+/// (schema mqscope.read/2) — or only counts it.
 public struct ReadReport: AnalysisSink {
     public enum Format: String, Sendable, CaseIterable {
         case text, json, ndjson
@@ -31,6 +34,12 @@ public struct ReadReport: AnalysisSink {
     public private(set) var counts = [Int](repeating: 0, count: 16)
     public private(set) var totalCounts = [Int](repeating: 0, count: 16)
     public private(set) var findingsBySeverity = [Int](repeating: 0, count: 3)
+    /// STOMP frames per command code (0 = unknown command), and heart-beat EOLs, this file.
+    public private(set) var stompCounts = [Int](repeating: 0, count: 16)
+    public private(set) var stompHeartBeats = 0
+    /// WebSocket frames per opcode, and handshake heads, this file.
+    public private(set) var webSocketCounts = [Int](repeating: 0, count: 16)
+    public private(set) var webSocketHandshakes = 0
 
     public init(format: Format, verbose: Bool, countOnly: Bool, context: FieldRenderContext, filter: PacketFilter,
                 flushEachPacket: Bool = false, out: Output = Output()) {
@@ -48,7 +57,7 @@ public struct ReadReport: AnalysisSink {
     public mutating func beginRun() {
         if format == .json && !countOnly {
             w.objectStart()
-            w.key("schema", "mqscope.read/1")
+            w.key("schema", "mqscope.read/2")
             w.key("files")
             w.arrayStart()
         }
@@ -57,6 +66,10 @@ public struct ReadReport: AnalysisSink {
     public mutating func beginFile(_ name: String) {
         fileName = name
         counts = [Int](repeating: 0, count: 16)
+        stompCounts = [Int](repeating: 0, count: 16)
+        stompHeartBeats = 0
+        webSocketCounts = [Int](repeating: 0, count: 16)
+        webSocketHandshakes = 0
         endpoints.removeAll()
         heldEvents.removeAll()
         finishedConnections.removeAll()
@@ -80,6 +93,22 @@ public struct ReadReport: AnalysisSink {
             w.out.write("\(fileName): \(total) MQTT packet\(total == 1 ? "" : "s")\n")
             for t in MQTTPacketType.allCases where counts[Int(t.rawValue)] > 0 {
                 w.out.write("  \(t.name) \(counts[Int(t.rawValue)])\n")
+            }
+            let stompTotal = stompCounts.reduce(0, +)
+            if stompTotal > 0 || stompHeartBeats > 0 {
+                w.out.write("\(fileName): \(stompTotal) STOMP frame\(stompTotal == 1 ? "" : "s")\n")
+                for (code, name) in Self.stompCommandNames where stompCounts[code] > 0 {
+                    w.out.write("  \(name) \(stompCounts[code])\n")
+                }
+                if stompHeartBeats > 0 { w.out.write("  heart-beat \(stompHeartBeats)\n") }
+            }
+            let wsTotal = webSocketCounts.reduce(0, +)
+            if wsTotal > 0 || webSocketHandshakes > 0 {
+                w.out.write("\(fileName): \(wsTotal) WebSocket frame\(wsTotal == 1 ? "" : "s")\n")
+                if webSocketHandshakes > 0 { w.out.write("  handshake \(webSocketHandshakes)\n") }
+                for op in 0..<16 where webSocketCounts[op] > 0 {
+                    w.out.write("  \(WebSocketOpcode(rawValue: UInt8(op))) \(webSocketCounts[op])\n")
+                }
             }
             return
         }
@@ -127,7 +156,23 @@ public struct ReadReport: AnalysisSink {
         w.objectStart()
         for t in MQTTPacketType.allCases where counts[Int(t.rawValue)] > 0 { w.key(t.name, counts[Int(t.rawValue)]) }
         w.objectEnd()
+        w.key("stomp_counts")
+        w.objectStart()
+        for (code, name) in Self.stompCommandNames where stompCounts[code] > 0 { w.key(name, stompCounts[code]) }
+        if stompHeartBeats > 0 { w.key("heart-beat", stompHeartBeats) }
+        w.objectEnd()
+        w.key("websocket_counts")
+        w.objectStart()
+        if webSocketHandshakes > 0 { w.key("handshake", webSocketHandshakes) }
+        for op in 0..<16 where webSocketCounts[op] > 0 {
+            w.key(WebSocketOpcode(rawValue: UInt8(op)).description, webSocketCounts[op])
+        }
+        w.objectEnd()
     }
+
+    /// STOMP command codes (`STOMPCommand.code`) and names; 0 is an unknown command.
+    static let stompCommandNames: [(Int, String)] =
+        (STOMPCommand.clientCommands + STOMPCommand.serverCommands).map { (Int($0.code), $0.name) } + [(0, "unknown")]
 
     // MARK: Sink
 
@@ -151,6 +196,83 @@ public struct ReadReport: AnalysisSink {
         case .text: packetText(e, pdu, fields)
         case .json: packetJSON(e, pdu, fields)
         case .ndjson: packetJSON(e, pdu, fields); w.endLine()
+        }
+        if flushEachPacket { w.out.flush() }
+    }
+
+    public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
+        captureStart = e.captureStart
+        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if e.isHeartBeat { stompHeartBeats += 1 } else {
+            let code = Int(e.summary.command.code)
+            stompCounts[code < 16 ? code : 0] += 1
+        }
+        for d in e.diagnostics { findingsBySeverity[d.severity.rawValue] += 1 }
+        if countOnly { return }
+        switch format {
+        case .text:
+            scratch.clear()
+            STOMPSummary.write(e, frame, showSecrets: context.showSecrets, payloadLimit: verbose ? 0 : 32,
+                               into: &scratch)
+            eventText(e.connection, e.direction, e.lastFrame, e.time, e.firstFrame, e.streamRange, e.diagnostics,
+                      frame, fields, showTree: !e.isHeartBeat)
+        case .json, .ndjson:
+            eventHeadJSON(kind: "packet", e.connection, e.direction, e.firstFrame, e.lastFrame, e.time, protocol: "stomp")
+            w.key("transport", e.transport.rawValue)
+            w.key("version", e.version.description)
+            w.key("version_source", e.versionSource.rawValue)
+            w.key("stream_offset", Int(e.streamRange.lower))
+            w.key("length", Int(e.streamRange.count))
+            w.key("type", e.isHeartBeat ? "heart-beat" : (e.summary.command.code == 0 ? "unknown" : e.summary.command.name))
+            if case .unknown(let b) = e.summary.command, !e.isHeartBeat {
+                w.key("command", String(decoding: b.prefix(64), as: UTF8.self))
+            }
+            if !e.isComplete { w.key("incomplete", true) }
+            if let c2s = e.heartBeatClientToServer, let s2c = e.heartBeatServerToClient {
+                w.key("heart_beat")
+                w.objectStart()
+                w.key("client_to_server_ms", Int(clamping: c2s))
+                w.key("server_to_client_ms", Int(clamping: s2c))
+                w.objectEnd()
+            }
+            scratch.clear()
+            STOMPSummary.write(e, frame, showSecrets: context.showSecrets, payloadLimit: 0, into: &scratch)
+            eventTailJSON(e.streamRange.lower, e.diagnostics, frame, fields)
+        }
+        if flushEachPacket { w.out.flush() }
+    }
+
+    public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        captureStart = e.captureStart
+        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        switch e.kind {
+        case .handshake: webSocketHandshakes += 1
+        case .frame(let f): webSocketCounts[Int(f.opcode.rawValue & 0x0F)] += 1
+        }
+        for d in e.diagnostics { findingsBySeverity[d.severity.rawValue] += 1 }
+        if countOnly { return }
+        switch format {
+        case .text:
+            scratch.clear()
+            WebSocketSummary.write(e, bytes, into: &scratch)
+            eventText(e.connection, e.direction, e.lastFrame, e.time, e.firstFrame, e.streamRange, e.diagnostics,
+                      bytes, fields, showTree: true)
+        case .json, .ndjson:
+            eventHeadJSON(kind: "packet", e.connection, e.direction, e.firstFrame, e.lastFrame, e.time,
+                          protocol: "websocket")
+            w.key("stream_offset", Int(e.streamRange.lower))
+            w.key("length", Int(e.streamRange.count))
+            w.key("type", WebSocketSummary.typeName(e))
+            if let inner = e.inner { w.key("inner", inner.rawValue) }
+            if case .frame(let f) = e.kind {
+                w.key("fin", f.fin)
+                w.key("masked", f.masked)
+                w.key("payload_length", Int(clamping: f.payloadLength))
+                if let c = f.closeCode { w.key("close_code", Int(c)) }
+            }
+            scratch.clear()
+            WebSocketSummary.write(e, bytes, into: &scratch)
+            eventTailJSON(e.streamRange.lower, e.diagnostics, bytes, fields)
         }
         if flushEachPacket { w.out.flush() }
     }
@@ -198,6 +320,7 @@ public struct ReadReport: AnalysisSink {
         if e.versionSource == .inferred || e.versionSource == .assumed {
             w.out.write(" [version \(e.version) \(e.versionSource.rawValue)]")
         }
+        if e.transport == .webSocket { w.out.write(" [websocket]") }
         w.out.byte(0x0A)
         if verbose {
             w.out.write("         stream \(e.direction) \(e.streamRange.lower)..<\(e.streamRange.upper), frames ")
@@ -235,6 +358,87 @@ public struct ReadReport: AnalysisSink {
         s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
     }
 
+    /// A STOMP or WebSocket line: the summary (already in `scratch`), then with -V the tree.
+    private mutating func eventText(_ c: ConnectionInfo, _ d: Direction, _ last: FrameNumber, _ time: Timestamp,
+                                    _ first: FrameNumber, _ range: StreamRange, _ diags: [Diagnostic],
+                                    _ bytes: Span<UInt8>, _ tree: borrowing FieldTree, showTree: Bool) {
+        let (src, dst) = ends(c, d)
+        w.out.write(pad(String(last), 7))
+        w.out.write("  ")
+        w.out.write(pad(TimeFormat.relative(time, to: captureStart), 12))
+        w.out.write("  ")
+        w.out.write(src); w.out.write(" → "); w.out.write(dst)
+        w.out.write("  #"); w.out.decimal(c.id)
+        w.out.write("  ")
+        let line = scratch.buffer
+        w.out.append(line.span)
+        w.out.byte(0x0A)
+        if verbose && showTree {
+            w.out.write("         stream \(d) \(range.lower)..<\(range.upper), frames \(first)")
+            if last != first { w.out.write(",\(last)") }
+            w.out.byte(0x0A)
+            FieldTreeText.render(tree, pdu: bytes, streamOffset: range.lower, context: context, indent: "  ",
+                                 into: &w.out)
+        }
+        for diag in diags {
+            w.out.write("         ! \(diag.severity) \(diag.rule)")
+            if let r = diag.range { w.out.write(" at stream \(range.lower &+ UInt64(max(0, r.lower)))+\(r.count)") }
+            w.out.write(": \(diag.message)\n")
+        }
+    }
+
+    private mutating func eventHeadJSON(kind: String, _ c: ConnectionInfo, _ d: Direction, _ first: FrameNumber,
+                                        _ last: FrameNumber, _ time: Timestamp, protocol name: String) {
+        w.objectStart()
+        if format == .ndjson { w.key("kind", kind); w.key("file", fileName) }
+        w.key("frame", Int(last))
+        w.key("frames")
+        w.arrayStart()
+        w.int(first)
+        if last != first { w.int(last) }
+        w.arrayEnd()
+        w.key("time", TimeFormat.iso8601(time))
+        w.key("time_relative"); w.raw(TimeFormat.relative(time, to: captureStart))
+        w.key("connection", Int(c.id))
+        w.key("direction", d == .clientToServer ? "client_to_server" : "server_to_client")
+        let (src, dst) = ends(c, d)
+        w.key("source", src)
+        w.key("destination", dst)
+        w.key("protocol", name)
+    }
+
+    /// Summary (from `scratch`), findings and fields; closes the object.
+    private mutating func eventTailJSON(_ streamLower: UInt64, _ diags: [Diagnostic], _ bytes: Span<UInt8>,
+                                        _ tree: borrowing FieldTree) {
+        w.key("summary")
+        let summary = scratch.buffer
+        w.string(utf8: summary.span)
+        findingsJSON(diags, streamLower)
+        w.key("fields")
+        FieldTreeJSON.render(tree, pdu: bytes, streamOffset: streamLower, context: context, into: &w)
+        w.objectEnd()
+        if format == .ndjson { w.endLine() }
+    }
+
+    private mutating func findingsJSON(_ diags: [Diagnostic], _ streamLower: UInt64) {
+        w.key("findings")
+        w.arrayStart()
+        for d in diags {
+            w.objectStart()
+            w.key("rule", d.rule.rawValue)
+            w.key("severity", d.severity.description)
+            w.key("verdict", d.verdict.rawValue)
+            w.key("message", d.message)
+            if let r = d.range {
+                w.key("offset", r.lower)
+                w.key("length", r.count)
+                w.key("stream_offset", Int(streamLower) + r.lower)
+            }
+            w.objectEnd()
+        }
+        w.arrayEnd()
+    }
+
     // MARK: JSON
 
     private mutating func packetJSON(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) {
@@ -254,6 +458,7 @@ public struct ReadReport: AnalysisSink {
         w.key("source", src)
         w.key("destination", dst)
         w.key("protocol", "mqtt")
+        w.key("transport", e.transport.rawValue)
         w.key("version", e.version.description)
         w.key("version_source", e.versionSource.rawValue)
         if let c = e.clientID { w.key("client_id", c) }
@@ -312,11 +517,13 @@ public struct ReadReport: AnalysisSink {
         w.key("connection", Int(c.info.id))
         w.key("client", c.info.client.description)
         w.key("server", c.info.server.description)
-        w.key("protocol", c.appProtocol.rawValue)
+        w.key("protocol", c.protocolName)
         w.key("detected_by", c.detection.rawValue)
         w.key("handshake_seen", c.info.sawHandshake)
         if let v = c.mqttVersion { w.key("version", v.description) }
         if let s = c.versionSource { w.key("version_source", s.rawValue) }
+        if let v = c.stompVersion { w.key("version", v.description) }
+        if let s = c.stompVersionSource { w.key("version_source", s.rawValue) }
         if let id = c.clientID { w.key("client_id", id) }
         w.key("end", c.end.rawValue)
         w.objectEnd()

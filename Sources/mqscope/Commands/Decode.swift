@@ -24,7 +24,7 @@ struct Decode: ParsableCommand {
 
     @OptionGroup var decoding: DecodeOptions
 
-    @Option(help: "Output format: text or json (schema mqscope.read/1 packet objects in a 'packets' array).")
+    @Option(help: "Output format: text or json (schema mqscope.read/2 packet objects in a 'packets' array).")
     var format: OutputFormat = .text
 
     func run() throws {

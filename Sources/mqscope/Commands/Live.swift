@@ -279,6 +279,12 @@ struct TallyingSink: AnalysisSink {
         shown = check.findings.count
         report.w.out.flush()
     }
+    mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
+        report.stompFrame(event, frame: frame, fields: fields)
+    }
+    mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        report.webSocketEvent(event, bytes: bytes, fields: fields)
+    }
     var wantsFields: Bool { report.wantsFields }
     mutating func mqttPacketCounted(_ type: MQTTPacketType) { report.mqttPacketCounted(type) }
     mutating func fileNote(_ note: FileNote) { report.fileNote(note) }

@@ -15,7 +15,7 @@ struct Read: ParsableCommand {
             Gaps in the capture are reported, and decoding resynchronises after them.
 
             JSON (`--format json`, one document) and NDJSON (`--format ndjson`, one object per line as \
-            packets are decoded) follow the schema in docs/schema/read-v1.json. Passwords are redacted \
+            packets are decoded) follow the schema in docs/schema/read-v2.json. Passwords are redacted \
             unless --show-secrets is given. Exit status: 0, or 2 when a file cannot be read.
             """)
 
@@ -26,7 +26,7 @@ struct Read: ParsableCommand {
     @Flag(name: [.customShort("V"), .long], help: "Show every field of every packet.")
     var verbose = false
 
-    @Option(help: "Output format: text, json (schema mqscope.read/1) or ndjson.")
+    @Option(help: "Output format: text, json (schema mqscope.read/2) or ndjson.")
     var format: ReadReport.Format = .text
 
     @Flag(help: "Print only the number of packets of each type.")

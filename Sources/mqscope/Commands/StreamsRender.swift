@@ -55,7 +55,7 @@ enum StreamsText {
         let conflicting = s.clientToServer.conflictingOverlaps + s.serverToClient.conflictingOverlaps
         return [
             String(c.info.id), c.info.client.description, c.info.server.description,
-            c.appProtocol.rawValue, c.detection.rawValue + (c.info.sawHandshake ? "" : "*"),
+            c.protocolName, c.detection.rawValue + (c.info.sawHandshake ? "" : "*"),
             TimeFormat.iso8601(s.firstTime), TimeFormat.relative(s.lastTime, to: s.firstTime),
             String(s.clientToServer.frames), String(s.clientToServer.frameBytes), String(s.clientToServer.payloadBytes),
             String(s.serverToClient.frames), String(s.serverToClient.frameBytes), String(s.serverToClient.payloadBytes),
@@ -121,7 +121,7 @@ enum StreamsJSON {
         w.key("server"); endpoint(c.info.server, &w)
         w.key("roles_by", c.info.roleBasis.rawValue)
         w.key("handshake_seen", c.info.sawHandshake)
-        w.key("protocol", c.appProtocol.rawValue)
+        w.key("protocol", c.protocolName)
         w.key("detected_by", c.detection.rawValue)
         w.key("first_frame", Int(c.firstFrame))
         w.key("last_frame", Int(c.lastFrame))
