@@ -42,7 +42,7 @@ struct STOMPConnectionState {
     /// CONNECTED from the server.
     mutating func learn(_ s: STOMPFrameSummary, _ frame: Span<UInt8>, direction: Direction) {
         switch s.command {
-        case .connect, .stomp where direction == .clientToServer:
+        case .connect, .stomp:
             guard direction == .clientToServer else { return }
             sawConnect = true
             if let r = s.acceptVersion, r.lower >= 0, r.upper <= frame.count {

@@ -111,13 +111,13 @@ public struct WebSocketStream: Sendable {
             case .gaveUp:
                 return
             case .awaitingResponse:
-                if held.count + (n - i) > Self.maxHeadSize {
-                    // Bounded: give up holding and assume the upgrade went through.
-                    state = .frames
-                    continue
-                }
                 appendHeld(bytes, i, n, offset: offset &+ UInt64(i), frame: frame)
-                i = n
+                if held.count > Self.maxHeadSize {
+                    // Bounded: stop holding, assume the upgrade went through, and decode what was
+                    // held (in order, from its first byte) as frames.
+                    resolveUpgrade(accepted: true, onEvent: onEvent)
+                }
+                return
             case .httpHead:
                 i = headBytes(bytes, from: i, base: offset, frame: frame, onEvent)
             case .lost:

@@ -93,6 +93,29 @@ import WireCore
         return r
     }
 
+    @Test func clientFramesBeyondTheHoldLimitAreStillDecoded() {
+        // No 101 response is captured and the client sends more than the stream holds (64 KiB):
+        // it stops holding, assumes the upgrade, and decodes every held frame from the first one.
+        var conn = WebSocketConnection()
+        var r = Recorded()
+        conn.append(Array(Self.request.utf8).span, direction: .clientToServer, at: 0, frame: 1) { e, b in
+            r.record(e, b, .clientToServer)
+        }
+        var offset = UInt64(Self.request.utf8.count)
+        let payload = [UInt8](repeating: 0x41, count: 1000)
+        for i in 0..<80 {
+            // A masked binary frame (mask 0): 0x82, 0xFE (16-bit length), 1000, key, payload.
+            let frame: [UInt8] = [0x82, 0xFE, 0x03, 0xE8, 0, 0, 0, 0] + payload
+            conn.append(frame.span, direction: .clientToServer, at: offset, frame: FrameNumber(2 + i)) { e, b in
+                r.record(e, b, .clientToServer)
+            }
+            offset += UInt64(frame.count)
+        }
+        #expect(r.frames.count == 80, "frames decoded: \(r.frames.count)")
+        #expect(r.app[.clientToServer]?.count == r.frames.count * 1000)
+        #expect(r.app[.clientToServer]?.allSatisfy { $0 == 0x41 } == true)
+    }
+
     @Test func validHandshakeThenFrames() {
         let r = connection(Self.request, Self.response(), then: [0x82, 0x01, 0x20])
         #expect(r.handshakes.count == 2)

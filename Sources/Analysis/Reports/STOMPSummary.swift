@@ -1,5 +1,5 @@
-public import WireCore
-public import STOMPCodec
+import WireCore
+import STOMPCodec
 public import Rendering
 
 /// The one-line description of a STOMP frame: version, command and key headers, e.g.

@@ -1,5 +1,5 @@
-public import WireCore
-public import WebSocketCodec
+import WireCore
+import WebSocketCodec
 public import Rendering
 
 /// The one-line description of a WebSocket handshake head or frame, e.g.
