@@ -6,3 +6,5 @@ scripts/setup.sh
 swift build -c release --product mqscope
 capture="${1:-captures/mqtt311-mosquitto-clients.pcap}"
 .build/release/mqscope streams "$capture"
+echo
+.build/release/mqscope read "$capture"
