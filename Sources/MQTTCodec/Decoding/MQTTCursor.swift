@@ -102,11 +102,9 @@ struct MQTTCursor {
         }
     }
 
-    /// A length-prefixed UTF-8 string: one node covering prefix and text whose value is the text
-    /// range. Returns the text range.
-    @discardableResult
-    mutating func string(_ f: MQTTField, _ b: borrowing Span<UInt8>, _ t: inout FieldTree,
-                         _ d: inout [Diagnostic], pairRule: Bool = false) throws(MQTTStop) -> ByteRange {
+    /// Reads a 2-byte length and skips that many bytes (MQTT 1.5.4 / 1.5.6); returns their range.
+    /// A length that overruns the packet is reported as truncated at the prefix and stops decoding.
+    private mutating func lengthPrefixed(_ b: borrowing Span<UInt8>, _ d: inout [Diagnostic]) throws(MQTTStop) -> ByteRange {
         let start = pos
         let n = Int(try rawU16(b, &d))
         if n > remaining {
@@ -114,8 +112,17 @@ struct MQTTCursor {
             report(.truncated, ByteRange(start, limit), &d)
             throw .stop
         }
-        let text = ByteRange(pos, pos + n)
         pos += n
+        return ByteRange(pos - n, pos)
+    }
+
+    /// A length-prefixed UTF-8 string: one node covering prefix and text whose value is the text
+    /// range. Returns the text range.
+    @discardableResult
+    mutating func string(_ f: MQTTField, _ b: borrowing Span<UInt8>, _ t: inout FieldTree,
+                         _ d: inout [Diagnostic], pairRule: Bool = false) throws(MQTTStop) -> ByteRange {
+        let start = pos
+        let text = try lengthPrefixed(b, &d)
         let valid = checkUTF8(text, b, &d, pairRule: pairRule)
         t.add(f.id, ByteRange(start, pos), .text(text, valid: valid))
         return text
@@ -126,14 +133,7 @@ struct MQTTCursor {
     mutating func binary(_ f: MQTTField, _ b: borrowing Span<UInt8>, _ t: inout FieldTree,
                          _ d: inout [Diagnostic], redact: Bool = false) throws(MQTTStop) -> ByteRange {
         let start = pos
-        let n = Int(try rawU16(b, &d))
-        if n > remaining {
-            pos = start
-            report(.truncated, ByteRange(start, limit), &d)
-            throw .stop
-        }
-        let data = ByteRange(pos, pos + n)
-        pos += n
+        let data = try lengthPrefixed(b, &d)
         t.add(f.id, ByteRange(start, pos), redact ? .redacted(data) : .bytes(data))
         return data
     }

@@ -91,19 +91,7 @@ struct Check: ParsableCommand {
         options.mqttVersion = mqttVersion
         options.maxPDUSize = max(16, maxPacketSize)
         var report = CheckReport(config: config)
-        var failed = false
-        for path in input.files {
-            report.beginFile(displayName(path))
-            do {
-                let summary = try CaptureAnalysis.run(path: path, options: options, sink: &report)
-                report.endFile(summary)
-                if let damage = summary.damaged { Diagnostics.warn("\(displayName(path)): \(damage); frames before it were processed") }
-            } catch {
-                report.endFile(nil)
-                Diagnostics.error("\(displayName(path)): \(error.message)")
-                failed = true
-            }
-        }
+        var failed = !analyzeFiles(input.files, options: options, into: &report)
         var out = Output()
         out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level))
         out.flush()

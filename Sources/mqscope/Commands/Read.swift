@@ -41,20 +41,8 @@ struct Read: ParsableCommand {
         options.maxPDUSize = max(16, maxPacketSize)
         var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: decoding.renderContext(),
                                 filter: try filters.packetFilter())
-        var failed = false
         report.beginRun()
-        for path in input.files {
-            report.beginFile(displayName(path))
-            do {
-                let summary = try CaptureAnalysis.run(path: path, options: options, sink: &report)
-                report.endFile(summary)
-                if let damage = summary.damaged { Diagnostics.warn("\(displayName(path)): \(damage); frames before it were processed") }
-            } catch {
-                report.endFile(nil)
-                Diagnostics.error("\(displayName(path)): \(error.message)")
-                failed = true
-            }
-        }
+        let failed = !analyzeFiles(input.files, options: options, into: &report)
         report.endRun()
         if failed { throw ExitCode(ExitStatus.unusableInput) }
     }

@@ -1,0 +1,32 @@
+import Analysis
+import PacketCapture
+
+/// A report that takes capture files one after the other (`read`, `check`).
+protocol PerFileReport: AnalysisSink {
+    mutating func beginFile(_ name: String)
+    mutating func endFile(_ summary: FileSummary?)
+}
+
+extension ReadReport: PerFileReport {}
+extension CheckReport: PerFileReport {}
+
+/// Runs the analysis over every file into `report`: an unreadable file is named on standard error
+/// and skipped, a damaged one is warned about. Returns false when some file could not be used.
+func analyzeFiles<R: PerFileReport>(_ files: [String], options: AnalysisOptions, into report: inout R) -> Bool {
+    var allUsable = true
+    for path in files {
+        report.beginFile(displayName(path))
+        do {
+            let summary = try CaptureAnalysis.run(path: path, options: options, sink: &report)
+            report.endFile(summary)
+            if let damage = summary.damaged {
+                Diagnostics.warn("\(displayName(path)): \(damage); frames before it were processed")
+            }
+        } catch {
+            report.endFile(nil)
+            Diagnostics.error("\(displayName(path)): \(error.message)")
+            allUsable = false
+        }
+    }
+    return allUsable
+}
