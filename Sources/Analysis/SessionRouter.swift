@@ -23,6 +23,8 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     var diagnostics: [Diagnostic] = []
     /// The capture's first frame time, set by the driver.
     var captureStart = Timestamp.zero
+    /// The time of the last stream bytes seen (overlap reports carry no time of their own).
+    var latestTime = Timestamp.zero
 
     struct ConnectionState {
         var info: ConnectionInfo
@@ -66,6 +68,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     public mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
                                     frame: FrameNumber, time: Timestamp) {
         guard let slot = slotOf[id] else { return }
+        latestTime = time
         slots[slot].lastFrame = frame
         if !slots[slot].decided {
             Self.decide(&slots[slot], direction, offset: offset, bytes: bytes, frame: frame, ports: options.ports)
@@ -133,7 +136,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         sink.streamEvent(StreamEventReport(
             connection: slots[slot].info, direction: direction, rule: TransportRule.overlapConflict,
             severity: .warning, verdict: .violation, range: range, frames: [firstFrame, secondFrame],
-            time: .zero,
+            time: latestTime,
             message: "retransmitted bytes at stream offsets \(range) differ: frame \(firstFrame) vs frame \(secondFrame); the first copy is kept"))
     }
 
