@@ -275,19 +275,19 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             return
         }
         // The version: a client CONNECT announces it; before any, infer it from the packets.
-        if slots[slot].mqtt!.versionSource == .assumed, pdu.count > 0, pdu[0] >> 4 != 1,
+        if slots[slot].mqttVersion().source == .assumed, pdu.count > 0, pdu[0] >> 4 != 1,
            let guess = MQTTVersion.infer(fromPDU: pdu) {
             slots[slot].mqtt!.version = guess
             slots[slot].mqtt!.versionSource = .inferred
         }
         tree.reset()
         diagnostics.removeAll(keepingCapacity: true)
-        let message = MQTTDecoder.decode(pdu, version: slots[slot].mqtt!.version, into: &tree,
+        let message = MQTTDecoder.decode(pdu, version: slots[slot].mqttVersion().version, into: &tree,
                                          diagnostics: &diagnostics)
         var aliasTopic: String?
         switch message {
         case .connect(let c) where direction == .clientToServer:
-            if slots[slot].mqtt!.versionSource != .option, MQTTVersion(protocolLevel: c.protocolLevel) != nil {
+            if slots[slot].mqttVersion().source != .option, MQTTVersion(protocolLevel: c.protocolLevel) != nil {
                 slots[slot].mqtt!.version = c.version
                 slots[slot].mqtt!.versionSource = .connect
             }
@@ -306,14 +306,14 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         default:
             break
         }
-        let state = slots[slot].mqtt!
+        let (connection, transport, version, clientID) = slots[slot].mqttEventContext()
         let event = MQTTPacketEvent(
-            connection: slots[slot].info, direction: direction, version: state.version,
-            versionSource: state.versionSource, streamRange: info.streamRange, frames: info.frames,
+            connection: connection, direction: direction, version: version.version,
+            versionSource: version.source, streamRange: info.streamRange, frames: info.frames,
             declaredSize: info.declaredSize, truncated: info.truncated, time: time, captureStart: captureStart,
             message: message,
-            diagnostics: diagnostics, aliasTopic: aliasTopic, clientID: state.clientID,
-            transport: slots[slot].transport)
+            diagnostics: diagnostics, aliasTopic: aliasTopic, clientID: clientID,
+            transport: transport)
         sink.mqttPacket(event, pdu: pdu, fields: tree)
     }
 
@@ -325,7 +325,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         case .frame(let raw):
             tree.reset()
             diagnostics.removeAll(keepingCapacity: true)
-            let summary = STOMPDecoder.decode(bytes, version: slots[slot].stomp!.version, direction: direction,
+            let summary = STOMPDecoder.decode(bytes, version: slots[slot].stompVersion(), direction: direction,
                                               into: &tree, diagnostics: &diagnostics)
             slots[slot].stomp!.learn(summary, bytes, direction: direction)
             emitSTOMP(slot, direction, raw.stream, raw.firstFrame, raw.lastFrame, heartBeat: false,
@@ -346,13 +346,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     private mutating func emitSTOMP(_ slot: Int, _ direction: Direction, _ range: StreamRange,
                                     _ first: FrameNumber, _ last: FrameNumber, heartBeat: Bool, complete: Bool,
                                     _ summary: STOMPFrameSummary, _ bytes: Span<UInt8>, time: Timestamp) {
-        let state = slots[slot].stomp!
+        let c = slots[slot].stompEventContext()
         let event = STOMPFrameEvent(
-            connection: slots[slot].info, direction: direction, transport: slots[slot].transport,
-            version: state.version, versionSource: state.versionSource, streamRange: range, firstFrame: first,
+            connection: c.info, direction: direction, transport: c.transport,
+            version: c.version, versionSource: c.versionSource, streamRange: range, firstFrame: first,
             lastFrame: last, isHeartBeat: heartBeat, isComplete: complete, time: time, captureStart: captureStart,
-            summary: summary, diagnostics: diagnostics, heartBeatClientToServer: state.heartBeatClientToServer,
-            heartBeatServerToClient: state.heartBeatServerToClient)
+            summary: summary, diagnostics: diagnostics, heartBeatClientToServer: c.clientToServer,
+            heartBeatServerToClient: c.serverToClient)
         sink.stompFrame(event, frame: bytes, fields: tree)
     }
 
@@ -472,6 +472,32 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             state.appProtocol = p
             state.detection = .port
         }
+    }
+}
+
+extension SessionRouter.ConnectionState {
+    // Mutating on purpose: called on `slots[slot]`, a mutating accessor works on the element in
+    // place, where a plain read of the element can copy the whole state (framers included) first.
+
+    /// The MQTT version and how it is known (the connection must be MQTT).
+    mutating func mqttVersion() -> (version: MQTTVersion, source: VersionSource) {
+        (mqtt!.version, mqtt!.versionSource)
+    }
+
+    /// The STOMP version in use (the connection must be STOMP).
+    mutating func stompVersion() -> STOMPVersion { stomp!.version }
+
+    /// What a STOMP frame event needs from the connection.
+    mutating func stompEventContext() -> (info: ConnectionInfo, transport: Transport, version: STOMPVersion,
+                                          versionSource: STOMPVersionSource, clientToServer: UInt64?,
+                                          serverToClient: UInt64?) {
+        (info, transport, stomp!.version, stomp!.versionSource, stomp!.heartBeatClientToServer,
+         stomp!.heartBeatServerToClient)
+    }
+
+    /// What a packet event needs from the connection.
+    mutating func mqttEventContext() -> (ConnectionInfo, Transport, (version: MQTTVersion, source: VersionSource), String?) {
+        (info, transport, (mqtt!.version, mqtt!.versionSource), mqtt!.clientID)
     }
 }
 
