@@ -56,7 +56,7 @@ public enum ContentSniffer {
             return b[1] == 0x03 && b[2] <= 0x04 ? .tls : .unknown
         case UInt8(ascii: "C"), UInt8(ascii: "S"), 0x0A, 0x0D:
             return sniffSTOMP(b)
-        case UInt8(ascii: "G"):
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"):
             return sniffWebSocketUpgrade(b)
         default:
             return .unknown
@@ -92,13 +92,18 @@ public enum ContentSniffer {
     /// The longest request head read while looking for `Upgrade: websocket`.
     public static let maxUpgradeHead = 4096
 
-    /// An HTTP request `GET ` whose head (up to the empty line) has an `Upgrade` header naming
-    /// `websocket` (RFC 6455 §4.1; header names and the token are case-insensitive).
+    /// An HTTP request whose head (up to the empty line) has an `Upgrade` header naming
+    /// `websocket` (RFC 6455 §4.1; header names and the token are case-insensitive). Any method
+    /// (1-10 capital letters, then a space) is accepted here: a `POST` upgrade is still a
+    /// WebSocket attempt, and the handshake decoder reports that the method must be GET (§4.1).
     static func sniffWebSocketUpgrade(_ b: Span<UInt8>) -> AppProtocol? {
-        let get: [UInt8] = Array("GET ".utf8)
-        for k in 0..<get.count {
+        var k = 0
+        while true {
             if k >= b.count { return nil }
-            if b[k] != get[k] { return .unknown }
+            let c = b[k]
+            if c == 0x20, k > 0 { break }
+            if c < UInt8(ascii: "A") || c > UInt8(ascii: "Z") || k == 10 { return .unknown }
+            k += 1
         }
         // Find the end of the head; each line start is checked for "upgrade:".
         var sawUpgrade = false

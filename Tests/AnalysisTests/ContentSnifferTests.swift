@@ -19,8 +19,14 @@ import Testing
     @Test func otherHTTPIsNotWebSocket() {
         #expect(Self.sniff("GET / HTTP/1.1\r\nHost: x\r\n\r\n") == .unknown)
         #expect(Self.sniff("GET / HTTP/1.1\r\nUpgrade: h2c\r\n\r\n") == .unknown)
-        #expect(Self.sniff("POST / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n") == .unknown)
-        #expect(Self.sniff("GEX ") == .unknown)
+        // Any method with an Upgrade to websocket is a WebSocket attempt (the handshake decoder
+        // then reports that the method must be GET); without the Upgrade it is not.
+        #expect(Self.sniff("POST / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n") == .webSocket)
+        #expect(Self.sniff("POST / HTTP/1.1\r\nHost: a\r\n\r\n") == .unknown)
+        #expect(Self.sniff("get / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n") == .unknown)
+        #expect(Self.sniff("GEX / HTTP/1.1\r\n\r\n") == .unknown)
+        #expect(Self.sniff("GETTINGLONGER / HTTP/1.1\r\nUpgrade: websocket\r\n\r\n") == .unknown)
+        #expect(Self.sniff("G") == nil)
     }
 
     @Test func stompAndMQTTUnchanged() {

@@ -39,7 +39,7 @@ func check(_ url: URL, config: CheckConfig = CheckConfig()) throws -> CheckRepor
     @Test func cleanCapturesHaveMQTTConnections() throws {
         let report = try check(Paths.captures.appendingPathComponent("mqtt-mixed-versions.pcap"))
         #expect(report.connections.count >= 10)
-        #expect(report.connections.contains { $0.clientID != nil && $0.version == .v5 })
+        #expect(report.connections.contains { $0.clientID != nil && $0.mqttVersion == .v5 })
     }
 
     /// Hostile variants: a gap or a mid-stream start must never turn into a state violation.

@@ -27,7 +27,7 @@ import Testing
         let r = try runProcess(Paths.executable.path, ["check", "--format", "json", Self.invalidQoS.path, Self.clean.path,
                                                        Paths.captures.appendingPathComponent("hostile/midstream-start.pcap").path])
         #expect(r.status == 1)
-        #expect(try schemaViolations(r.out, schema: "check-v1.json") == "")
+        #expect(try schemaViolations(r.out, schema: "check-v2.json") == "")
         let doc = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
         let summary = doc?["summary"] as? [String: Any]
         let byRule = summary?["by_rule"] as? [String: Int]

@@ -166,10 +166,12 @@ import WireCore
         #expect(!frag.findings.contains { $0.contains("FRAGMENTED") || $0.contains("ORPHAN") }, "\(frag.findings)")
 
         // Invalid upgrade attempts on port 5000, then a valid one: only that one yields frames.
-        // The connection opens with a POST, so content alone does not find it: without the port
-        // hint it is not WebSocket; with it, every request is decoded and the last one upgrades.
+        // The connection opens with a POST carrying `Upgrade: websocket`: content finds it without
+        // a port hint (the method is then reported), and with the hint the decode is the same.
         let plain = try Self.analyse(Self.external("scapy/websocket_invalid_handshakes.pcap"))
-        #expect(plain.webSocket.isEmpty && plain.connections.map(\.protocolName) == ["unknown"])
+        #expect(plain.connections.map(\.protocolName).first?.hasPrefix("websocket") == true, "\(plain.connections)")
+        #expect(plain.webSocket == (try Self.analyse(Self.external("scapy/websocket_invalid_handshakes.pcap"),
+                                                     webSocketPort: 5000)).webSocket)
         let invalid = try Self.analyse(Self.external("scapy/websocket_invalid_handshakes.pcap"), webSocketPort: 5000)
         #expect(invalid.webSocket["Text"] == 1, "\(invalid.webSocket)")
         #expect(invalid.webSocket["request"] ?? 0 >= 4, "\(invalid.webSocket)")

@@ -557,7 +557,8 @@ def make_websocket(out_dir: str) -> None:
     # Two small consecutive server frames (4-byte MQTT acks) merged into one Binary frame.
     conn = conn_of(fr, lambda segs: any(s.dport == WS_PORT for s in segs))
     small = [i for i in conn if fr[i].seg.sport == WS_PORT and fr[i].seg.payload[:2] == b"\x82\x04"]
-    a, b = small[2], small[3]
+    # PUBCOMP id 4 and PUBREL id 2: both answer client packets sent before the first of them.
+    a, b = small[3], small[4]
     both = ws_server_payload(fr[a].seg.payload) + ws_server_payload(fr[b].seg.payload)
     merged_names = pdu_names(both)
     fr = replace_payload(fr, conn, a, ws_server_frame(0x82, both))
@@ -570,6 +571,42 @@ def make_websocket(out_dir: str) -> None:
          f"is dropped; sequence and acknowledgement numbers adjusted)",
          "the same MQTT packets as the source, each decoded once (the PUBLISH reassembled across three "
          "frames, the Ping between them decoded on its own); no finding")
+
+    # MQTT in a Text frame (MQTT-6.0.0-1): the server's first Binary frame (the CONNACK) becomes a
+    # Text frame; one byte changes, lengths stay.
+    fr = clone(base)
+    conn = conn_of(fr, lambda segs: any(s.dport == WS_PORT for s in segs))
+    first = next(i for i in conn if fr[i].seg.sport == WS_PORT and fr[i].seg.payload[:1] == b"\x82")
+    set_payload(fr, first, b"\x81" + fr[first].seg.payload[1:])
+    emit(out_dir, "mqtt-websocket-text-frame.pcap", lt, to_packets(fr), SRC_MQTT_WS,
+         f"frame {first + 1}: the server's first WebSocket frame (carrying the CONNACK) has opcode Text "
+         f"(0x81) instead of Binary (0x82)",
+         f"MQTT-6.0.0-1 (MQTT carried in a text frame) at frame {first + 1}, server to client; the CONNACK "
+         f"still decoded; nothing else")
+
+    # Another subprotocol (MQTT-6.0.0-3 and -4): `mqtt` offered and selected becomes `chat` in both
+    # handshake heads (same length). The content still shows MQTT.
+    fr = clone(base)
+    conn = conn_of(fr, lambda segs: any(s.dport == WS_PORT for s in segs))
+    heads = [i for i in conn if b"Sec-Websocket-Protocol: mqtt" in fr[i].seg.payload
+             or b"Sec-WebSocket-Protocol: mqtt" in fr[i].seg.payload]
+    for i in heads:
+        data = fr[i].seg.payload
+        for spelling in (b"Sec-Websocket-Protocol: mqtt", b"Sec-WebSocket-Protocol: mqtt"):
+            data = data.replace(spelling, spelling[:-4] + b"chat")
+        set_payload(fr, i, data)
+    emit(out_dir, "mqtt-websocket-subprotocol.pcap", lt, to_packets(fr), SRC_MQTT_WS,
+         f"frames {', '.join(str(i + 1) for i in heads)}: the handshake offers and selects the subprotocol "
+         f"`chat` instead of `mqtt`",
+         "MQTT-6.0.0-3 (client does not offer `mqtt`) at the request and MQTT-6.0.0-4 (server does not "
+         "select `mqtt`) at the 101 response; MQTT still found by content and decoded; nothing else")
+
+
+def set_payload(frames: list[P.Frame], i: int, payload: bytes) -> None:
+    """Frame i's TCP payload becomes `payload` of the same length (no sequence numbers move)."""
+    f = frames[i]
+    assert len(payload) == len(f.seg.payload)
+    frames[i] = P.Frame(f.ts_ns, f.link, b"", f.seg.copy(payload=payload), 0, dirty=True)
 
 
 def blob_connection_by_port(frames, client_port):

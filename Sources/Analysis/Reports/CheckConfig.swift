@@ -16,13 +16,14 @@ public struct CheckConfig: Sendable {
 
     public init() {}
 
-    /// Every name `--disable` / `--enable` / `--severity` accept: reported ids, check-rule names,
-    /// the decoder's rule ids and the stream rules.
+    /// Every name `--disable` / `--enable` / `--severity` accept: every rule id and check-rule
+    /// name of the catalog (MQTT, STOMP, WebSocket and stream rules), the MQTT decoder's rule
+    /// names, and "all".
     public static var knownNames: Set<String> {
-        var s: Set<String> = ["all", TransportRule.gap.rawValue, TransportRule.overlapConflict.rawValue]
-        for r in MQTTCheckRule.allCases {
-            s.insert(r.rawValue)
-            for id in r.descriptor.ids { s.insert(id.rawValue) }
+        var s: Set<String> = ["all"]
+        for r in RuleCatalog().rules {
+            s.insert(r.id.rawValue)
+            if let n = r.name { s.insert(n) }
         }
         for r in MQTTRule.allCases { s.insert(r.rawValue) }
         return s

@@ -4,9 +4,16 @@ import Conformance
 import MQTTCodec
 
 /// The renderings of a finished `CheckReport`: text for people, one JSON document
-/// (schema mqscope.check/1, docs/schema/check-v1.json), JUnit XML and the baseline file.
+/// (schema mqscope.check/2, docs/schema/check-v2.json), JUnit XML and the baseline file.
 extension CheckReport {
-    public static let schema = "mqscope.check/1"
+    public static let schema = "mqscope.check/2"
+
+    /// Checked connections per protocol name (mqtt, stomp, websocket+mqtt …), sorted by name.
+    public func connectionsByProtocol() -> [(name: String, count: Int)] {
+        var n: [String: Int] = [:]
+        for c in connections { n[c.protocolName, default: 0] += 1 }
+        return n.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+    }
 
     private func sorted() -> [Finding] {
         // Capture order within a file: files in the order given, then time, then connection.
@@ -42,17 +49,24 @@ extension CheckReport {
             if let p = f.packetRange { line += " (packet bytes \(p.lower)..<\(p.upper))" }
             out += line + "\n"
             let tag = f.verdict == .unverifiable ? "\(f.severity) (unverifiable)" : "\(f.severity)"
-            out += "  \(tag) \(f.rule): \(f.message)"
-            if !f.section.isEmpty { out += " [\(f.section)]" }
+            out += "  \(tag) \(f.rule) [\(x.layer.rawValue)\(x.version.map { " " + $0 } ?? "")]: \(f.message)"
+            if !f.section.isEmpty { out += " (\(f.section))" }
             if x.baselined { out += " (baseline)" }
             out += "\n"
         }
         let s = counts()
-        out += "\(connections.count) MQTT connection\(connections.count == 1 ? "" : "s") checked in \(files.count) file\(files.count == 1 ? "" : "s"): "
+        let kinds = connectionsByProtocol().map { "\($0.count) \($0.name)" }.joined(separator: ", ")
+        out += "\(connections.count) connection\(connections.count == 1 ? "" : "s") checked"
+        if !kinds.isEmpty { out += " (\(kinds))" }
+        out += " in \(files.count) file\(files.count == 1 ? "" : "s"): "
         out += "\(s[2]) error\(s[2] == 1 ? "" : "s"), \(s[1]) warning\(s[1] == 1 ? "" : "s"), \(s[0]) info"
         let base = findings.filter(\.baselined).count
         if base > 0 { out += " (\(base) in the baseline)" }
         out += "; \(failing(atOrAbove: failOn)) at or above --fail-on \(failOn.map(\.description) ?? "never")\n"
+        if !notChecked.isEmpty {
+            let list = notChecked.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            out += "not checked: \(list) connection(s) (encrypted or not a protocol mqscope checks)\n"
+        }
         return out
     }
 
@@ -86,6 +100,14 @@ extension CheckReport {
         w.key("summary")
         w.objectStart()
         w.key("connections", connections.count)
+        w.key("by_protocol")
+        w.objectStart()
+        for (name, n) in connectionsByProtocol() { w.key(name, n) }
+        w.objectEnd()
+        w.key("not_checked")
+        w.objectStart()
+        for (k, v) in notChecked.sorted(by: { $0.key < $1.key }) { w.key(k, v) }
+        w.objectEnd()
         w.key("findings", findings.count)
         w.key("by_severity")
         w.objectStart()
@@ -112,12 +134,13 @@ extension CheckReport {
             w.key("id", Int(k.id))
             w.key("client", k.client.description)
             w.key("server", k.server.description)
+            w.key("protocol", k.protocolName)
             w.key("client_id")
             if let c = k.clientID { w.string(c) } else { w.null() }
             w.key("version")
-            if let v = k.version { w.string(v.description) } else { w.null() }
+            if let v = k.version { w.string(v) } else { w.null() }
             w.key("version_source")
-            if let s = k.versionSource { w.string(s.rawValue) } else { w.null() }
+            if let s = k.versionSource { w.string(s) } else { w.null() }
             w.key("mid_stream", k.midStream)
             w.key("packets")
             w.objectStart()
@@ -142,7 +165,9 @@ extension CheckReport {
             if let n = f.checkRule { w.string(n) } else { w.null() }
             w.key("severity", f.severity.description)
             w.key("verdict", f.verdict.rawValue)
-            w.key("version", x.version.description)
+            w.key("layer", x.layer.rawValue)
+            w.key("version")
+            if let v = x.version { w.string(v) } else { w.null() }
             w.key("direction", f.direction.description)
             w.key("packet_index")
             if let i = f.packetIndex { w.int(i) } else { w.null() }
@@ -188,7 +213,7 @@ extension CheckReport {
             for f in mine where !rules.contains(f.finding.rule.rawValue) { rules.append(f.finding.rule.rawValue) }
             var text = ""
             var failures = 0
-            text += "    <testcase classname=\"\(cls)\" name=\"connection checked (MQTT \(k.version?.description ?? "?"))\"/>\n"
+            text += "    <testcase classname=\"\(cls)\" name=\"connection checked (\(k.protocolName) \(k.version ?? "?"))\"/>\n"
             for r in rules {
                 let those = mine.filter { $0.finding.rule.rawValue == r }
                 text += "    <testcase classname=\"\(cls)\" name=\"\(xml(r))\">\n"

@@ -1,11 +1,25 @@
 public import WireCore
 public import Conformance
 public import MQTTCodec
+public import STOMPCodec
+import WebSocketCodec
 import TCPReassembly
 
-/// The `check` command's sink: one `MQTTConnectionChecker` per connection, fed every decoded
-/// packet; decode-time diagnostics and stream events join the checker's findings in one report.
+/// The `check` command's sink. Per connection it runs the checker of what the connection carries —
+/// `MQTTConnectionChecker` for MQTT, `STOMPConnectionChecker` for STOMP, plus
+/// `MQTTWebSocketChecker` when either travels inside WebSocket — and joins their findings with the
+/// decoders' findings (MQTT, STOMP, WebSocket) and the stream events in one report.
 public struct CheckReport: AnalysisSink {
+    /// The layer a finding belongs to. Stream ranges of `tcp` and `websocket` findings count TCP
+    /// stream bytes; those of `mqtt` and `stomp` findings count the bytes their decoder read —
+    /// TCP bytes, or WebSocket application bytes on a WebSocket connection.
+    public enum Layer: String, Sendable {
+        case tcp
+        case webSocket = "websocket"
+        case mqtt
+        case stomp
+    }
+
     /// One finding with the connection it belongs to.
     public struct Finding: Sendable {
         public var file: String
@@ -13,7 +27,9 @@ public struct CheckReport: AnalysisSink {
         public var client: Endpoint
         public var server: Endpoint
         public var clientID: String?
-        public var version: MQTTVersion
+        public var layer: Layer
+        /// The version of the layer's protocol when it has one: MQTT "3.1.1", STOMP "1.2".
+        public var version: String?
         public var finding: CheckFinding
         /// Stable across runs of the same traffic (see `fingerprint`).
         public var fingerprint: String
@@ -21,38 +37,71 @@ public struct CheckReport: AnalysisSink {
         public var baselined: Bool
     }
 
-    /// One MQTT connection that was checked.
+    /// One connection that was checked (MQTT or STOMP, over TCP or WebSocket).
     public struct Connection: Sendable {
         public var file: String
         public var id: ConnectionID
         public var client: Endpoint
         public var server: Endpoint
         public var clientID: String?
-        public var version: MQTTVersion?
-        public var versionSource: VersionSource?
+        /// As `streams` names it: mqtt, stomp, websocket+mqtt, websocket+stomp, websocket.
+        public var protocolName: String
+        public var mqttVersion: MQTTVersion?
+        public var mqttVersionSource: VersionSource?
+        public var stompVersion: STOMPVersion?
+        public var stompVersionSource: STOMPVersionSource?
         public var midStream: Bool
+        /// MQTT packets or STOMP frames per direction (heart-beat EOLs not counted).
         public var packets: [Int]
         public var firstFrame: FrameNumber
         public var lastFrame: FrameNumber
+
+        /// The application protocol's version, as reported.
+        public var version: String? { mqttVersion?.description ?? stompVersion?.description }
+        public var versionSource: String? { mqttVersionSource?.rawValue ?? stompVersionSource?.rawValue }
     }
 
     struct ConnectionState {
-        var checker: MQTTConnectionChecker
         var info: ConnectionInfo
+        var mqtt: MQTTConnectionChecker?
+        var stomp: STOMPConnectionChecker?
+        var webSocket: MQTTWebSocketChecker?
         var packets = [0, 0]
+        var webSocketEvents = [0, 0]
         var clientID: String?
-        var version: MQTTVersion = .v3_1_1
-        var versionSource: VersionSource = .assumed
+        var mqttVersion: MQTTVersion?
+        var mqttVersionSource: VersionSource?
+        var stompVersion: STOMPVersion?
+        var stompVersionSource: STOMPVersionSource?
+        /// Stream findings that came before anything said what the connection carries; kept until
+        /// it is known (a TLS or unknown connection is not checked, and its findings are dropped).
+        var pending: [CheckFinding] = []
+        /// Gaps seen before the application checker existed, replayed into it (at most 64 kept;
+        /// more only make the state rules unverifiable sooner).
+        var earlyGaps: [(Direction, StreamRange, FrameNumber, Timestamp)] = []
+        var known = false
         /// Per direction: where retransmitted bytes first conflicted. Violations from later
         /// bytes of that direction cannot be told from artefacts of the copy the analyzer kept.
         var conflictAt: [UInt64?] = [nil, nil]
         /// Rules already reported as ambiguous after a conflict ("c2s|rule"), reported once.
         var ambiguousReported: Set<String> = []
+
+        init(info: ConnectionInfo) { self.info = info }
+
+        func version(of layer: Layer) -> String? {
+            switch layer {
+            case .mqtt: mqttVersion?.description
+            case .stomp: stompVersion?.description
+            case .tcp, .webSocket: nil
+            }
+        }
     }
 
     public let config: CheckConfig
     public private(set) var findings: [Finding] = []
     public private(set) var connections: [Connection] = []
+    /// Connections not checked, by what they are (tls, unknown, …).
+    public private(set) var notChecked: [String: Int] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
     var fileName = ""
     var states: [ConnectionID: ConnectionState] = [:]
@@ -66,34 +115,57 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func endFile(_ summary: FileSummary?) {
         // Connections still open (the router reports them all at the end; this is a safety net).
-        for (_, s) in states.sorted(by: { $0.key < $1.key }) {
-            var s = s
-            s.checker.finish()
-            for f in s.checker.findings { add(f, s) }
-            record(s, first: 0, last: 0)
+        for id in states.keys.sorted() {
+            guard var s = states.removeValue(forKey: id) else { continue }
+            finishCheckers(&s, closed: false)
+            guard s.known else { continue }
+            let inner = s.stomp != nil ? "stomp" : s.mqtt != nil ? "mqtt" : nil
+            let name = s.webSocket == nil ? inner ?? "unknown" : inner.map { "websocket+" + $0 } ?? "websocket"
+            record(s, protocolName: name, first: 0, last: 0)
         }
-        states.removeAll()
         files.append((fileName, summary))
     }
 
-    // MARK: Sink
+    /// The index of the connection's state, created on first use.
+    private mutating func stateIndex(_ info: ConnectionInfo) -> Dictionary<ConnectionID, ConnectionState>.Index {
+        if let i = states.index(forKey: info.id) { return i }
+        states[info.id] = ConnectionState(info: info)
+        return states.index(forKey: info.id)!
+    }
+
+    /// The connection carries something to check: release the stream findings held until now.
+    private mutating func markKnown(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
+        guard !states.values[i].known else { return }
+        states.values[i].known = true
+        let held = states.values[i].pending
+        states.values[i].pending = []
+        let s = states.values[i]
+        for f in held { add(f, s, layer: Self.layer(of: f.rule)) }
+    }
+
+    // MARK: MQTT
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
-        let id = e.connection.id
         // Mutate the connection's state in place (no copy of the state per packet).
-        var found = states.index(forKey: id)
-        if found == nil {
-            states[id] = ConnectionState(checker: MQTTConnectionChecker(sawStart: e.connection.sawHandshake),
-                                         info: e.connection)
-            found = states.index(forKey: id)
+        let i = stateIndex(e.connection)
+        if states.values[i].mqtt == nil {
+            var checker = MQTTConnectionChecker(sawStart: e.connection.sawHandshake)
+            for (d, r, f, t) in states.values[i].earlyGaps { checker.gap(d, range: r, frame: f, time: t, version: e.version) }
+            states.values[i].mqtt = checker
+            states.values[i].earlyGaps = []
+            markKnown(i)
         }
-        guard let i = found else { return }
         let d = Int(e.direction.rawValue)
         let index = states.values[i].packets[d]
         states.values[i].packets[d] = index &+ 1
-        states.values[i].version = e.version
-        states.values[i].versionSource = e.versionSource
+        states.values[i].mqttVersion = e.version
+        states.values[i].mqttVersionSource = e.versionSource
         if states.values[i].clientID == nil, let c = e.clientID { states.values[i].clientID = c }
+        if e.transport == .webSocket {
+            ensureWebSocketChecker(i)
+            states.values[i].webSocket!.carries(mqtt: true, version: e.versionSource == .assumed ? nil : e.version)
+            flushWebSocket(i)
+        }
         let first = e.frames.first?.frame ?? e.lastFrame
         var malformed = false
         for diag in e.diagnostics where diag.severity == .error && diag.verdict == .violation { malformed = true }
@@ -101,79 +173,236 @@ public struct CheckReport: AnalysisSink {
             direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
             firstFrame: first, lastFrame: e.lastFrame, declaredSize: e.declaredSize, truncated: e.truncated,
             malformed: malformed)
-        if !e.diagnostics.isEmpty { decodeFindings(e, position) }
-        guard let j = states.index(forKey: id) else { return }
-        states.values[j].checker.packet(e.message, pdu: pdu, fields: fields, at: position)
-        if !states.values[j].checker.findings.isEmpty {
+        if !e.diagnostics.isEmpty {
+            let type = e.message.packetType?.name ?? "packet"
+            decodeFindings(e.diagnostics, i, .mqtt, e.direction, index: index, frames: (first, e.lastFrame),
+                           time: e.time, stream: e.streamRange, what: type) { MQTTRule(rawValue: $0.rawValue)?.info.section }
+        }
+        guard let j = states.index(forKey: e.connection.id) else { return }
+        states.values[j].mqtt!.packet(e.message, pdu: pdu, fields: fields, at: position)
+        if !states.values[j].mqtt!.findings.isEmpty {
             let s = states.values[j]
-            for f in s.checker.findings { add(f, s) }
-            states.values[j].checker.clearFindings()
+            for f in s.mqtt!.findings { add(f, s, layer: .mqtt) }
+            states.values[j].mqtt!.clearFindings()
         }
     }
 
-    private mutating func decodeFindings(_ e: MQTTPacketEvent, _ p: PacketPosition) {
-        guard let s = states[e.connection.id] else { return }
-        for d in e.diagnostics {
-            let rule = MQTTRule(rawValue: d.rule.rawValue)
-            let frames = p.firstFrame == p.lastFrame ? [p.lastFrame] : [p.firstFrame, p.lastFrame]
-            let stream = d.range.map {
-                StreamRange(p.streamRange.lower &+ UInt64(clamping: $0.lower), p.streamRange.lower &+ UInt64(clamping: $0.upper))
-            }
-            let type = e.message.packetType?.name ?? "packet"
-            add(CheckFinding(rule: d.rule, checkRule: nil, severity: d.severity, verdict: d.verdict, direction: e.direction,
-                             packetIndex: p.index, frames: frames, time: e.time, streamRange: stream ?? p.streamRange,
-                             packetRange: d.range, message: "\(type): \(d.message)",
-                             section: rule?.info.section ?? ""), s)
+    // MARK: STOMP
+
+    public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
+        let i = stateIndex(e.connection)
+        if states.values[i].stomp == nil {
+            var checker = STOMPConnectionChecker(sawStart: e.connection.sawHandshake)
+            for (d, r, f, t) in states.values[i].earlyGaps { checker.gap(d, range: r, frame: f, time: t) }
+            states.values[i].stomp = checker
+            states.values[i].earlyGaps = []
+            markKnown(i)
         }
+        states.values[i].stompVersion = e.version
+        states.values[i].stompVersionSource = e.versionSource
+        if e.transport == .webSocket {
+            ensureWebSocketChecker(i)
+            states.values[i].webSocket!.carries(mqtt: false, version: nil)
+            flushWebSocket(i)
+        }
+        if e.isHeartBeat {
+            states.values[i].stomp!.heartBeat(e.direction, time: e.time)
+        } else {
+            let d = Int(e.direction.rawValue)
+            let index = states.values[i].packets[d]
+            states.values[i].packets[d] = index &+ 1
+            var malformed = false
+            for diag in e.diagnostics where diag.severity == .error && diag.verdict == .violation { malformed = true }
+            if !e.diagnostics.isEmpty {
+                let name = e.summary.command.name
+                decodeFindings(e.diagnostics, i, .stomp, e.direction, index: index, frames: (e.firstFrame, e.lastFrame),
+                               time: e.time, stream: e.streamRange, what: name.isEmpty ? "frame" : name) { id in
+                    STOMPRule.allCases.first { id.rawValue.hasSuffix("-" + $0.rawValue) }?.section
+                }
+            }
+            guard let j = states.index(forKey: e.connection.id) else { return }
+            let position = STOMPFramePosition(
+                direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
+                firstFrame: e.firstFrame, lastFrame: e.lastFrame, isComplete: e.isComplete, malformed: malformed)
+            states.values[j].stomp!.negotiated(clientToServer: e.heartBeatClientToServer,
+                                               serverToClient: e.heartBeatServerToClient)
+            states.values[j].stomp!.frame(e.summary, frame: frame, at: position)
+        }
+        guard let j = states.index(forKey: e.connection.id) else { return }
+        if !states.values[j].stomp!.findings.isEmpty {
+            let s = states.values[j]
+            for f in s.stomp!.findings { add(f, s, layer: .stomp) }
+            states.values[j].stomp!.clearFindings()
+        }
+    }
+
+    // MARK: WebSocket
+
+    public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        let i = stateIndex(e.connection)
+        markKnown(i)
+        let d = Int(e.direction.rawValue)
+        let index = states.values[i].webSocketEvents[d]
+        states.values[i].webSocketEvents[d] = index &+ 1
+        let p = WebSocketPosition(direction: e.direction, index: index, time: e.time, streamRange: e.streamRange,
+                                  firstFrame: e.firstFrame, lastFrame: e.lastFrame)
+        ensureWebSocketChecker(i)
+        let what: String
+        switch e.kind {
+        case .handshake(let h):
+            what = h.isRequest ? "handshake request" : "handshake response"
+            states.values[i].webSocket!.handshake(h, at: p)
+        case .frame(let f):
+            what = "\(f.opcode) frame"
+            states.values[i].webSocket!.frame(f, at: p)
+        }
+        if let inner = e.inner, inner != .mqtt { states.values[i].webSocket!.carries(mqtt: false, version: nil) }
+        if !e.diagnostics.isEmpty {
+            decodeFindings(e.diagnostics, i, .webSocket, e.direction, index: index, frames: (e.firstFrame, e.lastFrame),
+                           time: e.time, stream: e.streamRange, what: "WebSocket \(what)") {
+                WebSocketRule(rawValue: $0.rawValue)?.section
+            }
+        }
+        flushWebSocket(i)
+    }
+
+    private mutating func ensureWebSocketChecker(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
+        if states.values[i].webSocket == nil { states.values[i].webSocket = MQTTWebSocketChecker() }
+    }
+
+    private mutating func flushWebSocket(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
+        guard let w = states.values[i].webSocket, !w.findings.isEmpty else { return }
+        let s = states.values[i]
+        for f in w.findings { add(f, s, layer: .webSocket) }
+        states.values[i].webSocket!.clearFindings()
+    }
+
+    // MARK: Decode-time findings
+
+    /// Adds a decoder's diagnostics (ranges relative to the unit's first byte) as findings.
+    private mutating func decodeFindings(_ diagnostics: [Diagnostic], _ i: Dictionary<ConnectionID, ConnectionState>.Index,
+                                         _ layer: Layer, _ direction: Direction, index: Int,
+                                         frames: (FrameNumber, FrameNumber), time: Timestamp, stream: StreamRange,
+                                         what: String, section: (RuleID) -> String?) {
+        let s = states.values[i]
+        let list = frames.0 == frames.1 ? [frames.1] : [frames.0, frames.1]
+        for d in diagnostics {
+            let range = d.range.map {
+                StreamRange(stream.lower &+ UInt64(clamping: $0.lower), stream.lower &+ UInt64(clamping: $0.upper))
+            }
+            add(CheckFinding(rule: d.rule, checkRule: nil, severity: d.severity, verdict: d.verdict, direction: direction,
+                             packetIndex: index, frames: list, time: time, streamRange: range ?? stream,
+                             packetRange: d.range, message: "\(what): \(d.message)", section: section(d.rule) ?? ""),
+                s, layer: layer)
+        }
+    }
+
+    // MARK: Stream events and ends
+
+    /// The layer a stream-level rule belongs to, from its id's prefix.
+    static func layer(of rule: RuleID) -> Layer {
+        let r = rule.rawValue
+        if r.hasPrefix("TCP-") { return .tcp }
+        if r.hasPrefix("WS-") { return .webSocket }
+        if r.hasPrefix("STOMP-") { return .stomp }
+        return .mqtt
     }
 
     public mutating func streamEvent(_ e: StreamEventReport) {
-        let id = e.connection.id
-        if states[id] == nil {
-            states[id] = ConnectionState(checker: MQTTConnectionChecker(sawStart: e.connection.sawHandshake),
-                                         info: e.connection)
-        }
+        let i = stateIndex(e.connection)
         let lost = e.rule == TransportRule.gap || e.rule == TransportRule.overlapConflict
             || e.rule == MQTTRule.pduLostInGap.id || e.rule == MQTTRule.resyncSkipped.id
-        if e.rule == TransportRule.overlapConflict, states[id]!.conflictAt[Int(e.direction.rawValue)] == nil {
-            states[id]!.conflictAt[Int(e.direction.rawValue)] = e.range.lower
+        let d = Int(e.direction.rawValue)
+        if e.rule == TransportRule.overlapConflict, states.values[i].conflictAt[d] == nil {
+            states.values[i].conflictAt[d] = e.range.lower
         }
         if lost {
-            let v = states[id]!.version
-            states[id]!.checker.gap(e.direction, range: e.range, frame: e.frames.first ?? 0, time: e.time, version: v)
+            let frame = e.frames.first ?? 0
+            if states.values[i].mqtt != nil {
+                let v = states.values[i].mqttVersion ?? .v3_1_1
+                states.values[i].mqtt!.gap(e.direction, range: e.range, frame: frame, time: e.time, version: v)
+            } else if states.values[i].stomp != nil {
+                states.values[i].stomp!.gap(e.direction, range: e.range, frame: frame, time: e.time)
+            } else if states.values[i].earlyGaps.count < 64 {
+                states.values[i].earlyGaps.append((e.direction, e.range, frame, e.time))
+            }
         }
-        let section = MQTTRule(rawValue: e.rule.rawValue)?.info.section ?? "capture"
-        if !states[id]!.checker.findings.isEmpty {
-            let s = states[id]!
-            for f in s.checker.findings { add(f, s) }
-            states[id]!.checker.clearFindings()
+        let s = states.values[i]
+        if let m = s.mqtt, !m.findings.isEmpty {
+            for f in m.findings { add(f, s, layer: .mqtt) }
+            states.values[i].mqtt!.clearFindings()
         }
-        add(CheckFinding(rule: e.rule, checkRule: nil, severity: e.severity, verdict: e.verdict, direction: e.direction,
-                         packetIndex: nil, frames: e.frames, time: e.time, streamRange: e.range, packetRange: nil,
-                         message: e.message, section: section), states[id]!)
-        // A gap makes the state rules that need the lost bytes unverifiable: say so once.
+        if let t = s.stomp, !t.findings.isEmpty {
+            for f in t.findings { add(f, s, layer: .stomp) }
+            states.values[i].stomp!.clearFindings()
+        }
+        let layer = Self.layer(of: e.rule)
+        let section: String
+        switch layer {
+        case .tcp: section = "capture"
+        case .mqtt: section = MQTTRule(rawValue: e.rule.rawValue)?.info.section ?? "capture"
+        case .stomp: section = STOMPRule.allCases.first { e.rule.rawValue.hasSuffix("-" + $0.rawValue) }?.section ?? "capture"
+        case .webSocket: section = WebSocketRule(rawValue: e.rule.rawValue)?.section ?? "capture"
+        }
+        let f = CheckFinding(rule: e.rule, checkRule: nil, severity: e.severity, verdict: e.verdict, direction: e.direction,
+                             packetIndex: nil, frames: e.frames, time: e.time, streamRange: e.range, packetRange: nil,
+                             message: e.message, section: section)
+        if s.known { add(f, s, layer: layer) } else if s.pending.count < 256 { states.values[i].pending.append(f) }
     }
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {
-        guard var s2 = states.removeValue(forKey: c.info.id) else { return }
-        s2.checker.finish(closed: c.end == .fin || c.end == .rst || c.end == .reused)
-        for f in s2.checker.findings { add(f, s2) }
-        s2.checker.clearFindings()
-        if let v = c.mqttVersion { s2.version = v }
-        if let src = c.versionSource { s2.versionSource = src }
-        if s2.clientID == nil { s2.clientID = c.clientID }
-        record(s2, first: c.firstFrame, last: c.lastFrame)
+        guard var s = states.removeValue(forKey: c.info.id) else {
+            if !Self.checked(c.appProtocol) { notChecked[c.protocolName, default: 0] += 1 }
+            return
+        }
+        guard Self.checked(c.appProtocol) else {
+            // TLS or unknown: nothing to check; its stream findings are not reported.
+            notChecked[c.protocolName, default: 0] += 1
+            return
+        }
+        if !s.known {
+            states[c.info.id] = s
+            if let i = states.index(forKey: c.info.id) { markKnown(i) }
+            s = states.removeValue(forKey: c.info.id) ?? s
+        }
+        finishCheckers(&s, closed: c.end == .fin || c.end == .rst || c.end == .reused)
+        if let v = c.mqttVersion { s.mqttVersion = v }
+        if let src = c.versionSource { s.mqttVersionSource = src }
+        if let v = c.stompVersion { s.stompVersion = v }
+        if let src = c.stompVersionSource { s.stompVersionSource = src }
+        if s.clientID == nil { s.clientID = c.clientID }
+        record(s, protocolName: c.protocolName, first: c.firstFrame, last: c.lastFrame)
     }
 
-    private mutating func record(_ s: ConnectionState, first: FrameNumber, last: FrameNumber) {
+    static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
+
+    private mutating func finishCheckers(_ s: inout ConnectionState, closed: Bool) {
+        if s.mqtt != nil {
+            s.mqtt!.finish(closed: closed)
+            for f in s.mqtt!.findings { add(f, s, layer: .mqtt) }
+            s.mqtt!.clearFindings()
+        }
+        if s.stomp != nil {
+            s.stomp!.finish(closed: closed, at: nil)
+            for f in s.stomp!.findings { add(f, s, layer: .stomp) }
+            s.stomp!.clearFindings()
+        }
+        if s.webSocket != nil {
+            s.webSocket!.finish()
+            for f in s.webSocket!.findings { add(f, s, layer: .webSocket) }
+            s.webSocket!.clearFindings()
+        }
+    }
+
+    private mutating func record(_ s: ConnectionState, protocolName: String, first: FrameNumber, last: FrameNumber) {
         connections.append(Connection(
             file: fileName, id: s.info.id, client: s.info.client, server: s.info.server, clientID: s.clientID,
-            version: s.version, versionSource: s.versionSource, midStream: !s.info.sawHandshake, packets: s.packets,
-            firstFrame: first, lastFrame: last))
-        // Findings recorded before the client id was known (none in practice: CONNECT comes first).
+            protocolName: protocolName, mqttVersion: s.mqttVersion, mqttVersionSource: s.mqttVersionSource,
+            stompVersion: s.stompVersion, stompVersionSource: s.stompVersionSource, midStream: !s.info.sawHandshake,
+            packets: s.packets, firstFrame: first, lastFrame: last))
     }
 
-    private mutating func add(_ f: CheckFinding, _ s: ConnectionState) {
+    private mutating func add(_ f: CheckFinding, _ s: ConnectionState, layer: Layer) {
         guard config.isEnabled(f.rule, name: f.checkRule) else { return }
         var f = f
         if f.verdict == .violation, f.rule != TransportRule.overlapConflict,
@@ -188,8 +417,8 @@ public struct CheckReport: AnalysisSink {
         f.severity = config.severity(f.rule, name: f.checkRule, default: f.severity, verdict: f.verdict)
         let print = Self.fingerprint(f, s.info, clientID: s.clientID)
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
-                                clientID: s.clientID, version: s.version, finding: f, fingerprint: print,
-                                baselined: config.baseline.contains(print)))
+                                clientID: s.clientID, layer: layer, version: s.version(of: layer), finding: f,
+                                fingerprint: print, baselined: config.baseline.contains(print)))
     }
 
     /// rule | server endpoint | client (its client id, else its address without the ephemeral

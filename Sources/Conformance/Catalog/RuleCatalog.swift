@@ -1,5 +1,7 @@
 public import WireCore
 import MQTTCodec
+import STOMPCodec
+import WebSocketCodec
 
 /// Everything the tool can report, joined with the spec's statements: which statements a rule of
 /// ours checks (decode-time `MQTTRule`s and the checker's `MQTTCheckRule`s), per family.
@@ -54,6 +56,29 @@ public struct RuleCatalog: Sendable {
                                   title: d.title, section: d.section,
                                   covers: d.covers.filter { $0.hasPrefix("MQTT5-") || $0.hasPrefix("U50-") }))
             }
+        }
+        for r in STOMPRule.allCases {
+            for v in r.versions {
+                rules.append(Rule(id: r.id(v), name: nil, stage: .decode, severity: r.defaultSeverity,
+                                  versions: "STOMP \(v)", title: r.title, section: "STOMP 1.2 " + r.section,
+                                  covers: SpecStatement.stompStatements(named: r.rawValue, version: v.description)))
+            }
+        }
+        for r in STOMPCheckRule.allCases {
+            for v in STOMPVersion.allCases {
+                guard let d = r.descriptor(for: v) else { continue }
+                rules.append(Rule(id: d.id, name: r.rawValue, stage: .check, severity: d.severity,
+                                  versions: "STOMP \(v)", title: d.title, section: d.section, covers: d.covers))
+            }
+        }
+        for r in WebSocketRule.allCases {
+            rules.append(Rule(id: r.id, name: nil, stage: .decode, severity: r.severity, versions: "WebSocket",
+                              title: r.title, section: r.section, covers: []))
+        }
+        for r in MQTTWebSocketRule.allCases {
+            rules.append(Rule(id: r.id, name: r.rawValue, stage: .check, severity: r.severity,
+                              versions: "3.1.1, 5.0 over WebSocket", title: r.title, section: r.section,
+                              covers: r.covers))
         }
         rules.append(Rule(id: "TCP-GAP", name: nil, stage: .stream, severity: .info, versions: "all",
                           title: "Bytes missing from the capture (state rules after it are unverifiable)",

@@ -25,3 +25,18 @@ public struct SpecStatement: Sendable {
     public var summary: String
     public var versions: String
 }
+
+extension SpecStatement {
+    /// The STOMP statements a rule named `name` (FRAME-NUL, SEND-DEST …) checks on a session of
+    /// `version`: those with id `STOMP-<x>-<name>` whose versions include it.
+    public static func stompStatements(named name: String, version: String) -> [String] {
+        let v = version
+        var out: [String] = []
+        for s in all where s.family == .stomp && s.id.hasSuffix("-" + name) && s.id.count == name.count + 10 {
+            if s.versions.split(separator: ",").contains(where: { $0.filter { $0 != " " } == v }) {
+                out.append(s.id)
+            }
+        }
+        return out
+    }
+}

@@ -9,20 +9,25 @@ import PacketCapture
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Check the MQTT traffic in captures against the specification's rules; for people and for CI.",
+        abstract: "Check the MQTT and STOMP traffic in captures (also inside WebSocket) against the specifications' rules; for people and for CI.",
         discussion: """
             Every MQTT connection is decoded and fed to a per-connection checker: packet order \
             (CONNECT first, nothing after DISCONNECT), packet identifiers and QoS flows, SUBACK counts, \
-            topic filters, keep-alive, and the MQTT 5 limits both sides negotiated. Decode-time \
-            findings and capture gaps are part of the same report. Rules are named by the spec's \
-            statement ids where there is one (MQTT311-3.1.0-1, MQTT5-3.3.2-8); `mqscope rules` lists \
-            them all.
+            topic filters, keep-alive, and the MQTT 5 limits both sides negotiated. Every STOMP \
+            connection likewise: CONNECT first, required headers per frame and version, subscription, \
+            message, receipt, transaction and ack ids, heart-beats against the negotiated intervals, \
+            nothing after ERROR or DISCONNECT. WebSocket connections are checked against RFC 6455 \
+            (masking, control frames, close codes, the opening handshake) and MQTT's WebSocket chapter \
+            (binary frames, subprotocol 'mqtt'), and what they carry as above. Decode-time findings and \
+            capture gaps are part of the same report. Rules are named by the spec's statement ids \
+            where there is one (MQTT311-3.1.0-1, MQTT5-3.3.2-8, MQTT-6.0.0-1, STOMP-1.2-SEND-DEST); \
+            `mqscope rules` lists them all. TLS and unrecognised connections are counted, not checked.
 
             Incomplete captures are reported honestly: when a connection was captured mid-stream, or \
             bytes were lost in a gap, a rule that needs the missing state is reported as \
             'unverifiable' (info), never as a violation. Timing rules use capture timestamps only.
 
-            Output: text, or one JSON document (--format json, schema docs/schema/check-v1.json), \
+            Output: text, or one JSON document (--format json, schema docs/schema/check-v2.json), \
             and optionally JUnit XML (--junit FILE). Exit status: 0 when no finding reaches --fail-on \
             (default error), 1 when one does, 2 for unusable input or arguments. With --baseline, \
             findings whose fingerprint is in the file are reported but never fail; --write-baseline \
@@ -34,7 +39,7 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("Check every connection as this MQTT version (3.1, 3.1.1 or 5).", valueName: "version"))
     var mqttVersion: MQTTVersion?
 
-    @Option(help: "Output format: text or json (schema mqscope.check/1).")
+    @Option(help: "Output format: text or json (schema mqscope.check/2).")
     var format: OutputFormat = .text
 
     @Option(help: ArgumentHelp("Also write a JUnit XML report to this file.", valueName: "file"))

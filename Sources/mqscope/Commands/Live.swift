@@ -281,9 +281,13 @@ struct TallyingSink: AnalysisSink {
     }
     mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         report.stompFrame(event, frame: frame, fields: fields)
+        check?.stompFrame(event, frame: frame, fields: fields)
+        showNewFindings()
     }
     mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         report.webSocketEvent(event, bytes: bytes, fields: fields)
+        check?.webSocketEvent(event, bytes: bytes, fields: fields)
+        showNewFindings()
     }
     var wantsFields: Bool { report.wantsFields }
     mutating func mqttPacketCounted(_ type: MQTTPacketType) { report.mqttPacketCounted(type) }

@@ -1,0 +1,109 @@
+import Foundation
+import Testing
+
+/// `mqscope check` on STOMP and WebSocket connections: the same report, schema and exit codes
+/// as for MQTT.
+@Suite struct CheckProtocolsCLITests {
+    static func capture(_ name: String) -> String { Paths.captures.appendingPathComponent(name).path }
+    static func external(_ name: String) -> String { Paths.external.appendingPathComponent(name).path }
+
+    /// Runs `check --format json` and returns the exit status, the document and the rule ids found.
+    static func check(_ files: [String], _ extra: [String] = []) throws -> (status: Int32, doc: [String: Any], rules: [String]) {
+        let r = try runProcess(Paths.executable.path, ["check", "--format", "json"] + extra + files)
+        #expect(try schemaViolations(r.out, schema: "check-v2.json") == "", "\(files)")
+        let doc = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any] ?? [:]
+        let findings = doc["findings"] as? [[String: Any]] ?? []
+        return (r.status, doc, findings.compactMap { $0["rule"] as? String })
+    }
+
+    static func summary(_ doc: [String: Any]) -> [String: Any] { doc["summary"] as? [String: Any] ?? [:] }
+
+    @Test func cleanRealCapturesOfEveryProtocolExit0() throws {
+        let files = ["stomp-activemq.pcap", "stomp-websocket.pcap", "mqtt-websocket.pcap", "tls-8883.pcap",
+                     "mqtt5-paho.pcap"].map(Self.capture)
+        let r = try Self.check(files)
+        #expect(r.status == 0, "\(r.rules)")
+        let s = Self.summary(r.doc)
+        let by = s["by_protocol"] as? [String: Int] ?? [:]
+        #expect(by["stomp"] == 4 && by["websocket+stomp"] == 1 && by["websocket+mqtt"] == 1 && (by["mqtt"] ?? 0) >= 1,
+                "\(by)")
+        #expect((s["not_checked"] as? [String: Int]) == ["tls": 1])
+        let bySeverity = s["by_severity"] as? [String: Int] ?? [:]
+        #expect(bySeverity["error"] == 0 && bySeverity["warning"] == 0, "\(r.rules)")
+        let connections = r.doc["connections"] as? [[String: Any]] ?? []
+        let versions = Set(connections.filter { ($0["protocol"] as? String) == "stomp" }.compactMap { $0["version"] as? String })
+        #expect(versions == ["1.0", "1.1", "1.2"])
+    }
+
+    @Test func mqttInATextFrame() throws {
+        let r = try Self.check([Self.capture("hostile/mqtt-websocket-text-frame.pcap")])
+        #expect(r.status == 1)
+        #expect(r.rules == ["MQTT-6.0.0-1"])
+        let f = (r.doc["findings"] as? [[String: Any]])?.first ?? [:]
+        #expect(f["layer"] as? String == "websocket" && f["direction"] as? String == "s2c" && f["frames"] as? [Int] == [9])
+    }
+
+    @Test func subprotocolOtherThanMQTT() throws {
+        let r = try Self.check([Self.capture("hostile/mqtt-websocket-subprotocol.pcap")])
+        #expect(r.status == 1)
+        #expect(r.rules == ["MQTT-6.0.0-3", "MQTT-6.0.0-4"])
+        // The same rules can be switched off by name like any other.
+        let off = try Self.check([Self.capture("hostile/mqtt-websocket-subprotocol.pcap")],
+                                 ["--disable", "websocket-subprotocol-offered", "--disable", "MQTT-6.0.0-4"])
+        #expect(off.status == 0 && off.rules.isEmpty)
+    }
+
+    @Test func reframedWebSocketHasNoFinding() throws {
+        let r = try Self.check([Self.capture("hostile/mqtt-websocket-reframed.pcap")])
+        #expect(r.status == 0 && r.rules.isEmpty, "\(r.rules)")
+    }
+
+    /// nDPI's STOMP 1.1 capture: a STOMP frame without host, a lowercase `message` that also has
+    /// no subscription header.
+    @Test func ndpiSTOMPOddities() throws {
+        let r = try Self.check([Self.external("ndpi/stomp.pcapng")])
+        #expect(r.status == 1)
+        #expect(r.rules.contains("STOMP-1.1-FRAME-COMMAND"), "\(r.rules)")
+        #expect(r.rules.contains("STOMP-1.1-CONNECT-HDRS"), "\(r.rules)")
+        #expect(r.rules.contains("STOMP-1.1-MSG-HDRS"), "\(r.rules)")
+        let f = r.doc["findings"] as? [[String: Any]] ?? []
+        #expect(f.allSatisfy { $0["layer"] as? String == "stomp" && $0["version"] as? String == "1.1" })
+    }
+
+    /// An unknown (lowercase) client command is a warning: a client may send unlisted frames
+    /// (spec-rules.md, STOMP-1.2-FRAME-COMMAND), so it fails only with --fail-on warning.
+    @Test func stompLowercaseCommandCapture() throws {
+        let r = try Self.check([Self.capture("hostile/stomp-lowercase-command.pcap")], ["--fail-on", "warning"])
+        #expect(r.status == 1)
+        #expect(r.rules.contains("STOMP-1.1-FRAME-COMMAND"), "\(r.rules)")
+    }
+
+    /// The peers' WebSocket captures and the oddities their suites expect.
+    @Test func peerWebSocketOddities() throws {
+        let cases: [(String, String)] = [
+            ("zeek/websocket/wrong-accept-header.pcap", "WS-RFC6455-4.2.2-BAD-ACCEPT"),
+            ("zeek/websocket/oversized-close-frame.pcapng", "WS-RFC6455-5.5-CONTROL-TOO-LONG"),
+            ("scapy/websocket_invalid_handshakes.pcap", "WS-HANDSHAKE-INVALID"),
+            ("scapy/websocket_invalid_handshakes.pcap", "WS-RFC6455-4.2.2-BAD-ACCEPT"),
+        ]
+        for (file, rule) in cases {
+            let r = try Self.check([Self.external(file)])
+            #expect(r.status == 1, "\(file)")
+            #expect(r.rules.contains(rule), "\(file): \(r.rules)")
+        }
+        // A ping between the fragments of a message is allowed (RFC 6455 §5.4): no frame finding.
+        let frag = try Self.check([Self.external("suricata-verify/websocket-control-frag/input.pcap")])
+        #expect(!frag.rules.contains { $0.hasPrefix("WS-RFC6455-5.4") || $0.hasPrefix("WS-RFC6455-5.5") }, "\(frag.rules)")
+        let clean = try Self.check([Self.external("zeek/websocket/two-binary-fragments.pcap")])
+        #expect(clean.status == 0 && clean.rules.isEmpty, "\(clean.rules)")
+    }
+
+    @Test func textReportNamesLayerAndProtocols() throws {
+        let r = try runProcess(Paths.executable.path, ["check", Self.capture("hostile/mqtt-websocket-text-frame.pcap"),
+                                                       Self.capture("tls-8883.pcap")])
+        #expect(r.status == 1)
+        #expect(r.out.contains("error MQTT-6.0.0-1 [websocket]"), "\(r.out)")
+        #expect(r.out.contains("1 connection checked (1 websocket+mqtt) in 2 files"), "\(r.out)")
+        #expect(r.out.contains("not checked: 1 tls"), "\(r.out)")
+    }
+}
