@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "STOMPCodec", dependencies: ["WireCore"], swiftSettings: strict),
         .target(name: "WebSocketCodec", dependencies: ["WireCore"], swiftSettings: strict),
         // Stage 5: the conformance checker (rule catalog, per-connection state machines).
-        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec"], swiftSettings: strict),
+        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
         // The pipeline driver: wires the stages, detects protocols.
@@ -85,7 +85,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "ConformanceTests", dependencies: ["Conformance", "MQTTCodec", "Analysis", "WireCore"],
+            name: "ConformanceTests", dependencies: ["Conformance", "MQTTCodec", "STOMPCodec", "Analysis", "WireCore"],
             swiftSettings: strict),
     ]
 )
