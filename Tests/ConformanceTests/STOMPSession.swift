@@ -162,7 +162,7 @@ enum STOMPFixtures {
                 if line.contains("version=1.1") { version = .v1_1 }
             } else if line.hasPrefix("#>") {
                 close()
-                current = (line.dropFirst(2).hasPrefix("c2s") ? .clientToServer : .serverToClient, [])
+                current = (line.dropFirst(2).drop { $0 == " " }.hasPrefix("c2s") ? .clientToServer : .serverToClient, [])
             } else if line.hasPrefix("#") {
                 continue
             } else if current != nil {

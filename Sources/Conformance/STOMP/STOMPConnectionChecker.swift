@@ -35,8 +35,8 @@ public struct STOMPConnectionChecker: Sendable {
     var client = Side()
     var server = Side()
     var lossSeen = false
-    /// A set hit `maxRemembered`: misses can no longer be trusted.
-    var forgot = false
+    /// The id sets that hit `maxRemembered`: their misses can no longer be trusted.
+    var forgotten: Set<Reference> = []
     var unverifiableReported: Set<STOMPCheckRule> = []
     var reportedOnce: Set<STOMPCheckRule> = []
 
@@ -48,6 +48,7 @@ public struct STOMPConnectionChecker: Sendable {
     var connectedTime: Timestamp?
     /// The server answered a CONNECT offering no version it supports with ERROR: it must close.
     var noCommonVersionError = false
+    /// The server's first ERROR (any version; ERROR-CLOSE is reported on 1.2 sessions only).
     var errorFrame: FrameNumber?
 
     // Heart-beats (milliseconds; nil or 0 = none agreed that way).
@@ -78,7 +79,7 @@ public struct STOMPConnectionChecker: Sendable {
     var disconnectReceiptFrame: FrameNumber?
 
     /// References that matched nothing when they arrived, judged at `finish`.
-    enum Reference: Sendable { case ack, messageID, subscription, receipt }
+    enum Reference: Sendable, Hashable { case ack, messageID, subscription, receipt, transaction }
     struct Orphan: Sendable {
         var rule: STOMPCheckRule
         var references: [(Reference, UInt64)]
@@ -112,7 +113,10 @@ public struct STOMPConnectionChecker: Sendable {
     }
 
     /// State misses are trustworthy only with both starts seen, no loss and no full set.
-    var trusted: Bool { sawStart && !lossSeen && !forgot && !client.startLost && !server.startLost }
+    var trusted: Bool { sawStart && !lossSeen && !client.startLost && !server.startLost }
+
+    /// A miss in the `kind` set is a violation only when the state is complete and the set not full.
+    func trusted(_ kind: Reference) -> Bool { trusted && !forgotten.contains(kind) }
 
     // MARK: - Inputs
 
@@ -151,18 +155,22 @@ public struct STOMPConnectionChecker: Sendable {
         orphans.removeAll()
         for o in left {
             var matched = true
-            for (kind, key) in o.references where !knows(kind, key) { matched = false }
+            var judgeable = true
+            for (kind, key) in o.references where !knows(kind, key) {
+                matched = false
+                if !trusted(kind) { judgeable = false }
+            }
             if matched {
                 if case .receipt = o.references.first?.0, let key = o.references.first?.1 {
                     outstandingReceipts[key] = nil
                 }
                 continue
             }
-            if trusted { emit(o.rule, o.position, o.range, o.message) } else {
+            if judgeable { emit(o.rule, o.position, o.range, o.message) } else {
                 unverifiable(o.rule, o.position, o.message + "; the frame it names may be in bytes the capture lacks")
             }
         }
-        if closed && trusted && errorFrame == nil { judgeUnansweredReceipts() }
+        if closed && trusted(.receipt) && errorFrame == nil { judgeUnansweredReceipts() }
         if let time {
             for d in Direction.allCases {
                 let p = STOMPFramePosition(direction: d, version: lastVersion, index: self[side: d].frames, time: time,
@@ -213,21 +221,23 @@ public struct STOMPConnectionChecker: Sendable {
         var headersComplete: Bool { summary.hasBlankLine }
     }
 
-    /// A wrong-case known command (`message`) is checked as that command; nil-free: `.unknown` stays.
+    /// A wrong-case known command (`message`) is checked as that command (`wrongCase`); other
+    /// commands come back unchanged.
     static func effectiveCommand(_ c: STOMPCommand) -> (STOMPCommand, wrongCase: Bool) {
         guard case .unknown(let raw) = c, !raw.isEmpty, raw.count <= 11 else { return (c, false) }
-        for k in STOMPCommand.clientCommands + STOMPCommand.serverCommands {
+        func sameIgnoringCase(_ name: String) -> Bool {
             var i = 0
-            var same = true
-            for ch in k.name.utf8 {
-                guard i < raw.count else { same = false; break }
+            for ch in name.utf8 {
+                guard i < raw.count else { return false }
                 var r = raw[i]
                 if r >= 0x61 && r <= 0x7A { r -= 0x20 }
-                if r != ch { same = false; break }
+                if r != ch { return false }
                 i += 1
             }
-            if same && i == raw.count { return (k, true) }
+            return i == raw.count
         }
+        for k in STOMPCommand.clientCommands where sameIgnoringCase(k.name) { return (k, true) }
+        for k in STOMPCommand.serverCommands where sameIgnoringCase(k.name) { return (k, true) }
         return (c, false)
     }
 
@@ -254,20 +264,22 @@ public struct STOMPConnectionChecker: Sendable {
             checkContentType(f, b)
         case .subscribe: onSubscribe(f, b)
         case .unsubscribe: onUnsubscribe(f, b)
-        case .ack, .nack: onAck(f, b)
+        case .ack, .nack:
+            // NACK does not exist in 1.0: the decoder reports the command; its headers are not judged.
+            if f.command == .ack || f.version >= .v1_1 { onAck(f, b) }
         case .begin:
             guard let r = requireHeader(.transactionBegin, s.transaction, "transaction", f) else { return }
             let key = Self.hash(b, r)
             if openTransactions.contains(key) && f.version == .v1_2 {
-                stateViolation(.transactionBegin, p, r,
+                stateViolation(.transactionBegin, .transaction, p, r,
                                "BEGIN reuses transaction \(Self.text(b, r)), which is still open on this connection")
             } else {
-                if !Self.insert(key, into: &openTransactions) { forgot = true }
+                if !Self.insert(key, into: &openTransactions) { forgotten.insert(.transaction) }
             }
         case .commit, .abort:
             guard let r = requireHeader(.transactionEnd, s.transaction, "transaction", f) else { return }
             if openTransactions.remove(Self.hash(b, r)) == nil {
-                stateViolation(.transactionEnd, p, r,
+                stateViolation(.transactionEnd, .transaction, p, r,
                                "\(f.name) names transaction \(Self.text(b, r)), which no open BEGIN of this connection started",
                                severity: .warning)
             }
@@ -331,12 +343,12 @@ public struct STOMPConnectionChecker: Sendable {
         subscriptionWithIDSeen = true
         let key = Self.hash(b, r)
         if let old = subscriptions[key], old.active, f.version >= .v1_1 {
-            stateViolation(.subscribeIDUnique, p, r, "SUBSCRIBE id \(Self.text(b, r)) is already an active subscription")
+            stateViolation(.subscribeIDUnique, .subscription, p, r, "SUBSCRIBE id \(Self.text(b, r)) is already an active subscription")
         }
         if subscriptions[key] != nil || subscriptions.count < Self.maxRemembered {
             subscriptions[key] = Subscription(ackMode: mode, active: true)
         } else {
-            forgot = true
+            forgotten.insert(.subscription)
         }
     }
 
@@ -355,7 +367,7 @@ public struct STOMPConnectionChecker: Sendable {
         if subscriptions[key]?.active == true {
             subscriptions[key]?.active = false
         } else {
-            stateViolation(.unsubscribeID, p, r, "UNSUBSCRIBE id \(Self.text(b, r)) is no active subscription of this connection")
+            stateViolation(.unsubscribeID, .subscription, p, r, "UNSUBSCRIBE id \(Self.text(b, r)) is no active subscription of this connection")
         }
     }
 
@@ -429,7 +441,7 @@ public struct STOMPConnectionChecker: Sendable {
             }
             if let dr = disconnectReceipt, dr == key, disconnectReceiptFrame == nil { disconnectReceiptFrame = p.lastFrame }
         case .error:
-            if errorFrame == nil && f.version == .v1_2 { errorFrame = p.lastFrame }
+            if errorFrame == nil { errorFrame = p.lastFrame }
             if !connectedSeen, connectSeen, let accepts = clientAccepts, let r = s.version, r.upper <= b.count,
                STOMPNegotiation.acceptedVersions(b.extracting(r.range)).versions.intersection(accepts).isEmpty {
                 noCommonVersionError = true
@@ -500,7 +512,7 @@ public struct STOMPConnectionChecker: Sendable {
             emit(.messageAck, p, s.commandRange,
                  "\(f.name) for a \(sub.ackMode == 1 ? "client" : "client-individual") subscription has no ack header")
         }
-        if let r = s.ack { if !Self.insert(Self.hash(b, r), into: &ackIDs) { forgot = true } }
+        if let r = s.ack { if !Self.insert(Self.hash(b, r), into: &ackIDs) { forgotten.insert(.ack) } }
         if let m {
             let key = Self.hash(b, m)
             let body = Self.hash(b, s.body)
@@ -511,7 +523,7 @@ public struct STOMPConnectionChecker: Sendable {
             } else if messageIDs.count < Self.maxRemembered {
                 messageIDs[key] = body
             } else {
-                forgot = true
+                forgotten.insert(.messageID)
             }
         }
         checkContentType(f, b)
@@ -560,7 +572,7 @@ public struct STOMPConnectionChecker: Sendable {
 
     /// Records a client receipt request.
     private mutating func remember(receipt key: UInt64, _ p: STOMPFramePosition, _ command: STOMPCommand) {
-        if !Self.insert(key, into: &requestedReceipts) { forgot = true }
+        if !Self.insert(key, into: &requestedReceipts) { forgotten.insert(.receipt) }
         if outstandingReceipts.count < Self.maxRemembered {
             outstandingReceipts[key] = PendingReceipt(position: p, command: command, serverFramesThen: server.frames)
         }
@@ -586,6 +598,7 @@ public struct STOMPConnectionChecker: Sendable {
         case .messageID: messageIDs[key] != nil
         case .subscription: subscriptions[key] != nil
         case .receipt: requestedReceipts.contains(key)
+        case .transaction: openTransactions.contains(key)
         }
     }
 
@@ -634,9 +647,10 @@ public struct STOMPConnectionChecker: Sendable {
     // MARK: - Emitting
 
     /// A violation that depends on remembered state: unverifiable when that state may be incomplete.
-    private mutating func stateViolation(_ rule: STOMPCheckRule, _ p: STOMPFramePosition, _ range: ByteRange?,
+    private mutating func stateViolation(_ rule: STOMPCheckRule, _ kind: Reference, _ p: STOMPFramePosition,
+                                         _ range: ByteRange?,
                                          _ message: String, severity: Severity? = nil) {
-        if trusted { emit(rule, p, range, message, severity: severity) } else {
+        if trusted(kind) { emit(rule, p, range, message, severity: severity) } else {
             unverifiable(rule, p, message + "; earlier frames may be missing from the capture")
         }
     }
