@@ -91,7 +91,7 @@ struct STOMPSession {
             switch e {
             case .frame(let raw): check(d, raw, b)
             case .heartBeat(let eol):
-                checker.heartBeat(d, time: time, eol: eol, version: version)
+                checker.heartBeat(d, time: time, range: eol.stream, frame: eol.frame, version: version)
                 collect()
             case .problem: break
             }

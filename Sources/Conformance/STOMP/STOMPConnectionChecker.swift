@@ -125,16 +125,16 @@ public struct STOMPConnectionChecker: Sendable {
         heartBeatInterval = (clientToServer, serverToClient)
     }
 
-    /// An EOL between frames of direction `d` (a heart-beat). `eol`, when given, lets a 1.1
-    /// CR LF heart-beat be reported (1.1 heart-beats are a single LF).
-    public mutating func heartBeat(_ d: Direction, time: Timestamp, eol: STOMPHeartBeatEOL? = nil,
+    /// An EOL between frames of direction `d` (a heart-beat) at `range` of the stream (1 byte LF,
+    /// 2 bytes CR LF), carried by capture frame `frame`. `version` is the session's version: a
+    /// 1.1 CR LF heart-beat is reported (1.1 heart-beats are a single LF).
+    public mutating func heartBeat(_ d: Direction, time: Timestamp, range: StreamRange? = nil, frame: FrameNumber = 0,
                                    version: STOMPVersion = .v1_2) {
         let p = STOMPFramePosition(direction: d, version: version, index: self[side: d].frames, time: time,
-                                   streamRange: eol?.stream ?? StreamRange(0, 0), firstFrame: eol?.frame ?? 0,
-                                   lastFrame: eol?.frame ?? 0)
+                                   streamRange: range ?? StreamRange(0, 0), firstFrame: frame, lastFrame: frame)
         checkSilence(p, frameIndex: nil)
         self[side: d].lastTraffic = time
-        if let eol, eol.length == 2, version == .v1_1, reportedOnce.insert(.heartBeatEOL).inserted {
+        if let range, range.count == 2, version == .v1_1, reportedOnce.insert(.heartBeatEOL).inserted {
             emit(.heartBeatEOL, p, nil, "heart-beat sent as CR LF; STOMP 1.1 heart-beats are a single LF", index: .some(nil))
         }
     }
