@@ -87,4 +87,15 @@ struct STOMPCheckSink: AnalysisSink {
         #expect(f.map { "\($0.rule)@\($0.frames)" } == ["STOMP-1.1-CONNECT-HDRS@[4]", "STOMP-1.1-MSG-HDRS@[12]"],
                 "\(Self.describe(f))")
     }
+
+    /// Edited copies of the ActiveMQ capture: frames split across segments (checked the same,
+    /// frame numbers shifted), and a lowercase `subscribe` (the decoder's FRAME-COMMAND; the
+    /// checker still records the subscription, so its MESSAGEs are not reported).
+    @Test(arguments: [("stomp-lowercase-command.pcap", [54, 196, 200]), ("stomp-split-frames.pcap", [54, 214, 218])])
+    func hostileCaptures(_ name: String, _ frames: [FrameNumber]) throws {
+        let sink = try Self.run("captures/hostile/" + name)
+        let got = sink.findings.filter { $0.severity >= .warning }.map { "\($0.rule)@\($0.frames)" }
+        #expect(got == ["STOMP-1.1-CONNECT-HDRS@[\(frames[0])]", "STOMP-1.2-TX-END@[\(frames[1])]",
+                        "STOMP-1.2-ERROR-CLOSE@[\(frames[2])]"], "\(Self.describe(sink.findings))")
+    }
 }
