@@ -210,4 +210,14 @@ private func describe(_ f: [CheckFinding]) -> [String] { f.map { "\($0.rule)@\($
         #expect(f.map(\.rule) == ["STOMP-1.2-SEND-DEST"], "\(describe(f))")
         #expect(f.first?.message.contains("sent as `send`") == true)
     }
+
+    @Test func negotiatedIntervalsReplaceTheHeaders() {
+        var s = STOMPSession()
+        s.checker.negotiated(clientToServer: 1000, serverToClient: nil)
+        for step: STOMPStep in [.c("CONNECT\naccept-version:1.2\nhost:h\n\n"), .s("CONNECTED\nversion:1.2\n\n"),
+                                .wait(3), .c("SEND\ndestination:/q\n\nx")] { s.apply(step) }
+        s.finish(closed: true)
+        #expect(s.findings.map(\.rule) == ["STOMP-1.2-HB-SEND"], "\(describe(s.findings))")
+        #expect(s.findings.first?.packetIndex == 1 && s.findings.first?.frames == [3])
+    }
 }

@@ -16,6 +16,16 @@ public import STOMPCodec
 ///
 /// Honest with incomplete captures: mid-stream pick-up, a gap, or a full id set make the
 /// state-dependent rules unverifiable (reported once per rule, info), never violations.
+/// References that match nothing (ACK/NACK ids, RECEIPT receipt-ids, MESSAGE subscriptions) are
+/// judged at `finish`, since reassembly may deliver one direction ahead of the other.
+///
+/// Choices: a MESSAGE may name any subscription id the client used on the connection (a MESSAGE
+/// in flight while UNSUBSCRIBE travels is legal); after ERROR only frames count as "more from
+/// the server" (ActiveMQ writes an EOL after every frame); a wrong-case command that spells a
+/// known one (`message`) is checked as that command, the message saying how it was sent.
+///
+/// Common path cost: no heap allocation per frame beyond the id sets' amortised growth (strings
+/// are built only for findings).
 public struct STOMPConnectionChecker: Sendable {
     /// Findings since the last `clearFindings()`.
     public private(set) var findings: [CheckFinding] = []
@@ -53,6 +63,8 @@ public struct STOMPConnectionChecker: Sendable {
 
     // Heart-beats (milliseconds; nil or 0 = none agreed that way).
     var heartBeatInterval: (clientToServer: UInt64?, serverToClient: UInt64?) = (nil, nil)
+    /// `negotiated(...)` set the intervals: CONNECTED does not replace them.
+    var heartBeatGiven = false
 
     // Session state.
     struct Subscription: Sendable {
@@ -120,9 +132,12 @@ public struct STOMPConnectionChecker: Sendable {
 
     // MARK: - Inputs
 
-    /// Replaces the heart-beat intervals (ms; nil or 0 = none) the checker derived from CONNECT/CONNECTED.
+    /// Sets the agreed heart-beat intervals (ms; nil or 0 = none) in place of those the checker
+    /// derives from CONNECT/CONNECTED, now and for the rest of the connection. Silence is
+    /// counted from CONNECTED either way.
     public mutating func negotiated(clientToServer: UInt64?, serverToClient: UInt64?) {
         heartBeatInterval = (clientToServer, serverToClient)
+        heartBeatGiven = true
     }
 
     /// An EOL between frames of direction `d` (a heart-beat) at `range` of the stream (1 byte LF,
@@ -151,6 +166,8 @@ public struct STOMPConnectionChecker: Sendable {
     /// The connection ended (`closed`: FIN/RST seen; `at`: the time of its last packet). Judges the
     /// references that matched nothing, unanswered receipt requests, and trailing heart-beat silence.
     public mutating func finish(closed: Bool, at time: Timestamp?) {
+        guard !finished else { return }
+        finished = true
         let left = orphans
         orphans.removeAll()
         for o in left {
@@ -181,6 +198,7 @@ public struct STOMPConnectionChecker: Sendable {
     }
 
     var lastVersion = STOMPVersion.v1_2
+    var finished = false
 
     /// One decoded frame: `s` from `STOMPDecoder.decode` over `frame` (header ranges index `frame`).
     public mutating func frame(_ s: STOMPFrameSummary, frame b: Span<UInt8>, at p: STOMPFramePosition) {
@@ -254,9 +272,8 @@ public struct STOMPConnectionChecker: Sendable {
                 unverifiable(.connectFirst, p, "the client's first frame is \(f.name); its start may be missing from the capture")
             }
         }
-        if let r = s.receipt, f.command != .connect && f.command != .stomp {
-            remember(receipt: Self.hash(b, r), p, f.command)
-        }
+        // A receipt on CONNECT is reported (RECEIPT-SCOPE) but still makes a RECEIPT answering it legal.
+        if let r = s.receipt { remember(receipt: Self.hash(b, r), p, f.command) }
         switch f.command {
         case .connect, .stomp: onConnect(f, b)
         case .send:
@@ -458,7 +475,7 @@ public struct STOMPConnectionChecker: Sendable {
         let firstConnected = !connectedSeen
         connectedSeen = true
         connectedTime = p.time
-        if firstConnected {
+        if firstConnected && !heartBeatGiven {
             let hb = STOMPNegotiation.heartBeatIntervals(client: clientHeartBeat, server: s.heartBeat)
             heartBeatInterval = hb
         }
