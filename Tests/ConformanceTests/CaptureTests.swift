@@ -27,13 +27,30 @@ func check(_ url: URL, config: CheckConfig = CheckConfig()) throws -> CheckRepor
     return report
 }
 
+/// What the real software in captures/ really does wrong, read from the bytes: the only errors
+/// and warnings allowed on the real captures (rule, frames).
+let realSoftwareFindings: [String: Set<String>] = [
+    "stomp-activemq.pcap": [
+        // stomp.py 8 sends its 1.1 STOMP frame without the host header STOMP 1.1 requires.
+        "STOMP-1.1-CONNECT-HDRS@54",
+        // The deliberate error session (captures/clients): COMMIT of a transaction never begun …
+        "STOMP-1.2-TX-END@196",
+        // … which ActiveMQ 5.17 answers with ERROR (frame 197) and then, instead of closing, a
+        // RECEIPT for the DISCONNECT (STOMP 1.2: after ERROR the server must close).
+        "STOMP-1.2-ERROR-CLOSE@200",
+    ],
+]
+
 @Suite struct CleanCaptureTests {
-    /// The real mosquitto and paho sessions in captures/: any error or warning is a false positive.
+    /// The real mosquitto, paho, ActiveMQ and stomp.py sessions in captures/: any error or warning
+    /// other than the listed real violations is a false positive; each listed one must be found.
     @Test(arguments: Paths.files(in: Paths.captures).map(\.lastPathComponent))
     func noErrorsOrWarnings(_ name: String) throws {
         let report = try check(Paths.captures.appendingPathComponent(name))
         let bad = report.findings.filter { $0.finding.severity >= .warning }
-        #expect(bad.isEmpty, "\(name): \(bad.map { "\($0.finding.rule) frame \($0.finding.frames): \($0.finding.message)" })")
+        let found = Set(bad.map { "\($0.finding.rule)@\($0.finding.frames.map(String.init).joined(separator: ","))" })
+        #expect(found == realSoftwareFindings[name] ?? [],
+                "\(name): \(bad.map { "\($0.finding.rule) frame \($0.finding.frames): \($0.finding.message)" })")
     }
 
     @Test func cleanCapturesHaveMQTTConnections() throws {

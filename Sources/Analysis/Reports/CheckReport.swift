@@ -206,7 +206,8 @@ public struct CheckReport: AnalysisSink {
             flushWebSocket(i)
         }
         if e.isHeartBeat {
-            states.values[i].stomp!.heartBeat(e.direction, time: e.time)
+            states.values[i].stomp!.heartBeat(e.direction, time: e.time, range: e.streamRange, frame: e.firstFrame,
+                                              version: e.version)
         } else {
             let d = Int(e.direction.rawValue)
             let index = states.values[i].packets[d]

@@ -65,10 +65,17 @@ public struct RuleCatalog: Sendable {
             }
         }
         for r in STOMPCheckRule.allCases {
-            for v in STOMPVersion.allCases {
-                guard let d = r.descriptor(for: v) else { continue }
-                rules.append(Rule(id: d.id, name: r.rawValue, stage: .check, severity: d.severity,
-                                  versions: "STOMP \(v)", title: d.title, section: d.section, covers: d.covers))
+            let d = r.descriptor
+            for v in d.versions {
+                guard let id = d.id(for: v) else { continue }
+                // A statement is covered by the rule reported on the versions it applies to.
+                let covers = d.covers.filter { c in
+                    SpecStatement.all.first { $0.id == c }.map { st in
+                        st.versions.split(separator: ",").contains { $0.filter { $0 != " " } == v.description }
+                    } ?? true
+                }
+                rules.append(Rule(id: id, name: r.rawValue, stage: .check, severity: d.severity(for: v),
+                                  versions: "STOMP \(v)", title: d.title, section: d.section, covers: covers))
             }
         }
         for r in WebSocketRule.allCases {
