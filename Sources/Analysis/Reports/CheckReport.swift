@@ -117,7 +117,7 @@ public struct CheckReport: AnalysisSink {
         // Connections still open (the router reports them all at the end; this is a safety net).
         for id in states.keys.sorted() {
             guard var s = states.removeValue(forKey: id) else { continue }
-            finishCheckers(&s, closed: false)
+            finishCheckers(&s, closed: false, end: nil)
             guard s.known else { continue }
             let inner = s.stomp != nil ? "stomp" : s.mqtt != nil ? "mqtt" : nil
             let name = s.webSocket == nil ? inner ?? "unknown" : inner.map { "websocket+" + $0 } ?? "websocket"
@@ -164,7 +164,6 @@ public struct CheckReport: AnalysisSink {
         if e.transport == .webSocket {
             ensureWebSocketChecker(i)
             states.values[i].webSocket!.carries(mqtt: true, version: e.versionSource == .assumed ? nil : e.version)
-            flushWebSocket(i)
         }
         let first = e.frames.first?.frame ?? e.lastFrame
         var malformed = false
@@ -180,11 +179,7 @@ public struct CheckReport: AnalysisSink {
         }
         guard let j = states.index(forKey: e.connection.id) else { return }
         states.values[j].mqtt!.packet(e.message, pdu: pdu, fields: fields, at: position)
-        if !states.values[j].mqtt!.findings.isEmpty {
-            let s = states.values[j]
-            for f in s.mqtt!.findings { add(f, s, layer: .mqtt) }
-            states.values[j].mqtt!.clearFindings()
-        }
+        drainCheckers(j)
     }
 
     // MARK: STOMP
@@ -203,7 +198,6 @@ public struct CheckReport: AnalysisSink {
         if e.transport == .webSocket {
             ensureWebSocketChecker(i)
             states.values[i].webSocket!.carries(mqtt: false, version: nil)
-            flushWebSocket(i)
         }
         if e.isHeartBeat {
             states.values[i].stomp!.heartBeat(e.direction, time: e.time, range: e.streamRange, frame: e.firstFrame,
@@ -230,11 +224,7 @@ public struct CheckReport: AnalysisSink {
             states.values[j].stomp!.frame(e.summary, frame: frame, at: position)
         }
         guard let j = states.index(forKey: e.connection.id) else { return }
-        if !states.values[j].stomp!.findings.isEmpty {
-            let s = states.values[j]
-            for f in s.stomp!.findings { add(f, s, layer: .stomp) }
-            states.values[j].stomp!.clearFindings()
-        }
+        drainCheckers(j)
     }
 
     // MARK: WebSocket
@@ -264,18 +254,37 @@ public struct CheckReport: AnalysisSink {
                 WebSocketRule(rawValue: $0.rawValue)?.section
             }
         }
-        flushWebSocket(i)
+        drainCheckers(i)
     }
 
     private mutating func ensureWebSocketChecker(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
         if states.values[i].webSocket == nil { states.values[i].webSocket = MQTTWebSocketChecker() }
     }
 
-    private mutating func flushWebSocket(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
-        guard let w = states.values[i].webSocket, !w.findings.isEmpty else { return }
+    /// Moves the findings the connection's checkers made so far into the report.
+    private mutating func drainCheckers(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
+        let taken = Self.takeFindings(&states.values[i])
+        guard !taken.isEmpty else { return }
         let s = states.values[i]
-        for f in w.findings { add(f, s, layer: .webSocket) }
-        states.values[i].webSocket!.clearFindings()
+        for (f, layer) in taken { add(f, s, layer: layer) }
+    }
+
+    /// The findings of the state's checkers, which are cleared (empty, no allocation, when none).
+    private static func takeFindings(_ s: inout ConnectionState) -> [(CheckFinding, Layer)] {
+        var out: [(CheckFinding, Layer)] = []
+        if let m = s.mqtt, !m.findings.isEmpty {
+            for f in m.findings { out.append((f, .mqtt)) }
+            s.mqtt!.clearFindings()
+        }
+        if let t = s.stomp, !t.findings.isEmpty {
+            for f in t.findings { out.append((f, .stomp)) }
+            s.stomp!.clearFindings()
+        }
+        if let w = s.webSocket, !w.findings.isEmpty {
+            for f in w.findings { out.append((f, .webSocket)) }
+            s.webSocket!.clearFindings()
+        }
+        return out
     }
 
     // MARK: Decode-time findings
@@ -328,15 +337,8 @@ public struct CheckReport: AnalysisSink {
                 states.values[i].earlyGaps.append((e.direction, e.range, frame, e.time))
             }
         }
+        drainCheckers(i)
         let s = states.values[i]
-        if let m = s.mqtt, !m.findings.isEmpty {
-            for f in m.findings { add(f, s, layer: .mqtt) }
-            states.values[i].mqtt!.clearFindings()
-        }
-        if let t = s.stomp, !t.findings.isEmpty {
-            for f in t.findings { add(f, s, layer: .stomp) }
-            states.values[i].stomp!.clearFindings()
-        }
         let layer = Self.layer(of: e.rule)
         let section: String
         switch layer {
@@ -366,7 +368,7 @@ public struct CheckReport: AnalysisSink {
             if let i = states.index(forKey: c.info.id) { markKnown(i) }
             s = states.removeValue(forKey: c.info.id) ?? s
         }
-        finishCheckers(&s, closed: c.end == .fin || c.end == .rst || c.end == .reused)
+        finishCheckers(&s, closed: c.end == .fin || c.end == .rst || c.end == .reused, end: c.stats.lastTime)
         if let v = c.mqttVersion { s.mqttVersion = v }
         if let src = c.versionSource { s.mqttVersionSource = src }
         if let v = c.stompVersion { s.stompVersion = v }
@@ -377,22 +379,12 @@ public struct CheckReport: AnalysisSink {
 
     static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
 
-    private mutating func finishCheckers(_ s: inout ConnectionState, closed: Bool) {
-        if s.mqtt != nil {
-            s.mqtt!.finish(closed: closed)
-            for f in s.mqtt!.findings { add(f, s, layer: .mqtt) }
-            s.mqtt!.clearFindings()
-        }
-        if s.stomp != nil {
-            s.stomp!.finish(closed: closed, at: nil)
-            for f in s.stomp!.findings { add(f, s, layer: .stomp) }
-            s.stomp!.clearFindings()
-        }
-        if s.webSocket != nil {
-            s.webSocket!.finish()
-            for f in s.webSocket!.findings { add(f, s, layer: .webSocket) }
-            s.webSocket!.clearFindings()
-        }
+    /// `end`: the time of the connection's last packet (trailing heart-beat silence is judged up to it).
+    private mutating func finishCheckers(_ s: inout ConnectionState, closed: Bool, end: Timestamp?) {
+        s.mqtt?.finish(closed: closed)
+        s.stomp?.finish(closed: closed, at: end)
+        s.webSocket?.finish()
+        for (f, layer) in Self.takeFindings(&s) { add(f, s, layer: layer) }
     }
 
     private mutating func record(_ s: ConnectionState, protocolName: String, first: FrameNumber, last: FrameNumber) {
