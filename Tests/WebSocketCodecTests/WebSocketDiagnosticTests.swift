@@ -44,6 +44,20 @@ import WireCore
              bad: [0x81, 0x01, 0xFF], clean: [0x81, 0x02, 0xC3, 0xA9]),
     ]
 
+    /// Rules triggered by the handshake and stream tests instead of a frame case (test named).
+    static let coveredElsewhere: [String: String] = [
+        "WS-RFC6455-4.2.2-BAD-ACCEPT": "badAccept",
+        "WS-RFC6455-4.2.2-PROTOCOL-NOT-OFFERED": "protocolNotOffered",
+        "WS-HANDSHAKE-INVALID": "invalidRequests",
+        "WS-FRAME-TOO-LARGE": "WebSocketFrameTests.oversizeFrameSkipped",
+        "WS-GAP": "WebSocketFrameTests.gapResynchronises",
+    ]
+
+    @Test func everyRuleHasATriggerAndACleanCase() {
+        let covered = Set(Self.cases.map(\.rule)).union(Self.coveredElsewhere.keys)
+        for r in WebSocketRule.allCases { #expect(covered.contains(r.rawValue), "\(r.rawValue) has no fixture") }
+    }
+
     @Test(arguments: cases)
     func triggersAndClean(_ c: Case) {
         let bad = runStream([c.bad], direction: c.direction)
