@@ -69,6 +69,10 @@ let package = Package(
         .executableTarget(
             name: "FuzzMQTT", dependencies: ["MQTTCodec", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
+            name: "FuzzSTOMPWebSocket",
+            dependencies: ["STOMPCodec", "WebSocketCodec", "Conformance", "WireCore", "ReplayInputs"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
 
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),
