@@ -161,4 +161,63 @@ public enum ContentSniffer {
         }
         return .unknown
     }
+
+    /// A segment of a connection picked up mid-stream (no SYN) on a port of no known protocol:
+    /// MQTT when the bytes are a whole number of MQTT packets (at most 16) with valid fixed
+    /// headers — a type the direction may send, its reserved flags as MQTT 3.1.1/5.0 §2.1.3 fix
+    /// them, QoS not 3, a minimal Remaining Length — and at least one of them is a PUBLISH whose
+    /// topic is non-empty UTF-8 without wildcards or U+0000 (§4.7.3), or there are at least two
+    /// packets, or the segment is exactly a PINGREQ or PINGRESP (`c0 00`, `d0 00`: what an idle
+    /// long-lived connection, the usual one to be picked up mid-stream, sends). Random bytes rarely
+    /// pass all of that.
+    public static func looksLikeMidStreamMQTT(_ b: Span<UInt8>) -> Bool {
+        var i = 0
+        var packets = 0
+        var strong = false
+        while i < b.count {
+            if packets == 16 { return false }
+            let first = b[i]
+            let type = first >> 4
+            let flags = first & 0x0F
+            switch type {
+            case 0: return false
+            case 3: if flags & 0x06 == 0x06 { return false }
+            case 6, 8, 10: if flags != 0x02 { return false }
+            default: if flags != 0 { return false }
+            }
+            // Remaining Length: 1-4 bytes, minimal (no trailing 0x80 continuation of zero).
+            var length = 0
+            var shift = 0
+            var j = i + 1
+            while true {
+                guard j < b.count, shift <= 21 else { return false }
+                let byte = b[j]
+                length |= Int(byte & 0x7F) << shift
+                j += 1
+                if byte & 0x80 == 0 {
+                    if byte == 0 && shift > 0 { return false }
+                    break
+                }
+                shift += 7
+            }
+            let end = j + length
+            guard end <= b.count else { return false }
+            if type == 3 && length >= 3 {
+                let topicLength = Int(b[j]) << 8 | Int(b[j + 1])
+                let idBytes = flags & 0x06 != 0 ? 2 : 0
+                if topicLength > 0 && j + 2 + topicLength + idBytes <= end {
+                    let topic = b.extracting(j + 2 ..< j + 2 + topicLength)
+                    var wildcard = false
+                    for k in 0..<topic.count where topic[k] == UInt8(ascii: "+") || topic[k] == UInt8(ascii: "#") {
+                        wildcard = true
+                    }
+                    if !wildcard, UTF8Validation.check(topic) == .valid { strong = true }
+                }
+            }
+            packets += 1
+            i = end
+        }
+        let ping = b.count == 2 && (b[0] == 0xC0 || b[0] == 0xD0) && b[1] == 0
+        return packets >= 2 || strong || ping
+    }
 }

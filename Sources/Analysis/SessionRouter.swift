@@ -416,12 +416,20 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                                frame: FrameNumber, ports: PortMap) {
         guard direction == .clientToServer, offset == UInt64(state.sniffed.count), state.info.sawHandshake else {
             decideByPort(&state, ports: ports)
+            // Picked up mid-stream on a port of no known protocol: the first segment may still be
+            // recognisably MQTT (ContentSniffer.looksLikeMidStreamMQTT says how strictly).
+            if state.appProtocol == .unknown, !state.info.sawHandshake, ContentSniffer.looksLikeMidStreamMQTT(bytes) {
+                state.appProtocol = .mqtt
+                state.detection = .content
+            }
             return
         }
         var verdict: AppProtocol?
-        // An HTTP request is held until its head ends (for its Upgrade header), others 64 bytes.
+        // What may be an HTTP request (any method) is held until its head ends (for its Upgrade
+        // header), others 64 bytes.
         let firstByte = state.sniffed.first ?? (bytes.count > 0 ? bytes[0] : 0)
-        let limit = firstByte == UInt8(ascii: "G") ? ContentSniffer.maxUpgradeHead : 64
+        let isLetter = firstByte >= UInt8(ascii: "A") && firstByte <= UInt8(ascii: "Z")
+        let limit = isLetter ? ContentSniffer.maxUpgradeHead : 64
         if state.sniffed.isEmpty {
             verdict = ContentSniffer.sniff(bytes)
         } else {

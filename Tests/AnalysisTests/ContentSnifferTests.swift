@@ -54,3 +54,42 @@ import Testing
         #expect(ports.byPort(61613) == .stomp && ports.byPort(1883) == .mqtt && ports.byPort(8883) == .tls)
     }
 }
+
+/// Mid-stream MQTT on a port of no known protocol (ContentSniffer.looksLikeMidStreamMQTT).
+@Suite struct MidStreamMQTTSnifferTests {
+    static func looks(_ b: [UInt8]) -> Bool { b.withUnsafeBufferPointer { ContentSniffer.looksLikeMidStreamMQTT($0.span) } }
+    static let publish: [UInt8] = [0x30, 0x07, 0x00, 0x03] + Array("a/b".utf8) + [0x68, 0x69]
+
+    @Test func recognisesMQTT() {
+        #expect(Self.looks([0xC0, 0x00]))                         // PINGREQ alone
+        #expect(Self.looks([0xD0, 0x00]))                         // PINGRESP alone
+        #expect(Self.looks(Self.publish))                         // a PUBLISH with a UTF-8 topic
+        #expect(Self.looks([0x40, 0x02, 0x00, 0x01, 0xC0, 0x00])) // PUBACK then PINGREQ
+        #expect(Self.looks([0x62, 0x02, 0x00, 0x07, 0x70, 0x02, 0x00, 0x07]))  // PUBREL (flags 2), PUBCOMP
+    }
+
+    @Test func rejectsOtherBytes() {
+        #expect(!Self.looks([]))
+        #expect(!Self.looks([0xC0, 0x00, 0x00]))                  // trailing byte
+        #expect(!Self.looks([0x40, 0x02, 0x00, 0x01]))            // one weak packet
+        #expect(!Self.looks([0x30, 0x07, 0x00, 0x03] + Array("a/#".utf8) + [0x68, 0x69]))  // wildcard topic
+        #expect(!Self.looks([0x36, 0x09, 0x00, 0x03] + Array("a/b".utf8) + [0, 1, 0x68, 0x69]))  // QoS 3
+        #expect(!Self.looks([0x60, 0x02, 0x00, 0x07, 0x70, 0x02, 0x00, 0x07]))  // PUBREL with flags 0
+        #expect(!Self.looks([0xC0, 0x80, 0x00, 0xC0, 0x00]))      // non-minimal Remaining Length
+        #expect(!Self.looks([0x00, 0x00, 0xC0, 0x00]))            // reserved type 0
+        #expect(!Self.looks(Array("GET / HTTP/1.1\r\n\r\n".utf8)))
+        #expect(!Self.looks([0x16, 0x03, 0x01, 0x00, 0x05, 1, 2, 3, 4, 5]))  // TLS record
+        // A pseudo-random byte soup: never taken for MQTT.
+        var x: UInt32 = 2463534242
+        var hits = 0
+        for _ in 0..<2000 {
+            var b: [UInt8] = []
+            for _ in 0..<(Int(x % 60) + 2) {
+                x ^= x << 13; x ^= x >> 17; x ^= x << 5
+                b.append(UInt8(truncatingIfNeeded: x))
+            }
+            if Self.looks(b) { hits += 1 }
+        }
+        #expect(hits <= 2, "\(hits) of 2000 random segments taken for MQTT")
+    }
+}
