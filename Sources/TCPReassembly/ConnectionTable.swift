@@ -40,11 +40,21 @@ struct ConnectionTable {
     private var freeSlots: [Int] = []
     private var tombstones: [FlowKey: Timestamp] = [:]
     private var expired: [FlowKey] = []
+    /// The last key looked up and its slot: segments come in runs per connection (a request and its
+    /// reply, a packet split over segments), so this saves most hash lookups. Cleared on removal.
+    private var lastKey: FlowKey?
+    private var lastSlot = 0
 
     var liveCount: Int { index.count }
     var tombstoneCount: Int { tombstones.count }
 
-    func slot(for key: FlowKey) -> Int? { index[key] }
+    mutating func slot(for key: FlowKey) -> Int? {
+        if let lastKey, lastKey == key { return lastSlot }
+        guard let slot = index[key] else { return nil }
+        lastKey = key
+        lastSlot = slot
+        return slot
+    }
     func isTombstoned(_ key: FlowKey) -> Bool { tombstones[key] != nil }
     func isLive(_ slot: Int) -> Bool { live[slot] }
 
@@ -69,6 +79,7 @@ struct ConnectionTable {
     mutating func remove(_ slot: Int, time: Timestamp) {
         let key = slots[slot].key
         index.removeValue(forKey: key)
+        if lastKey == key { lastKey = nil }
         tombstones[key] = time
         live[slot] = false
         // Drop the closed connection's buffers now; the slot keeps only a shell until reused.
