@@ -179,6 +179,9 @@ public struct ReadReport: AnalysisSink {
     /// Counting without filters needs only each packet's type.
     public var wantsFields: Bool { !(countOnly && filter.isEmpty) }
 
+    /// Counting shows no stream events, so retransmissions need no comparison.
+    public var wantsOverlapConflicts: Bool { !countOnly }
+
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {
         counts[Int(type.rawValue)] += 1
         totalCounts[Int(type.rawValue)] += 1
