@@ -20,6 +20,9 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     /// so this saves most `slotOf` hash lookups. Cleared when that connection closes.
     var cachedID: ConnectionID?
     var cachedSlot = 0
+    /// The MQTT framers, two per slot, driven in place through `framerBase` (see `MQTTFramerStore`).
+    let framerStore = MQTTFramerStore()
+    var framerBase: UnsafeMutablePointer<MQTTFramer>
     /// Notes about the capture, kept for the file summary as well as passed to the sink.
     var notes: [FileNote] = []
     /// Reused for every packet: the decoder's output arena and findings.
@@ -61,6 +64,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         self.options = options
         self.decodePackets = sink.wantsPackets
         self.decodeFields = sink.wantsFields
+        framerBase = framerStore.base
         diagnostics.reserveCapacity(8)
     }
 
@@ -72,6 +76,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         } else {
             slotOf[info.id] = slots.count
             slots.append(state)
+            framerBase = framerStore.reserve(slots: slots.count)
         }
     }
 
@@ -126,11 +131,9 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     private mutating func innerGap(_ slot: Int, _ direction: Direction, _ range: StreamRange, frame: FrameNumber,
                                    time: Timestamp) {
         if slots[slot].hasMQTT {
-            var framer = idleFramer
-            swap(&framer, &slots[slot].mqtt![framer: direction])
-            framer.gap(range, frame: frame)
-            reportFindings(of: &framer, slot, direction, time: time)
-            swap(&framer, &slots[slot].mqtt![framer: direction])
+            let framer = framerBase + MQTTFramerStore.index(slot, direction)
+            framer.pointee.gap(range, frame: frame)
+            reportFindings(of: &framer.pointee, slot, direction, time: time)
         }
         if slots[slot].hasSTOMP {
             var framer = idleSTOMPFramer
@@ -165,11 +168,11 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         }
         if slots[slot].hasMQTT {
             for d in Direction.allCases {
-                var framer = idleFramer
-                swap(&framer, &slots[slot].mqtt![framer: d])
-                framer.finish { pdu, pduInfo in handlePDU(slot, d, pdu, pduInfo, time: time) }
-                reportFindings(of: &framer, slot, d, time: time)
-                swap(&framer, &slots[slot].mqtt![framer: d])
+                let framer = framerBase + MQTTFramerStore.index(slot, d)
+                framer.pointee.finish { pdu, pduInfo in handlePDU(slot, d, pdu, pduInfo, time: time) }
+                reportFindings(of: &framer.pointee, slot, d, time: time)
+                // Back to an idle framer: the slot's next connection may not be MQTT.
+                framer.pointee = idleFramer
             }
         }
         if slots[slot].hasSTOMP {
@@ -234,8 +237,11 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     private mutating func startInnerDecoder(_ slot: Int, _ proto: AppProtocol, streamStartSeen: Bool) {
         guard decodePackets, !slots[slot].hasMQTT, !slots[slot].hasSTOMP else { return }
         if proto == .mqtt {
-            slots[slot].mqtt = MQTTConnectionState(
-                streamStartSeen: streamStartSeen, version: options.mqttVersion, maxPDUSize: options.maxPDUSize)
+            slots[slot].mqtt = MQTTConnectionState(version: options.mqttVersion)
+            for d in Direction.allCases {
+                framerBase[MQTTFramerStore.index(slot, d)] = MQTTFramer(maxPDUSize: options.maxPDUSize,
+                                                                        synchronized: streamStartSeen)
+            }
             slots[slot].hasMQTT = true
         } else if proto == .stomp {
             slots[slot].stomp = STOMPConnectionState(maxFrameSize: options.maxPDUSize)
@@ -270,13 +276,12 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             return
         }
         guard slots[slot].hasMQTT else { return }
-        var framer = idleFramer
-        swap(&framer, &slots[slot].mqtt![framer: direction])
-        framer.append(bytes, at: offset, frame: frame) { pdu, info in
+        // In place: handlePDU never adds a slot, so the framer's memory stays put during the call.
+        let framer = framerBase + MQTTFramerStore.index(slot, direction)
+        framer.pointee.append(bytes, at: offset, frame: frame) { pdu, info in
             handlePDU(slot, direction, pdu, info, time: time)
         }
-        reportFindings(of: &framer, slot, direction, time: time)
-        swap(&framer, &slots[slot].mqtt![framer: direction])
+        reportFindings(of: &framer.pointee, slot, direction, time: time)
     }
 
     /// Passes the framer's stream-level findings (lost packets, skipped bytes…) to the sink.
