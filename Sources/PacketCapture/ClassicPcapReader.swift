@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A fast path for the common case, a classic (not pcapng) pcap file on disk: records are cut
-/// straight out of large `read(2)` blocks instead of one `pcap_next_ex` call per record, which
+/// straight out of `read(2)` blocks instead of one `pcap_next_ex` call per record, which
 /// with stdio under it copies every byte twice (kernel → stdio buffer → libpcap's buffer) and
 /// was about a fifth of `mqscope streams`' time.
 ///
@@ -20,7 +20,9 @@ struct ClassicPcapReader: ~Copyable {
     static let passThroughLinkTypes: Set<UInt32> = [1, 101, 228, 229]
     static let fileHeaderLength = 24
     static let recordHeaderLength = 16
-    static let blockSize = 4 << 20
+    // Small enough that a block the kernel just copied in is still in the L2 cache when its records
+    // are parsed (4 MiB blocks measured slower), large enough to hold any record (64 KiB + header).
+    static let blockSize = 128 << 10
 
     private let fd: Int32
     private let buffer: UnsafeMutableBufferPointer<UInt8>
