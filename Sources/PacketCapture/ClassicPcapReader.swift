@@ -39,8 +39,15 @@ struct ClassicPcapReader: ~Copyable {
     /// (libpcap then reads it all). `snapLength` is libpcap's (adjusted) snapshot length.
     init?(path: String, snapLength: Int) {
         guard path != "-" else { return nil }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // Regular files only: a second reader of a pipe or FIFO would take bytes meant for libpcap.
+        var info = stat()
+        guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { return nil }
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            close(fd)
+            return nil
+        }
         var header = [UInt8](repeating: 0, count: Self.fileHeaderLength)
         let n = header.withUnsafeMutableBytes { read(fd, $0.baseAddress, Self.fileHeaderLength) }
         func u32(_ at: Int, swapped: Bool) -> UInt32 {
