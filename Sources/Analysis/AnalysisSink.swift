@@ -13,6 +13,10 @@ public protocol AnalysisSink {
     /// Whether each packet needs its full decode; false when only its type is needed (counting),
     /// which then arrives through `mqttPacketCounted` instead of `mqttPacket`.
     var wantsFields: Bool { get }
+    /// Whether retransmitted bytes are compared with their first copy, so that conflicting overlaps
+    /// are reported. False lets reassembly skip keeping a copy of the bytes it delivers (the overlap
+    /// history, one copy of every payload byte): for sinks that show no stream events at all.
+    var wantsOverlapConflicts: Bool { get }
     /// A packet framed but not decoded (when `wantsFields` is false).
     mutating func mqttPacketCounted(_ type: MQTTPacketType)
     /// One MQTT packet, its bytes and its annotated fields, lent for the call.
@@ -30,6 +34,7 @@ extension AnalysisSink {
     public mutating func fileNote(_ note: FileNote) {}
     public var wantsPackets: Bool { true }
     public var wantsFields: Bool { true }
+    public var wantsOverlapConflicts: Bool { true }
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {}
     public mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {}
     public mutating func streamEvent(_ event: StreamEventReport) {}

@@ -26,9 +26,12 @@ public enum CaptureAnalysis {
         }
         var summary = FileSummary(name: path, linkType: source.dataLinkName, snapLength: source.snapLength)
         var decoder = PacketDecoder(linkType: linkType)
+        var limits = options.limits
+        // Without overlap comparison there is nothing to compare with: keep no history.
+        if !sink.wantsOverlapConflicts { limits.overlapHistory = 0 }
         var assembler = Assembler(
             consumer: SessionRouter(sink: sink, options: options),
-            limits: options.limits, serverPorts: options.ports.serverPorts)
+            limits: limits, serverPorts: options.ports.serverPorts)
         var lastFrame: FrameNumber = 0
         var lastTime = Timestamp.zero
         var firstTime: Timestamp?

@@ -1,11 +1,10 @@
 import WireCore
 import MQTTCodec
 
-/// What the analysis keeps per MQTT connection: a framer per direction, the version, and the
-/// topic-alias maps (MQTT 5 §3.3.2.3.4: each direction has its own map).
+/// What the analysis keeps per MQTT connection: the version and the topic-alias maps (MQTT 5
+/// §3.3.2.3.4: each direction has its own map). Its two framers live in the router's
+/// `MQTTFramerStore`, under the connection's slot.
 struct MQTTConnectionState {
-    var clientFramer: MQTTFramer
-    var serverFramer: MQTTFramer
     var version: MQTTVersion
     var versionSource: VersionSource
     /// Topic alias → topic bytes, per direction. Allocated only when aliases are used.
@@ -13,18 +12,9 @@ struct MQTTConnectionState {
     var serverAliases: [UInt16: [UInt8]] = [:]
     var clientID: String?
 
-    init(streamStartSeen: Bool, version: MQTTVersion?, maxPDUSize: Int) {
-        clientFramer = MQTTFramer(maxPDUSize: maxPDUSize, synchronized: streamStartSeen)
-        serverFramer = MQTTFramer(maxPDUSize: maxPDUSize, synchronized: streamStartSeen)
+    init(version: MQTTVersion?) {
         self.version = version ?? .v3_1_1
         versionSource = version == nil ? .assumed : .option
-    }
-
-    subscript(framer d: Direction) -> MQTTFramer {
-        get { d == .clientToServer ? clientFramer : serverFramer }
-        _modify {
-            if d == .clientToServer { yield &clientFramer } else { yield &serverFramer }
-        }
     }
 
     subscript(aliases d: Direction) -> [UInt16: [UInt8]] {
@@ -35,6 +25,5 @@ struct MQTTConnectionState {
     }
 }
 
-/// A framer that never runs: swapped into a connection's slot while its real framer is in use,
-/// so the real one can be driven without overlapping access to the connection table.
+/// A framer that never runs: what the framer store holds for slots without MQTT.
 let idleFramer = MQTTFramer(maxPDUSize: 2, resyncLookahead: 16)

@@ -16,6 +16,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     var slots: [ConnectionState] = []
     var slotOf: [ConnectionID: Int] = [:]
     var freeSlots: [Int] = []
+    /// The connection of the last lookup and its slot: stream events come in runs per connection,
+    /// so this saves most `slotOf` hash lookups. Cleared when that connection closes.
+    var cachedID: ConnectionID?
+    var cachedSlot = 0
+    /// The MQTT framers, two per slot, driven in place through `framerBase` (see `MQTTFramerStore`).
+    let framerStore = MQTTFramerStore()
+    var framerBase: UnsafeMutablePointer<MQTTFramer>
     /// Notes about the capture, kept for the file summary as well as passed to the sink.
     var notes: [FileNote] = []
     /// Reused for every packet: the decoder's output arena and findings.
@@ -43,7 +50,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         /// STOMP decoding, likewise.
         var stomp: STOMPConnectionState?
         var webSocket: WebSocketSessionState?
-        var transport: Transport { webSocket == nil ? .tcp : .webSocket }
+        /// Which of the three above are set, kept beside them and tested instead of them: testing
+        /// an optional of a large struct for nil copied it out (a memmove and a release per segment
+        /// in `perf`). Set and cleared together with the optionals.
+        var hasMQTT = false
+        var hasSTOMP = false
+        var hasWebSocket = false
+        var transport: Transport { hasWebSocket ? .webSocket : .tcp }
     }
 
     init(sink: Sink, options: AnalysisOptions) {
@@ -51,6 +64,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         self.options = options
         self.decodePackets = sink.wantsPackets
         self.decodeFields = sink.wantsFields
+        framerBase = framerStore.base
         diagnostics.reserveCapacity(8)
     }
 
@@ -62,12 +76,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         } else {
             slotOf[info.id] = slots.count
             slots.append(state)
+            framerBase = framerStore.reserve(slots: slots.count)
         }
     }
 
     public mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
                                     frame: FrameNumber, time: Timestamp) {
-        guard let slot = slotOf[id] else { return }
+        guard let slot = slot(of: id) else { return }
         latestTime = time
         slots[slot].lastFrame = frame
         if !slots[slot].decided {
@@ -87,7 +102,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     public mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
                                    frame: FrameNumber, time: Timestamp) {
-        guard let slot = slotOf[id] else { return }
+        guard let slot = slot(of: id) else { return }
         slots[slot].lastFrame = frame
         if !slots[slot].decided {
             Self.decideByPort(&slots[slot], ports: options.ports)
@@ -100,7 +115,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                 range: range, frames: [frame], time: time,
                 message: "\(range.count) byte(s) at stream offset \(range.lower) missing from the capture (\(cause.rawValue))"))
         }
-        if slots[slot].webSocket != nil {
+        if slots[slot].hasWebSocket {
             var conn = idleWebSocket
             swap(&conn, &slots[slot].webSocket!.connection)
             conn.gap(range, direction: direction, frame: frame) { event, bytes in
@@ -115,14 +130,12 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     /// A gap in the bytes the MQTT or STOMP decoder reads (TCP or WebSocket application bytes).
     private mutating func innerGap(_ slot: Int, _ direction: Direction, _ range: StreamRange, frame: FrameNumber,
                                    time: Timestamp) {
-        if slots[slot].mqtt != nil {
-            var framer = idleFramer
-            swap(&framer, &slots[slot].mqtt![framer: direction])
-            framer.gap(range, frame: frame)
-            reportFindings(of: &framer, slot, direction, time: time)
-            swap(&framer, &slots[slot].mqtt![framer: direction])
+        if slots[slot].hasMQTT {
+            let framer = framerBase + MQTTFramerStore.index(slot, direction)
+            framer.pointee.gap(range, frame: frame)
+            reportFindings(of: &framer.pointee, slot, direction, time: time)
         }
-        if slots[slot].stomp != nil {
+        if slots[slot].hasSTOMP {
             var framer = idleSTOMPFramer
             swap(&framer, &slots[slot].stomp![framer: direction])
             framer.gap(range, frame: frame) { event, bytes in handleSTOMP(slot, direction, event, bytes, time: time) }
@@ -132,7 +145,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     public mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
                                        firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {
-        guard conflicting, decodePackets, let slot = slotOf[id] else { return }
+        guard conflicting, decodePackets, let slot = slot(of: id) else { return }
         sink.streamEvent(StreamEventReport(
             connection: slots[slot].info, direction: direction, rule: TransportRule.overlapConflict,
             severity: .warning, verdict: .violation, range: range, frames: [firstFrame, secondFrame],
@@ -153,16 +166,16 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                      time: time)
             }
         }
-        if slots[slot].mqtt != nil {
+        if slots[slot].hasMQTT {
             for d in Direction.allCases {
-                var framer = idleFramer
-                swap(&framer, &slots[slot].mqtt![framer: d])
-                framer.finish { pdu, pduInfo in handlePDU(slot, d, pdu, pduInfo, time: time) }
-                reportFindings(of: &framer, slot, d, time: time)
-                swap(&framer, &slots[slot].mqtt![framer: d])
+                let framer = framerBase + MQTTFramerStore.index(slot, d)
+                framer.pointee.finish { pdu, pduInfo in handlePDU(slot, d, pdu, pduInfo, time: time) }
+                reportFindings(of: &framer.pointee, slot, d, time: time)
+                // Back to an idle framer: the slot's next connection may not be MQTT.
+                framer.pointee = idleFramer
             }
         }
-        if slots[slot].stomp != nil {
+        if slots[slot].hasSTOMP {
             for d in Direction.allCases {
                 var framer = idleSTOMPFramer
                 swap(&framer, &slots[slot].stomp![framer: d])
@@ -172,9 +185,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         }
         let state = slots[slot]
         slotOf[info.id] = nil
+        if cachedID == info.id { cachedID = nil }
         slots[slot].mqtt = nil
         slots[slot].stomp = nil
         slots[slot].webSocket = nil
+        slots[slot].hasMQTT = false
+        slots[slot].hasSTOMP = false
+        slots[slot].hasWebSocket = false
         slots[slot].sniffed = []
         freeSlots.append(slot)
         sink.connectionFinished(ConnectionSummary(
@@ -183,6 +200,14 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             mqttVersion: state.mqtt?.version, versionSource: state.mqtt?.versionSource,
             clientID: state.mqtt?.clientID, inner: state.webSocket?.inner,
             stompVersion: state.stomp?.version, stompVersionSource: state.stomp?.versionSource))
+    }
+
+    private mutating func slot(of id: ConnectionID) -> Int? {
+        if let cachedID, cachedID == id { return cachedSlot }
+        guard let slot = slotOf[id] else { return nil }
+        cachedID = id
+        cachedSlot = slot
+        return slot
     }
 
     mutating func note(_ note: FileNote) {
@@ -194,12 +219,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     private mutating func startDecoder(_ slot: Int) {
         switch slots[slot].appProtocol {
-        case .webSocket where slots[slot].webSocket == nil:
+        case .webSocket where !slots[slot].hasWebSocket:
             // Runs for `streams` too: the handshake names the protocol inside.
             // By port, HTTP heads are expected only when the stream began with a request.
             slots[slot].webSocket = WebSocketSessionState(
                 expectHandshake: slots[slot].detection == .content || slots[slot].startsWithHTTP,
                 maxFrameSize: options.maxPDUSize)
+            slots[slot].hasWebSocket = true
         case .mqtt, .stomp:
             startInnerDecoder(slot, slots[slot].appProtocol, streamStartSeen: slots[slot].info.sawHandshake)
         default:
@@ -209,18 +235,23 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     /// Starts the MQTT or STOMP decoder (on TCP, or inside a WebSocket connection).
     private mutating func startInnerDecoder(_ slot: Int, _ proto: AppProtocol, streamStartSeen: Bool) {
-        guard decodePackets, slots[slot].mqtt == nil, slots[slot].stomp == nil else { return }
+        guard decodePackets, !slots[slot].hasMQTT, !slots[slot].hasSTOMP else { return }
         if proto == .mqtt {
-            slots[slot].mqtt = MQTTConnectionState(
-                streamStartSeen: streamStartSeen, version: options.mqttVersion, maxPDUSize: options.maxPDUSize)
+            slots[slot].mqtt = MQTTConnectionState(version: options.mqttVersion)
+            for d in Direction.allCases {
+                framerBase[MQTTFramerStore.index(slot, d)] = MQTTFramer(maxPDUSize: options.maxPDUSize,
+                                                                        synchronized: streamStartSeen)
+            }
+            slots[slot].hasMQTT = true
         } else if proto == .stomp {
             slots[slot].stomp = STOMPConnectionState(maxFrameSize: options.maxPDUSize)
+            slots[slot].hasSTOMP = true
         }
     }
 
     private mutating func feed(_ slot: Int, _ direction: Direction,
                                offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
-        if slots[slot].webSocket != nil {
+        if slots[slot].hasWebSocket {
             var conn = idleWebSocket
             swap(&conn, &slots[slot].webSocket!.connection)
             conn.append(bytes, direction: direction, at: offset, frame: frame) { event, eventBytes in
@@ -235,7 +266,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     /// Feeds the MQTT or STOMP decoder (TCP bytes, or WebSocket application bytes).
     private mutating func feedInner(_ slot: Int, _ direction: Direction,
                                     offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
-        if slots[slot].stomp != nil {
+        if slots[slot].hasSTOMP {
             var framer = idleSTOMPFramer
             swap(&framer, &slots[slot].stomp![framer: direction])
             framer.append(bytes, at: offset, frame: frame) { event, frameBytes in
@@ -244,14 +275,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             swap(&framer, &slots[slot].stomp![framer: direction])
             return
         }
-        guard slots[slot].mqtt != nil else { return }
-        var framer = idleFramer
-        swap(&framer, &slots[slot].mqtt![framer: direction])
-        framer.append(bytes, at: offset, frame: frame) { pdu, info in
+        guard slots[slot].hasMQTT else { return }
+        // In place: handlePDU never adds a slot, so the framer's memory stays put during the call.
+        let framer = framerBase + MQTTFramerStore.index(slot, direction)
+        framer.pointee.append(bytes, at: offset, frame: frame) { pdu, info in
             handlePDU(slot, direction, pdu, info, time: time)
         }
-        reportFindings(of: &framer, slot, direction, time: time)
-        swap(&framer, &slots[slot].mqtt![framer: direction])
+        reportFindings(of: &framer.pointee, slot, direction, time: time)
     }
 
     /// Passes the framer's stream-level findings (lost packets, skipped bytes…) to the sink.

@@ -3,41 +3,54 @@ public import WireCore
 /// What every field renderer needs besides the tree and the bytes.
 public struct FieldRenderContext: Sendable {
     public var registry: FieldRegistry
-    /// Per field, `{"id":"…","name":"…"` already JSON-encoded ([catalog][index]).
-    let jsonPrefixes: [[[UInt8]]]
+    // Flat tables, indexed by `jsonIndex(_:)`: nested arrays cost a retain and release per lookup,
+    // and the JSON renderer looks up every field of every packet.
+    /// Per catalog, the table index of its field 0, and its field count.
+    let catalogBase: [Int]
+    let catalogCount: [Int]
+    /// Per field, `{"id":"…","name":"…"` already JSON-encoded: `prefixBytes[prefixStart[k] ..< prefixStart[k + 1]]`.
+    let prefixBytes: [UInt8]
+    let prefixStart: [Int]
     /// Per field, how its value is shown in JSON, with value names already encoded.
-    let jsonStyles: [[JSONValueStyle]]
+    let jsonStyles: [JSONValueStyle]
     /// Show passwords and authentication data instead of redacting them.
     public var showSecrets = false
     /// Text and byte values longer than this are cut (0 = no limit).
     public var payloadLimit = 256
     public init(registry: FieldRegistry) {
         self.registry = registry
-        var tables = [[[UInt8]]](repeating: [], count: 16)
-        var styles = [[JSONValueStyle]](repeating: [], count: 16)
+        var base: [Int] = []
+        var counts: [Int] = []
+        var bytes: [UInt8] = []
+        var starts: [Int] = []
+        var styles: [JSONValueStyle] = []
         for catalog in 0..<16 {
+            base.append(styles.count)
+            counts.append(registry.fieldCount(catalog: catalog))
             for index in 0..<registry.fieldCount(catalog: catalog) {
                 let spec = registry.spec(FieldID(raw: UInt16(catalog) << 12 | UInt16(index)))
                 var w = JSONWriter(out: Output(fd: -1, threshold: Int.max))
                 w.objectStart()
                 w.key("id", spec.abbrev)
                 w.key("name", spec.name)
-                tables[catalog].append(w.out.buffer)
-                styles[catalog].append(JSONValueStyle(spec))
+                starts.append(bytes.count)
+                bytes.append(contentsOf: w.out.buffer)
+                styles.append(JSONValueStyle(spec))
             }
         }
+        starts.append(bytes.count)
+        catalogBase = base
+        catalogCount = counts
+        prefixBytes = bytes
+        prefixStart = starts
         jsonStyles = styles
-        jsonPrefixes = tables
     }
 
-    func jsonStyle(_ id: FieldID) -> JSONValueStyle? {
-        let t = jsonStyles[id.catalog]
-        return id.index < t.count ? t[id.index] : nil
-    }
-
-    func jsonPrefix(_ id: FieldID) -> [UInt8]? {
-        let t = jsonPrefixes[id.catalog]
-        return id.index < t.count ? t[id.index] : nil
+    /// The flat-table index of `id`; nil for a field the registry does not know.
+    @inline(__always) func jsonIndex(_ id: FieldID) -> Int? {
+        let catalog = id.catalog
+        guard catalog < catalogCount.count, id.index < catalogCount[catalog] else { return nil }
+        return catalogBase[catalog] + id.index
     }
 }
 
@@ -116,6 +129,13 @@ extension Output {
     /// Lower-case hex of `range` (masked as "**" where redacted), at most `limit` bytes then "…".
     mutating func hex(_ pdu: Span<UInt8>, _ range: ByteRange, _ red: Redactions, limit: Int, spaced: Bool) {
         let lo = max(0, range.lower), hi = min(pdu.count, range.upper)
+        if !spaced && red.ranges.isEmpty && lo < hi {
+            // The common case (raw bytes of every field in JSON): whole chunks of digits per append.
+            let end = limit > 0 ? min(hi, lo + limit) : hi
+            pdu.extracting(lo..<end).withUnsafeBufferPointer { src in hexChunks(src) }
+            if end < hi { write("…") }
+            return
+        }
         var i = lo
         while i < hi {
             if limit > 0 && i - lo >= limit { write("…"); return }
@@ -125,6 +145,25 @@ extension Output {
                 byte(hexDigits[Int(pdu[i] & 0xF)])
             }
             i += 1
+        }
+    }
+
+    /// Lower-case hex of `src`, built 64 bytes at a time on the stack and appended in one go.
+    mutating func hexChunks(_ src: UnsafeBufferPointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { digits in
+            hexDigits.withUnsafeBufferPointer { table in
+                var i = 0
+                while i < src.count {
+                    let n = min(64, src.count - i)
+                    for j in 0..<n {
+                        let b = src[i + j]
+                        digits[2 * j] = table[Int(b >> 4)]
+                        digits[2 * j + 1] = table[Int(b & 0xF)]
+                    }
+                    appendBytes(UnsafeBufferPointer(rebasing: digits[0 ..< 2 * n]))
+                    i += n
+                }
+            }
         }
     }
 
@@ -162,13 +201,13 @@ public enum FieldTreeText {
             out.write(off)
             out.write("  ")
             // Raw bytes column (byte() never flushes, so the buffer count measures the width).
-            let before = out.buffer.count
+            let before = out.count
             if node.bitMask != 0 {
                 out.bits(node.bitMask, pdu: pdu, at: node.range.lower)
             } else {
                 out.hex(pdu, node.range, red, limit: 8, spaced: true)
             }
-            let width = out.buffer.count - before
+            let width = out.count - before
             out.write(String(repeating: " ", count: max(1, 26 - width)))
             for _ in 0..<Int(node.depth) { out.write("  ") }
             out.write(spec.name)
@@ -260,11 +299,14 @@ public enum FieldTreeJSON {
         while i < nodes.count {
             while let e = ends.last, i >= e { w.arrayEnd(); w.objectEnd(); ends.removeLast() }
             let n = nodes[i]
-            guard let prefix = context.jsonPrefix(n.field), let style = context.jsonStyle(n.field) else {
+            guard let k = context.jsonIndex(n.field) else {
                 i += 1
                 continue
             }
-            w.objectStart(prefix: prefix)
+            context.prefixBytes.withUnsafeBufferPointer { all in
+                w.objectStart(prefix: UnsafeBufferPointer(
+                    rebasing: all[context.prefixStart[k] ..< context.prefixStart[k + 1]]))
+            }
             w.rawKey("offset"); w.int(Int(streamOffset) + n.range.lower)
             w.rawKey("length"); w.int(n.range.count)
             if n.bitMask != 0 { w.rawKey("mask"); w.int(Int(n.bitMask)) }
@@ -273,7 +315,7 @@ public enum FieldTreeJSON {
             w.out.byte(UInt8(ascii: "\""))
             w.out.hex(pdu, n.range, red, limit: context.payloadLimit, spaced: false)
             w.out.byte(UInt8(ascii: "\""))
-            value(n, style, pdu, tree, context, into: &w)
+            value(n, k, pdu, tree, context, into: &w)
             if Int(n.subtreeEnd) > i + 1 {
                 w.rawKey("children")
                 w.arrayStart()
@@ -287,26 +329,27 @@ public enum FieldTreeJSON {
         w.arrayEnd()
     }
 
-    static func value(_ n: FieldNode, _ style: JSONValueStyle, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree,
+    /// `k`: the field's flat-table index (its style is read in place, not copied).
+    static func value(_ n: FieldNode, _ k: Int, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree,
                       _ context: FieldRenderContext, into w: inout JSONWriter) {
         switch n.value {
         case .none: break
         case .bool(let b): w.rawKey("value"); w.bool(b)
         case .uint(let v):
             w.rawKey("value"); w.int(v)
-            switch style.meaning {
+            switch context.jsonStyles[k].meaning {
             case .none: break
-            case .unit: style.unit.withUnsafeBufferPointer { w.out.appendBytes($0) }
+            case .unit: context.jsonStyles[k].unit.withUnsafeBufferPointer { w.out.appendBytes($0) }
             case .setNotSet:
-                style.names[v != 0 ? 1 : 0].1.withUnsafeBufferPointer { w.out.appendBytes($0) }
+                context.jsonStyles[k].names[v != 0 ? 1 : 0].1.withUnsafeBufferPointer { w.out.appendBytes($0) }
             case .named:
                 var found = false
-                for (k, bytes) in style.names where k == v {
+                for (key, bytes) in context.jsonStyles[k].names where key == v {
                     bytes.withUnsafeBufferPointer { w.out.appendBytes($0) }
                     found = true
                     break
                 }
-                if !found { style.unknownName.withUnsafeBufferPointer { w.out.appendBytes($0) } }
+                if !found { context.jsonStyles[k].unknownName.withUnsafeBufferPointer { w.out.appendBytes($0) } }
             }
         case .text(let r, let valid):
             if valid {
@@ -317,7 +360,7 @@ public enum FieldTreeJSON {
                 w.rawKey("valid_utf8"); w.bool(false)
             }
         case .bytes(let r):
-            if !style.isBinary && UTF8Validation.isDisplayableText(pdu.extracting(clamp(r, pdu.count))) {
+            if !context.jsonStyles[k].isBinary && UTF8Validation.isDisplayableText(pdu.extracting(clamp(r, pdu.count))) {
                 let hi = context.payloadLimit > 0 ? min(r.upper, r.lower + context.payloadLimit) : r.upper
                 // Cut on a character boundary so the JSON string stays valid UTF-8.
                 var cut = hi

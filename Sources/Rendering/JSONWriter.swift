@@ -14,8 +14,8 @@ public struct JSONWriter {
     mutating func separator() {
         if afterKey { afterKey = false; return }
         if let last = hasElement.last {
-            if last { out.byte(UInt8(ascii: ",")) }
-            hasElement[hasElement.count - 1] = true
+            // Written only at a container's first element: each array write costs a uniqueness check.
+            if last { out.byte(UInt8(ascii: ",")) } else { hasElement[hasElement.count - 1] = true }
         }
     }
 
@@ -30,6 +30,13 @@ public struct JSONWriter {
     public mutating func objectStart(prefix: [UInt8]) {
         separator()
         prefix.withUnsafeBufferPointer { out.appendBytes($0) }
+        hasElement.append(true)
+    }
+
+    /// `objectStart(prefix:)` for a prefix kept in a larger table.
+    public mutating func objectStart(prefix: UnsafeBufferPointer<UInt8>) {
+        separator()
+        out.appendBytes(prefix)
         hasElement.append(true)
     }
 
@@ -69,13 +76,7 @@ public struct JSONWriter {
     public mutating func hex(_ bytes: Span<UInt8>) {
         separator()
         out.byte(UInt8(ascii: "\""))
-        let digits: StaticString = "0123456789abcdef"
-        digits.withUTF8Buffer { d in
-            for i in 0..<bytes.count {
-                out.byte(d[Int(bytes[i] >> 4)])
-                out.byte(d[Int(bytes[i] & 0xF)])
-            }
-        }
+        bytes.withUnsafeBufferPointer { out.hexChunks($0) }
         out.byte(UInt8(ascii: "\""))
     }
 

@@ -16,6 +16,32 @@ public enum TimeFormat {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        // Fast path, the only one real captures take (`read --format ndjson` formats one time per
+        // packet): the digits are written into the string's own storage. The general formatting below
+        // stays for years outside 0…9999 and out-of-range nanoseconds, so every output is unchanged.
+        if y >= 0 && y <= 9999 && t.nanoseconds < 1_000_000_000 {
+            return String(unsafeUninitializedCapacity: 30) { b in
+                var i = 0
+                func put(_ v: Int64, _ width: Int) {
+                    var x = v
+                    var k = width
+                    while k > 0 {
+                        k -= 1
+                        b[i + k] = UInt8(truncatingIfNeeded: x % 10) + 0x30
+                        x /= 10
+                    }
+                    i += width
+                }
+                func put(_ c: Unicode.Scalar) {
+                    b[i] = UInt8(ascii: c)
+                    i += 1
+                }
+                put(y, 4); put("-"); put(m, 2); put("-"); put(d, 2); put("T")
+                put(secs / 3600, 2); put(":"); put(secs / 60 % 60, 2); put(":"); put(secs % 60, 2); put(".")
+                put(Int64(t.nanoseconds), 9); put("Z")
+                return i
+            }
+        }
         return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secs / 3600, 2)):\(pad(secs / 60 % 60, 2)):"
             + "\(pad(secs % 60, 2)).\(pad(Int64(t.nanoseconds), 9))Z"
     }
@@ -25,7 +51,31 @@ public enum TimeFormat {
         let ns = t.totalNanoseconds &- origin.totalNanoseconds
         let neg = ns < 0
         let a = neg ? -ns : ns
-        return (neg ? "-" : "") + "\(a / 1_000_000_000).\(pad((a % 1_000_000_000) / 1000, 6))"
+        // Written into the string's storage (once per packet in JSON): sign, seconds, ".", 6 digits.
+        return String(unsafeUninitializedCapacity: 20) { b in
+            var i = 0
+            if neg {
+                b[0] = UInt8(ascii: "-")
+                i = 1
+            }
+            var seconds = a / 1_000_000_000
+            var digits = 1
+            var x = seconds
+            while x >= 10 { x /= 10; digits += 1 }
+            for k in stride(from: digits - 1, through: 0, by: -1) {
+                b[i + k] = UInt8(truncatingIfNeeded: seconds % 10) + 0x30
+                seconds /= 10
+            }
+            i += digits
+            b[i] = UInt8(ascii: ".")
+            i += 1
+            var micros = (a % 1_000_000_000) / 1000
+            for k in stride(from: 5, through: 0, by: -1) {
+                b[i + k] = UInt8(truncatingIfNeeded: micros % 10) + 0x30
+                micros /= 10
+            }
+            return i + 6
+        }
     }
 
     static func pad(_ v: Int64, _ width: Int) -> String {

@@ -28,6 +28,9 @@ struct HalfStream {
 
     private(set) var next: UInt64 = 0
     private var pending: [PendingSegment] = []
+    /// `!pending.isEmpty`, kept inline: the per-segment timeout check then needs no load of the
+    /// array's heap header (a cache miss per segment with thousands of connections open).
+    private var holdsPending = false
     /// Bytes this direction holds in the store (what the limits count).
     private(set) var cost = 0
     /// Arrival time of the oldest pending entry.
@@ -121,8 +124,10 @@ struct HalfStream {
                     cursor = stop
                     continue
                 }
-                let i = firstPending(endingAfter: cursor)
-                if i < pending.count && pending[i].offset <= cursor {
+                // (`holdsPending` first: the common in-order case never touches the array.)
+                let held = holdsPending ? pending.count : 0
+                let i = held == 0 ? 0 : firstPending(endingAfter: cursor)
+                if i < held && pending[i].offset <= cursor {
                     // Already held out of order: compare with the held copy.
                     let stop = min(end, pending[i].end)
                     overlapPending(i, StreamRange(cursor, stop),
@@ -131,7 +136,7 @@ struct HalfStream {
                     cursor = stop
                     continue
                 }
-                let stop = i < pending.count ? min(end, pending[i].offset) : end
+                let stop = i < held ? min(end, pending[i].offset) : end
                 let piece = payload.extracting(index ..< index + Int(stop &- cursor))
                 if cursor == next {
                     deliver(piece, at: cursor, frame: frame, time: time, consumer: &consumer)
@@ -202,6 +207,7 @@ struct HalfStream {
     mutating func expireHoles<C: StreamConsumer>(
         frame: FrameNumber, time: Timestamp, context: inout ReassemblyContext, consumer: inout C
     ) {
+        guard holdsPending || acknowledgedPastHole != nil else { return }
         if let acked = acknowledgedPastHole,
            time.totalNanoseconds &- acked.time.totalNanoseconds > context.holeTimeoutNanoseconds {
             settleAcknowledgedHole(context: &context, consumer: &consumer)
@@ -231,6 +237,7 @@ struct HalfStream {
         context.totalCost &-= cost
         cost = 0
         pending.removeAll()
+        holdsPending = false
     }
 
     // MARK: Delivery
@@ -257,6 +264,7 @@ struct HalfStream {
 
     /// Delivers the pending entries that now continue the stream.
     private mutating func drain<C: StreamConsumer>(context: inout ReassemblyContext, consumer: inout C) {
+        guard holdsPending else { return }
         var taken = 0
         while taken < pending.count && pending[taken].offset <= next {
             let entry = pending[taken]
@@ -278,6 +286,7 @@ struct HalfStream {
         }
         guard taken > 0 else { return }
         pending.removeFirst(taken)
+        holdsPending = !pending.isEmpty
         if let first = pending.first {
             var oldest = first.time
             for entry in pending where entry.time < oldest { oldest = entry.time }
@@ -327,6 +336,7 @@ struct HalfStream {
         }
         if pending.isEmpty || entry.time < waitingSince { waitingSince = entry.time }
         pending.insert(entry, at: low)
+        holdsPending = true
         cost &+= entry.cost
         context.totalCost &+= entry.cost
     }

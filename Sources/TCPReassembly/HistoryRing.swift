@@ -7,7 +7,16 @@ import WireCore
 /// Appending is one copy (two when it wraps) into a ring whose capacity grows geometrically up to the
 /// limit (a handful of allocations per direction in its lifetime, none per segment). A gap breaks the
 /// contiguity, so it empties the ring (`reset`). Frames are kept as runs (start offset, frame) in a
-/// second fixed-size ring; when that fills, the oldest run is dropped and `start` moves up with it.
+/// second ring of at most `maxRuns`; when that fills, the oldest run is dropped and `start` moves up
+/// with it.
+///
+/// Shaped for speed: `append` runs for every delivered segment, with thousands of connections open, so
+/// each call is mostly cache misses. The ring memory is reached through pointers kept inline (no array
+/// header or uniqueness check to load), the newest run's frame is kept inline, and runs that `start`
+/// has passed are dropped lazily (when the run ring fills, or never), which gives the same answers as
+/// dropping them at once: `frame(at:)` looks from the newest run down and stops before reaching them.
+/// The storage is shared by copies of the struct; a `HalfStream` (its only owner) is never copied
+/// while both copies are in use.
 struct HistoryRing {
     struct Run {
         var start: UInt64
@@ -15,13 +24,21 @@ struct HistoryRing {
     }
 
     static let maxRuns = 512
+    static let initialRuns = 32
     static let initialCapacity = 2048
 
     let limit: Int
-    private var bytes: [UInt8] = []
-    private var runs: [Run] = []
+    /// Owns the memory `bytes` and `runs` point into.
+    private var storage: HistoryStorage?
+    private var bytes: UnsafeMutablePointer<UInt8>?
+    private var capacity = 0
+    private var runs: UnsafeMutablePointer<Run>?
+    /// A power of two, at most `maxRuns`.
+    private var runCapacity = 0
     private var runHead = 0      // index of the oldest run
-    private var runCount = 0
+    private var runCount = 0     // runs held, including passed ones not yet dropped
+    /// The newest run's frame (valid when `runCount > 0`).
+    private var newestFrame: FrameNumber = 0
     /// Lowest stream offset still held.
     private(set) var start: UInt64 = 0
     /// One past the newest byte held (the delivery point).
@@ -46,20 +63,21 @@ struct HistoryRing {
         }
         let held = Int(end &- start)
         let wanted = min(limit, held &+ n)
-        if bytes.count < wanted { grow(to: min(limit, max(wanted, bytes.count &* 2, HistoryRing.initialCapacity))) }
-        let capacity = bytes.count
+        if capacity < wanted {
+            grow(capacity: min(limit, max(wanted, capacity &* 2, HistoryRing.initialCapacity)),
+                 runCapacity: max(runCapacity, HistoryRing.initialRuns))
+        }
+        guard let ring = bytes else { return }
         // Only the newest `capacity` bytes can be kept.
         let keep = min(n, capacity)
         let skip = n - keep
         let first = offset &+ UInt64(skip)
         let position = Int(first % UInt64(capacity))
-        bytes.withUnsafeMutableBufferPointer { ring in
-            data.withUnsafeBufferPointer { src in
-                guard let ringBase = ring.baseAddress, let srcBase = src.baseAddress else { return }
-                let head = min(keep, capacity - position)
-                (ringBase + position).update(from: srcBase + skip, count: head)
-                if head < keep { ringBase.update(from: srcBase + skip + head, count: keep - head) }
-            }
+        data.withUnsafeBufferPointer { src in
+            guard let srcBase = src.baseAddress else { return }
+            let head = min(keep, capacity - position)
+            (ring + position).update(from: srcBase + skip, count: head)
+            if head < keep { ring.update(from: srcBase + skip + head, count: keep - head) }
         }
         end = offset &+ UInt64(n)
         if end &- start > UInt64(capacity) { start = end &- UInt64(capacity) }
@@ -68,11 +86,12 @@ struct HistoryRing {
 
     /// The frame the byte at `offset` came from; 0 when unknown.
     func frame(at offset: UInt64) -> FrameNumber {
-        guard offset >= start && offset < end else { return 0 }
+        guard offset >= start && offset < end, let runs else { return 0 }
+        let mask = runCapacity - 1
         var k = runCount
         while k > 0 {
             k -= 1
-            let run = runs[(runHead + k) % HistoryRing.maxRuns]
+            let run = runs[(runHead + k) & mask]
             if run.start <= offset { return run.frame }
         }
         return runCount > 0 ? runs[runHead].frame : 0
@@ -81,11 +100,12 @@ struct HistoryRing {
     /// Index of the first byte of `data` (at stream `offset`) that differs from the held copy; nil when
     /// all are equal. The range must lie within `start ..< end`.
     func firstDifference(_ data: Span<UInt8>, at offset: UInt64) -> Int? {
-        let capacity = bytes.count
-        guard capacity > 0, offset >= start, offset &+ UInt64(data.count) <= end else { return nil }
+        guard capacity > 0, let ring = bytes, offset >= start, offset &+ UInt64(data.count) <= end else {
+            return nil
+        }
         var position = Int(offset % UInt64(capacity))
         for i in 0..<data.count {
-            if bytes[position] != data[i] { return i }
+            if ring[position] != data[i] { return i }
             position += 1
             if position == capacity { position = 0 }
         }
@@ -93,46 +113,77 @@ struct HistoryRing {
     }
 
     private mutating func addRun(_ run: Run) {
-        if runs.isEmpty {
-            runs = Array(repeating: Run(start: 0, frame: 0), count: HistoryRing.maxRuns)
+        // Same frame as the newest run (a buffered segment delivered in pieces): it already covers it.
+        if runCount > 0 && newestFrame == run.frame { return }
+        if runCount == runCapacity { dropPassedRuns() }
+        if runCount == runCapacity && runCapacity < HistoryRing.maxRuns {
+            grow(capacity: capacity, runCapacity: runCapacity &* 2)
         }
-        if runCount > 0 && runs[(runHead + runCount - 1) % HistoryRing.maxRuns].frame == run.frame {
-            // Same frame as the newest run (a buffered segment delivered in pieces): extend it.
-        } else if runCount == HistoryRing.maxRuns {
+        guard let runs else { return }
+        let mask = runCapacity - 1
+        if runCount == runCapacity {
+            // Full at `maxRuns`: the oldest run gives way and the history starts at the next one.
             runs[runHead] = run
-            runHead = (runHead + 1) % HistoryRing.maxRuns
+            runHead = (runHead + 1) & mask
             start = max(start, runs[runHead].start)
         } else {
-            runs[(runHead + runCount) % HistoryRing.maxRuns] = run
+            runs[(runHead + runCount) & mask] = run
             runCount += 1
         }
-        // Drop runs that start at or below `start` when a later run also does (it covers `start`).
-        while runCount > 1 && runs[(runHead + 1) % HistoryRing.maxRuns].start <= start {
-            runHead = (runHead + 1) % HistoryRing.maxRuns
+        newestFrame = run.frame
+    }
+
+    /// Drops runs that start at or below `start` when a later run also does (it covers `start`).
+    private mutating func dropPassedRuns() {
+        guard let runs else { return }
+        let mask = runCapacity - 1
+        while runCount > 1 && runs[(runHead + 1) & mask].start <= start {
+            runHead = (runHead + 1) & mask
             runCount -= 1
         }
     }
 
-    /// Re-lays the held bytes out in a larger ring.
-    private mutating func grow(to capacity: Int) {
-        // Uninitialised: only held bytes are ever read back, and they are copied in below.
-        var larger = [UInt8](unsafeUninitializedCapacity: capacity) { _, count in count = capacity }
-        let old = bytes.count
-        if old > 0 && end > start {
-            // Copy the held bytes in runs that are contiguous in both rings (at most four).
+    /// Moves the held bytes and runs into larger storage (laid out afresh: runs from index 0).
+    private mutating func grow(capacity newCapacity: Int, runCapacity newRunCapacity: Int) {
+        let larger = HistoryStorage(capacity: newCapacity, runCapacity: newRunCapacity)
+        if let old = bytes, capacity > 0, end > start {
+            // Copy the held bytes in pieces that are contiguous in both rings (at most four).
             var offset = start
-            bytes.withUnsafeBufferPointer { from in
-                larger.withUnsafeMutableBufferPointer { to in
-                    while offset < end {
-                        let src = Int(offset % UInt64(old))
-                        let dst = Int(offset % UInt64(capacity))
-                        let n = Swift.min(Int(end - offset), old - src, capacity - dst)
-                        (to.baseAddress! + dst).update(from: from.baseAddress! + src, count: n)
-                        offset &+= UInt64(n)
-                    }
-                }
+            while offset < end {
+                let src = Int(offset % UInt64(capacity))
+                let dst = Int(offset % UInt64(newCapacity))
+                let n = Swift.min(Int(end - offset), capacity - src, newCapacity - dst)
+                (larger.bytes + dst).update(from: old + src, count: n)
+                offset &+= UInt64(n)
             }
         }
-        bytes = larger
+        if let old = runs {
+            let mask = runCapacity - 1
+            for k in 0..<runCount { larger.runs[k] = old[(runHead + k) & mask] }
+        }
+        runHead = 0
+        storage = larger
+        bytes = larger.bytes
+        capacity = newCapacity
+        runs = larger.runs
+        runCapacity = newRunCapacity
+    }
+}
+
+/// The memory of one `HistoryRing`, freed with the last ring that refers to it.
+final class HistoryStorage {
+    let bytes: UnsafeMutablePointer<UInt8>
+    let runs: UnsafeMutablePointer<HistoryRing.Run>
+
+    init(capacity: Int, runCapacity: Int) {
+        // Uninitialised bytes: only held bytes are ever read back. Runs are plain values.
+        bytes = .allocate(capacity: max(1, capacity))
+        runs = .allocate(capacity: max(1, runCapacity))
+        runs.initialize(repeating: HistoryRing.Run(start: 0, frame: 0), count: max(1, runCapacity))
+    }
+
+    deinit {
+        bytes.deallocate()
+        runs.deallocate()
     }
 }

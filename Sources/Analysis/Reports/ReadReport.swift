@@ -179,6 +179,9 @@ public struct ReadReport: AnalysisSink {
     /// Counting without filters needs only each packet's type.
     public var wantsFields: Bool { !(countOnly && filter.isEmpty) }
 
+    /// Counting shows no stream events, so retransmissions need no comparison.
+    public var wantsOverlapConflicts: Bool { !countOnly }
+
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {
         counts[Int(type.rawValue)] += 1
         totalCounts[Int(type.rawValue)] += 1
@@ -370,8 +373,8 @@ public struct ReadReport: AnalysisSink {
         w.out.write(src); w.out.write(" → "); w.out.write(dst)
         w.out.write("  #"); w.out.decimal(c.id)
         w.out.write("  ")
-        let line = scratch.buffer
-        w.out.append(line.span)
+        let line = scratch
+        line.withBytes { w.out.append($0) }
         w.out.byte(0x0A)
         if verbose && showTree {
             w.out.write("         stream \(d) \(range.lower)..<\(range.upper), frames \(first)")
@@ -411,8 +414,9 @@ public struct ReadReport: AnalysisSink {
     private mutating func eventTailJSON(_ streamLower: UInt64, _ diags: [Diagnostic], _ bytes: Span<UInt8>,
                                         _ tree: borrowing FieldTree) {
         w.key("summary")
-        let summary = scratch.buffer
-        w.string(utf8: summary.span)
+        // A copy of the handle lends the bytes while `w` is written (no array copy per event).
+        let summary = scratch
+        summary.withBytes { w.string(utf8: $0.span) }
         findingsJSON(diags, streamLower)
         w.key("fields")
         FieldTreeJSON.render(tree, pdu: bytes, streamOffset: streamLower, context: context, into: &w)
@@ -469,9 +473,9 @@ public struct ReadReport: AnalysisSink {
         if let a = e.aliasTopic { w.key("alias_topic", a) }
         scratch.clear()
         MQTTSummary.write(e, pdu, tree, showSecrets: context.showSecrets, payloadLimit: 0, into: &scratch)
-        let summary = scratch.buffer
+        let summary = scratch
         w.key("summary")
-        w.string(utf8: summary.span)
+        summary.withBytes { w.string(utf8: $0.span) }
         w.key("findings")
         w.arrayStart()
         for d in e.diagnostics {

@@ -13,6 +13,17 @@ public struct MQTTPDUInfo: Sendable {
     public var truncated = false
 
     public init() {}
+
+    /// `frames = [chunk]`, reusing the storage: a packet inside one segment (the common case) then
+    /// costs one element write instead of a generic removeAll and an append.
+    mutating func setSingleFrame(_ chunk: FrameChunk) {
+        if frames.count == 1 {
+            frames[0] = chunk
+        } else {
+            frames.removeAll(keepingCapacity: true)
+            frames.append(chunk)
+        }
+    }
 }
 
 /// Finds MQTT packet boundaries in one direction of a TCP stream.
@@ -195,8 +206,7 @@ public struct MQTTFramer: Sendable {
                         i += headerLength
                         if rl > 0 { mode = .skipping(UInt64(rl)) }
                     } else if b.count - i >= total {
-                        info.frames.removeAll(keepingCapacity: true)
-                        info.frames.append(FrameChunk(offset: at, frame: frame))
+                        info.setSingleFrame(FrameChunk(offset: at, frame: frame))
                         info.streamRange = StreamRange(at, at &+ UInt64(total))
                         info.declaredSize = total
                         info.truncated = false
@@ -266,8 +276,7 @@ public struct MQTTFramer: Sendable {
     mutating func emitOversize(_ header: Span<UInt8>, at: UInt64, total: Int, frame: FrameNumber,
                                _ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
         emitOversizeInfo(at: at, headerLength: header.count, total: total, frame: frame)
-        info.frames.removeAll(keepingCapacity: true)
-        info.frames.append(FrameChunk(offset: at, frame: frame))
+        info.setSingleFrame(FrameChunk(offset: at, frame: frame))
         onPDU(header, info)
     }
 
