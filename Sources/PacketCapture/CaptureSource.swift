@@ -1,10 +1,5 @@
 internal import CLibpcap
 public import WireCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// Why a capture could not be opened or read further.
 public struct CaptureError: Error, Sendable, CustomStringConvertible {
@@ -48,9 +43,6 @@ public struct CaptureSource: ~Copyable {
     let isLive: Bool
     /// Stopping: packets already captured are still read (without waiting), then the end is reported.
     private var draining = false
-    /// Classic pcap files are read by this fast path until it meets a record it does not handle
-    /// exactly as libpcap would; from that record on libpcap reads (see `ClassicPcapReader`).
-    private var fastReader: ClassicPcapReader?
 
     /// Opens a pcap or pcapng file; "-" reads standard input. Timestamps keep nanoseconds.
     public init(file path: String) throws(CaptureError) {
@@ -67,7 +59,6 @@ public struct CaptureSource: ~Copyable {
         self.dataLinkType = pcap_datalink(h)
         self.snapLength = Int(pcap_snapshot(h))
         self.isLive = false
-        self.fastReader = ClassicPcapReader(path: path, snapLength: snapLength)
     }
 
     init(handle: OpaquePointer, name: String) {
@@ -97,24 +88,6 @@ public struct CaptureSource: ~Copyable {
 
     /// Reads the next frame and lends it to `body`.
     public mutating func next(_ body: (Span<UInt8>, FrameHeader) -> Void) -> ReadStatus {
-        if fastReader != nil {
-            let number = frameCount &+ 1
-            let delivered = fastReader!.next { bytes, seconds, nanoseconds, wireLength in
-                body(bytes.span, FrameHeader(number: number, time: Timestamp(seconds: seconds, nanoseconds: nanoseconds),
-                                             capturedLength: bytes.count, wireLength: Int(wireLength)))
-            }
-            if delivered {
-                frameCount = number
-                return .frame
-            }
-            // libpcap takes over at the record the fast path stopped at (its FILE has read only
-            // the file header so far).
-            let offset = fastReader!.stopOffset()
-            fastReader = nil
-            if fseeko(pcap_file(handle), off_t(offset), SEEK_SET) != 0 {
-                return .damaged("cannot seek to record at offset \(offset)")
-            }
-        }
         var hdr: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var rc = pcap_next_ex(handle, &hdr, &data)
