@@ -66,6 +66,11 @@ public struct CheckReport: AnalysisSink {
         var mqtt: MQTTConnectionChecker?
         var stomp: STOMPConnectionChecker?
         var webSocket: MQTTWebSocketChecker?
+        // Which checkers exist. Kept apart because testing a large optional for nil (or binding it)
+        // copies it — every array and dictionary of a checker retained and released per packet.
+        var hasMQTT = false
+        var hasSTOMP = false
+        var hasWebSocket = false
         var packets = [0, 0]
         var webSocketEvents = [0, 0]
         var clientID: String?
@@ -119,8 +124,8 @@ public struct CheckReport: AnalysisSink {
             guard var s = states.removeValue(forKey: id) else { continue }
             finishCheckers(&s, closed: false, end: nil)
             guard s.known else { continue }
-            let inner = s.stomp != nil ? "stomp" : s.mqtt != nil ? "mqtt" : nil
-            let name = s.webSocket == nil ? inner ?? "unknown" : inner.map { "websocket+" + $0 } ?? "websocket"
+            let inner = s.hasSTOMP ? "stomp" : s.hasMQTT ? "mqtt" : nil
+            let name = !s.hasWebSocket ? inner ?? "unknown" : inner.map { "websocket+" + $0 } ?? "websocket"
             record(s, protocolName: name, first: 0, last: 0)
         }
         files.append((fileName, summary))
@@ -135,10 +140,13 @@ public struct CheckReport: AnalysisSink {
 
     /// The connection carries something to check: release the stream findings held until now.
     private mutating func markKnown(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
-        guard !states.values[i].known else { return }
-        states.values[i].known = true
-        let held = states.values[i].pending
-        states.values[i].pending = []
+        let held: [CheckFinding]? = update(i) { s in
+            guard !s.known else { return nil }
+            s.known = true
+            defer { s.pending = [] }
+            return s.pending
+        }
+        guard let held else { return }
         let s = states.values[i]
         for f in held { add(f, s, layer: Self.layer(of: f.rule)) }
     }
@@ -146,25 +154,31 @@ public struct CheckReport: AnalysisSink {
     // MARK: MQTT
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
-        // Mutate the connection's state in place (no copy of the state per packet).
+        // The connection's state is read and written in place only (see `update`).
         let i = stateIndex(e.connection)
-        if states.values[i].mqtt == nil {
-            var checker = MQTTConnectionChecker(sawStart: e.connection.sawHandshake)
-            for (d, r, f, t) in states.values[i].earlyGaps { checker.gap(d, range: r, frame: f, time: t, version: e.version) }
-            states.values[i].mqtt = checker
-            states.values[i].earlyGaps = []
-            markKnown(i)
+        let (index, created) = update(i) { s -> (Int, Bool) in
+            var created = false
+            if !s.hasMQTT {
+                var checker = MQTTConnectionChecker(sawStart: e.connection.sawHandshake)
+                for (d, r, f, t) in s.earlyGaps { checker.gap(d, range: r, frame: f, time: t, version: e.version) }
+                s.mqtt = checker
+                s.hasMQTT = true
+                s.earlyGaps = []
+                created = true
+            }
+            let d = Int(e.direction.rawValue)
+            let index = s.packets[d]
+            s.packets[d] = index &+ 1
+            s.mqttVersion = e.version
+            s.mqttVersionSource = e.versionSource
+            if s.clientID == nil, let c = e.clientID { s.clientID = c }
+            if e.transport == .webSocket {
+                Self.ensureWebSocketChecker(&s)
+                s.webSocket!.carries(mqtt: true, version: e.versionSource == .assumed ? nil : e.version)
+            }
+            return (index, created)
         }
-        let d = Int(e.direction.rawValue)
-        let index = states.values[i].packets[d]
-        states.values[i].packets[d] = index &+ 1
-        states.values[i].mqttVersion = e.version
-        states.values[i].mqttVersionSource = e.versionSource
-        if states.values[i].clientID == nil, let c = e.clientID { states.values[i].clientID = c }
-        if e.transport == .webSocket {
-            ensureWebSocketChecker(i)
-            states.values[i].webSocket!.carries(mqtt: true, version: e.versionSource == .assumed ? nil : e.version)
-        }
+        if created { markKnown(i) }
         let first = e.frames.first?.frame ?? e.lastFrame
         var malformed = false
         for diag in e.diagnostics where diag.severity == .error && diag.verdict == .violation { malformed = true }
@@ -186,26 +200,33 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         let i = stateIndex(e.connection)
-        if states.values[i].stomp == nil {
-            var checker = STOMPConnectionChecker(sawStart: e.connection.sawHandshake)
-            for (d, r, f, t) in states.values[i].earlyGaps { checker.gap(d, range: r, frame: f, time: t) }
-            states.values[i].stomp = checker
-            states.values[i].earlyGaps = []
-            markKnown(i)
+        let (index, created) = update(i) { s -> (Int, Bool) in
+            var created = false
+            if !s.hasSTOMP {
+                var checker = STOMPConnectionChecker(sawStart: e.connection.sawHandshake)
+                for (d, r, f, t) in s.earlyGaps { checker.gap(d, range: r, frame: f, time: t) }
+                s.stomp = checker
+                s.hasSTOMP = true
+                s.earlyGaps = []
+                created = true
+            }
+            s.stompVersion = e.version
+            s.stompVersionSource = e.versionSource
+            if e.transport == .webSocket {
+                Self.ensureWebSocketChecker(&s)
+                s.webSocket!.carries(mqtt: false, version: nil)
+            }
+            guard !e.isHeartBeat else { return (0, created) }
+            let d = Int(e.direction.rawValue)
+            let index = s.packets[d]
+            s.packets[d] = index &+ 1
+            return (index, created)
         }
-        states.values[i].stompVersion = e.version
-        states.values[i].stompVersionSource = e.versionSource
-        if e.transport == .webSocket {
-            ensureWebSocketChecker(i)
-            states.values[i].webSocket!.carries(mqtt: false, version: nil)
-        }
+        if created { markKnown(i) }
         if e.isHeartBeat {
             states.values[i].stomp!.heartBeat(e.direction, time: e.time, range: e.streamRange, frame: e.firstFrame,
                                               version: e.version)
         } else {
-            let d = Int(e.direction.rawValue)
-            let index = states.values[i].packets[d]
-            states.values[i].packets[d] = index &+ 1
             var malformed = false
             for diag in e.diagnostics where diag.severity == .error && diag.verdict == .violation { malformed = true }
             if !e.diagnostics.isEmpty {
@@ -232,12 +253,15 @@ public struct CheckReport: AnalysisSink {
     public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         let i = stateIndex(e.connection)
         markKnown(i)
-        let d = Int(e.direction.rawValue)
-        let index = states.values[i].webSocketEvents[d]
-        states.values[i].webSocketEvents[d] = index &+ 1
+        let index = update(i) { s -> Int in
+            let d = Int(e.direction.rawValue)
+            let index = s.webSocketEvents[d]
+            s.webSocketEvents[d] = index &+ 1
+            Self.ensureWebSocketChecker(&s)
+            return index
+        }
         let p = WebSocketPosition(direction: e.direction, index: index, time: e.time, streamRange: e.streamRange,
                                   firstFrame: e.firstFrame, lastFrame: e.lastFrame)
-        ensureWebSocketChecker(i)
         let what: String
         switch e.kind {
         case .handshake(let h):
@@ -257,8 +281,20 @@ public struct CheckReport: AnalysisSink {
         drainCheckers(i)
     }
 
-    private mutating func ensureWebSocketChecker(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
-        if states.values[i].webSocket == nil { states.values[i].webSocket = MQTTWebSocketChecker() }
+    private static func ensureWebSocketChecker(_ s: inout ConnectionState) {
+        if !s.hasWebSocket {
+            s.webSocket = MQTTWebSocketChecker()
+            s.hasWebSocket = true
+        }
+    }
+
+    /// Runs `body` on the connection's state in place. Reading a field as `states.values[i].x`
+    /// goes through the dictionary's getter, which copies the whole state (every checker's arrays
+    /// and dictionaries retained and released) — per packet, that was a tenth of `check`'s time.
+    @inline(__always)
+    private mutating func update<R>(_ i: Dictionary<ConnectionID, ConnectionState>.Index,
+                                    _ body: (inout ConnectionState) -> R) -> R {
+        body(&states.values[i])
     }
 
     /// Moves the findings the connection's checkers made so far into the report.
@@ -272,18 +308,10 @@ public struct CheckReport: AnalysisSink {
     /// The findings of the state's checkers, which are cleared (empty, no allocation, when none).
     private static func takeFindings(_ s: inout ConnectionState) -> [(CheckFinding, Layer)] {
         var out: [(CheckFinding, Layer)] = []
-        if let m = s.mqtt, !m.findings.isEmpty {
-            for f in m.findings { out.append((f, .mqtt)) }
-            s.mqtt!.clearFindings()
-        }
-        if let t = s.stomp, !t.findings.isEmpty {
-            for f in t.findings { out.append((f, .stomp)) }
-            s.stomp!.clearFindings()
-        }
-        if let w = s.webSocket, !w.findings.isEmpty {
-            for f in w.findings { out.append((f, .webSocket)) }
-            s.webSocket!.clearFindings()
-        }
+        // Mutating calls through `!` work on the checkers in place.
+        if s.hasMQTT { s.mqtt!.moveFindings(into: &out, layer: .mqtt) }
+        if s.hasSTOMP { s.stomp!.moveFindings(into: &out, layer: .stomp) }
+        if s.hasWebSocket { s.webSocket!.moveFindings(into: &out, layer: .webSocket) }
         return out
     }
 
@@ -328,10 +356,10 @@ public struct CheckReport: AnalysisSink {
         }
         if lost {
             let frame = e.frames.first ?? 0
-            if states.values[i].mqtt != nil {
+            if states.values[i].hasMQTT {
                 let v = states.values[i].mqttVersion ?? .v3_1_1
                 states.values[i].mqtt!.gap(e.direction, range: e.range, frame: frame, time: e.time, version: v)
-            } else if states.values[i].stomp != nil {
+            } else if states.values[i].hasSTOMP {
                 states.values[i].stomp!.gap(e.direction, range: e.range, frame: frame, time: e.time)
             } else if states.values[i].earlyGaps.count < 64 {
                 states.values[i].earlyGaps.append((e.direction, e.range, frame, e.time))
@@ -381,9 +409,9 @@ public struct CheckReport: AnalysisSink {
 
     /// `end`: the time of the connection's last packet (trailing heart-beat silence is judged up to it).
     private mutating func finishCheckers(_ s: inout ConnectionState, closed: Bool, end: Timestamp?) {
-        s.mqtt?.finish(closed: closed)
-        s.stomp?.finish(closed: closed, at: end)
-        s.webSocket?.finish()
+        if s.hasMQTT { s.mqtt!.finish(closed: closed) }
+        if s.hasSTOMP { s.stomp!.finish(closed: closed, at: end) }
+        if s.hasWebSocket { s.webSocket!.finish() }
         for (f, layer) in Self.takeFindings(&s) { add(f, s, layer: layer) }
     }
 
@@ -433,3 +461,23 @@ public struct CheckReport: AnalysisSink {
         return n
     }
 }
+
+/// A checker whose findings the report collects.
+protocol FindingSource {
+    var findings: [CheckFinding] { get }
+    mutating func clearFindings()
+}
+
+extension FindingSource {
+    /// Appends the findings made so far to `out` and clears them; in place, nothing copied when
+    /// there are none.
+    mutating func moveFindings(into out: inout [(CheckFinding, CheckReport.Layer)], layer: CheckReport.Layer) {
+        guard !findings.isEmpty else { return }
+        for f in findings { out.append((f, layer)) }
+        clearFindings()
+    }
+}
+
+extension MQTTConnectionChecker: FindingSource {}
+extension STOMPConnectionChecker: FindingSource {}
+extension MQTTWebSocketChecker: FindingSource {}
