@@ -146,11 +146,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @main
 struct FuzzReassemblyMain {
     static func main() {
-        let ok = replayInputFiles { path, bytes in
-            if let base = bytes.baseAddress { _ = fuzz(base, bytes.count) }
-            print("ok \(path) (\(bytes.count) bytes)")
-        }
-        if !ok { exit(2) }
+        replayThroughFuzzEntry(fuzz)
     }
 }
 #endif

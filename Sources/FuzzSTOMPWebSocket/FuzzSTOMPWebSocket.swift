@@ -140,11 +140,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 @main
 struct ReplayFuzzSTOMPWebSocketInputs {
     static func main() {
-        let ok = replayInputFiles { path, bytes in
-            if let base = bytes.baseAddress { _ = fuzz(base, bytes.count) }
-            print("ran \(path) (\(bytes.count) bytes)")
-        }
-        if !ok { exit(2) }
+        replayThroughFuzzEntry(fuzz)
     }
 }
 #endif

@@ -30,3 +30,13 @@ public func replayInputFiles(_ body: (String, UnsafeBufferPointer<UInt8>) -> Voi
     }
     return true
 }
+
+/// The replaying `main` of a fuzz target whose entry point is `fuzz` (LLVMFuzzerTestOneInput):
+/// runs every file named on the command line through it; exits 2 when a file cannot be read.
+public func replayThroughFuzzEntry(_ fuzz: (UnsafePointer<UInt8>, Int) -> CInt) {
+    let ok = replayInputFiles { path, bytes in
+        if let base = bytes.baseAddress { _ = fuzz(base, bytes.count) }
+        print("ran \(path) (\(bytes.count) bytes)")
+    }
+    if !ok { exit(2) }
+}
