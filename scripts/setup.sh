@@ -22,4 +22,6 @@ pip_install() {
 }
 python3 -c 'import paho.mqtt' 2>/dev/null || pip_install 'paho-mqtt==2.1.0'
 python3 -c 'import jsonschema' 2>/dev/null || pip_install 'jsonschema'
+# The live MQTT-over-WebSocket test's WebSocket listener (captures/clients/ws_bridge.py).
+python3 -c 'import websockets' 2>/dev/null || pip_install 'websockets==17.4'
 command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found on PATH (https://swift.org/install)" >&2; exit 1; }

@@ -144,6 +144,74 @@ import Testing
         #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
     }
 
+    /// MQTT over WebSocket, live: paho-mqtt's websockets transport through `ws_bridge.py` (the
+    /// `websockets` library as the broker's WebSocket listener, as for captures/) to mosquitto.
+    /// Found by its HTTP upgrade on a port live was only told to capture, decoded frame by frame,
+    /// checked (no finding), and the `-w` file reads back to the same packets.
+    @Test func decodesALiveMQTTOverWebSocketSession() throws {
+        try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
+        guard let mosquitto = which("mosquitto") ?? (FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : nil),
+              let python = which("python3") else {
+            Issue.record("mosquitto and python3 are needed (scripts/setup.sh installs them)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-live-ws-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let brokerPort = try Self.freePort()
+        let wsPort = try Self.freePort()
+        let conf = dir.appendingPathComponent("mosquitto.conf")
+        try "listener \(brokerPort) 127.0.0.1\nallow_anonymous true\n".write(to: conf, atomically: true, encoding: .utf8)
+        let broker = try Background(mosquitto, ["-c", conf.path], dir: dir, name: "mosquitto")
+        defer { broker.stop() }
+        let clients = Paths.captures.appendingPathComponent("clients")
+        let bridge = try Background(python, [clients.appendingPathComponent("ws_bridge.py").path, String(wsPort),
+                                             String(brokerPort), "mqtt"], dir: dir, name: "bridge")
+        defer { bridge.stop() }
+        let listening = Self.waitFor(10) {
+            (try? runProcess(python, ["-c", "import socket; socket.create_connection(('127.0.0.1', \(wsPort)), 1)"]))?.status == 0
+        }
+        #expect(listening, "ws_bridge.py did not start: \(bridge.stderrText)")
+        let written = dir.appendingPathComponent("live-ws.pcap")
+        let live = try Background(Paths.executable.path,
+                                  ["live", "-i", "lo", "--port", String(wsPort), "-w", written.path, "--format", "ndjson", "--check"],
+                                  dir: dir, name: "live")
+        defer { live.stop() }
+        #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
+        usleep(300_000)
+
+        let client = try runProcess(python, [clients.appendingPathComponent("mqtt_websocket.py").path, String(wsPort)])
+        #expect(client.status == 0, "paho websockets client: \(client.err)")
+        _ = Self.waitFor(15) { live.stdoutText.contains("\"type\":\"DISCONNECT\"") }
+        usleep(300_000)
+        live.signal(SIGINT)
+        #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
+        #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
+
+        let seen = try Self.packets(live.stdoutText)
+        var mqtt: [String: Int] = [:]
+        var webSocket: [String: Int] = [:]
+        for o in seen {
+            let type = o["type"] as? String ?? "?"
+            if o["protocol"] as? String == "mqtt" {
+                #expect(o["transport"] as? String == "websocket")
+                mqtt[type, default: 0] += 1
+            } else if o["protocol"] as? String == "websocket" {
+                webSocket[type, default: 0] += 1
+            }
+        }
+        // mqtt_websocket.py: SUBSCRIBE QoS 2, five PUBLISHes (QoS 0, 1, 2, 1, 1) each delivered back.
+        #expect(mqtt == ["CONNECT": 1, "CONNACK": 1, "SUBSCRIBE": 1, "SUBACK": 1, "PUBLISH": 10, "PUBACK": 6,
+                         "PUBREC": 2, "PUBREL": 2, "PUBCOMP": 2, "DISCONNECT": 1], "\(mqtt)")
+        #expect(webSocket["handshake_request"] == 1 && webSocket["handshake_response"] == 1, "\(webSocket)")
+        #expect((webSocket["Binary"] ?? 0) >= 26, "\(webSocket)")
+        #expect(live.stderrText.contains("findings (conformance check): 0 error, 0 warning"), "\(live.stderrText)")
+        let reread = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", written.path])
+        #expect(reread.status == 0, "\(reread.err)")
+        let again = try Self.packets(reread.out)
+        #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
+    }
+
     @Test func errorsAreClearAndExit2() throws {
         let bin = Paths.executable.path
         let noSuch = try runProcess(bin, ["live", "-i", "no-such-iface0"])
