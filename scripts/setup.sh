@@ -3,7 +3,8 @@
 # with sudo available). Idempotent: packages already present are left alone.
 set -euo pipefail
 need=()
-for pkg in libpcap-dev tshark tcpdump mosquitto mosquitto-clients; do
+# activemq: the STOMP broker of the live STOMP test (and of captures/regenerate.sh); it brings a JRE.
+for pkg in libpcap-dev tshark tcpdump mosquitto mosquitto-clients activemq; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 SUDO=""
@@ -24,4 +25,6 @@ python3 -c 'import paho.mqtt' 2>/dev/null || pip_install 'paho-mqtt==2.1.0'
 python3 -c 'import jsonschema' 2>/dev/null || pip_install 'jsonschema'
 # The live MQTT-over-WebSocket test's WebSocket listener (captures/clients/ws_bridge.py).
 python3 -c 'import websockets' 2>/dev/null || pip_install 'websockets==17.4'
+# The live STOMP test's client (captures/clients/stomp_sessions.py), as for captures/.
+python3 -c 'import stomp' 2>/dev/null || pip_install 'stomp.py==9.0.0'
 command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found on PATH (https://swift.org/install)" >&2; exit 1; }

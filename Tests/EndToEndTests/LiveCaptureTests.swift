@@ -212,6 +212,81 @@ import Testing
         #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
     }
 
+    /// STOMP, live: ActiveMQ (Debian) with a STOMP connector on a free port, stomp.py's 1.0 and 1.2
+    /// sessions (captures/clients/stomp_sessions.py: receipts, transactions, ack modes, NACK; no
+    /// heart-beats, which stomp.py drops a session over on a loaded machine). Found by content,
+    /// decoded, checked (no error), and the `-w` file reads back to the same frames.
+    @Test func decodesALiveSTOMPSession() throws {
+        try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
+        let activemq = "/usr/share/activemq/bin/activemq.jar"
+        guard FileManager.default.fileExists(atPath: activemq), let java = which("java"), let python = which("python3") else {
+            Issue.record("activemq (with a JRE) and python3 are needed (scripts/setup.sh installs them)")
+            return
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-live-stomp-\(UUID().uuidString)")
+        let conf = dir.appendingPathComponent("conf"), data = dir.appendingPathComponent("data")
+        try FileManager.default.createDirectory(at: conf, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = try Self.freePort()
+        // A broker with only a STOMP connector on loopback; no persistence, no JMX (as regenerate.sh).
+        let xml = """
+            <beans xmlns="http://www.springframework.org/schema/beans"
+              xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+              xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
+              http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
+              <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="mqscope-live"
+                      persistent="false" dataDirectory="\(data.path)" schedulerSupport="false">
+                <transportConnectors>
+                  <transportConnector name="stomp" uri="stomp://127.0.0.1:\(port)"/>
+                </transportConnectors>
+              </broker>
+            </beans>
+            """
+        try xml.write(to: conf.appendingPathComponent("activemq.xml"), atomically: true, encoding: .utf8)
+        let broker = try Background(java, ["-Xms64M", "-Xmx256M", "-Dactivemq.home=/usr/share/activemq",
+                                           "-Dactivemq.base=\(dir.path)", "-Dactivemq.conf=\(conf.path)",
+                                           "-Dactivemq.data=\(data.path)", "-Djava.io.tmpdir=\(dir.path)",
+                                           "-jar", activemq, "start", "xbean:file:\(conf.path)/activemq.xml"],
+                                    dir: dir, name: "activemq")
+        defer { broker.stop() }
+        let listening = Self.waitFor(60) {
+            (try? runProcess(python, ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]))?.status == 0
+        }
+        try #require(listening, "ActiveMQ did not start: \(broker.stdoutText.suffix(2000))")
+        let written = dir.appendingPathComponent("live-stomp.pcap")
+        let live = try Background(Paths.executable.path,
+                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson", "--check"],
+                                  dir: dir, name: "live")
+        defer { live.stop() }
+        #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
+        usleep(300_000)
+
+        let client = Paths.captures.appendingPathComponent("clients/stomp_sessions.py").path
+        let environment = ["STOMP_PORT": String(port), "STOMP_HEARTBEAT": "0"]
+        for version in ["1.0", "1.2"] {
+            let r = try runProcess(python, [client, version], environment: environment)
+            #expect(r.status == 0, "stomp.py \(version) session: \(r.err)")
+        }
+        _ = Self.waitFor(15) { live.stdoutText.components(separatedBy: "\"type\":\"DISCONNECT\"").count - 1 >= 2 }
+        usleep(300_000)
+        live.signal(SIGINT)
+        #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
+        #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
+
+        let seen = try Self.packets(live.stdoutText)
+        var commands: Set<String> = []
+        for o in seen where o["protocol"] as? String == "stomp" { commands.insert(o["type"] as? String ?? "?") }
+        let expected: Set<String> = ["CONNECT", "CONNECTED", "SUBSCRIBE", "SEND", "MESSAGE", "RECEIPT", "BEGIN",
+                                     "COMMIT", "ABORT", "ACK", "NACK", "DISCONNECT"]
+        #expect(expected.isSubset(of: commands), "\(commands)")
+        #expect(live.stderrText.contains("findings (conformance check): 0 error"), "\(live.stderrText)")
+        let reread = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", "--port", String(port), written.path])
+        #expect(reread.status == 0, "\(reread.err)")
+        let again = try Self.packets(reread.out)
+        #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same frames")
+    }
+
     @Test func errorsAreClearAndExit2() throws {
         let bin = Paths.executable.path
         let noSuch = try runProcess(bin, ["live", "-i", "no-such-iface0"])

@@ -36,7 +36,8 @@ enum Paths {
 /// Runs a program to completion; returns its exit status, standard output and standard error.
 /// Output goes through temporary files, so large outputs cannot dead-lock on a full pipe.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil, in directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
+func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil, in directory: URL? = nil,
+                environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
     let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: tmp) }
@@ -47,6 +48,9 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil,
     p.executableURL = URL(fileURLWithPath: executable)
     p.arguments = arguments
     if let directory { p.currentDirectoryURL = directory }
+    if !environment.isEmpty {
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     p.standardOutput = try FileHandle(forWritingTo: outURL)
     p.standardError = try FileHandle(forWritingTo: errURL)
     if let stdin {

@@ -4,14 +4,19 @@ regenerate.sh), driven by stomp.py. Each step waits for the broker's answer, so 
 conversation on the wire is deterministic (ids, timestamps and session names differ).
 
   stomp_sessions.py VERSION     # 1.0 | 1.1 | 1.2 | error | websocket
+
+The broker's STOMP port is 61613 unless STOMP_PORT says otherwise (the live test picks a free one);
+1.1 and 1.2 sessions offer heart-beats of 400 ms unless STOMP_HEARTBEAT says otherwise (the live
+test sets 0: stomp.py gives up on a heart-beat late by 200 ms, which a loaded CI machine causes).
 """
+import os
 import sys
 import time
 import threading
 
 import stomp
 
-HOST = [("127.0.0.1", 61613)]
+HOST = [("127.0.0.1", int(os.environ.get("STOMP_PORT", "61613")))]
 
 
 class Recorder(stomp.ConnectionListener):
@@ -69,7 +74,8 @@ def connection(version, heartbeats=(0, 0)):
 def session(version):
     v = version.replace(".", "") if version != "websocket" else "ws"
     q = f"/queue/mqscope.v{v}"
-    hb = (0, 0) if version == "1.0" else (400, 400)
+    interval = int(os.environ.get("STOMP_HEARTBEAT", "400"))
+    hb = (0, 0) if version == "1.0" else (interval, interval)
     c, rec = connection(version, hb)
     c.connect("admin", "admin", wait=True, headers={"client-id": f"mqscope-stomp-{v}"})
 
