@@ -134,3 +134,32 @@ import Testing
         #expect(c.status == 0 && c.out.contains("4 connections checked (4 mqtt)") && c.out.contains("0 errors, 0 warnings"), "\(c.out)")
     }
 }
+
+/// `check --format json` over every readable capture, bundled and external, in one run: the
+/// document validates against check-v2, every connection of every protocol is accounted for
+/// (checked or counted as not checked), and every finding names a known rule.
+@Suite struct CheckWholeCorpusTests {
+    @Test func everyCaptureChecksToAValidDocument() throws {
+        let files = ReadSchemaTests.files
+        let r = try runProcess(Paths.executable.path, ["check", "--format", "json", "--fail-on", "never"] + files)
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try schemaViolations(r.out, schema: "check-v2.json") == "")
+        let doc = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any] ?? [:]
+        let summary = doc["summary"] as? [String: Any] ?? [:]
+        let byProtocol = summary["by_protocol"] as? [String: Int] ?? [:]
+        for p in ["mqtt", "stomp", "websocket+mqtt", "websocket+stomp", "websocket+unknown"] {
+            #expect((byProtocol[p] ?? 0) > 0, "no \(p) connection checked: \(byProtocol)")
+        }
+        #expect((summary["not_checked"] as? [String: Int])?["tls"] ?? 0 > 0)
+        let rules = try runProcess(Paths.executable.path, ["rules", "--rules-only", "--format", "json"])
+        let catalog = try JSONSerialization.jsonObject(with: Data(rules.out.utf8)) as? [String: Any] ?? [:]
+        let known = Set((catalog["rules"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+        let reported = Set((summary["by_rule"] as? [String: Int] ?? [:]).keys)
+        #expect(reported.subtracting(known).isEmpty, "findings under rule ids the catalog does not list: \(reported.subtracting(known).sorted())")
+        // Each layer's rules fire somewhere in the corpus.
+        for rule in ["TCP-GAP", "TCP-OVERLAP-MISMATCH", "MQTT311-3.3.1-4", "MQTT-6.0.0-1", "WS-HANDSHAKE-INVALID",
+                     "WS-RFC6455-4.2.2-BAD-ACCEPT", "STOMP-1.1-CONNECT-HDRS", "STOMP-1.1-FRAME-COMMAND"] {
+            #expect(reported.contains(rule), "\(rule) never reported on the corpus")
+        }
+    }
+}
