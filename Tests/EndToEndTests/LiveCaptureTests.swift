@@ -59,6 +59,56 @@ import Testing
         }
     }
 
+    static var mosquittoPath: String? {
+        which("mosquitto") ?? (FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : nil)
+    }
+
+    /// A fresh scratch directory for one test (the caller removes it).
+    static func scratch(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// mosquitto listening on 127.0.0.1:`port`, anonymous clients allowed.
+    static func startMosquitto(_ mosquitto: String, port: Int, dir: URL) throws -> Background {
+        let conf = dir.appendingPathComponent("mosquitto.conf")
+        try "listener \(port) 127.0.0.1\nallow_anonymous true\n".write(to: conf, atomically: true, encoding: .utf8)
+        return try Background(mosquitto, ["-c", conf.path], dir: dir, name: "mosquitto")
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` within `seconds`.
+    static func listening(on port: Int, python: String, within seconds: Double) -> Bool {
+        waitFor(seconds) {
+            (try? runProcess(python, ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]))?.status == 0
+        }
+    }
+
+    /// `mqscope live` on lo for `port`, writing `written`, NDJSON, with the checker; returns once
+    /// it says it is capturing.
+    static func startLive(port: Int, written: URL, dir: URL) throws -> Background {
+        let live = try Background(Paths.executable.path,
+                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson", "--check"],
+                                  dir: dir, name: "live")
+        #expect(waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
+        usleep(300_000)
+        return live
+    }
+
+    /// Stops `live` as a user would (SIGINT): it must end promptly and with status 0.
+    static func stopLive(_ live: Background) {
+        live.signal(SIGINT)
+        #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
+        #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
+    }
+
+    /// The packets `read --format ndjson` decodes from the file live wrote.
+    static func reread(_ written: URL, extra: [String] = []) throws -> [[String: Any]] {
+        let r = try runProcess(Paths.executable.path, ["read", "--format", "ndjson"] + extra + [written.path])
+        #expect(r.status == 0, "\(r.err)")
+        return try packets(r.out)
+    }
+
     static let pahoClient = """
         import sys, paho.mqtt.client as mqtt
         from paho.mqtt.properties import Properties
@@ -75,26 +125,19 @@ import Testing
 
     @Test func decodesALiveSessionAndWritesAReadableCapture() throws {
         try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
-        guard let mosquitto = which("mosquitto") ?? (FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : nil),
-              let pub = which("mosquitto_pub"), let sub = which("mosquitto_sub"), let python = which("python3") else {
+        guard let mosquitto = Self.mosquittoPath, let pub = which("mosquitto_pub"), let sub = which("mosquitto_sub"),
+              let python = which("python3") else {
             Issue.record("mosquitto, mosquitto-clients and python3 are needed (scripts/setup.sh installs them)")
             return
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-live-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch("live")
         defer { try? FileManager.default.removeItem(at: dir) }
         let port = try Self.freePort()
-        let conf = dir.appendingPathComponent("mosquitto.conf")
-        try "listener \(port) 127.0.0.1\nallow_anonymous true\n".write(to: conf, atomically: true, encoding: .utf8)
-        let broker = try Background(mosquitto, ["-c", conf.path], dir: dir, name: "mosquitto")
+        let broker = try Self.startMosquitto(mosquitto, port: port, dir: dir)
         defer { broker.stop() }
         let written = dir.appendingPathComponent("live.pcap")
-        let live = try Background(Paths.executable.path,
-                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson", "--check"],
-                                  dir: dir, name: "live")
+        let live = try Self.startLive(port: port, written: written, dir: dir)
         defer { live.stop() }
-        #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
-        usleep(300_000)
 
         // The session: a QoS 1 subscriber that takes 3 messages, three publishers (QoS 0, 1, 2 — the
         // last one MQTT 5), and a paho MQTT 5 client publishing with properties to another topic.
@@ -113,9 +156,7 @@ import Testing
         // NDJSON is flushed per packet: wait (under load too) until all 31 packets have been shown.
         _ = Self.waitFor(15) { live.stdoutText.components(separatedBy: "\"kind\":\"packet\"").count - 1 >= 31 }
         usleep(200_000)
-        live.signal(SIGINT)
-        #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
-        #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
+        Self.stopLive(live)
 
         // Every packet the clients exchanged, by type.
         let seen = try Self.packets(live.stdoutText)
@@ -137,9 +178,7 @@ import Testing
         #expect(summary.contains("kernel:") && summary.contains("dropped"))
         #expect(summary.contains("findings (conformance check): 0 error, 0 warning"), "\(summary)")
         #expect(!live.stdoutText.contains("\"kind\":\"finding\""))
-        let reread = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", "--port", p, written.path])
-        #expect(reread.status == 0, "\(reread.err)")
-        let again = try Self.packets(reread.out)
+        let again = try Self.reread(written, extra: ["--port", p])
         #expect(again.count == seen.count)
         #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
     }
@@ -150,43 +189,30 @@ import Testing
     /// checked (no finding), and the `-w` file reads back to the same packets.
     @Test func decodesALiveMQTTOverWebSocketSession() throws {
         try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
-        guard let mosquitto = which("mosquitto") ?? (FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : nil),
-              let python = which("python3") else {
+        guard let mosquitto = Self.mosquittoPath, let python = which("python3") else {
             Issue.record("mosquitto and python3 are needed (scripts/setup.sh installs them)")
             return
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-live-ws-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Self.scratch("live-ws")
         defer { try? FileManager.default.removeItem(at: dir) }
         let brokerPort = try Self.freePort()
         let wsPort = try Self.freePort()
-        let conf = dir.appendingPathComponent("mosquitto.conf")
-        try "listener \(brokerPort) 127.0.0.1\nallow_anonymous true\n".write(to: conf, atomically: true, encoding: .utf8)
-        let broker = try Background(mosquitto, ["-c", conf.path], dir: dir, name: "mosquitto")
+        let broker = try Self.startMosquitto(mosquitto, port: brokerPort, dir: dir)
         defer { broker.stop() }
         let clients = Paths.captures.appendingPathComponent("clients")
         let bridge = try Background(python, [clients.appendingPathComponent("ws_bridge.py").path, String(wsPort),
                                              String(brokerPort), "mqtt"], dir: dir, name: "bridge")
         defer { bridge.stop() }
-        let listening = Self.waitFor(10) {
-            (try? runProcess(python, ["-c", "import socket; socket.create_connection(('127.0.0.1', \(wsPort)), 1)"]))?.status == 0
-        }
-        #expect(listening, "ws_bridge.py did not start: \(bridge.stderrText)")
+        #expect(Self.listening(on: wsPort, python: python, within: 10), "ws_bridge.py did not start: \(bridge.stderrText)")
         let written = dir.appendingPathComponent("live-ws.pcap")
-        let live = try Background(Paths.executable.path,
-                                  ["live", "-i", "lo", "--port", String(wsPort), "-w", written.path, "--format", "ndjson", "--check"],
-                                  dir: dir, name: "live")
+        let live = try Self.startLive(port: wsPort, written: written, dir: dir)
         defer { live.stop() }
-        #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
-        usleep(300_000)
 
         let client = try runProcess(python, [clients.appendingPathComponent("mqtt_websocket.py").path, String(wsPort)])
         #expect(client.status == 0, "paho websockets client: \(client.err)")
         _ = Self.waitFor(15) { live.stdoutText.contains("\"type\":\"DISCONNECT\"") }
         usleep(300_000)
-        live.signal(SIGINT)
-        #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
-        #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
+        Self.stopLive(live)
 
         let seen = try Self.packets(live.stdoutText)
         var mqtt: [String: Int] = [:]
@@ -206,9 +232,7 @@ import Testing
         #expect(webSocket["handshake_request"] == 1 && webSocket["handshake_response"] == 1, "\(webSocket)")
         #expect((webSocket["Binary"] ?? 0) >= 26, "\(webSocket)")
         #expect(live.stderrText.contains("findings (conformance check): 0 error, 0 warning"), "\(live.stderrText)")
-        let reread = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", written.path])
-        #expect(reread.status == 0, "\(reread.err)")
-        let again = try Self.packets(reread.out)
+        let again = try Self.reread(written)
         #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
     }
 
@@ -223,7 +247,7 @@ import Testing
             Issue.record("activemq (with a JRE) and python3 are needed (scripts/setup.sh installs them)")
             return
         }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-live-stomp-\(UUID().uuidString)")
+        let dir = try Self.scratch("live-stomp")
         let conf = dir.appendingPathComponent("conf"), data = dir.appendingPathComponent("data")
         try FileManager.default.createDirectory(at: conf, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
@@ -250,17 +274,11 @@ import Testing
                                            "-jar", activemq, "start", "xbean:file:\(conf.path)/activemq.xml"],
                                     dir: dir, name: "activemq")
         defer { broker.stop() }
-        let listening = Self.waitFor(60) {
-            (try? runProcess(python, ["-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 1)"]))?.status == 0
-        }
-        try #require(listening, "ActiveMQ did not start: \(broker.stdoutText.suffix(2000))")
+        try #require(Self.listening(on: port, python: python, within: 60),
+                     "ActiveMQ did not start: \(broker.stdoutText.suffix(2000))")
         let written = dir.appendingPathComponent("live-stomp.pcap")
-        let live = try Background(Paths.executable.path,
-                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson", "--check"],
-                                  dir: dir, name: "live")
+        let live = try Self.startLive(port: port, written: written, dir: dir)
         defer { live.stop() }
-        #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
-        usleep(300_000)
 
         let client = Paths.captures.appendingPathComponent("clients/stomp_sessions.py").path
         let environment = ["STOMP_PORT": String(port), "STOMP_HEARTBEAT": "0"]
@@ -270,9 +288,7 @@ import Testing
         }
         _ = Self.waitFor(15) { live.stdoutText.components(separatedBy: "\"type\":\"DISCONNECT\"").count - 1 >= 2 }
         usleep(300_000)
-        live.signal(SIGINT)
-        #expect(live.waitUntilExit(seconds: 10), "live did not stop on SIGINT")
-        #expect(live.process.terminationStatus == 0, "\(live.stderrText)")
+        Self.stopLive(live)
 
         let seen = try Self.packets(live.stdoutText)
         var commands: Set<String> = []
@@ -281,9 +297,7 @@ import Testing
                                      "COMMIT", "ABORT", "ACK", "NACK", "DISCONNECT"]
         #expect(expected.isSubset(of: commands), "\(commands)")
         #expect(live.stderrText.contains("findings (conformance check): 0 error"), "\(live.stderrText)")
-        let reread = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", "--port", String(port), written.path])
-        #expect(reread.status == 0, "\(reread.err)")
-        let again = try Self.packets(reread.out)
+        let again = try Self.reread(written, extra: ["--port", String(port)])
         #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same frames")
     }
 

@@ -189,7 +189,7 @@ public struct CheckReport: AnalysisSink {
         if !e.diagnostics.isEmpty {
             let type = e.message.packetType?.name ?? "packet"
             decodeFindings(e.diagnostics, i, .mqtt, e.direction, index: index, frames: (first, e.lastFrame),
-                           time: e.time, stream: e.streamRange, what: type) { MQTTRule(rawValue: $0.rawValue)?.info.section }
+                           time: e.time, stream: e.streamRange, what: type)
         }
         guard let j = states.index(forKey: e.connection.id) else { return }
         states.values[j].mqtt!.packet(e.message, pdu: pdu, fields: fields, at: position)
@@ -232,9 +232,7 @@ public struct CheckReport: AnalysisSink {
             if !e.diagnostics.isEmpty {
                 let name = e.summary.command.name
                 decodeFindings(e.diagnostics, i, .stomp, e.direction, index: index, frames: (e.firstFrame, e.lastFrame),
-                               time: e.time, stream: e.streamRange, what: name.isEmpty ? "frame" : name) { id in
-                    STOMPRule.allCases.first { id.rawValue.hasSuffix("-" + $0.rawValue) }?.section
-                }
+                               time: e.time, stream: e.streamRange, what: name.isEmpty ? "frame" : name)
             }
             guard let j = states.index(forKey: e.connection.id) else { return }
             let position = STOMPFramePosition(
@@ -274,9 +272,7 @@ public struct CheckReport: AnalysisSink {
         if let inner = e.inner, inner != .mqtt { states.values[i].webSocket!.carries(mqtt: false, version: nil) }
         if !e.diagnostics.isEmpty {
             decodeFindings(e.diagnostics, i, .webSocket, e.direction, index: index, frames: (e.firstFrame, e.lastFrame),
-                           time: e.time, stream: e.streamRange, what: "WebSocket \(what)") {
-                WebSocketRule(rawValue: $0.rawValue)?.section
-            }
+                           time: e.time, stream: e.streamRange, what: "WebSocket \(what)")
         }
         drainCheckers(i)
     }
@@ -321,7 +317,7 @@ public struct CheckReport: AnalysisSink {
     private mutating func decodeFindings(_ diagnostics: [Diagnostic], _ i: Dictionary<ConnectionID, ConnectionState>.Index,
                                          _ layer: Layer, _ direction: Direction, index: Int,
                                          frames: (FrameNumber, FrameNumber), time: Timestamp, stream: StreamRange,
-                                         what: String, section: (RuleID) -> String?) {
+                                         what: String) {
         let s = states.values[i]
         let list = frames.0 == frames.1 ? [frames.1] : [frames.0, frames.1]
         for d in diagnostics {
@@ -330,12 +326,23 @@ public struct CheckReport: AnalysisSink {
             }
             add(CheckFinding(rule: d.rule, checkRule: nil, severity: d.severity, verdict: d.verdict, direction: direction,
                              packetIndex: index, frames: list, time: time, streamRange: range ?? stream,
-                             packetRange: d.range, message: "\(what): \(d.message)", section: section(d.rule) ?? ""),
+                             packetRange: d.range, message: "\(what): \(d.message)", section: Self.section(of: d.rule, layer: layer) ?? ""),
                 s, layer: layer)
         }
     }
 
     // MARK: Stream events and ends
+
+    /// The spec section of a decoder's or stream rule, from that layer's rule table.
+    static func section(of rule: RuleID, layer: Layer) -> String? {
+        switch layer {
+        case .tcp: nil
+        case .mqtt: MQTTRule(rawValue: rule.rawValue)?.info.section
+        // STOMP ids carry the session's version: STOMP-<version>-<name>.
+        case .stomp: STOMPRule.allCases.first { rule.rawValue.hasSuffix("-" + $0.rawValue) }?.section
+        case .webSocket: WebSocketRule(rawValue: rule.rawValue)?.section
+        }
+    }
 
     /// The layer a stream-level rule belongs to, from its id's prefix.
     static func layer(of rule: RuleID) -> Layer {
@@ -368,13 +375,7 @@ public struct CheckReport: AnalysisSink {
         drainCheckers(i)
         let s = states.values[i]
         let layer = Self.layer(of: e.rule)
-        let section: String
-        switch layer {
-        case .tcp: section = "capture"
-        case .mqtt: section = MQTTRule(rawValue: e.rule.rawValue)?.info.section ?? "capture"
-        case .stomp: section = STOMPRule.allCases.first { e.rule.rawValue.hasSuffix("-" + $0.rawValue) }?.section ?? "capture"
-        case .webSocket: section = WebSocketRule(rawValue: e.rule.rawValue)?.section ?? "capture"
-        }
+        let section = Self.section(of: e.rule, layer: layer) ?? "capture"
         let f = CheckFinding(rule: e.rule, checkRule: nil, severity: e.severity, verdict: e.verdict, direction: e.direction,
                              packetIndex: nil, frames: e.frames, time: e.time, streamRange: e.range, packetRange: nil,
                              message: e.message, section: section)
