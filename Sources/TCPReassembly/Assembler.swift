@@ -16,7 +16,8 @@ public import PacketLayers
 ///   into one pooled store bounded by `limits` (per connection and in total), and delivered in order
 ///   once the hole fills, each chunk with the frame it came from.
 /// - Bytes seen twice are delivered once and reported by `streamOverlap`, compared with the first copy
-///   (held out-of-order bytes, or the last `limits.overlapHistory` delivered bytes).
+///   (held out-of-order bytes, or delivered bytes still in the shared history: about the last
+///   `limits.overlapHistory` bytes delivered on any connection).
 /// - A hole becomes a gap (`streamGap`) when the peer ACKs past it (`notCaptured`), when holding more
 ///   would exceed a limit (`bufferLimit`), when later data has waited `limits.holeTimeoutSeconds` of
 ///   capture time (`notCaptured`), when the connection closes or the capture ends (`endOfCapture`), or
@@ -120,7 +121,7 @@ public struct Assembler<Consumer: StreamConsumer> {
         let info = ConnectionInfo(id: nextID, client: client, server: server, roleBasis: basis,
                                   sawHandshake: basis == .syn || basis == .synAck)
         nextID &+= 1
-        let slot = table.insert(Connection(info: info, key: key, time: time, historyLimit: limits.overlapHistory))
+        let slot = table.insert(Connection(info: info, key: key, time: time, keepsHistory: limits.overlapHistory > 0))
         consumer.connectionOpened(info, frame: frame, time: time)
         return slot
     }

@@ -19,11 +19,11 @@ struct Connection {
     /// When FINs had been seen in both directions (valid when `bothFinsSeen`).
     var bothFinsTime = Timestamp.zero
 
-    init(info: ConnectionInfo, key: FlowKey, time: Timestamp, historyLimit: Int) {
+    init(info: ConnectionInfo, key: FlowKey, time: Timestamp, keepsHistory: Bool) {
         self.info = info
         self.key = key
-        clientToServer = HalfStream(connection: info.id, direction: .clientToServer, historyLimit: historyLimit)
-        serverToClient = HalfStream(connection: info.id, direction: .serverToClient, historyLimit: historyLimit)
+        clientToServer = HalfStream(connection: info.id, direction: .clientToServer, keepsHistory: keepsHistory)
+        serverToClient = HalfStream(connection: info.id, direction: .serverToClient, keepsHistory: keepsHistory)
         firstTime = time
         lastTime = time
     }

@@ -21,7 +21,7 @@ struct FlowKey: Hashable {
         hasher.combine(mixed)
     }
 
-    /// The fields mixed into one word (also `FlowIndex`'s hash; its low 32 bits are spread well).
+    /// The fields mixed into one word (also the `SlotIndex` hash; its low 32 bits are spread well).
     var mixed: UInt64 {
         var h = low.address.high &* 0x9E37_79B9_7F4A_7C15
         h = (h ^ low.address.low) &* 0xBF58_476D_1CE4_E5B9
@@ -32,82 +32,6 @@ struct FlowKey: Hashable {
     }
 }
 
-/// Live 4-tuples → connection slots, for the once-per-segment lookup: open addressing with linear
-/// probing over one array of 8-byte entries (a 32-bit hash tag and the slot), so a lookup usually
-/// touches one cache line of a table small enough to stay in cache, and the key itself is compared
-/// in the connection the caller is about to use anyway. (A `Dictionary` touched its bitmap, keys and
-/// values arrays: three misses per segment with thousands of connections open.)
-struct FlowIndex {
-    /// 0 = empty, else `tag << 32 | (slot + 1)`; `tag` is the hash's low 32 bits.
-    private var entries = [UInt64](repeating: 0, count: 64)
-    private(set) var count = 0
-
-    /// The slot whose connection's key is `key` (`keyOf` reads it), if any.
-    func find(_ key: FlowKey, hash: UInt64, keyOf: (Int) -> FlowKey) -> Int? {
-        let tag = hash & 0xFFFF_FFFF
-        let mask = entries.count - 1
-        var i = Int(truncatingIfNeeded: tag) & mask
-        while true {
-            let e = entries[i]
-            if e == 0 { return nil }
-            if e >> 32 == tag {
-                let slot = Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1
-                if keyOf(slot) == key { return slot }
-            }
-            i = (i + 1) & mask
-        }
-    }
-
-    /// Adds `slot` under `hash` (the key must not be present).
-    mutating func insert(slot: Int, hash: UInt64) {
-        if (count + 1) * 2 > entries.count { grow() }
-        place((hash & 0xFFFF_FFFF) << 32 | UInt64(slot + 1))
-        count += 1
-    }
-
-    /// Removes the entry of `slot` (stored under `hash`), shifting later entries of its probe run
-    /// back so that no lookup stops early at the hole.
-    mutating func remove(slot: Int, hash: UInt64) {
-        let mask = entries.count - 1
-        let wanted = (hash & 0xFFFF_FFFF) << 32 | UInt64(slot + 1)
-        var hole = Int(truncatingIfNeeded: hash & 0xFFFF_FFFF) & mask
-        while entries[hole] != wanted {
-            if entries[hole] == 0 { return }
-            hole = (hole + 1) & mask
-        }
-        var j = (hole + 1) & mask
-        while entries[j] != 0 {
-            let home = Int(truncatingIfNeeded: entries[j] >> 32) & mask
-            // The entry at j may fill the hole when its home is not in (hole, j] (cyclically).
-            if (j - home) & mask >= (j - hole) & mask {
-                entries[hole] = entries[j]
-                hole = j
-            }
-            j = (j + 1) & mask
-        }
-        entries[hole] = 0
-        count -= 1
-    }
-
-    /// Every slot held, in no particular order.
-    var slots: [Int] {
-        entries.compactMap { $0 == 0 ? nil : Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) - 1 }
-    }
-
-    private mutating func place(_ entry: UInt64) {
-        let mask = entries.count - 1
-        var i = Int(truncatingIfNeeded: entry >> 32) & mask
-        while entries[i] != 0 { i = (i + 1) & mask }
-        entries[i] = entry
-    }
-
-    private mutating func grow() {
-        let old = entries
-        entries = [UInt64](repeating: 0, count: old.count * 2)
-        for e in old where e != 0 { place(e) }
-    }
-}
-
 /// The live connections, in reusable slots, plus a small tombstone per recently closed 4-tuple so
 /// that its stray trailing segments (the last ACK, a retransmitted FIN, an RST after FIN) do not open
 /// a phantom mid-stream connection. Tombstones expire after `tombstoneNanoseconds` of capture time;
@@ -115,7 +39,7 @@ struct FlowIndex {
 struct ConnectionTable {
     static let tombstoneNanoseconds: Int64 = 120_000_000_000
 
-    private(set) var index = FlowIndex()
+    private(set) var index = SlotIndex()
     var slots: [Connection] = []
     private var live: [Bool] = []
     private var freeSlots: [Int] = []
@@ -131,7 +55,7 @@ struct ConnectionTable {
 
     mutating func slot(for key: FlowKey) -> Int? {
         if let lastKey, lastKey == key { return lastSlot }
-        guard let slot = index.find(key, hash: key.mixed, keyOf: { slots[$0].key }) else { return nil }
+        guard let slot = index.find(hash: key.mixed, matches: { slots[$0].key == key }) else { return nil }
         lastKey = key
         lastSlot = slot
         return slot
@@ -164,7 +88,7 @@ struct ConnectionTable {
         tombstones[key] = time
         live[slot] = false
         // Drop the closed connection's buffers now; the slot keeps only a shell until reused.
-        slots[slot] = Connection(info: slots[slot].info, key: key, time: time, historyLimit: 0)
+        slots[slot] = Connection(info: slots[slot].info, key: key, time: time, keepsHistory: false)
         freeSlots.append(slot)
     }
 

@@ -6,7 +6,6 @@ import WireCore
 /// Invariants:
 /// - `next` is the delivery point: every offset below it was delivered or declared a gap, exactly once.
 /// - `pending` is sorted by offset, its entries do not overlap, and each starts above `next`.
-/// - `history.end == next`.
 struct HalfStream {
     /// Furthest ahead of the delivery point a segment (or an ACK) may reach to be believed: the largest
     /// window TCP can advertise (RFC 7323 §2.3: 2^30). Beyond that it is not this stream's data.
@@ -35,7 +34,7 @@ struct HalfStream {
     private(set) var cost = 0
     /// Arrival time of the oldest pending entry.
     private var waitingSince = Timestamp.zero
-    private var history: HistoryRing
+    private var history: DeliveredHistory
 
     private(set) var sawFin = false
     private(set) var finOffset: UInt64 = 0
@@ -48,10 +47,10 @@ struct HalfStream {
 
     var stats = DirectionStats()
 
-    init(connection: ConnectionID, direction: Direction, historyLimit: Int) {
+    init(connection: ConnectionID, direction: Direction, keepsHistory: Bool) {
         self.connection = connection
         self.direction = direction
-        history = HistoryRing(limit: historyLimit)
+        history = DeliveredHistory(enabled: keepsHistory)
     }
 
     var hasPending: Bool { !pending.isEmpty }
@@ -120,7 +119,7 @@ struct HalfStream {
                     let stop = min(end, next)
                     overlapDelivered(StreamRange(cursor, stop),
                                      payload.extracting(index ..< index + Int(stop &- cursor)),
-                                     frame: frame, consumer: &consumer)
+                                     frame: frame, arena: context.history, consumer: &consumer)
                     cursor = stop
                     continue
                 }
@@ -139,7 +138,7 @@ struct HalfStream {
                 let stop = i < held ? min(end, pending[i].offset) : end
                 let piece = payload.extracting(index ..< index + Int(stop &- cursor))
                 if cursor == next {
-                    deliver(piece, at: cursor, frame: frame, time: time, consumer: &consumer)
+                    deliver(piece, at: cursor, frame: frame, time: time, arena: &context.history, consumer: &consumer)
                     drain(context: &context, consumer: &consumer)
                 } else if hold(piece, at: cursor, frame: frame, time: time, otherCost: otherCost,
                                context: &context, consumer: &consumer) {
@@ -243,10 +242,11 @@ struct HalfStream {
     // MARK: Delivery
 
     private mutating func deliver<C: StreamConsumer>(
-        _ bytes: Span<UInt8>, at offset: UInt64, frame: FrameNumber, time: Timestamp, consumer: inout C
+        _ bytes: Span<UInt8>, at offset: UInt64, frame: FrameNumber, time: Timestamp,
+        arena: inout HistoryArena, consumer: inout C
     ) {
         consumer.streamData(connection, direction, offset: offset, bytes: bytes, frame: frame, time: time)
-        history.append(bytes, at: offset, frame: frame)
+        history.append(bytes, at: offset, frame: frame, arena: &arena)
         stats.payloadBytes &+= UInt64(bytes.count)
         next = offset &+ UInt64(bytes.count)
     }
@@ -259,7 +259,6 @@ struct HalfStream {
         stats.gapBytes &+= range.count
         consumer.streamGap(connection, direction, range: range, cause: cause, frame: frame, time: time)
         next = range.upper
-        history.reset(at: next)
     }
 
     /// Delivers the pending entries that now continue the stream.
@@ -276,8 +275,11 @@ struct HalfStream {
                                time: entry.time, consumer: &consumer)
                 } else {
                     context.store.gather(entry.storage, count: entry.length)
+                    // The arena is taken out while the store's scratch is lent (two parts of `context`).
+                    var arena = context.history
                     deliver(context.store.scratch.span.extracting(skip ..< entry.length), at: next,
-                            frame: entry.frame, time: entry.time, consumer: &consumer)
+                            frame: entry.frame, time: entry.time, arena: &arena, consumer: &consumer)
+                    context.history = arena
                 }
             }
             if !entry.isSnapMarker { context.store.release(entry.storage) }
@@ -356,7 +358,7 @@ struct HalfStream {
         context.limitHits &+= 1
         advance(to: offset, cause: .bufferLimit, frame: frame, time: time, context: &context, consumer: &consumer)
         if next == offset {
-            deliver(bytes, at: offset, frame: frame, time: time, consumer: &consumer)
+            deliver(bytes, at: offset, frame: frame, time: time, arena: &context.history, consumer: &consumer)
             drain(context: &context, consumer: &consumer)
         }
         return false
@@ -397,21 +399,9 @@ struct HalfStream {
 
     /// `bytes` at `range`, all below the delivery point, arrived again in `frame`.
     private mutating func overlapDelivered<C: StreamConsumer>(
-        _ range: StreamRange, _ bytes: Span<UInt8>, frame: FrameNumber, consumer: inout C
+        _ range: StreamRange, _ bytes: Span<UInt8>, frame: FrameNumber, arena: HistoryArena, consumer: inout C
     ) {
-        var firstFrame: FrameNumber = 0
-        var conflicting = false
-        let comparableFrom = max(range.lower, history.start)
-        if comparableFrom < range.upper {
-            let skip = Int(comparableFrom &- range.lower)
-            let tail = bytes.extracting(skip ..< bytes.count)
-            if let difference = history.firstDifference(tail, at: comparableFrom) {
-                conflicting = true
-                firstFrame = history.frame(at: comparableFrom &+ UInt64(difference))
-            } else {
-                firstFrame = history.frame(at: comparableFrom)
-            }
-        }
+        let (firstFrame, conflicting) = history.compare(bytes, at: range.lower, arena: arena)
         reportOverlap(range, firstFrame: firstFrame, secondFrame: frame, conflicting: conflicting,
                       consumer: &consumer)
     }

@@ -2,6 +2,8 @@
 /// and the running totals checked against them.
 struct ReassemblyContext {
     var store: SegmentStore
+    /// The last delivered bytes of every connection, for comparing retransmissions.
+    var history: HistoryArena
     let limits: ReassemblyLimits
     /// Bytes (store chunks) held across all connections.
     var totalCost = 0
@@ -13,6 +15,7 @@ struct ReassemblyContext {
     init(limits: ReassemblyLimits) {
         self.limits = limits
         store = SegmentStore(maxBytes: limits.total)
+        history = HistoryArena(capacity: limits.overlapHistory)
         let (ns, overflow) = max(0, limits.holeTimeoutSeconds).multipliedReportingOverflow(by: 1_000_000_000)
         holeTimeoutNanoseconds = overflow ? .max : ns
     }

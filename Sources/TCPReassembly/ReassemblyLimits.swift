@@ -9,8 +9,11 @@ public struct ReassemblyLimits: Sendable {
     public var perConnection: Int = 4 << 20
     /// Out-of-order bytes held across all connections.
     public var total: Int = 256 << 20
-    /// Bytes of already-delivered data kept per direction to compare retransmissions against.
-    public var overlapHistory: Int = 16 << 10
+    /// Bytes of already-delivered data kept, across all connections, to compare retransmissions
+    /// against: the most recently delivered ones, with 24 bytes of bookkeeping per segment (rounded
+    /// down to a power of two; under 64 keeps none). One shared ring, so its memory does not grow
+    /// with the number of connections.
+    public var overlapHistory: Int = 16 << 20
     /// A hole still open this long (capture time) after later data arrived becomes a gap.
     public var holeTimeoutSeconds: Int64 = 30
     public init() {}
