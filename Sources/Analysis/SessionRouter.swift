@@ -12,9 +12,9 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     let decodePackets: Bool
     let decodeFields: Bool
     /// Live connections' state in reusable slots (array elements mutate in place, without the
-    /// copies a dictionary's values view can make), found through `slotOf`.
+    /// copies a dictionary's values view can make), found through `slotOf` (keyed by ID).
     var slots: [ConnectionState] = []
-    var slotOf: [ConnectionID: Int] = [:]
+    var slotOf = SlotIndex()
     var freeSlots: [Int] = []
     /// The connection of the last lookup and its slot: stream events come in runs per connection,
     /// so this saves most `slotOf` hash lookups. Cleared when that connection closes.
@@ -34,12 +34,19 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     var latestTime = Timestamp.zero
 
     struct ConnectionState {
+        // Declared first, so that the fields every segment reads share the struct's first cache line.
+        var decided = false
+        /// Which of `mqtt`, `stomp` and `webSocket` are set, kept beside them and tested instead of
+        /// them: testing an optional of a large struct for nil copied it out (a memmove and a release
+        /// per segment in `perf`). Set and cleared together with the optionals.
+        var hasMQTT = false
+        var hasSTOMP = false
+        var hasWebSocket = false
+        var lastFrame: FrameNumber
         var info: ConnectionInfo
         var appProtocol: AppProtocol = .unknown
         var detection: DetectionBasis = .none
-        var decided = false
         var firstFrame: FrameNumber
-        var lastFrame: FrameNumber
         /// The client's first bytes, held only while they are too few to decide.
         var sniffed: [UInt8] = []
         var sniffedFrame: FrameNumber = 0
@@ -50,12 +57,6 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         /// STOMP decoding, likewise.
         var stomp: STOMPConnectionState?
         var webSocket: WebSocketSessionState?
-        /// Which of the three above are set, kept beside them and tested instead of them: testing
-        /// an optional of a large struct for nil copied it out (a memmove and a release per segment
-        /// in `perf`). Set and cleared together with the optionals.
-        var hasMQTT = false
-        var hasSTOMP = false
-        var hasWebSocket = false
         var transport: Transport { hasWebSocket ? .webSocket : .tcp }
     }
 
@@ -69,12 +70,12 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     }
 
     public mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
-        let state = ConnectionState(info: info, firstFrame: frame, lastFrame: frame)
+        let state = ConnectionState(lastFrame: frame, info: info, firstFrame: frame)
         if let free = freeSlots.popLast() {
             slots[free] = state
-            slotOf[info.id] = free
+            slotOf.insert(slot: free, hash: UInt64(info.id))
         } else {
-            slotOf[info.id] = slots.count
+            slotOf.insert(slot: slots.count, hash: UInt64(info.id))
             slots.append(state)
             framerBase = framerStore.reserve(slots: slots.count)
         }
@@ -155,7 +156,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     public mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
                                           frame: FrameNumber, time: Timestamp) {
-        guard let slot = slotOf[info.id] else { return }
+        guard let slot = lookUp(info.id) else { return }
         if !slots[slot].decided {
             Self.decideByPort(&slots[slot], ports: options.ports)
             startDecoder(slot)
@@ -184,7 +185,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             }
         }
         let state = slots[slot]
-        slotOf[info.id] = nil
+        slotOf.remove(slot: slot, hash: UInt64(info.id))
         if cachedID == info.id { cachedID = nil }
         slots[slot].mqtt = nil
         slots[slot].stomp = nil
@@ -204,10 +205,14 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     private mutating func slot(of id: ConnectionID) -> Int? {
         if let cachedID, cachedID == id { return cachedSlot }
-        guard let slot = slotOf[id] else { return nil }
+        guard let slot = lookUp(id) else { return nil }
         cachedID = id
         cachedSlot = slot
         return slot
+    }
+
+    private func lookUp(_ id: ConnectionID) -> Int? {
+        slotOf.find(hash: UInt64(id), matches: { slots[$0].info.id == id })
     }
 
     mutating func note(_ note: FileNote) {
@@ -287,7 +292,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     /// Passes the framer's stream-level findings (lost packets, skipped bytes…) to the sink.
     private mutating func reportFindings(of framer: inout MQTTFramer, _ slot: Int, _ direction: Direction,
                                          time: Timestamp) {
-        guard !framer.findings.isEmpty else { return }
+        guard framer.hasFindings else { return }
         let info = slots[slot].info
         for f in framer.findings {
             sink.streamEvent(StreamEventReport(

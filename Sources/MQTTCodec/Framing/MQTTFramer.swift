@@ -6,23 +6,28 @@ public struct MQTTPDUInfo: Sendable {
     public var streamRange = StreamRange(0, 0)
     /// The packet's size as its fixed header declares it.
     public var declaredSize = 0
-    /// The capture frames whose bytes make up the handed-out bytes, in stream order.
-    /// The framer reuses this array's storage for the next PDU: copy it to keep it.
-    public var frames: [FrameChunk] = []
     /// True when only the fixed header is handed out because the packet exceeds `maxPDUSize`.
     public var truncated = false
+    /// The frame of a packet inside one segment (the common case), kept inline so that framing it
+    /// touches no heap memory; `spanned` holds the frames of a packet split over segments.
+    var single = FrameChunk(offset: 0, frame: 0)
+    var spanned: [FrameChunk] = []
+    var isSingle = true
 
     public init() {}
 
-    /// `frames = [chunk]`, reusing the storage: a packet inside one segment (the common case) then
-    /// costs one element write instead of a generic removeAll and an append.
+    /// The capture frames whose bytes make up the handed-out bytes, in stream order.
+    public var frames: [FrameChunk] { isSingle ? [single] : spanned }
+
     mutating func setSingleFrame(_ chunk: FrameChunk) {
-        if frames.count == 1 {
-            frames[0] = chunk
-        } else {
-            frames.removeAll(keepingCapacity: true)
-            frames.append(chunk)
-        }
+        single = chunk
+        isSingle = true
+    }
+
+    /// The frames of `buffer`'s bytes `lower ..< upper`.
+    mutating func setFrames(of buffer: PDUBuffer, _ lower: Int, _ upper: Int) {
+        buffer.chunks(covering: lower, upper, into: &spanned)
+        isSingle = false
     }
 }
 
@@ -33,7 +38,7 @@ public struct MQTTPDUInfo: Sendable {
 /// A packet inside one append is handed out without copying; one split over appends is
 /// collected in a reused `PDUBuffer`, which grows only as bytes arrive. Problems between
 /// packets (oversize, desynchronisation, bytes lost in gaps, skipped bytes) are appended to
-/// `findings`; the caller drains them (`findings.removeAll(keepingCapacity: true)`).
+/// `findings`; the caller drains them (`clearFindings()`).
 ///
 /// State machine:
 /// - `synced`: the next byte starts a packet (or continues the one in `pending`).
@@ -56,6 +61,9 @@ public struct MQTTFramer: Sendable {
     public var resyncLookahead: Int
 
     public private(set) var findings: [StreamFinding] = []
+    /// `!findings.isEmpty`, kept inline: asked after every segment, and the array's count lives in
+    /// its heap buffer.
+    public private(set) var hasFindings = false
 
     var mode: Mode
     /// The partial packet (synced) or the scan window (resync).
@@ -77,7 +85,6 @@ public struct MQTTFramer: Sendable {
         self.maxPDUSize = Swift.max(2, maxPDUSize)
         self.resyncLookahead = Swift.max(16, resyncLookahead)
         self.mode = synchronized ? .synced : .resync
-        info.frames.reserveCapacity(4)
         findings.reserveCapacity(4)
     }
 
@@ -85,7 +92,16 @@ public struct MQTTFramer: Sendable {
     public var isResynchronizing: Bool { mode == .resync }
 
     /// Empties `findings`, keeping its storage.
-    public mutating func clearFindings() { findings.removeAll(keepingCapacity: true) }
+    public mutating func clearFindings() {
+        guard hasFindings else { return }
+        findings.removeAll(keepingCapacity: true)
+        hasFindings = false
+    }
+
+    mutating func report(_ finding: StreamFinding) {
+        findings.append(finding)
+        hasFindings = true
+    }
 
     /// Feeds the bytes at stream `offset`, all from capture `frame`. Bytes before the expected
     /// offset (already seen) are ignored; a jump forward is treated as a gap.
@@ -161,7 +177,7 @@ public struct MQTTFramer: Sendable {
         }
         if mode == .synced, !pending.isEmpty {
             let r = pending.streamRange
-            findings.append(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
+            report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
                                           range: r, frame: pending.chunks.last?.frame ?? 0, verdict: .unverifiable))
             pending.reset()
             pendingTotal = nil
@@ -236,7 +252,7 @@ public struct MQTTFramer: Sendable {
                     case .tooLong:
                         // The window starts with the bad header; scanning resumes after its first byte.
                         let at = pending.startOffset
-                        findings.append(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
+                        report(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
                                                       MQTTRule.remainingLengthTooLong.info.title,
                                                       range: StreamRange(at, at &+ 5), frame: frame))
                         mode = .resync
@@ -247,7 +263,7 @@ public struct MQTTFramer: Sendable {
                             let at = pending.startOffset
                             let firstFrame = pending.chunks.first?.frame ?? frame
                             emitOversizeInfo(at: at, headerLength: pending.count, total: total, frame: firstFrame)
-                            pending.chunks(covering: 0, pending.count, into: &info.frames)
+                            info.setFrames(of: pending, 0, pending.count)
                             pending.withSpan { onPDU($0, info) }
                             pending.reset()
                             mode = rl > 0 ? .skipping(UInt64(rl)) : .synced
@@ -263,7 +279,7 @@ public struct MQTTFramer: Sendable {
     }
 
     mutating func emitPending(_ total: Int, _ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
-        pending.chunks(covering: 0, total, into: &info.frames)
+        info.setFrames(of: pending, 0, total)
         let start = pending.startOffset
         info.streamRange = StreamRange(start, start &+ UInt64(total))
         info.declaredSize = total
@@ -284,21 +300,21 @@ public struct MQTTFramer: Sendable {
         info.streamRange = StreamRange(at, at &+ UInt64(headerLength))
         info.declaredSize = total
         info.truncated = true
-        findings.append(StreamFinding(MQTTRule.pduOversize.id, .warning, MQTTRule.pduOversize.info.title,
+        report(StreamFinding(MQTTRule.pduOversize.id, .warning, MQTTRule.pduOversize.info.title,
                                       range: StreamRange(at, at &+ UInt64(total)), frame: frame,
                                       verdict: .unverifiable))
     }
 
     /// A Remaining Length of 5+ bytes at `at`: report once, then look for the next packet.
     mutating func desynchronized(at: UInt64, frame: FrameNumber) {
-        findings.append(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
+        report(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
                                       MQTTRule.remainingLengthTooLong.info.title,
                                       range: StreamRange(at, at &+ 5), frame: frame))
         mode = .resync
     }
 
     mutating func lost(_ r: StreamRange, _ frame: FrameNumber) {
-        findings.append(StreamFinding(MQTTRule.pduLostInGap.id, .info, MQTTRule.pduLostInGap.info.title,
+        report(StreamFinding(MQTTRule.pduLostInGap.id, .info, MQTTRule.pduLostInGap.info.title,
                                       range: r, frame: frame, verdict: .unverifiable))
     }
 
@@ -373,12 +389,12 @@ public struct MQTTFramer: Sendable {
                     let total = headerLength + Int(rl)
                     if total > maxPDUSize {
                         emitOversizeInfo(at: at, headerLength: headerLength, total: total, frame: frame)
-                        pending.chunks(covering: cursor, cursor + headerLength, into: &info.frames)
+                        info.setFrames(of: pending, cursor, cursor + headerLength)
                         pending.withSpan(cursor..<cursor + headerLength) { onPDU($0, info) }
                         cursor += headerLength
                         if rl > 0 { mode = .skipping(UInt64(rl)) }
                     } else if pending.count - cursor >= total {
-                        pending.chunks(covering: cursor, cursor + total, into: &info.frames)
+                        info.setFrames(of: pending, cursor, cursor + total)
                         info.streamRange = StreamRange(at, at &+ UInt64(total))
                         info.declaredSize = total
                         info.truncated = false
@@ -467,7 +483,7 @@ public struct MQTTFramer: Sendable {
         guard let s = skipStart else { return }
         skipStart = nil
         guard end > s else { return }
-        findings.append(StreamFinding(MQTTRule.resyncSkipped.id, .warning, MQTTRule.resyncSkipped.info.title,
+        report(StreamFinding(MQTTRule.resyncSkipped.id, .warning, MQTTRule.resyncSkipped.info.title,
                                       range: StreamRange(s, end), frame: skipFrame, verdict: .unverifiable))
     }
 }

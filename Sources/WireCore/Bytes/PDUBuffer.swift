@@ -43,11 +43,13 @@ public struct PDUBuffer: Sendable {
     public private(set) var bytes: [UInt8] = []
     /// One entry per append that contributed bytes, in stream order.
     public private(set) var chunks: [FrameChunk] = []
+    /// `bytes.count`, kept inline: framers ask for it on every segment, and reading the array's
+    /// count is a load from its heap buffer (a cache miss with thousands of connections open).
+    public private(set) var count = 0
 
     public init() {}
 
-    @inlinable public var count: Int { bytes.count }
-    @inlinable public var isEmpty: Bool { bytes.isEmpty }
+    @inlinable public var isEmpty: Bool { count == 0 }
 
     /// The absolute stream offset of the first buffered byte (0 when empty).
     public var startOffset: UInt64 { chunks.first?.offset ?? 0 }
@@ -62,6 +64,7 @@ public struct PDUBuffer: Sendable {
             chunks.append(FrameChunk(offset: offset, frame: frame))
         }
         span.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
+        count = bytes.count
     }
 
     /// Appends one byte.
@@ -70,6 +73,7 @@ public struct PDUBuffer: Sendable {
             chunks.append(FrameChunk(offset: offset, frame: frame))
         }
         bytes.append(byte)
+        count = bytes.count
     }
 
     /// The capture frame of the buffered byte at `index`.
@@ -88,6 +92,7 @@ public struct PDUBuffer: Sendable {
         if n == bytes.count { reset(); return }
         let newStart = startOffset &+ UInt64(n)
         bytes.removeFirst(n)
+        count = bytes.count
         // Keep the chunk containing newStart and everything after it.
         var keepFrom = 0
         for (i, c) in chunks.enumerated() where c.offset <= newStart { keepFrom = i }
@@ -97,8 +102,10 @@ public struct PDUBuffer: Sendable {
 
     /// Empties the buffer, keeping its storage.
     public mutating func reset() {
+        guard count > 0 || !chunks.isEmpty else { return }
         bytes.removeAll(keepingCapacity: true)
         chunks.removeAll(keepingCapacity: true)
+        count = 0
     }
 
     /// Lends the buffered bytes (or the sub-range `range`) to `body`.
