@@ -244,8 +244,10 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         if proto == .mqtt {
             slots[slot].mqtt = MQTTConnectionState(version: options.mqttVersion)
             for d in Direction.allCases {
+                // Counting needs only each packet's first byte: split packets' bodies are not copied.
                 framerBase[MQTTFramerStore.index(slot, d)] = MQTTFramer(maxPDUSize: options.maxPDUSize,
-                                                                        synchronized: streamStartSeen)
+                                                                        synchronized: streamStartSeen,
+                                                                        headersOnly: !decodeFields)
             }
             slots[slot].hasMQTT = true
         } else if proto == .stomp {

@@ -9,6 +9,15 @@ import Testing
         #expect(r.err == "mqscope: error: /nonexistent/capture.pcap: No such file or directory\n")
     }
 
+    @Test func countPrintsNothingForAnUnusableFile() throws {
+        let good = Paths.captures.appendingPathComponent("mqtt-websocket.pcap").path
+        let r = try runProcess(Paths.executable.path, ["read", "--count", "/nonexistent/capture.pcap", good])
+        #expect(r.status == 2)
+        #expect(r.err == "mqscope: error: /nonexistent/capture.pcap: No such file or directory\n")
+        #expect(!r.out.contains("nonexistent"))
+        #expect(r.out.hasPrefix("\(good): 27 MQTT packets\n"))
+    }
+
     @Test func textFileIsNotACapture() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-not-a-capture.txt")
         try Data("hello, this is not a capture\n".utf8).write(to: tmp)

@@ -168,6 +168,35 @@ struct FramerTests {
         }
     }
 
+    /// Headers-only framing (what `read --count` uses) finds the same packets, ranges, sizes and
+    /// findings as full framing, over random splits, gaps and a mid-stream start; a packet split over
+    /// appends comes out as its fixed header, one inside an append whole.
+    @Test("headers-only framing matches full framing", arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func headersOnlyMatchesFullFraming(seed: UInt64) {
+        var rng = SplitMix64(seed: seed)
+        let n = Self.stream.count
+        let frameCuts = Set((0..<(n / 30)).map { _ in Int.random(in: 1..<n, using: &rng) }).sorted()
+        let appendCuts = Set((0..<(n / 8)).map { _ in Int.random(in: 1..<n, using: &rng) })
+        var gaps: [StreamRange] = []
+        if seed % 2 == 0 {
+            let at = Int.random(in: 10..<n - 40, using: &rng)
+            gaps.append(StreamRange(UInt64(at), UInt64(at + Int.random(in: 1..<30, using: &rng))))
+        }
+        let synchronized = seed % 3 != 0
+        let stream = synchronized ? Self.stream : Array(Self.stream.dropFirst(7))
+        var full = MQTTFramer(synchronized: synchronized)
+        var headers = MQTTFramer(synchronized: synchronized, headersOnly: true)
+        let a = frame(stream, frameCuts: frameCuts, appendCuts: appendCuts, framer: &full, gaps: gaps)
+        let b = frame(stream, frameCuts: frameCuts, appendCuts: appendCuts, framer: &headers, gaps: gaps)
+        #expect(a.map(\.range) == b.map(\.range))
+        #expect(a.map { $0.bytes.first } == b.map { $0.bytes.first })
+        #expect(full.findings == headers.findings)
+        #expect(a.count > 30)
+        // Split packets were handed out shorter than whole (their bodies were not copied).
+        #expect(zip(a, b).contains { $0.bytes.count > $1.bytes.count })
+        #expect(zip(a, b).allSatisfy { $0.bytes.starts(with: $1.bytes) })
+    }
+
     @Test func gapDropsPartialPDUAndResynchronises() {
         let publish: [UInt8] = [0x30, 0x07, 0x00, 0x01, 0x74, 0x68, 0x65, 0x6C, 0x6F]
         let pingresp: [UInt8] = [0xD0, 0x00]

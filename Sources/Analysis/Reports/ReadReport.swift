@@ -88,6 +88,8 @@ public struct ReadReport: AnalysisSink {
     public mutating func endFile(_ summary: FileSummary?) {
         defer { filesWritten += 1 }
         if countOnly {
+            // An unusable file (nil) has no counts: its error line says why.
+            guard summary != nil else { return }
             var total = 0
             for c in counts { total += c }
             w.out.write("\(fileName): \(total) MQTT packet\(total == 1 ? "" : "s")\n")

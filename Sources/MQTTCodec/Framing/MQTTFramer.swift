@@ -60,6 +60,14 @@ public struct MQTTFramer: Sendable {
     /// it is at most this long; longer candidates must be PUBLISH with a clean topic.
     public var resyncLookahead: Int
 
+    /// Counting callers need only each packet's fixed header: a packet split over appends is then
+    /// handed out as its fixed header alone once its last byte has passed (with `streamRange` and
+    /// `declaredSize` of the whole packet), and its body is never copied. Packets inside one
+    /// append are handed out whole either way, and framing, gaps and findings are the same.
+    public let headersOnly: Bool
+    /// Body bytes of the packet in `pending` that passed without being kept (`headersOnly`).
+    var withheld = 0
+
     public private(set) var findings: [StreamFinding] = []
     /// `!findings.isEmpty`, kept inline: asked after every segment, and the array's count lives in
     /// its heap buffer.
@@ -81,7 +89,9 @@ public struct MQTTFramer: Sendable {
 
     /// `synchronized: false` when the stream is picked up mid-connection (the first byte need
     /// not start a packet).
-    public init(maxPDUSize: Int = 16 << 20, resyncLookahead: Int = 64 << 10, synchronized: Bool = true) {
+    public init(maxPDUSize: Int = 16 << 20, resyncLookahead: Int = 64 << 10, synchronized: Bool = true,
+                headersOnly: Bool = false) {
+        self.headersOnly = headersOnly
         self.maxPDUSize = Swift.max(2, maxPDUSize)
         self.resyncLookahead = Swift.max(16, resyncLookahead)
         self.mode = synchronized ? .synced : .resync
@@ -140,6 +150,7 @@ public struct MQTTFramer: Sendable {
         case .synced:
             if !pending.isEmpty {
                 let start = pending.startOffset
+                withheld = 0
                 if let total = pendingTotal, start &+ UInt64(total) >= range.upper {
                     let end = start &+ UInt64(total)
                     lost(StreamRange(start, end), frame)
@@ -176,7 +187,8 @@ public struct MQTTFramer: Sendable {
             flushSkipped(upTo: end)
         }
         if mode == .synced, !pending.isEmpty {
-            let r = pending.streamRange
+            let r = StreamRange(pending.startOffset, pending.endOffset &+ UInt64(withheld))
+            withheld = 0
             report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
                                           range: r, frame: pending.chunks.last?.frame ?? 0, verdict: .unverifiable))
             pending.reset()
@@ -229,7 +241,9 @@ public struct MQTTFramer: Sendable {
                         onPDU(b.extracting(i..<i + total), info)
                         i += total
                     } else {
-                        pending.append(b.extracting(i..<b.count), at: at, frame: frame)
+                        let kept = headersOnly ? headerLength : b.count - i
+                        pending.append(b.extracting(i..<i + kept), at: at, frame: frame)
+                        withheld = b.count - i - kept
                         pendingTotal = total
                         i = b.count
                     }
@@ -237,10 +251,14 @@ public struct MQTTFramer: Sendable {
 
             case .synced:
                 if let total = pendingTotal {
-                    let n = Swift.min(total - pending.count, b.count - i)
-                    pending.append(b.extracting(i..<i + n), at: offset &+ UInt64(i), frame: frame)
+                    let n = Swift.min(total - pending.count - withheld, b.count - i)
+                    if headersOnly {
+                        withheld += n
+                    } else {
+                        pending.append(b.extracting(i..<i + n), at: offset &+ UInt64(i), frame: frame)
+                    }
                     i += n
-                    if pending.count == total { emitPending(total, onPDU) }
+                    if pending.count + withheld == total { emitPending(total, onPDU) }
                 } else {
                     // The fixed header itself is split: take one byte at a time (at most 4 more).
                     pending.append(b[i], at: offset &+ UInt64(i), frame: frame)
@@ -287,6 +305,7 @@ public struct MQTTFramer: Sendable {
         pending.withSpan(0..<total) { onPDU($0, info) }
         pending.reset()
         pendingTotal = nil
+        withheld = 0
     }
 
     mutating func emitOversize(_ header: Span<UInt8>, at: UInt64, total: Int, frame: FrameNumber,
@@ -322,6 +341,7 @@ public struct MQTTFramer: Sendable {
         mode = .resync
         pending.reset()
         pendingTotal = nil
+        withheld = 0
     }
 
     // MARK: - Resynchronisation

@@ -1,0 +1,46 @@
+import Foundation
+import Testing
+
+/// `read --count` frames packets without copying split packets' bodies (headers-only framing), so
+/// it is checked against the full decoder: on every bundled and external capture, its per-type
+/// counts equal the packets `read --format ndjson` decodes.
+@Suite struct CountAgreementTests {
+    static let captures = Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)
+
+    @Test func countModeAgreesWithFullDecoding() throws {
+        #expect(Self.captures.count > 50)
+        var compared = 0
+        var packets = 0
+        for file in Self.captures {
+            let count = try runProcess(Paths.executable.path, ["read", "--count", file.path])
+            let full = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", file.path])
+            #expect(count.status == full.status, "\(file.lastPathComponent)")
+            guard count.status != 2 else { continue }
+            // The MQTT section: "FILE: N MQTT packets", then "  TYPE N" lines (STOMP and WebSocket
+            // sections follow with their own headings).
+            var fromCount: [String: Int] = [:]
+            var inMQTT = false
+            var total = 0
+            for line in count.out.split(separator: "\n") {
+                if !line.hasPrefix("  ") {
+                    inMQTT = line.hasSuffix(" MQTT packets")
+                    if inMQTT { total += Int(line.split(separator: " ").dropLast(2).last ?? "") ?? -1 }
+                    continue
+                }
+                let parts = line.split(separator: " ")
+                if inMQTT, parts.count == 2, let n = Int(parts[1]) { fromCount[String(parts[0]), default: 0] += n }
+            }
+            #expect(total == fromCount.values.reduce(0, +), "\(file.lastPathComponent)")
+            var fromFull: [String: Int] = [:]
+            for line in full.out.split(separator: "\n") where line.hasPrefix("{\"kind\":\"packet\"") {
+                guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                      object["protocol"] as? String == "mqtt", let type = object["type"] as? String else { continue }
+                fromFull[type, default: 0] += 1
+            }
+            #expect(fromCount == fromFull, "\(file.lastPathComponent)")
+            compared += 1
+            packets += fromFull.values.reduce(0, +)
+        }
+        #expect(compared > 50 && packets > 1000)
+    }
+}
