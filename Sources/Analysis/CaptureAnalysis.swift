@@ -2,6 +2,7 @@ import WireCore
 public import PacketCapture
 import PacketLayers
 import TCPReassembly
+import Dispatch
 
 /// Runs the pipeline over one capture file: capture → layers → reassembly → router → sink.
 public enum CaptureAnalysis {
@@ -17,8 +18,12 @@ public enum CaptureAnalysis {
 
     /// Runs the pipeline over an open source (a file or a live interface) until its end, a
     /// damaged record, or `control` says stop.
+    ///
+    /// With `shard`, only the connections of that shard are analysed (see `runSharded`); frames
+    /// are still all read and decoded, and only shard 0 reports problems with frames.
     public static func run<Sink: AnalysisSink>(
-        source: inout CaptureSource, options: AnalysisOptions, sink: inout Sink, control: RunControl
+        source: inout CaptureSource, options: AnalysisOptions, sink: inout Sink, control: RunControl,
+        shard: Shard = Shard(index: 0, count: 1)
     ) throws(CaptureError) -> FileSummary {
         let path = source.name
         guard let linkType = LinkType(dlt: source.dataLinkType) else {
@@ -53,10 +58,13 @@ public enum CaptureAnalysis {
                     assembler.consumer.captureStart = header.time
                 }
                 let outcome = decoder.decode(frame: frame, wireLength: header.wireLength) { segment, payload in
+                    if shard.count > 1 && ConnectionSharding.shard(of: segment, among: shard.count) != shard.index {
+                        return
+                    }
                     assembler.process(segment, payload: payload, frame: header.number, time: header.time,
                                       frameLength: header.wireLength)
                 }
-                if case .malformed(let problem) = outcome, malformedReported < 100 {
+                if case .malformed(let problem) = outcome, malformedReported < 100, shard.index == 0 {
                     malformedReported += 1
                     assembler.consumer.note(FileNote(kind: .malformedFrame, frame: header.number,
                                                      message: problem.rawValue))
@@ -80,7 +88,7 @@ public enum CaptureAnalysis {
                 message: "reassembly buffer limit reached \(assembler.limitHits) time(s); see the gaps marked buffer-limit"))
         }
         let s = decoder.stats
-        if s.fragmentsUnfinished > 0 {
+        if s.fragmentsUnfinished > 0 && shard.index == 0 {
             assembler.consumer.note(FileNote(kind: .unfinishedFragments, frame: nil,
                 message: "\(s.fragmentsUnfinished) IP fragment(s) never completed a datagram"))
         }
@@ -92,6 +100,71 @@ public enum CaptureAnalysis {
         sink = assembler.consumer.sink
         return summary
     }
+}
+
+/// One of `count` parts of a capture's connections (`CaptureAnalysis.runSharded`).
+public struct Shard: Sendable {
+    public var index: Int
+    public var count: Int
+    public init(index: Int, count: Int) {
+        self.index = index
+        self.count = count
+    }
+}
+
+extension CaptureAnalysis {
+    /// Analyses the file `path` on `shards` threads at once, each reading the whole file through its
+    /// own libpcap handle and taking a share of the connections (by 4-tuple hash), so nothing is
+    /// copied between threads. `sink` runs shard 0; `makeShardSink` makes the other shards' sinks,
+    /// which `merge` folds into `sink` afterwards. Only for sinks whose output does not depend on
+    /// the order of packets across connections or on connection IDs (each shard numbers its own),
+    /// such as counting. Buffering limits are split between the shards. Standard input cannot be
+    /// read twice: give "-" to `run` instead.
+    public static func runSharded<Sink: AnalysisSink & SendableMetatype>(
+        path: String, options: AnalysisOptions, shards: Int, sink: inout Sink,
+        makeShardSink: () -> Sink, merge: (inout Sink, Sink) -> Void
+    ) throws(CaptureError) -> FileSummary {
+        let count = max(1, shards)
+        // Shard 0's source is opened here, so an unusable file fails before any thread starts.
+        var first = try CaptureSource(file: path)
+        guard count > 1 else { return try run(source: &first, options: options, sink: &sink, control: RunControl()) }
+        let shardOptions = {
+            var o = options
+            o.limits.total = options.limits.total / count
+            return o
+        }()
+        let runs = (0..<count).map { i in ShardRun(sink: i == 0 ? sink : makeShardSink()) }
+        runs[0].source = consume first
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let run = runs[i]
+            do throws(CaptureError) {
+                var source: CaptureSource
+                if let opened = run.source.take() { source = opened } else { source = try CaptureSource(file: path) }
+                run.summary = try CaptureAnalysis.run(source: &source, options: shardOptions, sink: &run.sink,
+                                                      control: RunControl(), shard: Shard(index: i, count: count))
+            } catch {
+                run.error = error
+            }
+        }
+        for run in runs { if let error = run.error { throw error } }
+        sink = runs[0].sink
+        guard var summary = runs[0].summary else { throw CaptureError("no result from the first shard") }
+        for run in runs.dropFirst() {
+            merge(&sink, run.sink)
+            summary.notes += run.summary?.notes ?? []
+        }
+        return summary
+    }
+}
+
+/// One shard's state, handed to its thread and read back after all have finished (the threads
+/// touch only their own `ShardRun`, and `concurrentPerform` returns after the last one ends).
+private final class ShardRun<Sink>: @unchecked Sendable {
+    var sink: Sink
+    var source: CaptureSource?
+    var summary: FileSummary?
+    var error: CaptureError?
+    init(sink: Sink) { self.sink = sink }
 }
 
 /// Hooks for runs that do not simply read a file to its end (live capture): a stop condition

@@ -48,8 +48,9 @@ public struct CaptureSource: ~Copyable {
     private var draining = false
 
     /// The stdio buffer libpcap reads a file through. glibc's default (the file system's block size,
-    /// 4 KiB) costs one `read` system call per few frames; a quarter megabyte halves the time libpcap
-    /// takes to hand out a large file's records (docs/benchmark.md).
+    /// 4 KiB) costs one `read` system call per few frames; a quarter megabyte, with stdio's locking
+    /// off (one thread reads each file), halves the time libpcap takes to hand out a large file's
+    /// records (docs/benchmark.md).
     static let fileBufferSize = 256 << 10
 
     /// Opens a pcap or pcapng file; "-" reads standard input. Timestamps keep nanoseconds.
@@ -63,6 +64,7 @@ public struct CaptureSource: ~Copyable {
         }
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.fileBufferSize)
         setvbuf(file, buffer, _IOFBF, Self.fileBufferSize)
+        mqscope_unlocked_stdio(file)   // only this source's thread reads the file
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
         else {

@@ -144,3 +144,16 @@ public struct Assembler<Consumer: StreamConsumer> {
         }
     }
 }
+
+/// Splits connections between independent assemblers (one per thread): every segment of a
+/// connection, in both directions, goes to the same shard.
+public enum ConnectionSharding {
+    /// The shard (0 ..< `count`) of the connection `segment` belongs to.
+    @inlinable
+    public static func shard(of segment: borrowing TCPSegment, among count: Int) -> Int {
+        count <= 1 ? 0 : Int(truncatingIfNeeded: hash(segment.source, segment.destination) % UInt64(count))
+    }
+
+    @usableFromInline
+    static func hash(_ a: Endpoint, _ b: Endpoint) -> UInt64 { FlowKey(a, b).mixed }
+}

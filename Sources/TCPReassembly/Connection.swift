@@ -10,18 +10,23 @@ struct Connection {
     /// How long after FIN+FIN we wait for the final ACK before closing anyway.
     static let finLingerNanoseconds: Int64 = 2_000_000_000
 
-    var info: ConnectionInfo
+    // The fields every segment reads come first (see `HalfStream`): the key it is looked up by, the
+    // side its sender is on, the time it updates, then each half's own hot fields at its start.
     var key: FlowKey
+    /// The client is `key.low` (tells a segment's direction from the key just compared).
+    let clientIsLow: Bool
+    var lastTime: Timestamp
     var clientToServer: HalfStream
     var serverToClient: HalfStream
+    var info: ConnectionInfo
     var firstTime: Timestamp
-    var lastTime: Timestamp
     /// When FINs had been seen in both directions (valid when `bothFinsSeen`).
     var bothFinsTime = Timestamp.zero
 
     init(info: ConnectionInfo, key: FlowKey, time: Timestamp, keepsHistory: Bool) {
         self.info = info
         self.key = key
+        clientIsLow = info.client == key.low
         clientToServer = HalfStream(connection: info.id, direction: .clientToServer, keepsHistory: keepsHistory)
         serverToClient = HalfStream(connection: info.id, direction: .serverToClient, keepsHistory: keepsHistory)
         firstTime = time
@@ -42,7 +47,7 @@ struct Connection {
 
     /// The direction of a segment sent by `source`.
     func direction(from source: Endpoint) -> Direction {
-        source == info.client ? .clientToServer : .serverToClient
+        (source == key.low) == clientIsLow ? .clientToServer : .serverToClient
     }
 
     /// A SYN without ACK from `source` repeats the handshake we know (same ISN) rather than opening a

@@ -15,37 +15,42 @@ struct HalfStream {
     /// Ample for real windows (a 4 MiB window of 1460-byte segments is under 3000).
     static let maxPendingEntries = 4096
 
-    let connection: ConnectionID
-    let direction: Direction
+    // Declared in order of use: the fields most segments read or write come first, so that with
+    // thousands of connections open a segment touches as few cache lines of its connection as it
+    // can (Swift lays stored properties out in declaration order).
 
     /// The sequence number of stream offset 0 (the byte after the SYN, or the first byte seen).
     private(set) var baseKnown = false
-    private(set) var base: UInt32 = 0
-    /// The initial sequence number, when a SYN (or the SYN-ACK acknowledging it) was seen.
-    private(set) var isnKnown = false
-    private(set) var isn: UInt32 = 0
-
-    private(set) var next: UInt64 = 0
-    private var pending: [PendingSegment] = []
+    private(set) var sawFin = false
     /// `!pending.isEmpty`, kept inline: the per-segment timeout check then needs no load of the
     /// array's heap header (a cache miss per segment with thousands of connections open).
     private var holdsPending = false
+    /// `acknowledgedPastHole != nil`, kept here for the same reason.
+    private var holeAcknowledged = false
+    private(set) var base: UInt32 = 0
+    private(set) var next: UInt64 = 0
+    private var history: DeliveredHistory
+    var stats = DirectionStats()
+
+    let connection: ConnectionID
+    let direction: Direction
+    /// The initial sequence number, when a SYN (or the SYN-ACK acknowledging it) was seen.
+    private(set) var isnKnown = false
+    private(set) var isn: UInt32 = 0
+    private var pending: [PendingSegment] = []
     /// Bytes this direction holds in the store (what the limits count).
     private(set) var cost = 0
     /// Arrival time of the oldest pending entry.
     private var waitingSince = Timestamp.zero
-    private var history: DeliveredHistory
-
-    private(set) var sawFin = false
     private(set) var finOffset: UInt64 = 0
     /// The peer acknowledged the FIN.
     private(set) var finAcked = false
     /// The peer acknowledged past a hole: (offset acknowledged, frame, time of the ACK). The hole is
     /// declared a gap only when this direction's next segment leaves it open, because captures can
     /// hold data after the ACK that covers it (reordered or merged captures).
-    private var acknowledgedPastHole: (target: UInt64, frame: FrameNumber, time: Timestamp)?
-
-    var stats = DirectionStats()
+    private var acknowledgedPastHole: (target: UInt64, frame: FrameNumber, time: Timestamp)? {
+        didSet { holeAcknowledged = acknowledgedPastHole != nil }
+    }
 
     init(connection: ConnectionID, direction: Direction, keepsHistory: Bool) {
         self.connection = connection
@@ -188,14 +193,14 @@ struct HalfStream {
         }
         let nextSigned = Int64(truncatingIfNeeded: next)
         guard target > nextSigned, target &- nextSigned <= HalfStream.maxAdvance else { return }
-        if let known = acknowledgedPastHole, known.target >= UInt64(target) { return }
+        if holeAcknowledged, let known = acknowledgedPastHole, known.target >= UInt64(target) { return }
         acknowledgedPastHole = (UInt64(target), frame, time)
     }
 
     /// Declares the hole an earlier acknowledgement proved lost, unless data has filled it since.
     /// Called after each segment of this direction, and before a flush or hole expiry.
     mutating func settleAcknowledgedHole<C: StreamConsumer>(context: inout ReassemblyContext, consumer: inout C) {
-        guard let acked = acknowledgedPastHole else { return }
+        guard holeAcknowledged, let acked = acknowledgedPastHole else { return }
         acknowledgedPastHole = nil
         guard acked.target > next else { return }
         advance(to: acked.target, cause: .notCaptured, frame: acked.frame, time: acked.time, context: &context,
@@ -206,7 +211,7 @@ struct HalfStream {
     mutating func expireHoles<C: StreamConsumer>(
         frame: FrameNumber, time: Timestamp, context: inout ReassemblyContext, consumer: inout C
     ) {
-        guard holdsPending || acknowledgedPastHole != nil else { return }
+        guard holdsPending || holeAcknowledged else { return }
         if let acked = acknowledgedPastHole,
            time.totalNanoseconds &- acked.time.totalNanoseconds > context.holeTimeoutNanoseconds {
             settleAcknowledgedHole(context: &context, consumer: &consumer)

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
 
-/// `read --count` frames packets without copying split packets' bodies (headers-only framing), so
-/// it is checked against the full decoder: on every bundled and external capture, its per-type
-/// counts equal the packets `read --format ndjson` decodes.
+/// `read --count` frames packets without copying split packets' bodies (headers-only framing) and
+/// splits connections between threads, so it is checked against the full decoder: on every bundled
+/// and external capture, its per-type counts equal the packets `read --format ndjson` decodes, with
+/// any number of threads.
 @Suite struct CountAgreementTests {
     static let captures = Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)
 
@@ -12,7 +13,13 @@ import Testing
         var compared = 0
         var packets = 0
         for file in Self.captures {
-            let count = try runProcess(Paths.executable.path, ["read", "--count", file.path])
+            // Counting splits connections between threads: 1, 2 and 3 of them count the same.
+            let count = try runProcess(Paths.executable.path, ["read", "--count", "--threads", "1", file.path])
+            for threads in ["2", "3"] {
+                let split = try runProcess(Paths.executable.path, ["read", "--count", "--threads", threads, file.path])
+                #expect(split.out == count.out && split.status == count.status && split.err == count.err,
+                        "\(file.lastPathComponent) with \(threads) threads")
+            }
             let full = try runProcess(Paths.executable.path, ["read", "--format", "ndjson", file.path])
             #expect(count.status == full.status, "\(file.lastPathComponent)")
             guard count.status != 2 else { continue }

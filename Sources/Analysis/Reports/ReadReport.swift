@@ -184,6 +184,19 @@ public struct ReadReport: AnalysisSink {
     /// Counting shows no stream events, so retransmissions need no comparison.
     public var wantsOverlapConflicts: Bool { !countOnly }
 
+    /// Adds the per-file counts of `other` (a shard of the same file, `CaptureAnalysis.runSharded`).
+    public mutating func addCounts(of other: ReadReport) {
+        for i in 0..<16 {
+            counts[i] += other.counts[i]
+            totalCounts[i] += other.counts[i]
+            stompCounts[i] += other.stompCounts[i]
+            webSocketCounts[i] += other.webSocketCounts[i]
+        }
+        for i in 0..<3 { findingsBySeverity[i] += other.findingsBySeverity[i] }
+        stompHeartBeats += other.stompHeartBeats
+        webSocketHandshakes += other.webSocketHandshakes
+    }
+
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {
         counts[Int(type.rawValue)] += 1
         totalCounts[Int(type.rawValue)] += 1

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Analysis
 import PacketCapture
 import Rendering
@@ -35,14 +36,32 @@ struct Read: ParsableCommand {
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is shown and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
+    @Option(help: ArgumentHelp("Threads for --count without filters: each reads the whole file and takes a share of its connections. Default: the processors available, at most 4.", valueName: "n"))
+    var threads: Int?
+
+    func validate() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    }
+
     func run() throws {
         var options = input.analysisOptions
         options.mqttVersion = decoding.mqttVersion
         options.maxPDUSize = max(16, maxPacketSize)
+        let filter = try filters.packetFilter()
         var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: decoding.renderContext(),
-                                filter: try filters.packetFilter())
+                                filter: filter)
         report.beginRun()
-        let failed = !analyzeFiles(input.files, options: options, into: &report)
+        var sharding: Sharding<ReadReport>?
+        if count && filter.isEmpty {
+            // Counts add up whatever thread saw a packet, so counting can split connections.
+            let context = decoding.renderContext()
+            sharding = Sharding(
+                threads: threads ?? min(4, ProcessInfo.processInfo.activeProcessorCount),
+                makeSink: { ReadReport(format: .text, verbose: false, countOnly: true, context: context,
+                                       filter: PacketFilter(), out: Output(fd: -1, threshold: Int.max)) },
+                merge: { $0.addCounts(of: $1) })
+        }
+        let failed = !analyzeFiles(input.files, options: options, into: &report, sharding: sharding)
         report.endRun()
         if failed { throw ExitCode(ExitStatus.unusableInput) }
     }
