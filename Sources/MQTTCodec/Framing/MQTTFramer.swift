@@ -51,6 +51,9 @@ public struct MQTTFramer: Sendable {
         case synced
         case skipping(UInt64)
         case resync
+        /// `headersOnly`: the body of a split packet whose fixed header is kept inline (`passing`);
+        /// `n` bytes remain. The header is handed out when the last one has passed.
+        case passing(UInt64)
     }
 
     /// Packets declaring more than this many bytes (fixed header included) are not buffered:
@@ -62,11 +65,27 @@ public struct MQTTFramer: Sendable {
 
     /// Counting callers need only each packet's fixed header: a packet split over appends is then
     /// handed out as its fixed header alone once its last byte has passed (with `streamRange` and
-    /// `declaredSize` of the whole packet), and its body is never copied. Packets inside one
+    /// `declaredSize` of the whole packet, and the header's frames), and its body is never copied. Packets inside one
     /// append are handed out whole either way, and framing, gaps and findings are the same.
     public let headersOnly: Bool
-    /// Body bytes of the packet in `pending` that passed without being kept (`headersOnly`).
+    /// Body bytes of the packet in `pending` that passed without being kept (`headersOnly`, for a
+    /// packet whose fixed header itself was split), and the last frame they came from.
     var withheld = 0
+    var withheldFrame: FrameNumber = 0
+    /// The packet whose body is passing (`Mode.passing`): kept inline, so that counting a packet
+    /// split over segments touches no heap memory.
+    var passing = PassingPacket()
+
+    struct PassingPacket: Sendable {
+        /// The fixed header's bytes (at most 5), the first in the lowest byte.
+        var header: UInt64 = 0
+        var headerLength = 0
+        var start: UInt64 = 0
+        var total = 0
+        /// The header's frame, and the last frame whose bytes passed.
+        var frame: FrameNumber = 0
+        var lastFrame: FrameNumber = 0
+    }
 
     public private(set) var findings: [StreamFinding] = []
     /// `!findings.isEmpty`, kept inline: asked after every segment, and the array's count lives in
@@ -147,6 +166,16 @@ public struct MQTTFramer: Sendable {
                 return
             }
             enterResync(at: range.upper, frame: frame)
+        case .passing:
+            let start = passing.start
+            let end = start &+ UInt64(passing.total)
+            if end >= range.upper {
+                lost(StreamRange(start, end), frame)
+                mode = end == range.upper ? .synced : .skipping(end - range.upper)
+                return
+            }
+            lost(StreamRange(start, range.upper), frame)
+            enterResync(at: range.upper, frame: frame)
         case .synced:
             if !pending.isEmpty {
                 let start = pending.startOffset
@@ -186,11 +215,17 @@ public struct MQTTFramer: Sendable {
             pending.reset()
             flushSkipped(upTo: end)
         }
+        if case .passing(let remaining) = mode {
+            let r = StreamRange(passing.start, passing.start &+ UInt64(passing.total) &- remaining)
+            report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
+                                 range: r, frame: passing.lastFrame, verdict: .unverifiable))
+        }
         if mode == .synced, !pending.isEmpty {
             let r = StreamRange(pending.startOffset, pending.endOffset &+ UInt64(withheld))
+            let last = withheld > 0 ? withheldFrame : pending.chunks.last?.frame ?? 0
             withheld = 0
             report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
-                                          range: r, frame: pending.chunks.last?.frame ?? 0, verdict: .unverifiable))
+                                          range: r, frame: last, verdict: .unverifiable))
             pending.reset()
             pendingTotal = nil
         }
@@ -212,6 +247,18 @@ public struct MQTTFramer: Sendable {
                 i += n
                 let left = remaining - UInt64(n)
                 mode = left == 0 ? .synced : .skipping(left)
+
+            case .passing(let remaining):
+                let n = Int(Swift.min(remaining, UInt64(b.count - i)))
+                i += n
+                passing.lastFrame = frame
+                let left = remaining - UInt64(n)
+                if left == 0 {
+                    mode = .synced
+                    emitPassing(onPDU)
+                } else {
+                    mode = .passing(left)
+                }
 
             case .resync:
                 pending.append(b.extracting(i..<b.count), at: offset &+ UInt64(i), frame: frame)
@@ -240,10 +287,15 @@ public struct MQTTFramer: Sendable {
                         info.truncated = false
                         onPDU(b.extracting(i..<i + total), info)
                         i += total
+                    } else if headersOnly {
+                        var header: UInt64 = 0
+                        for k in 0..<headerLength { header |= UInt64(b[i + k]) << (8 * k) }
+                        passing = PassingPacket(header: header, headerLength: headerLength, start: at, total: total,
+                                                frame: frame, lastFrame: frame)
+                        mode = .passing(UInt64(total - (b.count - i)))
+                        i = b.count
                     } else {
-                        let kept = headersOnly ? headerLength : b.count - i
-                        pending.append(b.extracting(i..<i + kept), at: at, frame: frame)
-                        withheld = b.count - i - kept
+                        pending.append(b.extracting(i..<b.count), at: at, frame: frame)
                         pendingTotal = total
                         i = b.count
                     }
@@ -254,6 +306,7 @@ public struct MQTTFramer: Sendable {
                     let n = Swift.min(total - pending.count - withheld, b.count - i)
                     if headersOnly {
                         withheld += n
+                        withheldFrame = frame
                     } else {
                         pending.append(b.extracting(i..<i + n), at: offset &+ UInt64(i), frame: frame)
                     }
@@ -306,6 +359,19 @@ public struct MQTTFramer: Sendable {
         pending.reset()
         pendingTotal = nil
         withheld = 0
+    }
+
+    /// Hands out the fixed header of the packet whose body has just passed (`headersOnly`).
+    mutating func emitPassing(_ onPDU: (Span<UInt8>, MQTTPDUInfo) -> Void) {
+        info.setSingleFrame(FrameChunk(offset: passing.start, frame: passing.frame))
+        info.streamRange = StreamRange(passing.start, passing.start &+ UInt64(passing.total))
+        info.declaredSize = passing.total
+        info.truncated = false
+        var header = passing.header.littleEndian
+        let length = passing.headerLength
+        withUnsafeBytes(of: &header) { raw in
+            onPDU(raw.bindMemory(to: UInt8.self).span.extracting(0..<length), info)
+        }
     }
 
     mutating func emitOversize(_ header: Span<UInt8>, at: UInt64, total: Int, frame: FrameNumber,
@@ -375,6 +441,9 @@ public struct MQTTFramer: Sendable {
                 flushSkipped(upTo: pending.startOffset &+ UInt64(p))
                 mode = .synced
                 cursor = p
+
+            case .passing:
+                return   // not entered from a window (only from a header inside one append)
 
             case .skipping(let remaining):
                 let available = UInt64(pending.count - cursor)
