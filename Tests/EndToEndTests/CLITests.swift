@@ -18,6 +18,24 @@ import Testing
         #expect(r.out.hasPrefix("\(good): 27 MQTT packets\n"))
     }
 
+    /// Retransmissions are compared with the first copy while the overlap history holds it; with
+    /// none kept they are still counted, but never called different.
+    @Test func overlapHistoryOption() throws {
+        let file = Paths.captures.appendingPathComponent("hostile/overlap-conflict.pcap").path
+        func row1(_ extra: [String]) throws -> [Substring] {
+            let r = try runProcess(Paths.executable.path, ["streams"] + extra + [file])
+            #expect(r.status == 0)
+            return r.out.split(separator: "\n").first { $0.hasPrefix("1 ") }?.split(separator: " ") ?? []
+        }
+        let kept = try row1([])
+        let none = try row1(["--overlap-history", "0"])
+        // ID, client, server, protocol, basis, start, duration, 6 counters, GAPS, OVL, OOO, END.
+        #expect(kept.count == 17 && kept[14] == "2!2")
+        #expect(none.count == 17 && none[14] == "2")
+        let bad = try runProcess(Paths.executable.path, ["streams", "--overlap-history=-1", file])
+        #expect(bad.status != 0 && bad.err.contains("cannot be negative"))
+    }
+
     @Test func textFileIsNotACapture() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-not-a-capture.txt")
         try Data("hello, this is not a capture\n".utf8).write(to: tmp)

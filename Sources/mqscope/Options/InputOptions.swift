@@ -17,9 +17,14 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Out-of-order bytes buffered across all connections.", valueName: "bytes"))
     var maxBufferTotal: Int = 256 << 20
 
+    @Option(help: ArgumentHelp("Delivered bytes kept, across all connections, to compare retransmissions with their first copy (the most recent ones; a retransmission of older bytes is reported as not comparable). 0 keeps none.", valueName: "bytes"))
+    var overlapHistory: Int = 16 << 20
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("Give at least one capture file ('-' for standard input).") }
-        if maxBufferPerConnection < 0 || maxBufferTotal < 0 { throw ValidationError("Buffer limits cannot be negative.") }
+        if maxBufferPerConnection < 0 || maxBufferTotal < 0 || overlapHistory < 0 {
+            throw ValidationError("Buffer limits cannot be negative.")
+        }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("Standard input ('-') can be read only once.") }
     }
 
@@ -28,6 +33,7 @@ struct InputOptions: ParsableArguments {
         o.ports.mqtt.formUnion(ports)
         o.limits.perConnection = maxBufferPerConnection
         o.limits.total = maxBufferTotal
+        o.limits.overlapHistory = overlapHistory
         return o
     }
 }
