@@ -99,7 +99,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     var limits = ReassemblyLimits()
     limits.perConnection = 256
     limits.total = 384
-    limits.overlapHistory = 48
+    limits.overlapHistory = 256   // a ring this small wraps every few segments
     limits.holeTimeoutSeconds = 4
     var assembler = Assembler(consumer: ContractChecker(), limits: limits, serverPorts: [1883])
     var seconds: Int64 = 1000

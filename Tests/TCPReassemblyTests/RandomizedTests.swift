@@ -63,7 +63,7 @@ func shuffledSegmentsReproduceTheStream(nearWrap: Bool) {
     var limits = ReassemblyLimits()
     limits.perConnection = 256
     limits.total = 256
-    limits.overlapHistory = 32
+    limits.overlapHistory = 256   // a few records: the ring wraps constantly
     limits.holeTimeoutSeconds = 3
     for iteration in 0..<200 {
         var rng = SeededRNG(seed: UInt64(iteration) &+ 1_000_003)
@@ -117,7 +117,7 @@ func shuffledSegmentsReproduceTheStream(nearWrap: Bool) {
     var limits = ReassemblyLimits()
     limits.perConnection = 200
     limits.total = 500
-    limits.overlapHistory = 40
+    limits.overlapHistory = 512
     limits.holeTimeoutSeconds = 2
     let addresses = [IPAddress(v4: 1), IPAddress(v4: 2), IPAddress(v6High: 1, v6Low: 2)]
     let ports: [UInt16] = [1883, 61613, 40000]
