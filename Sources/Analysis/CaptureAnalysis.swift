@@ -76,6 +76,7 @@ public enum CaptureAnalysis {
             case .endOfFile: break reading
             case .damaged(let message):
                 summary.damaged = message
+                guard shard.index == 0 else { break reading }   // every shard meets it; one reports it
                 assembler.consumer.note(FileNote(kind: .damagedRecord, frame: lastFrame &+ 1,
                                                  message: "record after frame \(lastFrame): \(message)"))
                 break reading

@@ -19,7 +19,7 @@ struct HalfStream {
     // thousands of connections open a segment touches as few cache lines of its connection as it
     // can (Swift lays stored properties out in declaration order).
 
-    /// The sequence number of stream offset 0 (the byte after the SYN, or the first byte seen).
+    /// `base` is known.
     private(set) var baseKnown = false
     private(set) var sawFin = false
     /// `!pending.isEmpty`, kept inline: the per-segment timeout check then needs no load of the
@@ -27,6 +27,7 @@ struct HalfStream {
     private var holdsPending = false
     /// `acknowledgedPastHole != nil`, kept here for the same reason.
     private var holeAcknowledged = false
+    /// The sequence number of stream offset 0 (the byte after the SYN, or the first byte seen).
     private(set) var base: UInt32 = 0
     private(set) var next: UInt64 = 0
     private var history: DeliveredHistory

@@ -43,6 +43,7 @@ public struct MQTTPDUInfo: Sendable {
 /// State machine:
 /// - `synced`: the next byte starts a packet (or continues the one in `pending`).
 /// - `skipping(n)`: the body of an oversize packet; `n` bytes remain.
+/// - `passing(n)` (`headersOnly`): the body of a split packet whose header is kept inline.
 /// - `resync`: after a Remaining Length of 5+ bytes, a gap, or a mid-stream start: bytes
 ///   collect in a window until a plausible fixed header (valid type and flags, sane length,
 ///   and the next packet's first byte right after it when the bytes allow) is found there.
@@ -65,8 +66,9 @@ public struct MQTTFramer: Sendable {
 
     /// Counting callers need only each packet's fixed header: a packet split over appends is then
     /// handed out as its fixed header alone once its last byte has passed (with `streamRange` and
-    /// `declaredSize` of the whole packet, and the header's frames), and its body is never copied. Packets inside one
-    /// append are handed out whole either way, and framing, gaps and findings are the same.
+    /// `declaredSize` of the whole packet, and the header's frames), and its body is never copied.
+    /// Packets inside one append are handed out whole either way, and framing, gaps and findings
+    /// are the same.
     public let headersOnly: Bool
     /// Body bytes of the packet in `pending` that passed without being kept (`headersOnly`, for a
     /// packet whose fixed header itself was split), and the last frame they came from.
@@ -225,7 +227,7 @@ public struct MQTTFramer: Sendable {
             let last = withheld > 0 ? withheldFrame : pending.chunks.last?.frame ?? 0
             withheld = 0
             report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
-                                          range: r, frame: last, verdict: .unverifiable))
+                                 range: r, frame: last, verdict: .unverifiable))
             pending.reset()
             pendingTotal = nil
         }
@@ -324,8 +326,8 @@ public struct MQTTFramer: Sendable {
                         // The window starts with the bad header; scanning resumes after its first byte.
                         let at = pending.startOffset
                         report(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
-                                                      MQTTRule.remainingLengthTooLong.info.title,
-                                                      range: StreamRange(at, at &+ 5), frame: frame))
+                                             MQTTRule.remainingLengthTooLong.info.title,
+                                             range: StreamRange(at, at &+ 5), frame: frame))
                         mode = .resync
                         drainWindow(onPDU)
                     case .value(let rl, let n, _):
@@ -386,21 +388,21 @@ public struct MQTTFramer: Sendable {
         info.declaredSize = total
         info.truncated = true
         report(StreamFinding(MQTTRule.pduOversize.id, .warning, MQTTRule.pduOversize.info.title,
-                                      range: StreamRange(at, at &+ UInt64(total)), frame: frame,
-                                      verdict: .unverifiable))
+                             range: StreamRange(at, at &+ UInt64(total)), frame: frame,
+                             verdict: .unverifiable))
     }
 
     /// A Remaining Length of 5+ bytes at `at`: report once, then look for the next packet.
     mutating func desynchronized(at: UInt64, frame: FrameNumber) {
         report(StreamFinding(MQTTRule.remainingLengthTooLong.id, .error,
-                                      MQTTRule.remainingLengthTooLong.info.title,
-                                      range: StreamRange(at, at &+ 5), frame: frame))
+                             MQTTRule.remainingLengthTooLong.info.title,
+                             range: StreamRange(at, at &+ 5), frame: frame))
         mode = .resync
     }
 
     mutating func lost(_ r: StreamRange, _ frame: FrameNumber) {
         report(StreamFinding(MQTTRule.pduLostInGap.id, .info, MQTTRule.pduLostInGap.info.title,
-                                      range: r, frame: frame, verdict: .unverifiable))
+                             range: r, frame: frame, verdict: .unverifiable))
     }
 
     mutating func enterResync(at offset: UInt64, frame: FrameNumber) {
@@ -573,6 +575,6 @@ public struct MQTTFramer: Sendable {
         skipStart = nil
         guard end > s else { return }
         report(StreamFinding(MQTTRule.resyncSkipped.id, .warning, MQTTRule.resyncSkipped.info.title,
-                                      range: StreamRange(s, end), frame: skipFrame, verdict: .unverifiable))
+                             range: StreamRange(s, end), frame: skipFrame, verdict: .unverifiable))
     }
 }
