@@ -14,6 +14,10 @@ public struct LiveSettings: Sendable {
     /// Milliseconds libpcap may wait to batch packets; immediate mode is always on, so this only
     /// bounds how long a read waits when nothing arrives (lets stop conditions be checked).
     public var readTimeoutMilliseconds: Int32 = 100
+    /// The kernel's capture buffer. In immediate mode each packet takes a slot as large as the
+    /// snap length (or the interface's MTU), so libpcap's default 2 MiB holds only a few dozen
+    /// packets and a reader that loses the CPU briefly loses packets; 32 MiB holds hundreds.
+    public var bufferBytes: Int32 = 32 << 20
     public init(interface: String, filter: String?) {
         self.interface = interface
         self.filter = filter
@@ -52,6 +56,7 @@ extension CaptureSource {
         pcap_set_snaplen(h, settings.snapLength)
         pcap_set_promisc(h, settings.promiscuous ? 1 : 0)
         pcap_set_immediate_mode(h, 1)
+        pcap_set_buffer_size(h, settings.bufferBytes)
         pcap_set_timeout(h, settings.readTimeoutMilliseconds)
         _ = pcap_set_tstamp_precision(h, Int32(PCAP_TSTAMP_PRECISION_NANO))
         let rc = pcap_activate(h)

@@ -36,6 +36,11 @@ import Testing
         #expect(bad.status != 0 && bad.err.contains("cannot be negative"))
     }
 
+    @Test func liveRejectsAnEmptyCaptureBuffer() throws {
+        let r = try runProcess(Paths.executable.path, ["live", "-i", "lo", "--buffer-size", "0"])
+        #expect(r.status != 0 && r.err.contains("--buffer-size needs a positive number of bytes"))
+    }
+
     @Test func textFileIsNotACapture() throws {
         let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-not-a-capture.txt")
         try Data("hello, this is not a capture\n".utf8).write(to: tmp)

@@ -43,6 +43,9 @@ struct Live: ParsableCommand {
     @Option(name: .customLong("port"), help: ArgumentHelp("Also capture and decode this TCP port as MQTT (repeatable).", valueName: "n"))
     var ports: [UInt16] = []
 
+    @Option(help: ArgumentHelp("The kernel's capture buffer (packets are dropped when it fills; the summary counts them).", valueName: "bytes"))
+    var bufferSize: Int32 = 32 << 20
+
     @Flag(help: "Put the interface in promiscuous mode (off by default).")
     var promiscuous = false
 
@@ -77,6 +80,7 @@ struct Live: ParsableCommand {
         if !listInterfaces && interface == nil { throw ValidationError("Give an interface with -i (or --list-interfaces).") }
         if let c = count, c <= 0 { throw ValidationError("-c needs a positive number of packets.") }
         if let d = duration, d <= 0 { throw ValidationError("--duration needs a positive number of seconds.") }
+        if bufferSize <= 0 { throw ValidationError("--buffer-size needs a positive number of bytes.") }
         if format == .json { throw ValidationError("Live output is text or ndjson (a JSON document has no end while capturing).") }
     }
 
@@ -105,6 +109,7 @@ struct Live: ParsableCommand {
         guard let iface = interface else { return }
         var settings = LiveSettings(interface: iface, filter: captureFilter)
         settings.promiscuous = promiscuous
+        settings.bufferBytes = bufferSize
         var source: CaptureSource
         do { source = try CaptureSource(live: settings) } catch {
             Diagnostics.error(error.message)
