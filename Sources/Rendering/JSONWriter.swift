@@ -1,3 +1,5 @@
+public import WireCore
+
 /// Writes JSON straight into an `Output`, with no intermediate objects and no Foundation.
 /// The caller drives structure (`objectStart`, `key`, values); commas are inserted here.
 public struct JSONWriter {
@@ -83,6 +85,27 @@ public struct JSONWriter {
     public mutating func key(_ k: String, _ v: String) { key(k); string(v) }
     public mutating func key<I: BinaryInteger>(_ k: String, _ v: I) { key(k); int(v) }
     public mutating func key(_ k: String, _ v: Bool) { key(k); bool(v) }
+    /// Values that may be absent are written as `null`.
+    public mutating func key(_ k: String, _ v: String?) {
+        key(k)
+        if let v { string(v) } else { null() }
+    }
+    public mutating func key<I: BinaryInteger>(_ k: String, _ v: I?) {
+        key(k)
+        if let v { int(v) } else { null() }
+    }
+    /// A range as `{"start": lower, "end": upper}`, or `null`.
+    public mutating func key(_ k: String, _ r: StreamRange?) { range(k, r.map { ($0.lower, $0.upper) }) }
+    public mutating func key(_ k: String, _ r: ByteRange?) { range(k, r.map { ($0.lower, $0.upper) }) }
+
+    private mutating func range<I: BinaryInteger>(_ k: String, _ bounds: (I, I)?) {
+        key(k)
+        guard let (lower, upper) = bounds else { return null() }
+        objectStart()
+        key("start", lower)
+        key("end", upper)
+        objectEnd()
+    }
 
     /// Ends a top-level value with a newline (NDJSON) and resets the structure state.
     public mutating func endLine() {

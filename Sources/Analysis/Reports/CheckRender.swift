@@ -90,8 +90,7 @@ extension CheckReport {
             w.key("file", f.name)
             w.key("readable", f.summary != nil)
             w.key("frames", Int(f.summary?.frames ?? 0))
-            w.key("damaged")
-            if let d = f.summary?.damaged { w.string(d) } else { w.null() }
+            w.key("damaged", f.summary?.damaged)
             w.objectEnd()
         }
         w.arrayEnd()
@@ -135,12 +134,9 @@ extension CheckReport {
             w.key("client", k.client.description)
             w.key("server", k.server.description)
             w.key("protocol", k.protocolName)
-            w.key("client_id")
-            if let c = k.clientID { w.string(c) } else { w.null() }
-            w.key("version")
-            if let v = k.version { w.string(v) } else { w.null() }
-            w.key("version_source")
-            if let s = k.versionSource { w.string(s) } else { w.null() }
+            w.key("client_id", k.clientID)
+            w.key("version", k.version)
+            w.key("version_source", k.versionSource)
             w.key("mid_stream", k.midStream)
             w.key("packets")
             w.objectStart()
@@ -158,32 +154,22 @@ extension CheckReport {
             w.objectStart()
             w.key("file", x.file)
             w.key("connection", Int(x.connection))
-            w.key("client_id")
-            if let c = x.clientID { w.string(c) } else { w.null() }
+            w.key("client_id", x.clientID)
             w.key("rule", f.rule.rawValue)
-            w.key("check_rule")
-            if let n = f.checkRule { w.string(n) } else { w.null() }
+            w.key("check_rule", f.checkRule)
             w.key("severity", f.severity.description)
             w.key("verdict", f.verdict.rawValue)
             w.key("layer", x.layer.rawValue)
-            w.key("version")
-            if let v = x.version { w.string(v) } else { w.null() }
+            w.key("version", x.version)
             w.key("direction", f.direction.description)
-            w.key("packet_index")
-            if let i = f.packetIndex { w.int(i) } else { w.null() }
+            w.key("packet_index", f.packetIndex)
             w.key("frames")
             w.arrayStart()
             for n in f.frames { w.int(n) }
             w.arrayEnd()
             w.key("time", TimeFormat.iso8601(f.time))
-            w.key("stream_range")
-            if let r = f.streamRange {
-                w.objectStart(); w.key("start", r.lower); w.key("end", r.upper); w.objectEnd()
-            } else { w.null() }
-            w.key("packet_range")
-            if let r = f.packetRange {
-                w.objectStart(); w.key("start", r.lower); w.key("end", r.upper); w.objectEnd()
-            } else { w.null() }
+            w.key("stream_range", f.streamRange)
+            w.key("packet_range", f.packetRange)
             w.key("message", f.message)
             w.key("section", f.section)
             w.key("fingerprint", x.fingerprint)

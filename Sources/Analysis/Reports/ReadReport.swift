@@ -152,8 +152,7 @@ public struct ReadReport: AnalysisSink {
     private mutating func fileFields(_ summary: FileSummary?) {
         w.key("link_type", summary?.linkType ?? "")
         w.key("frames", Int(summary?.frames ?? 0))
-        w.key("damaged")
-        if let d = summary?.damaged { w.string(d) } else { w.null() }
+        w.key("damaged", summary?.damaged)
         w.key("counts")
         w.objectStart()
         for t in MQTTPacketType.allCases where counts[Int(t.rawValue)] > 0 { w.key(t.name, counts[Int(t.rawValue)]) }

@@ -93,8 +93,7 @@ struct Rules: ParsableCommand {
         for r in c.rules {
             w.objectStart()
             w.key("id", r.id.rawValue)
-            w.key("name")
-            if let n = r.name { w.string(n) } else { w.null() }
+            w.key("name", r.name)
             w.key("stage", r.stage.rawValue)
             w.key("severity", r.severity.description)
             w.key("versions", r.versions)

@@ -90,14 +90,13 @@ enum StreamsJSON {
             w.key("ip_fragments", l.ipFragments); w.key("datagrams_reassembled", l.datagramsReassembled)
             w.key("fragments_unfinished", l.fragmentsUnfinished)
             w.objectEnd()
-            w.key("damaged")
-            if let d = file.damaged { w.string(d) } else { w.null() }
+            w.key("damaged", file.damaged)
             w.key("notes")
             w.arrayStart()
             for n in file.notes {
                 w.objectStart()
                 w.key("kind", n.kind.rawValue)
-                w.key("frame"); if let f = n.frame { w.int(f) } else { w.null() }
+                w.key("frame", n.frame)
                 w.key("message", n.message)
                 w.objectEnd()
             }
