@@ -74,22 +74,25 @@ let package = Package(
             dependencies: ["STOMPCodec", "WebSocketCodec", "Conformance", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
 
+        // Helpers every test target shares (a seeded random generator).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
-        .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture"], swiftSettings: strict),
-        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly"], swiftSettings: strict),
-        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec"], swiftSettings: strict),
-        .testTarget(name: "STOMPCodecTests", dependencies: ["STOMPCodec"], swiftSettings: strict),
-        .testTarget(name: "WebSocketCodecTests", dependencies: ["WebSocketCodec"], swiftSettings: strict),
+        .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "STOMPCodecTests", dependencies: ["STOMPCodec", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
                 "Analysis", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec",
-                "Rendering", "WireCore",
+                "Rendering", "WireCore", "TestSupport",
             ],
             swiftSettings: strict),
         .testTarget(
-            name: "ConformanceTests", dependencies: ["Conformance", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "Analysis", "WireCore"],
+            name: "ConformanceTests",
+            dependencies: ["Conformance", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "Analysis", "WireCore", "TestSupport"],
             swiftSettings: strict),
     ]
 )

@@ -4,20 +4,7 @@ import WireCore
 import Analysis
 import Conformance
 import MQTTCodec
-
-enum Paths {
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let captures = root.appendingPathComponent("captures")
-    static let fixtures = root.appendingPathComponent("Fixtures")
-    static let external = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/external")
-
-    static func files(in dir: URL) -> [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
-        return names.filter { $0.hasSuffix(".pcap") || $0.hasSuffix(".pcapng") }.sorted()
-            .map { dir.appendingPathComponent($0) }
-    }
-}
+import TestSupport
 
 func check(_ url: URL, config: CheckConfig = CheckConfig()) throws -> CheckReport {
     var report = CheckReport(config: config)

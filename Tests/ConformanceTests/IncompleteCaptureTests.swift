@@ -2,6 +2,7 @@ import Testing
 import WireCore
 import MQTTCodec
 import Conformance
+import TestSupport
 
 /// Rules that need state a capture lacks are unverifiable (info), never violations.
 @Suite struct IncompleteCaptureTests {

@@ -1,28 +1,12 @@
 import WireCore
 import MQTTCodec
 import Conformance
+import TestSupport
 
 /// Builds MQTT packets as bytes for the fixtures (the checker sees them only through the decoder).
-enum P {
-    static func vbi(_ value: Int) -> [UInt8] {
-        var v = value
-        var out = [UInt8]()
-        repeat {
-            var b = UInt8(v % 128)
-            v /= 128
-            if v > 0 { b |= 0x80 }
-            out.append(b)
-        } while v > 0
-        return out
-    }
-    static func packet(_ b0: UInt8, _ body: [UInt8]) -> [UInt8] { [b0] + vbi(body.count) + body }
-    static func str(_ s: String) -> [UInt8] {
-        let u = Array(s.utf8)
-        return [UInt8(u.count >> 8), UInt8(u.count & 0xFF)] + u
-    }
-    static func u16(_ v: UInt16) -> [UInt8] { [UInt8(v >> 8), UInt8(v & 0xFF)] }
-    static func u32(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8((v >> 16) & 0xFF), UInt8((v >> 8) & 0xFF), UInt8(v & 0xFF)] }
-    static func props(_ p: [UInt8]) -> [UInt8] { vbi(p.count) + p }
+typealias P = MQTTWire
+
+extension MQTTWire {
     /// "30 05 …" → bytes.
     static func hex(_ s: String) -> [UInt8] {
         var out = [UInt8]()

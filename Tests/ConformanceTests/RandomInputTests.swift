@@ -2,20 +2,10 @@ import Testing
 import WireCore
 import MQTTCodec
 import Conformance
+import TestSupport
 
 /// Untrusted bytes never trap the checker: random and mutated packets, both directions, all versions.
 @Suite struct RandomInputTests {
-    struct RNG: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [[UInt8]] = [
         P.connect(), P.connect(id: "", flags: 0xC6, v5: true, props: [0x11] + P.u32(1) + [0x22] + P.u16(3)),
         P.connack(), P.connack(v5: true, props: [0x21] + P.u16(1) + [0x22] + P.u16(2) + [0x27] + P.u32(30)),
@@ -28,7 +18,7 @@ import Conformance
 
     @Test(arguments: [MQTTVersion.v3_1, .v3_1_1, .v5])
     func randomSequencesNeverTrap(_ version: MQTTVersion) {
-        var rng = RNG(state: UInt64(version.rawValue) &* 7919)
+        var rng = SeededRNG(seed: UInt64(version.rawValue) &* 7919)
         var total = 0
         for _ in 0..<200 {
             var steps: [Step] = []

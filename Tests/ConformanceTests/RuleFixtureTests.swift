@@ -2,6 +2,7 @@ import Testing
 import WireCore
 import MQTTCodec
 import Conformance
+import TestSupport
 
 /// A fixture that must trigger a rule (at `frame`, the 1-based step) and a clean one that must not.
 struct RuleFixture {

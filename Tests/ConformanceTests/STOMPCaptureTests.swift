@@ -5,6 +5,7 @@ import STOMPCodec
 import TCPReassembly
 import Analysis
 import Conformance
+import TestSupport
 
 /// Feeds every STOMP connection of a capture to its own `STOMPConnectionChecker`, as `mqscope
 /// check` is to do: frames, heart-beat EOLs, gaps and the connection's end.
@@ -52,8 +53,7 @@ struct STOMPCheckSink: AnalysisSink {
 }
 
 @Suite struct STOMPCaptureTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
+    static let root = Paths.root
 
     static func run(_ path: String) throws -> STOMPCheckSink {
         var sink = STOMPCheckSink()

@@ -2,6 +2,7 @@ import Foundation
 import WireCore
 import STOMPCodec
 import Conformance
+import TestSupport
 
 /// One step of a STOMP scenario. Frame texts get their terminating NUL appended.
 enum STOMPStep {
@@ -141,8 +142,7 @@ struct STOMPSession {
 }
 
 enum STOMPFixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Fixtures/stomp")
+    static let root = Paths.fixtures.appendingPathComponent("stomp")
 
     /// The frames of a `.stomp` fixture (format in Fixtures/stomp/README.md) with its version.
     static func frames(_ name: String) throws -> (STOMPVersion, [(Direction, [UInt8])]) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The built executable: exit statuses and error lines for unusable input.
 @Suite struct CLIErrorTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `mqscope check` and `mqscope rules` through the built executable.
 @Suite struct CheckCLITests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `mqscope check` on STOMP and WebSocket connections: the same report, schema and exit codes
 /// as for MQTT.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `read --count` frames packets without copying split packets' bodies (headers-only framing) and
 /// splits connections between threads, so it is checked against the full decoder: on every bundled

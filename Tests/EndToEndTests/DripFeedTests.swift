@@ -5,6 +5,7 @@ import PacketCapture
 import PacketLayers
 import TCPReassembly
 import WireCore
+import TestSupport
 
 /// Every reassembled stream of captures/, decoded whole, byte by byte and in random splits,
 /// gives identical packets: same bytes, stream ranges, field trees and findings.
@@ -95,7 +96,7 @@ import WireCore
             for version in [MQTTVersion.v3_1_1, .v5] {
                 let whole = Self.transcript(pieces, version: version) { Int.max }
                 let drip = Self.transcript(pieces, version: version) { 1 }
-                var rng = SplitMix(seed: UInt64(key.utf8.count) &* 7919 &+ UInt64(version.rawValue))
+                var rng = SeededRNG(seed: UInt64(key.utf8.count) &* 7919 &+ UInt64(version.rawValue))
                 let random = Self.transcript(pieces, version: version) { Int(rng.next() % 97) + 1 }
                 #expect(whole == drip, "\(file.lastPathComponent) \(key) v\(version): byte-by-byte differs")
                 #expect(whole == random, "\(file.lastPathComponent) \(key) v\(version): random splits differ")
@@ -108,15 +109,3 @@ import WireCore
     }
 }
 
-/// A tiny seeded generator so random splits are reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Exact snapshots of `read -V` and `streams` for every bundled capture. A difference fails.
 /// Re-recording is an explicit act: `RECORD_GOLDENS=1 swift test --filter GoldenTests` rewrites

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `mqscope live` against a real mosquitto broker on loopback, driven by real clients
 /// (mosquitto_pub/mosquitto_sub and paho-mqtt with MQTT 5 properties). Needs root or CAP_NET_RAW,

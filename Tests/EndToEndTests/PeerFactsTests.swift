@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// What the peers' test suites (Arkime, suricata-verify, Zeek, nDPI) state about the MQTT content
 /// of their captures, extracted into Fixtures/peer-facts.tsv (by scripts/extract-peer-facts.py,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `read --format json` and `--format ndjson` validate against docs/schema/read-v2.json on every
 /// readable capture, bundled and external.

@@ -3,6 +3,7 @@ import Testing
 import STOMPCodec
 import TCPReassembly
 import WireCore
+import TestSupport
 
 /// Every STOMP stream of captures/ (and nDPI's), decoded whole, byte by byte and in random
 /// splits, gives identical frames, heart-beats, field trees and findings.
@@ -57,7 +58,7 @@ import WireCore
             let direction: Direction = key.hasSuffix("\(Direction.clientToServer)") ? .clientToServer : .serverToClient
             let whole = Self.transcript(pieces, direction: direction) { Int.max }
             let drip = Self.transcript(pieces, direction: direction) { 1 }
-            var rng = SplitMix(seed: UInt64(key.utf8.count) &* 104729)
+            var rng = SeededRNG(seed: UInt64(key.utf8.count) &* 104729)
             let random = Self.transcript(pieces, direction: direction) { Int(rng.next() % 61) + 1 }
             #expect(whole == drip, "\(file.lastPathComponent) \(key): byte-by-byte differs")
             #expect(whole == random, "\(file.lastPathComponent) \(key): random splits differ")

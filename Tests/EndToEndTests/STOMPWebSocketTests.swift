@@ -6,6 +6,7 @@ import STOMPCodec
 import WebSocketCodec
 import TCPReassembly
 import WireCore
+import TestSupport
 
 /// The STOMP and WebSocket paths of the pipeline over real captures: ours (ActiveMQ and
 /// stomp.py, paho-mqtt's websockets transport) and the peers' (nDPI, Zeek, Suricata, Scapy).

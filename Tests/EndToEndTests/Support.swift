@@ -1,24 +1,8 @@
 import Foundation
 import Analysis
+import TestSupport
 
-/// Paths and helpers shared by the end-to-end tests.
-enum Paths {
-    /// The package root, found from this file's location.
-    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let captures = root.appendingPathComponent("captures")
-    static let fixtures = root.appendingPathComponent("Fixtures")
-    /// ../shared/corpus/external beside the project root (present on developer machines and in CI).
-    static let external = root.deletingLastPathComponent().appendingPathComponent("shared/corpus/external")
-
-    /// Every pcap/pcapng below `dir`, sorted, as paths relative to `relativeTo`.
-    static func captureFiles(under dir: URL) -> [URL] {
-        guard let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: nil) else { return [] }
-        var out: [URL] = []
-        for case let u as URL in e where ["pcap", "pcapng"].contains(u.pathExtension) { out.append(u) }
-        return out.sorted { $0.path < $1.path }
-    }
-
+extension Paths {
     /// The built `mqscope` executable (beside the test bundle), or MQSCOPE_BIN.
     static var executable: URL {
         if let p = ProcessInfo.processInfo.environment["MQSCOPE_BIN"] { return URL(fileURLWithPath: p) }

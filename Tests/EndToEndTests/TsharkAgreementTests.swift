@@ -3,6 +3,7 @@ import Testing
 import Analysis
 import TCPReassembly
 import WireCore
+import TestSupport
 
 /// `mqscope streams` must agree with tshark on the number of TCP connections and on frames and
 /// bytes each way, for every bundled capture and every capture in the external corpus.

@@ -4,6 +4,7 @@ import Analysis
 import MQTTCodec
 import TCPReassembly
 import WireCore
+import TestSupport
 
 /// Our MQTT decode must agree with tshark's on every MQTT packet of every bundled capture and
 /// every capture in the external corpus, field by field. Each disagreement is listed, with the

@@ -5,6 +5,7 @@ import TCPReassembly
 import PacketCapture
 import PacketLayers
 import WireCore
+import TestSupport
 
 /// The WebSocket streams of captures/, fed to WebSocketConnection whole, byte by byte and in
 /// random splits, give identical handshakes, frames, application bytes and findings. The client
@@ -106,7 +107,7 @@ import WireCore
         for (id, pieces) in connections.sorted(by: { $0.key < $1.key }) {
             let whole = Self.transcript(pieces) { Int.max }
             let drip = Self.transcript(pieces) { 1 }
-            var rng = SplitMix(seed: 6_700_417 &+ UInt64(id))
+            var rng = SeededRNG(seed: 6_700_417 &+ UInt64(id))
             let random = Self.transcript(pieces) { Int(rng.next() % 41) + 1 }
             #expect(whole == drip, "\(file.lastPathComponent) #\(id): byte-by-byte differs")
             #expect(whole == random, "\(file.lastPathComponent) #\(id): random splits differ")

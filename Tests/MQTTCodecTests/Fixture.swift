@@ -1,6 +1,7 @@
 import Foundation
 import WireCore
 @testable import MQTTCodec
+import TestSupport
 
 /// One annotated hex fixture from Fixtures/codec (format: see Fixtures/codec/make_fixtures.py).
 struct Fixture: CustomStringConvertible {
@@ -26,11 +27,7 @@ struct Fixture: CustomStringConvertible {
     var description: String { name }
 
     static var directory: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent()  // MQTTCodecTests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()  // package root
-            .appendingPathComponent("Fixtures/codec")
+        Paths.fixtures.appendingPathComponent("codec")
     }
 
     static func all() -> [Fixture] {

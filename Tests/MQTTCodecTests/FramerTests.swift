@@ -1,19 +1,7 @@
 import Testing
 import WireCore
 @testable import MQTTCodec
-
-/// A small deterministic PRNG for reproducible splits.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// One PDU as the framer handed it out, copied.
 struct FramedPDU: Equatable, CustomStringConvertible {
@@ -104,7 +92,7 @@ struct FramerTests {
 
     @Test("random splits", arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func randomSplits(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRNG(seed: seed)
         let n = Self.stream.count
         let frameCuts = Set((0..<(n / 20)).map { _ in Int.random(in: 1..<n, using: &rng) }).sorted()
         let appendCuts = Set((0..<(n / 10)).map { _ in Int.random(in: 1..<n, using: &rng) })
@@ -174,7 +162,7 @@ struct FramerTests {
     /// append whole.
     @Test("headers-only framing matches full framing", arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
     func headersOnlyMatchesFullFraming(seed: UInt64) {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededRNG(seed: seed)
         let n = Self.stream.count
         let frameCuts = Set((0..<(n / 30)).map { _ in Int.random(in: 1..<n, using: &rng) }).sorted()
         let appendCuts = Set((0..<(n / 8)).map { _ in Int.random(in: 1..<n, using: &rng) })

@@ -1,6 +1,7 @@
 import Testing
 import WireCore
 @testable import MQTTCodec
+import TestSupport
 
 /// MQTT 3.1 names some bits differently from 3.1.1: its CONNACK has no Session Present, and its
 /// fixed-header nibble is DUP/QoS/RETAIN in every message (found by the tshark agreement test).

@@ -1,29 +1,11 @@
 import WireCore
 @testable import MQTTCodec
+import TestSupport
 
 /// Builds small MQTT packets for unit tests.
-enum PacketBuilder {
-    static func vbi(_ value: Int) -> [UInt8] {
-        var v = value
-        var out = [UInt8]()
-        repeat {
-            var b = UInt8(v % 128)
-            v /= 128
-            if v > 0 { b |= 0x80 }
-            out.append(b)
-        } while v > 0
-        return out
-    }
+typealias PacketBuilder = MQTTWire
 
-    static func packet(_ b0: UInt8, _ body: [UInt8]) -> [UInt8] { [b0] + vbi(body.count) + body }
-
-    static func str(_ s: String) -> [UInt8] {
-        let u = Array(s.utf8)
-        return [UInt8(u.count >> 8), UInt8(u.count & 0xFF)] + u
-    }
-
-    static func block(_ props: [UInt8]) -> [UInt8] { vbi(props.count) + props }
-
+extension MQTTWire {
     /// A valid encoding of property `p` (value 1 / "a" / ("a","b") / ff).
     static func property(_ p: MQTTProperty, value: UInt32 = 1) -> [UInt8] {
         switch p.type {
@@ -49,7 +31,7 @@ enum PacketBuilder {
 
     /// A valid MQTT 5.0 packet of `context` whose (only) property block holds `props`.
     static func packet(for context: MQTTPacketSet, props: [UInt8]) -> [UInt8] {
-        let b = block(props)
+        let b = MQTTWire.props(props)
         let connectHeader: [UInt8] = str("MQTT") + [5]
         switch context {
         case .connect: return packet(0x10, connectHeader + [0x02, 0x00, 0x3C] + b + str("c"))

@@ -1,6 +1,7 @@
 import Testing
 import WireCore
 @testable import MQTTCodec
+import TestSupport
 
 @Suite("MQTT 5.0 properties")
 struct PropertyTests {

@@ -1,6 +1,7 @@
 import Testing
 import WireCore
 @testable import MQTTCodec
+import TestSupport
 
 @Suite("Variable Byte Integer and UTF-8 strings")
 struct VBIAndUTF8Tests {

@@ -1,6 +1,7 @@
 import PacketLayers
 import Testing
 import WireCore
+import TestSupport
 
 /// Property-style robustness: random and mutated frames for every link type never trap, every
 /// payload handed out lies within the frame (or comes from a completed reassembly), and the
@@ -22,7 +23,7 @@ import WireCore
     @Test(arguments: LinkType.allCases)
     func randomAndMutatedFrames(_ linkType: LinkType) {
         for seed in Self.seeds {
-            var rng = SeededGenerator(seed: seed &+ UInt64(LinkType.allCases.firstIndex(of: linkType)!))
+            var rng = SeededRNG(seed: seed &+ UInt64(LinkType.allCases.firstIndex(of: linkType)!))
             var decoder = PacketDecoder(linkType: linkType, maxFragmentedDatagrams: 4)
             var held = 0
             let templates = Self.templates[linkType] ?? []
@@ -49,7 +50,7 @@ import WireCore
     }
 
     /// Half pure noise, half a template with a few bytes changed and possibly cut or extended.
-    static func randomFrame(templates: [[UInt8]], using rng: inout SeededGenerator) -> [UInt8] {
+    static func randomFrame(templates: [[UInt8]], using rng: inout SeededRNG) -> [UInt8] {
         if templates.isEmpty || Int.random(in: 0..<4, using: &rng) == 0 {
             let count = Int.random(in: 0...160, using: &rng)
             return (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }

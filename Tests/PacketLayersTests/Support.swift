@@ -93,19 +93,6 @@ enum Build {
     static func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 }
 
-/// A small, seeded, deterministic generator (SplitMix64) for the property-style tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 let client4 = Endpoint(address: IPAddress(v4: 0xC0A8_010A), port: 50000)
 let server4 = Endpoint(address: IPAddress(v4: 0xC0A8_0114), port: 1883)
 let client6 = Endpoint(address: IPAddress(v6High: 0x2001_0db8_0000_0000, v6Low: 1), port: 50000)

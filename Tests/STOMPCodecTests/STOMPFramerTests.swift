@@ -1,6 +1,7 @@
 import Testing
 import STOMPCodec
 import WireCore
+import TestSupport
 
 @Suite struct STOMPFramerTests {
     static let stream: [UInt8] = Array(
@@ -36,7 +37,7 @@ import WireCore
         let bytewise = frameAll(Self.stream.map { [$0] })
         #expect(bytewise.map(\.0) == whole.map(\.0))
         #expect(bytewise.map(\.1) == whole.map(\.1))
-        var rng = SplitMix(seed: 42)
+        var rng = SeededRNG(seed: 42)
         for _ in 0..<50 {
             var chunks: [[UInt8]] = []
             var i = 0
@@ -151,7 +152,7 @@ import WireCore
     }
 
     @Test func randomBytesNeverTrap() {
-        var rng = SplitMix(seed: 7)
+        var rng = SeededRNG(seed: 7)
         let alphabet: [UInt8] = Array("SENDMESAGC:\\nrc\n\r\0-lengthcontent0123456789".utf8) + [0xFF, 0xC3]
         for round in 0..<300 {
             let n = Int(rng.next() % 200)
@@ -179,14 +180,3 @@ import WireCore
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -2,6 +2,7 @@ import Testing
 import PacketLayers
 import TCPReassembly
 import WireCore
+import TestSupport
 
 /// A random byte stream cut into random segments, with random duplicates and overlapping
 /// retransmissions, shuffled: the assembler must reproduce the stream exactly, and every delivered

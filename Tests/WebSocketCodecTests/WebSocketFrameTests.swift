@@ -1,6 +1,7 @@
 import Testing
 import WebSocketCodec
 import WireCore
+import TestSupport
 
 @Suite struct WebSocketFrameTests {
     @Test func serverFramesFixture() throws {
@@ -87,7 +88,7 @@ import WireCore
             #expect(drip.frames.map(\.3) == whole.frames.map(\.3))
             #expect(drip.app == whole.app)
             #expect(drip.rules == whole.rules)
-            var rng = SplitMix(seed: 3)
+            var rng = SeededRNG(seed: 3)
             for _ in 0..<40 {
                 var chunks: [[UInt8]] = []
                 var i = 0
@@ -155,7 +156,7 @@ import WireCore
     }
 
     @Test func randomBytesNeverTrap() {
-        var rng = SplitMix(seed: 11)
+        var rng = SeededRNG(seed: 11)
         for round in 0..<400 {
             let n = Int(rng.next() % 300)
             var bytes = [UInt8]()
