@@ -11,12 +11,13 @@ FAULT (default none):
   route    deliver every PUBLISH to every connected session         (MQTT311-3.3.2-3 / MQTT5-3.3.2-3)
   retain   keep RETAIN=1 when forwarding to established subscriptions (MQTT311-3.3.1-9 / MQTT5-3.3.1-12)
   nolocal  ignore No Local                                           (MQTT5-3.8.3-3)
+  will     publish the Will after a normal DISCONNECT too            (MQTT311-3.14.4-3 / MQTT5-3.14.4-3)
 
 What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
 0/1/2 both ways with their acknowledgements, retained messages (sent with RETAIN=1 when a
 subscription is made, cleared by an empty retained payload), No Local and Retain As Published
-(5.0), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
+(5.0), Wills (published when a connection ends without DISCONNECT), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
 """
 import asyncio
 import struct
@@ -68,6 +69,8 @@ class Session:
         self.subs = {}  # filter -> (granted qos, no_local, retain_as_published)
         self.next_id = 1
         self.inbound_qos2 = set()
+        self.will = None  # (topic, payload, qos, retain)
+        self.disconnected = False
 
     def send(self, data):
         self.writer.write(data)
@@ -120,6 +123,8 @@ class Session:
             pass
         finally:
             self.broker.sessions.discard(self)
+            if self.will and not self.disconnected:  # ended without DISCONNECT: publish the Will
+                self.broker.publish_will(self)
             self.writer.close()
 
     async def handle(self, kind, flags, body):
@@ -127,9 +132,18 @@ class Session:
             n = struct.unpack(">H", body[0:2])[0]
             level = body[2 + n]
             self.v5 = level == 5
+            flags = body[2 + n + 1]
             i = self.skip_props(body, 2 + n + 4)
             cl = struct.unpack(">H", body[i:i + 2])[0]
             self.client_id = body[i + 2:i + 2 + cl].decode()
+            i += 2 + cl
+            if flags & 0x04:
+                i = self.skip_props(body, i)
+                tl = struct.unpack(">H", body[i:i + 2])[0]
+                topic = body[i + 2:i + 2 + tl].decode()
+                i += 2 + tl
+                pl = struct.unpack(">H", body[i:i + 2])[0]
+                self.will = (topic, body[i + 2:i + 2 + pl], (flags >> 3) & 3, bool(flags & 0x20))
             self.send(packet(0x20, b"\x00\x00" + self.props()))
             self.broker.sessions.add(self)
         elif kind == 8:  # SUBSCRIBE
@@ -190,7 +204,12 @@ class Session:
             self.send(packet(0x62, body[0:2]))
         elif kind == 12:  # PINGREQ
             self.send(packet(0xD0, b""))
-        elif kind == 14:  # DISCONNECT
+        elif kind == 14:  # DISCONNECT (5.0 reason 0x04: with the Will)
+            reason = body[0] if self.v5 and body else 0
+            self.disconnected = reason != 0x04
+            if self.will and self.broker.fault == "will":
+                self.broker.publish_will(self)
+                self.will = None
             return False
         return True  # PUBACK, PUBCOMP: nothing to do
 
@@ -200,6 +219,12 @@ class Broker:
         self.fault = fault
         self.sessions = set()
         self.retained = {}
+
+    def publish_will(self, s):
+        topic, payload, qos, retain = s.will
+        if retain:
+            self.retained[topic] = (payload, qos)
+        self.route(s, topic, payload, qos, retain)
 
     def route(self, sender, topic, payload, qos, retain):
         for s in sorted(self.sessions, key=lambda s: s.client_id):

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Captures the cross-connection scenarios of `mqscope check` (Sources/Conformance/Broker/) with real
 # clients (mosquitto_pub/mosquitto_sub 2.0, paho-mqtt 5.0):
-#   fault-<F>.pcap        faulty_broker.py with fault F (qos, route, retain, nolocal): F's rule fires
+#   fault-<F>.pcap        faulty_broker.py with fault F (qos, route, retain, nolocal, will): F's rule fires
 #   clean-faulty.pcap     the same scenarios against faulty_broker.py without a fault: clean
 #   clean-mosquitto.pcap  the same scenarios against mosquitto 2.0 (Debian): clean
-# Each capture holds all four scenarios (QoS downgrade, routing, RETAIN on a live delivery, No Local).
+# Each capture holds all five scenarios (QoS downgrade, routing, RETAIN on a live delivery, No Local,
+# a Will after a normal DISCONNECT).
 #   sudo bash captures/broker/scenarios.sh    (own network namespace; MQ_NO_NETNS=1: host loopback, port 1883 free)
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -58,8 +59,12 @@ scenarios() {
     # No Local (5.0): a paho client's own message is not sent back; a second subscriber gets it.
     sub -V 5 -i mqscope-sub-nl-other -q 1 -t fault/nl -C 1 & a=$!
     sleep 0.5; python3 "$HERE/nolocal_client.py" $PORT; wait $a
+    # Will: a client that ends with DISCONNECT has its Will discarded, never published.
+    sub -i mqscope-sub-will -q 1 -t fault/will -C 1 & a=$!
+    sleep 0.5; mosquitto_pub -p $PORT -i mqscope-pub-will --will-topic fault/will --will-payload gone --will-qos 1 \
+        -q 1 -t fault/alive -m alive; wait $a
 }
-for fault in qos route retain nolocal; do
+for fault in qos route retain nolocal will; do
     echo "== fault-$fault.pcap"
     start faulty "$fault"; capture "$HERE/fault-$fault.pcap"; scenarios; uncapture "$HERE/fault-$fault.pcap"; stop
 done

@@ -8,6 +8,7 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
     case deliveryQoS = "broker-delivery-qos"
     case retainOnEstablishedSubscription = "broker-retain-on-established-subscription"
     case noLocal = "broker-no-local"
+    case willAfterDisconnect = "broker-will-after-disconnect"
 
     public var descriptor: CheckRuleDescriptor {
         switch self {
@@ -31,6 +32,12 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
                 id311: nil, id5: "MQTT5-3.8.3-3", severity: .error,
                 title: "No Local: a message is not forwarded to a connection with the publisher's Client Identifier",
                 section: "5.0 §3.8.3.1", covers: ["MQTT5-3.8.3-3"])
+        case .willAfterDisconnect:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.14.4-3", id5: "MQTT5-3.14.4-3", severity: .error,
+                title: "A Will is not published after the client's normal DISCONNECT (5.0: reason 0x00)",
+                section: "3.1.1 §3.1.2.5, §3.14.4; 5.0 §3.1.2.5, §3.14.4",
+                covers: ["MQTT311-3.14.4-3", "MQTT311-3.1.2-10", "MQTT5-3.14.4-3", "MQTT5-3.1.2-10"])
         }
     }
 }

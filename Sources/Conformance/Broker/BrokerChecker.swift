@@ -39,6 +39,18 @@ public struct BrokerChecker: Sendable {
         /// SUBSCRIBE packet id -> indices in `subscriptions`, until its SUBACK.
         var pending: [UInt16: [Int]] = [:]
         var unverifiableReported: Set<BrokerCheckRule> = []
+        /// The Will of the CONNECT: its (topic, payload) key.
+        var willKey: UInt64?
+    }
+
+    /// A Will and whether a normal DISCONNECT discarded it (where, when).
+    struct Will: Sendable {
+        var connection: ConnectionID
+        var clientID: String?
+        var connectFrame: FrameNumber
+        var discardedFrame: FrameNumber?
+        var discardedTime: Timestamp?
+        var complete: Bool
     }
 
     struct Publication: Sendable {
@@ -64,6 +76,8 @@ public struct BrokerChecker: Sendable {
     var publications: [UInt64: [Publication]] = [:]
     var publicationCount = 0
     var publicationsForgotten = false
+    /// Wills by (topic, payload) key.
+    var wills: [UInt64: [Will]] = [:]
     static let maxPublications = 200_000
     public private(set) var findings: [Finding] = []
     public var enabled: Set<BrokerCheckRule> = Set(BrokerCheckRule.allCases)
@@ -95,6 +109,14 @@ public struct BrokerChecker: Sendable {
         switch message {
         case .connect(let c):
             onConnect(connection, c, pdu, p)
+        case .disconnect(let r) where p.direction == .clientToServer:
+            // 3.x DISCONNECT, 5.0 reason 0x00: the Will is discarded (0x04 asks for it).
+            if p.version != .v5 || r.reasonCode == 0x00, let s = sessions[connection], let key = s.willKey,
+               let k = wills[key]?.lastIndex(where: { $0.connection == connection }) {
+                wills[key]?[k].discardedFrame = p.lastFrame
+                wills[key]?[k].discardedTime = p.time
+                wills[key]?[k].complete = s.complete
+            }
         case .subscribe(let s) where p.direction == .clientToServer:
             onSubscribe(connection, s, fields, pdu, p)
         case .suback(let s) where p.direction == .serverToClient:
@@ -140,6 +162,12 @@ public struct BrokerChecker: Sendable {
         } else if !c.cleanStart, s.complete {
             s.complete = false
             s.why = "a session without a Client Identifier resumes"
+        }
+        if c.willFlag, let t = c.willTopic, let w = c.willPayload {
+            let key = Self.mix(Self.hash(pdu, t), Self.hash(pdu, w), w.count)
+            s.willKey = key
+            wills[key, default: []].append(Will(connection: id, clientID: s.clientID, connectFrame: p.lastFrame,
+                                                complete: s.complete))
         }
         sessions[id] = s
     }
@@ -231,6 +259,14 @@ public struct BrokerChecker: Sendable {
         // before the delivery. Several copies: the latest (a retained message is the last one set).
         let source = publications[key]?.last { $0.time <= p.time }
         let sourceText = source.map { " (published qos=\($0.qos)\($0.retain ? " retain" : "") by connection #\($0.connection)\($0.clientID.map { " \"\($0)\"" } ?? "") in frame \($0.frame))" } ?? ""
+
+        // A Will discarded by a normal DISCONNECT, delivered: no client published these bytes on
+        // this topic, and every Will that carries them was discarded before the delivery.
+        if publications[key] == nil, let ws = wills[key], !ws.isEmpty,
+           ws.allSatisfy({ w in w.discardedTime.map { $0 <= p.time } ?? false }), let w = ws.last {
+            judge(.willAfterDisconnect, id, s, p, proven: ws.allSatisfy(\.complete) && !publicationsForgotten,
+                  "\(delivered) is the Will of connection #\(w.connection)\(w.clientID.map { " \"\($0)\"" } ?? "") (CONNECT frame \(w.connectFrame)), which its normal DISCONNECT in frame \(w.discardedFrame ?? 0) discarded")
+        }
 
         // Routing: some subscription of the session matches the topic.
         if matching.isEmpty {
