@@ -54,3 +54,97 @@ import TestSupport
         }
     }
 }
+
+/// Scale and limits (issue 12): time linear in connections, the connection cap, idle timeouts, and
+/// the smaller fixes (the check gate, inputs read once, option values).
+@Suite(.serialized) struct HostileLimitsTests {
+    static func generate(_ name: String, count: Int) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-limits-\(UUID().uuidString)")
+        let script = Paths.root.appendingPathComponent("captures/generators/make_scale.py").path
+        let r = try runProcess(which("python3") ?? "/usr/bin/python3", [script, dir.path, "--case", name, "--count", "\(count)"])
+        try #require(r.status == 0, "\(r.err)")
+        return dir.appendingPathComponent("\(name).pcap").path
+    }
+
+    static func json(_ out: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+    }
+
+    /// 30,000 half-open connections, one per capture second, none timed out: the once-per-second
+    /// sweep visited every live connection (quadratic: 25k took 7 s in release before), and the
+    /// router's index of sequential connection ids degraded on removal.
+    @Test func synFloodIsLinear() throws {
+        let path = try Self.generate("syn-only", count: 30_000)
+        let start = ContinuousClock.now
+        let r = try runProcess(Paths.executable.path, ["streams", "--half-open-timeout", "0", path])
+        let elapsed = ContinuousClock.now - start
+        #expect(r.status == 0)
+        #expect(r.out.split(separator: "\n").count >= 30_000)
+        #expect(elapsed < .seconds(30), "\(elapsed)")
+    }
+
+    @Test func connectionCapEvictsTheOldestIdleAndSaysSo() throws {
+        let path = try Self.generate("syn-burst", count: 500)
+        let r = try runProcess(Paths.executable.path, ["streams", "--format", "json", "--max-connections", "100", path])
+        #expect(r.status == 0)
+        let file = try #require((try Self.json(r.out)["files"] as? [[String: Any]])?.first)
+        let connections = try #require(file["connections"] as? [[String: Any]])
+        let ends = connections.map { $0["end"] as? String ?? "" }
+        #expect(ends.filter { $0 == "evicted" }.count == 400)
+        #expect(ends.suffix(100).allSatisfy { $0 == "open" })   // the newest stay
+        let notes = file["notes"] as? [[String: Any]] ?? []
+        #expect(notes.contains { ($0["kind"] as? String) == "connection-limit" && ($0["message"] as? String ?? "").contains("400") })
+        #expect(try schemaViolations(r.out, schema: "streams-v1.json") == "")
+    }
+
+    @Test func halfOpenConnectionsTimeOut() throws {
+        // One SYN per capture second: with the default 60 s half-open timeout, all but the last
+        // minute's are closed as idle.
+        let path = try Self.generate("syn-only", count: 200)
+        let r = try runProcess(Paths.executable.path, ["streams", "--format", "json", path])
+        let file = try #require((try Self.json(r.out)["files"] as? [[String: Any]])?.first)
+        let ends = (file["connections"] as? [[String: Any]] ?? []).map { $0["end"] as? String ?? "" }
+        #expect(ends.filter { $0 == "idle" }.count >= 130)
+        #expect(ends.filter { $0 == "open" }.count >= 55)
+        let off = try runProcess(Paths.executable.path, ["streams", "--half-open-timeout", "0", path])
+        #expect(!off.out.contains(" idle"))
+    }
+
+    @Test func checkGateFailsOnDamagedOrUncheckedCaptures() throws {
+        let damaged = try Self.generate("random-after-header", count: 10_000)
+        let r = try runProcess(Paths.executable.path, ["check", damaged])
+        #expect(r.status == 1, "\(r.out)\(r.err)")
+        #expect(r.err.contains("damaged"))
+        #expect(try runProcess(Paths.executable.path, ["check", "--fail-on", "never", damaged]).status == 0)
+        let tls = Paths.captures.appendingPathComponent("tls-8883.pcap").path
+        let t = try runProcess(Paths.executable.path, ["check", tls])
+        #expect(t.status == 1)
+        #expect(t.err.contains("no MQTT, STOMP or WebSocket connection could be checked"))
+    }
+
+    @Test func countReadsPipesOnce() throws {
+        let capture = Paths.captures.appendingPathComponent("mqtt311-mosquitto-clients.pcap").path
+        let file = try runProcess(Paths.executable.path, ["read", "--count", capture])
+        let bash = which("bash") ?? "/bin/bash"
+        let piped = try runProcess(bash, ["-c", "\"$0\" read --count --threads 2 <(cat \"$1\")", Paths.executable.path, capture])
+        #expect(piped.status == 0, "\(piped.err)")
+        #expect(piped.out.split(separator: "\n").dropFirst().joined() == file.out.split(separator: "\n").dropFirst().joined())
+        let stdin = try runProcess(Paths.executable.path, ["read", "--count", "-"],
+                                   stdin: try Data(contentsOf: URL(fileURLWithPath: capture)))
+        #expect(stdin.status == 0)
+    }
+
+    @Test func emptyFilesAndBadOptionValuesAreNamed() throws {
+        let empty = try Self.generate("syn-only", count: 1) + ".empty"
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
+        let r = try runProcess(Paths.executable.path, ["read", empty])
+        #expect(r.status == 2)
+        #expect(r.err.contains("empty"), "\(r.err)")
+        let capture = Paths.captures.appendingPathComponent("mqtt311-mosquitto-clients.pcap").path
+        for bad in [["read", "--payload-limit=-5"], ["read", "--max-packet-size=-1"], ["streams", "--max-connections=-1"],
+                    ["check", "--idle-timeout=-3"]] {
+            let b = try runProcess(Paths.executable.path, bad + [capture])
+            #expect(b.status != 0 && b.status <= 64, "\(bad): \(b.status)")
+        }
+    }
+}
