@@ -165,3 +165,27 @@ import TestSupport
         #expect(r.status == 0, "\(r.out)\(r.err)")
     }
 }
+
+/// Findings bounded (issue 12): a SUBACK with 5,000 invalid return codes.
+@Suite struct FindingCapTests {
+    @Test func repeatedFindingsAreCountedAfterTheFirstHundred() throws {
+        let path = try HostileLimitsTests.generate("suback-codes", count: 5000)
+        let rule = "MQTT311-3.9.3-2"
+        let check = try runProcess(Paths.executable.path, ["check", "--format", "json", path])
+        #expect(check.status == 1)
+        let findings = try #require(try HostileLimitsTests.json(check.out)["findings"] as? [[String: Any]])
+        let mine = findings.filter { ($0["rule"] as? String) == rule }
+        #expect(mine.count == 101)
+        let last = try #require(mine.last)
+        #expect((last["message"] as? String ?? "").contains("4900 more finding(s) of this rule on this connection"))
+        // The aggregate stands at the last offender: the SUBACK's last code.
+        #expect(((last["stream_range"] as? [String: Any])?["start"] as? Int) == 5008)
+        for format in ["json", "ndjson"] {
+            let read = try runProcess(Paths.executable.path, ["read", "--format", format, path])
+            #expect(read.out.components(separatedBy: "\"rule\":\"\(rule)\"").count - 1 == 101)
+            #expect(read.out.contains("4900 more \(rule) finding(s) in this unit"))
+        }
+        let text = try runProcess(Paths.executable.path, ["read", path])
+        #expect(text.out.components(separatedBy: "! error \(rule)").count - 1 == 101)
+    }
+}

@@ -118,12 +118,20 @@ public struct CheckReport: AnalysisSink {
     static let resyncEvidence = 3
     var fileName = ""
     var states: [ConnectionID: ConnectionState] = [:]
+    /// Per connection and rule of the current file: findings seen, and the index of the finding that
+    /// stands for those past `FindingCap.perRule` (it takes each later one's place and message).
+    var repeats: [RepeatKey: (count: Int, aggregate: Int?)] = [:]
+    struct RepeatKey: Hashable {
+        var connection: ConnectionID
+        var rule: RuleID
+    }
 
     public init(config: CheckConfig) { self.config = config }
 
     public mutating func beginFile(_ name: String) {
         fileName = name
         states.removeAll()
+        repeats.removeAll()
     }
 
     public mutating func endFile(_ summary: FileSummary?) {
@@ -136,6 +144,11 @@ public struct CheckReport: AnalysisSink {
             let name = !s.hasWebSocket ? inner ?? "unknown" : inner.map { "websocket+" + $0 } ?? "websocket"
             record(s, protocolName: name, first: 0, last: 0)
         }
+        for (_, r) in repeats {
+            guard let at = r.aggregate else { continue }
+            findings[at].finding.message = "\(r.count - FindingCap.perRule) more finding(s) of this rule on this connection counted, not listed (the first \(FindingCap.perRule) are); the last: " + findings[at].finding.message
+        }
+        repeats.removeAll()
         files.append((fileName, summary))
     }
 
@@ -473,6 +486,16 @@ public struct CheckReport: AnalysisSink {
             f.message += " (unverifiable: decoded after bytes lost up to stream offset \(lost), before \(Self.resyncEvidence) units in a row decoded cleanly)"
         }
         f.severity = config.severity(f.rule, name: f.checkRule, default: f.severity, verdict: f.verdict)
+        let key = RepeatKey(connection: s.info.id, rule: f.rule)
+        var r = repeats[key] ?? (0, nil)
+        r.count += 1
+        if r.count > FindingCap.perRule, let at = r.aggregate {
+            findings[at].finding = f   // the aggregate carries the last offender's place
+            repeats[key] = r
+            return
+        }
+        if r.count > FindingCap.perRule { r.aggregate = findings.count }
+        repeats[key] = r
         let print = Self.fingerprint(f, s.info, clientID: s.clientID)
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
                                 clientID: s.clientID, layer: layer, version: s.version(of: layer), finding: f,

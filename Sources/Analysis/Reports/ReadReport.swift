@@ -353,7 +353,7 @@ public struct ReadReport: AnalysisSink {
             FieldTreeText.render(tree, pdu: pdu, streamOffset: e.streamRange.lower, context: context, indent: "  ",
                                  into: &w.out)
         }
-        for d in e.diagnostics {
+        for d in FindingCap.bounded(e.diagnostics) {
             w.out.write("         ! \(d.severity) \(d.rule)")
             if let r = d.range {
                 w.out.write(" at stream \(e.streamRange.lower &+ UInt64(max(0, r.lower)))+\(r.count)")
@@ -441,7 +441,7 @@ public struct ReadReport: AnalysisSink {
     private mutating func findingsJSON(_ diags: [Diagnostic], _ streamLower: UInt64) {
         w.key("findings")
         w.arrayStart()
-        for d in diags {
+        for d in FindingCap.bounded(diags) {
             w.objectStart()
             w.key("rule", d.rule.rawValue)
             w.key("severity", d.severity.description)
@@ -492,7 +492,7 @@ public struct ReadReport: AnalysisSink {
         summary.withBytes { w.string(utf8: $0.span) }
         w.key("findings")
         w.arrayStart()
-        for d in e.diagnostics {
+        for d in FindingCap.bounded(e.diagnostics) {
             w.objectStart()
             w.key("rule", d.rule.rawValue)
             w.key("severity", d.severity.description)
