@@ -278,8 +278,9 @@ public enum STOMPDecoder {
 /// a frame with a million headers is decoded in linear time, not quadratic.
 struct STOMPHeaderNameIndex {
     static let scanLimit = 16
-    /// Name-node index + 1 per slot (0: empty); the capacity is a power of two, at most half full.
-    private var slots: [Int32] = []
+    /// Per slot `hash tag << 32 | (name-node index + 1)` (0: empty); the capacity is a power of
+    /// two, at most half full. The tag spares most byte comparisons and every rehash on growth.
+    private var slots: [UInt64] = []
     private var count = 0
     private var scanned = 0
 
@@ -299,7 +300,7 @@ struct STOMPHeaderNameIndex {
             return false
         }
         if slots.isEmpty {
-            slots = [Int32](repeating: 0, count: 64)
+            slots = [UInt64](repeating: 0, count: 64)
             var j = root
             while j < group {
                 if tree.nodes[j].field == nameID { _ = insert(b, j, tree) }
@@ -312,27 +313,31 @@ struct STOMPHeaderNameIndex {
     /// Adds the name of node `index` unless an equal name is there; false when it was.
     private mutating func insert(_ b: borrowing Span<UInt8>, _ index: Int, _ tree: FieldTree) -> Bool {
         let name = tree.nodes[index].range
-        guard name.upper <= b.count, index < Int(Int32.max) else { return true }
-        if (count + 1) * 2 > slots.count { grow(b, tree) }
+        guard name.upper <= b.count, index < Int(UInt32.max) else { return true }
+        if (count + 1) * 2 > slots.count { grow() }
         let mask = slots.count - 1
-        var i = Self.hash(b, name) & mask
+        let tag = UInt64(truncatingIfNeeded: Self.hash(b, name)) & 0xFFFF_FFFF
+        var i = Int(truncatingIfNeeded: tag) & mask
         while slots[i] != 0 {
-            if Self.same(b, tree.nodes[Int(slots[i]) - 1].range, name) { return false }
+            let e = slots[i]
+            if e >> 32 == tag, Self.same(b, tree.nodes[Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1].range, name) {
+                return false
+            }
             i = (i + 1) & mask
         }
-        slots[i] = Int32(index + 1)
+        slots[i] = tag << 32 | UInt64(index + 1)
         count += 1
         return true
     }
 
-    private mutating func grow(_ b: borrowing Span<UInt8>, _ tree: FieldTree) {
+    private mutating func grow() {
         let old = slots
-        slots = [Int32](repeating: 0, count: old.count * 2)
+        slots = [UInt64](repeating: 0, count: old.count * 2)
         let mask = slots.count - 1
-        for v in old where v != 0 {
-            var i = Self.hash(b, tree.nodes[Int(v) - 1].range) & mask
+        for e in old where e != 0 {
+            var i = Int(truncatingIfNeeded: e >> 32) & mask
             while slots[i] != 0 { i = (i + 1) & mask }
-            slots[i] = v
+            slots[i] = e
         }
     }
 
