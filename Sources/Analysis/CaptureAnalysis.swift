@@ -88,6 +88,14 @@ public enum CaptureAnalysis {
             assembler.consumer.note(FileNote(kind: .bufferLimit, frame: nil,
                 message: "reassembly buffer limit reached \(assembler.limitHits) time(s); see the gaps marked buffer-limit"))
         }
+        if assembler.evictions > 0 {
+            assembler.consumer.note(FileNote(kind: .connectionLimit, frame: nil,
+                message: "\(assembler.evictions) connection(s) evicted at the --max-connections cap of \(options.limits.maxConnections), the oldest idle first; see the connections ending 'evicted'"))
+        }
+        if assembler.idleCloses > 0 {
+            assembler.consumer.note(FileNote(kind: .idleTimeout, frame: nil,
+                message: "\(assembler.idleCloses) connection(s) closed after an idle timeout (--half-open-timeout \(options.limits.halfOpenTimeoutSeconds) s, --idle-timeout \(options.limits.idleTimeoutSeconds) s); see the connections ending 'idle'"))
+        }
         let s = decoder.stats
         if s.fragmentsUnfinished > 0 && shard.index == 0 {
             assembler.consumer.note(FileNote(kind: .unfinishedFragments, frame: nil,

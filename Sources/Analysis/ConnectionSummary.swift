@@ -38,6 +38,8 @@ public struct FileNote: Sendable {
         case malformedFrame = "malformed-frame"
         case bufferLimit = "buffer-limit"
         case unfinishedFragments = "unfinished-fragments"
+        case connectionLimit = "connection-limit"
+        case idleTimeout = "idle-timeout"
     }
     public var kind: Kind
     public var frame: FrameNumber?

@@ -149,6 +149,8 @@ public struct CaptureSource: ~Copyable {
 
     /// Rewords libpcap's messages where a newcomer would not understand them.
     static func explain(_ message: String) -> String {
+        // libpcap reads nothing from an empty file or input and calls it truncated.
+        if message.contains("file header bytes, only got 0") { return "the file is empty (0 bytes): not a capture" }
         if message.contains("unknown file format") { return "not a pcap or pcapng capture (unknown file format)" }
         if message.hasPrefix("truncated dump file") || message.contains("truncated pcapng") {
             return "the file ends in the middle of a record (\(message))"

@@ -307,7 +307,7 @@ public enum FieldTreeJSON {
                 w.objectStart(prefix: UnsafeBufferPointer(
                     rebasing: all[context.prefixStart[k] ..< context.prefixStart[k + 1]]))
             }
-            w.rawKey("offset"); w.int(Int(streamOffset) + n.range.lower)
+            w.rawKey("offset"); w.int(StreamRange.offset(streamOffset, plus: n.range.lower))
             w.rawKey("length"); w.int(n.range.count)
             if n.bitMask != 0 { w.rawKey("mask"); w.int(Int(n.bitMask)) }
             w.rawKey("raw")

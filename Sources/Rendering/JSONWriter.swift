@@ -107,9 +107,12 @@ public struct JSONWriter {
         objectEnd()
     }
 
-    /// Ends a top-level value with a newline (NDJSON) and resets the structure state.
+    /// Ends a top-level value with a newline (NDJSON) and resets the structure state. A unit
+    /// boundary: the buffer goes out once full, whatever the unit (values written byte by byte skip
+    /// the threshold check, so NDJSON of stream events alone was held until the end).
     public mutating func endLine() {
         out.byte(0x0A)
+        out.flushIfFull()
         hasElement.removeAll(keepingCapacity: true)
         afterKey = false
     }

@@ -134,6 +134,9 @@ public struct Output {
         while scale > 0 { byte(UInt8(truncatingIfNeeded: (micros / scale) % 10) + 0x30); scale /= 10 }
     }
 
+    /// Writes the buffer out once it reached the threshold (callers at record boundaries).
+    public mutating func flushIfFull() { if count >= threshold { flush() } }
+
     /// Drops what is buffered (for scratch outputs that are never written).
     public mutating func clear() { count = 0 }
 

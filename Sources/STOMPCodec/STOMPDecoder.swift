@@ -57,12 +57,13 @@ public enum STOMPDecoder {
         var pos = (commandLF ?? contentEnd) + 1
         if commandLF == nil { pos = contentEnd }
         var bodyStart = contentEnd
+        var names = STOMPHeaderNameIndex()
         while true {
             guard pos < contentEnd, let lf = lineFeed(from: pos) else {
                 // No blank line: the headers run into the NUL (or the end).
                 if pos < contentEnd {
                     parseHeader(frame, ByteRange(pos, contentEnd), version: version, escaping: escaping, root: root,
-                                tree: &tree, summary: &s, diagnostics: &diagnostics)
+                                tree: &tree, names: &names, summary: &s, diagnostics: &diagnostics)
                 }
                 diagnostics.append(STOMPRule.frameEOL.diagnostic(
                     version, "headers not ended by a blank line", range: ByteRange(Swift.min(pos, contentEnd), contentEnd)))
@@ -76,7 +77,7 @@ public enum STOMPDecoder {
                 break
             }
             parseHeader(frame, ByteRange(pos, end), version: version, escaping: escaping, root: root,
-                        tree: &tree, summary: &s, diagnostics: &diagnostics)
+                        tree: &tree, names: &names, summary: &s, diagnostics: &diagnostics)
             pos = lf + 1
         }
 
@@ -153,8 +154,8 @@ public enum STOMPDecoder {
     }
 
     static func parseHeader(_ b: borrowing Span<UInt8>, _ line: ByteRange, version: STOMPVersion, escaping: Bool, root: Int,
-                            tree: inout FieldTree, summary s: inout STOMPFrameSummary,
-                            diagnostics: inout [Diagnostic]) {
+                            tree: inout FieldTree, names: inout STOMPHeaderNameIndex,
+                            summary s: inout STOMPFrameSummary, diagnostics: inout [Diagnostic]) {
         s.headerCount += 1
         let group = tree.begin(STOMPField.header.id, at: line.lower)
         defer { tree.end(group, upper: line.upper) }
@@ -163,6 +164,7 @@ public enum STOMPDecoder {
         if colon == line.upper {
             diagnostics.append(STOMPRule.frameHeader.diagnostic(version, "header line without ':'", range: line))
             tree.add(STOMPField.headerName.id, line, .text(line, valid: checkUTF8(b, line, version, &diagnostics)))
+            _ = names.isRepeated(b, line, in: tree, from: root, before: group)  // recorded like the scan sees it
             return
         }
         let name = ByteRange(line.lower, colon)
@@ -185,7 +187,7 @@ public enum STOMPDecoder {
         }
 
         // Repeated entries: the first wins; later ones are marked (STOMP 1.2 "Repeated Header Entries").
-        if isRepeated(b, name, in: tree, from: root, before: group) {
+        if names.isRepeated(b, name, in: tree, from: root, before: group) {
             tree.add(STOMPField.headerRepeated.id, name, .bool(true))
             if version >= .v1_1 {
                 diagnostics.append(STOMPRule.repeatedHeader.diagnostic(
@@ -256,28 +258,6 @@ public enum STOMPDecoder {
         }
     }
 
-    /// Whether a header name node of this frame (nodes `from ..< before`; the tree may hold
-    /// earlier frames too) has the same bytes as `name`.
-    static func isRepeated(_ b: borrowing Span<UInt8>, _ name: ByteRange, in tree: FieldTree, from root: Int,
-                           before group: Int) -> Bool {
-        let nameID = STOMPField.headerName.id
-        var j = root
-        while j < group {
-            let node = tree.nodes[j]
-            if node.field == nameID && node.range.count == name.count && node.range.upper <= b.count {
-                var same = true
-                var k = 0
-                while k < name.count {
-                    if b[node.range.lower + k] != b[name.lower + k] { same = false; break }
-                    k += 1
-                }
-                if same { return true }
-            }
-            j += 1
-        }
-        return false
-    }
-
     /// A non-negative decimal (at most 18 digits); nil otherwise.
     static func parseDecimal(_ b: borrowing Span<UInt8>, _ r: ByteRange) -> Int? {
         guard !r.isEmpty, r.count <= 18 else { return nil }
@@ -288,5 +268,92 @@ public enum STOMPDecoder {
             v = v * 10 + Int(c - 0x30)
         }
         return v
+    }
+}
+
+/// The header names of one frame seen so far, for "the first entry wins" (STOMP 1.2, Repeated
+/// Header Entries). The usual handful is compared by a scan of the frame's name nodes (no
+/// allocation); past `scanLimit` names a hash table of name-node indexes takes over, hashed with
+/// the standard library's per-process seeded SipHash so that crafted names cannot all collide:
+/// a frame with a million headers is decoded in linear time, not quadratic.
+struct STOMPHeaderNameIndex {
+    static let scanLimit = 16
+    /// Per slot `hash tag << 32 | (name-node index + 1)` (0: empty); the capacity is a power of
+    /// two, at most half full. The tag spares most byte comparisons and every rehash on growth.
+    private var slots: [UInt64] = []
+    private var count = 0
+    private var scanned = 0
+
+    /// Whether a header name node of this frame (nodes `root ..< group`; the tree may hold earlier
+    /// frames too) has the same bytes as `name` (whose node is `group + 1`); records `name`.
+    mutating func isRepeated(_ b: borrowing Span<UInt8>, _ name: ByteRange, in tree: FieldTree, from root: Int,
+                             before group: Int) -> Bool {
+        let nameID = STOMPField.headerName.id
+        scanned += 1
+        if scanned <= Self.scanLimit {
+            var j = root
+            while j < group {
+                let node = tree.nodes[j]
+                if node.field == nameID && Self.same(b, node.range, name) { return true }
+                j += 1
+            }
+            return false
+        }
+        if slots.isEmpty {
+            slots = [UInt64](repeating: 0, count: 64)
+            var j = root
+            while j < group {
+                if tree.nodes[j].field == nameID { _ = insert(b, j, tree) }
+                j += 1
+            }
+        }
+        return !insert(b, group + 1, tree)
+    }
+
+    /// Adds the name of node `index` unless an equal name is there; false when it was.
+    private mutating func insert(_ b: borrowing Span<UInt8>, _ index: Int, _ tree: FieldTree) -> Bool {
+        let name = tree.nodes[index].range
+        guard name.upper <= b.count, index < Int(UInt32.max) else { return true }
+        if (count + 1) * 2 > slots.count { grow() }
+        let mask = slots.count - 1
+        let tag = UInt64(truncatingIfNeeded: Self.hash(b, name)) & 0xFFFF_FFFF
+        var i = Int(truncatingIfNeeded: tag) & mask
+        while slots[i] != 0 {
+            let e = slots[i]
+            if e >> 32 == tag, Self.same(b, tree.nodes[Int(truncatingIfNeeded: e & 0xFFFF_FFFF) - 1].range, name) {
+                return false
+            }
+            i = (i + 1) & mask
+        }
+        slots[i] = tag << 32 | UInt64(index + 1)
+        count += 1
+        return true
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = [UInt64](repeating: 0, count: old.count * 2)
+        let mask = slots.count - 1
+        for e in old where e != 0 {
+            var i = Int(truncatingIfNeeded: e >> 32) & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = e
+        }
+    }
+
+    private static func hash(_ b: borrowing Span<UInt8>, _ r: ByteRange) -> Int {
+        var h = Hasher()
+        b.extracting(r.lower..<r.upper).withUnsafeBufferPointer { h.combine(bytes: UnsafeRawBufferPointer($0)) }
+        return h.finalize()
+    }
+
+    private static func same(_ b: borrowing Span<UInt8>, _ x: ByteRange, _ y: ByteRange) -> Bool {
+        guard x.count == y.count, x.upper <= b.count, y.upper <= b.count else { return false }
+        var k = 0
+        while k < x.count {
+            if b[x.lower + k] != b[y.lower + k] { return false }
+            k += 1
+        }
+        return true
     }
 }

@@ -32,6 +32,10 @@ public struct Assembler<Consumer: StreamConsumer> {
     public var limitHits: Int { context.limitHits }
     /// Connections currently open.
     public var openConnections: Int { table.liveCount }
+    /// Connections closed because `limits.maxConnections` was reached.
+    public private(set) var evictions = 0
+    /// Connections closed by an idle timeout.
+    public private(set) var idleCloses = 0
     /// Out-of-order bytes currently held, across all connections (store chunks, as the limits count).
     public var bufferedBytes: Int { context.totalCost }
 
@@ -79,7 +83,12 @@ public struct Assembler<Consumer: StreamConsumer> {
         }
         let reason = table.slots[slot].process(segment, payload: payload, frame: frame, time: time,
                                                frameLength: frameLength, context: &context, consumer: &consumer)
-        if let reason { close(slot, reason: reason, frame: frame, time: time) }
+        if let reason {
+            close(slot, reason: reason, frame: frame, time: time)
+        } else {
+            table.touch(slot, carriesPayload: table.slots[slot].carriedPayload)
+            if table.slots[slot].needsSweep { table.watch(slot) }
+        }
     }
 
     /// End of capture: every hole becomes an `endOfCapture` gap and every open connection is closed
@@ -118,6 +127,11 @@ public struct Assembler<Consumer: StreamConsumer> {
                 basis = .lowerPort
             }
         }
+        if limits.maxConnections > 0, table.liveCount >= limits.maxConnections,
+           let victim = table.oldest(ConnectionTable.quiet) ?? table.oldest(ConnectionTable.active) {
+            evictions += 1
+            close(victim, reason: .evicted, frame: frame, time: time)
+        }
         let info = ConnectionInfo(id: nextID, client: client, server: server, roleBasis: basis,
                                   sawHandshake: basis == .syn || basis == .synAck)
         nextID &+= 1
@@ -133,14 +147,31 @@ public struct Assembler<Consumer: StreamConsumer> {
         table.remove(slot, time: time)
     }
 
-    /// Once per capture second: hole timeouts, FIN+FIN lingering, tombstone expiry.
+    /// Once per capture second: idle timeouts (from the heads of the recency lists), hole timeouts
+    /// and FIN+FIN lingering (only the watched connections), tombstone expiry (oldest first). The
+    /// work is proportional to what expires or is watched, not to the connections open.
     private mutating func sweep(frame: FrameNumber, time: Timestamp) {
         table.expireTombstones(at: time)
         guard table.liveCount > 0 else { return }
-        for slot in table.slots.indices where table.isLive(slot) {
+        expireIdle(ConnectionTable.quiet, after: limits.halfOpenTimeoutSeconds, frame: frame, time: time)
+        expireIdle(ConnectionTable.active, after: limits.idleTimeoutSeconds, frame: frame, time: time)
+        guard !table.watched.isEmpty else { return }
+        // Slot order, as the sweep of every slot had: connections closing in one sweep keep their order.
+        for slot in table.watched.sorted() where table.isLive(slot) {
             if let reason = table.slots[slot].sweep(frame: frame, time: time, context: &context, consumer: &consumer) {
                 close(slot, reason: reason, frame: frame, time: time)
             }
+        }
+        table.pruneWatched { $0.needsSweep }
+    }
+
+    private mutating func expireIdle(_ list: Int, after seconds: Int64, frame: FrameNumber, time: Timestamp) {
+        guard seconds > 0 else { return }
+        let limit = seconds &* 1_000_000_000
+        while let slot = table.oldest(list),
+              time.totalNanoseconds &- table.slots[slot].lastTime.totalNanoseconds > limit {
+            idleCloses += 1
+            close(slot, reason: .idle, frame: frame, time: time)
         }
     }
 }

@@ -35,6 +35,10 @@ struct Connection {
 
     var bothFinsSeen: Bool { clientToServer.sawFin && serverToClient.sawFin }
     var anyFinSeen: Bool { clientToServer.sawFin || serverToClient.sawFin }
+    /// Whether the once-per-second sweep has work here: a hole timeout or a FIN+FIN linger.
+    var needsSweep: Bool { clientToServer.needsTimer || serverToClient.needsTimer || bothFinsSeen }
+    /// Whether any payload was seen (the recency list it is kept in; idle timeouts differ).
+    var carriedPayload: Bool { clientToServer.stats.payloadBytes | serverToClient.stats.payloadBytes != 0 }
 
     var stats: ConnectionStats {
         var stats = ConnectionStats()

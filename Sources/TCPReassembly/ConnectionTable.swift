@@ -36,15 +36,37 @@ struct FlowKey: Hashable {
 /// that its stray trailing segments (the last ACK, a retransmitted FIN, an RST after FIN) do not open
 /// a phantom mid-stream connection. Tombstones expire after `tombstoneNanoseconds` of capture time;
 /// a SYN on a tombstoned 4-tuple opens a new connection at once.
+///
+/// Per-segment work does not depend on how many connections are open:
+/// - tombstones expire from a queue in the order they were made, not by a scan of all;
+/// - the once-per-second sweep visits only the `watched` connections (those holding out-of-order
+///   bytes, an acknowledged hole or both FINs), not every live one;
+/// - two recency lists (connections that never carried payload, and the others), each ordered by the
+///   last segment seen, give the oldest idle connection in O(1): evicted first at the connection cap,
+///   and expired from the head at the idle timeouts.
 struct ConnectionTable {
     static let tombstoneNanoseconds: Int64 = 120_000_000_000
+    /// Recency list of connections that never carried payload (half-open, handshake only) / the rest.
+    static let quiet = 0, active = 1
 
     private(set) var index = SlotIndex()
     var slots: [Connection] = []
     private var live: [Bool] = []
     private var freeSlots: [Int] = []
     private var tombstones: [FlowKey: Timestamp] = [:]
-    private var expired: [FlowKey] = []
+    /// Tombstones in the order they were made (capture time); stale entries (the key reopened or
+    /// tombstoned again since) are skipped when they reach the front.
+    private var tombstoneQueue: [(key: FlowKey, time: Timestamp)] = []
+    private var tombstoneQueueHead = 0
+    /// Slots the sweep must visit (may hold slots that no longer need it; the sweep prunes them).
+    private(set) var watched: [Int] = []
+    private var isWatched: [Bool] = []
+    /// Doubly linked recency lists over slots (-1 ends); `list[slot]` says which list holds it.
+    private var previous: [Int32] = []
+    private var following: [Int32] = []
+    private var list: [UInt8] = []
+    private var heads: (Int32, Int32) = (-1, -1)
+    private var tails: (Int32, Int32) = (-1, -1)
     /// The last key looked up and its slot: segments come in runs per connection (a request and its
     /// reply, a packet split over segments), so this saves most hash lookups. Cleared on removal.
     private var lastKey: FlowKey?
@@ -65,7 +87,7 @@ struct ConnectionTable {
 
     /// Adds a live connection; returns its slot.
     mutating func insert(_ connection: Connection) -> Int {
-        tombstones.removeValue(forKey: connection.key)
+        if !tombstones.isEmpty { tombstones.removeValue(forKey: connection.key) }
         let slot: Int
         if let free = freeSlots.popLast() {
             slot = free
@@ -75,8 +97,13 @@ struct ConnectionTable {
             slot = slots.count
             slots.append(connection)
             live.append(true)
+            isWatched.append(false)
+            previous.append(-1)
+            following.append(-1)
+            list.append(0)
         }
         index.insert(slot: slot, hash: connection.key.mixed)
+        link(slot, into: Self.quiet)
         return slot
     }
 
@@ -84,26 +111,92 @@ struct ConnectionTable {
     mutating func remove(_ slot: Int, time: Timestamp) {
         let key = slots[slot].key
         index.remove(slot: slot, hash: key.mixed)
+        unlink(slot)
         if lastKey == key { lastKey = nil }
         tombstones[key] = time
+        tombstoneQueue.append((key, time))
         live[slot] = false
         // Drop the closed connection's buffers now; the slot keeps only a shell until reused.
         slots[slot] = Connection(info: slots[slot].info, key: key, time: time, keepsHistory: false)
         freeSlots.append(slot)
     }
 
-    /// Forgets tombstones older than the expiry at capture time `time`.
+    /// Forgets tombstones older than the expiry at capture time `time`, oldest first.
     mutating func expireTombstones(at time: Timestamp) {
-        guard !tombstones.isEmpty else { return }
-        expired.removeAll(keepingCapacity: true)
-        for (key, closed) in tombstones
-        where time.totalNanoseconds &- closed.totalNanoseconds > ConnectionTable.tombstoneNanoseconds {
-            expired.append(key)
+        while tombstoneQueueHead < tombstoneQueue.count {
+            let (key, closed) = tombstoneQueue[tombstoneQueueHead]
+            guard time.totalNanoseconds &- closed.totalNanoseconds > ConnectionTable.tombstoneNanoseconds else { break }
+            if tombstones[key] == closed { tombstones.removeValue(forKey: key) }
+            tombstoneQueueHead += 1
         }
-        for key in expired { tombstones.removeValue(forKey: key) }
+        if tombstoneQueueHead > 4096 && tombstoneQueueHead * 2 > tombstoneQueue.count {
+            tombstoneQueue.removeFirst(tombstoneQueueHead)
+            tombstoneQueueHead = 0
+        }
     }
 
-    mutating func removeAllTombstones() { tombstones.removeAll() }
+    mutating func removeAllTombstones() {
+        tombstones.removeAll()
+        tombstoneQueue.removeAll()
+        tombstoneQueueHead = 0
+    }
+
+    /// Marks `slot` for the sweep (idempotent).
+    mutating func watch(_ slot: Int) {
+        guard !isWatched[slot] else { return }
+        isWatched[slot] = true
+        watched.append(slot)
+    }
+
+    /// Keeps watching only the slots `stillNeeded` says yes to.
+    mutating func pruneWatched(_ stillNeeded: (Connection) -> Bool) {
+        var kept = 0
+        for i in watched.indices {
+            let slot = watched[i]
+            if live[slot] && stillNeeded(slots[slot]) {
+                watched[kept] = slot
+                kept += 1
+            } else {
+                isWatched[slot] = false
+            }
+        }
+        watched.removeLast(watched.count - kept)
+    }
+
+    /// A segment of `slot` was just processed: it becomes the most recent of its list.
+    mutating func touch(_ slot: Int, carriesPayload: Bool) {
+        let target = carriesPayload ? Self.active : Self.quiet
+        if Int(list[slot]) == target && tail(target) == Int32(slot) { return }
+        unlink(slot)
+        link(slot, into: target)
+    }
+
+    /// The least recently seen connection of list `which`, if any.
+    func oldest(_ which: Int) -> Int? {
+        let h = which == Self.quiet ? heads.0 : heads.1
+        return h < 0 ? nil : Int(h)
+    }
+
+    private func tail(_ which: Int) -> Int32 { which == Self.quiet ? tails.0 : tails.1 }
+
+    private mutating func link(_ slot: Int, into which: Int) {
+        let s = Int32(slot)
+        list[slot] = UInt8(which)
+        following[slot] = -1
+        let t = tail(which)
+        previous[slot] = t
+        if t >= 0 { following[Int(t)] = s } else if which == Self.quiet { heads.0 = s } else { heads.1 = s }
+        if which == Self.quiet { tails.0 = s } else { tails.1 = s }
+    }
+
+    private mutating func unlink(_ slot: Int) {
+        let p = previous[slot], n = following[slot]
+        let which = Int(list[slot])
+        if p >= 0 { following[Int(p)] = n } else if which == Self.quiet { heads.0 = n } else { heads.1 = n }
+        if n >= 0 { previous[Int(n)] = p } else if which == Self.quiet { tails.0 = p } else { tails.1 = p }
+        previous[slot] = -1
+        following[slot] = -1
+    }
 
     /// Slots of live connections ordered by connection ID.
     func liveSlotsByID() -> [Int] {

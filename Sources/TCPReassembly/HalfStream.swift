@@ -208,6 +208,9 @@ struct HalfStream {
                 consumer: &consumer)
     }
 
+    /// Whether `expireHoles` has anything to do (the sweep watches only such connections).
+    var needsTimer: Bool { holdsPending || holeAcknowledged }
+
     /// Declares holes whose later data has waited longer than the hole timeout (capture time).
     mutating func expireHoles<C: StreamConsumer>(
         frame: FrameNumber, time: Timestamp, context: inout ReassemblyContext, consumer: inout C

@@ -16,5 +16,15 @@ public struct ReassemblyLimits: Sendable {
     public var overlapHistory: Int = 16 << 20
     /// A hole still open this long (capture time) after later data arrived becomes a gap.
     public var holeTimeoutSeconds: Int64 = 30
+    /// Connections open at once; at the cap the oldest idle one is closed (`evicted`) first: the
+    /// least recently seen that never carried payload (a SYN flood's), else the least recently seen.
+    public var maxConnections: Int = 1 << 18
+    /// A connection that never carried payload (half-open, handshake only) and is silent this long
+    /// (capture time) is closed (`idle`); 60 s, as Suricata's TCP `new` flow timeout. 0: never.
+    public var halfOpenTimeoutSeconds: Int64 = 60
+    /// Any other connection silent this long is closed (`idle`). 28 h: longer than the longest
+    /// silence MQTT allows (1.5 × the largest keep-alive, 65,535 s), so no live session is cut.
+    /// 0: never.
+    public var idleTimeoutSeconds: Int64 = 28 * 3600
     public init() {}
 }

@@ -19,6 +19,8 @@ public enum CloseReason: String, Sendable {
     case halfClosed = "half-closed"     // FIN seen in one direction only, then the capture ended
     case endOfCapture = "open"          // still open when the capture ended
     case reused = "reused"              // a new SYN reused the 4-tuple
+    case idle = "idle"                  // silent longer than its idle timeout (ReassemblyLimits)
+    case evicted = "evicted"            // the oldest idle connection when --max-connections was reached
 }
 
 /// Receives the reassembled streams. Generic, so calls are static (no existentials).

@@ -266,10 +266,10 @@ public struct WebSocketStream: Sendable {
         }
         onEvent(.problem(WebSocketRule.frameTooLarge.diagnostic(
             "frame with \(h.payloadLength)-byte payload exceeds \(maxFrameSize) bytes; skipped"),
-            stream: StreamRange(start, start &+ UInt64(h.headerLength) &+ h.payloadLength), frame: frame),
+            stream: StreamRange(start, saturatingCount: UInt64(h.headerLength).saturatingAdd(h.payloadLength)), frame: frame),
             Self.noBytes.span)
         onEvent(.applicationGap(appOffset: appOffset, count: h.payloadLength), Self.noBytes.span)
-        appOffset &+= h.payloadLength
+        appOffset = appOffset.saturatingAdd(h.payloadLength)
     }
 
     mutating func decodeFrame(_ frameBytes: Span<UInt8>, start: UInt64, _ onEvent: (WebSocketEvent, Span<UInt8>) -> Void) {

@@ -90,6 +90,11 @@ public struct CheckReport: AnalysisSink {
         var conflictAt: [UInt64?] = [nil, nil]
         /// Rules already reported as ambiguous after a conflict ("c2s|rule"), reported once.
         var ambiguousReported: Set<String> = []
+        /// Per direction: the end of the last lost bytes (a gap, a packet lost in one, bytes skipped
+        /// to resynchronise) while the stream has not yet shown it is back on unit boundaries; nil
+        /// once `resyncEvidence` units in a row decoded without a violation.
+        var lostUpTo: [UInt64?] = [nil, nil]
+        var cleanSinceLoss = [0, 0]
 
         init(info: ConnectionInfo) { self.info = info }
 
@@ -108,10 +113,20 @@ public struct CheckReport: AnalysisSink {
     /// Connections not checked, by what they are (tls, unknown, …).
     public private(set) var notChecked: [String: Int] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
+    /// Units in a row that must decode without a violation after lost bytes before a violation
+    /// there counts again: until then a framer may have resynchronised inside payload bytes.
+    static let resyncEvidence = 3
     var fileName = ""
     var states: [ConnectionID: ConnectionState] = [:]
     /// The cross-connection checker: every MQTT connection of the file at once.
     var broker = BrokerChecker()
+    /// Per connection and rule of the current file: findings seen, and the index of the finding that
+    /// stands for those past `FindingCap.perRule` (it takes each later one's place and message).
+    var repeats: [RepeatKey: (count: Int, aggregate: Int?)] = [:]
+    struct RepeatKey: Hashable {
+        var connection: ConnectionID
+        var rule: RuleID
+    }
 
     public init(config: CheckConfig) { self.config = config }
 
@@ -119,6 +134,7 @@ public struct CheckReport: AnalysisSink {
         fileName = name
         states.removeAll()
         broker = BrokerChecker()
+        repeats.removeAll()
     }
 
     public mutating func endFile(_ summary: FileSummary?) {
@@ -131,6 +147,11 @@ public struct CheckReport: AnalysisSink {
             let name = !s.hasWebSocket ? inner ?? "unknown" : inner.map { "websocket+" + $0 } ?? "websocket"
             record(s, protocolName: name, first: 0, last: 0)
         }
+        for (_, r) in repeats {
+            guard let at = r.aggregate else { continue }
+            findings[at].finding.message = "\(r.count - FindingCap.perRule) more finding(s) of this rule on this connection counted, not listed (the first \(FindingCap.perRule) are); the last: " + findings[at].finding.message
+        }
+        repeats.removeAll()
         files.append((fileName, summary))
     }
 
@@ -202,6 +223,7 @@ public struct CheckReport: AnalysisSink {
         for f in broker.takeFindings() {
             if let s = states[f.connection] { add(f.finding, s, layer: .mqtt) }
         }
+        noteUnit(j, e.direction, e.diagnostics)
     }
 
     // MARK: STOMP
@@ -252,6 +274,7 @@ public struct CheckReport: AnalysisSink {
         }
         guard let j = states.index(forKey: e.connection.id) else { return }
         drainCheckers(j)
+        if !e.isHeartBeat { noteUnit(j, e.direction, e.diagnostics) }
     }
 
     // MARK: WebSocket
@@ -283,6 +306,21 @@ public struct CheckReport: AnalysisSink {
                            time: e.time, stream: e.streamRange, what: "WebSocket \(what)")
         }
         drainCheckers(i)
+        noteUnit(i, e.direction, e.diagnostics)
+    }
+
+    /// After lost bytes, a unit that decoded without a violation is evidence that the framer is back
+    /// on unit boundaries; `resyncEvidence` in a row end the unverifiable stretch.
+    private mutating func noteUnit(_ i: Dictionary<ConnectionID, ConnectionState>.Index, _ direction: Direction,
+                                   _ diagnostics: [Diagnostic]) {
+        let d = Int(direction.rawValue)
+        guard states.values[i].lostUpTo[d] != nil else { return }
+        var clean = true
+        for diag in diagnostics where diag.verdict == .violation && diag.severity >= .warning { clean = false }
+        update(i) { s in
+            s.cleanSinceLoss[d] = clean ? s.cleanSinceLoss[d] + 1 : 0
+            if s.cleanSinceLoss[d] >= Self.resyncEvidence { s.lostUpTo[d] = nil }
+        }
     }
 
     private static func ensureWebSocketChecker(_ s: inout ConnectionState) {
@@ -370,6 +408,8 @@ public struct CheckReport: AnalysisSink {
             states.values[i].conflictAt[d] = e.range.lower
         }
         if lost {
+            states.values[i].lostUpTo[d] = max(states.values[i].lostUpTo[d] ?? 0, e.range.upper)
+            states.values[i].cleanSinceLoss[d] = 0
             let frame = e.frames.first ?? 0
             broker.gap(e.connection.id, frame: frame)
             if states.values[i].hasMQTT {
@@ -445,7 +485,26 @@ public struct CheckReport: AnalysisSink {
             f.severity = .info
             f.message += " (ambiguous: these bytes follow conflicting retransmitted bytes at stream offset \(c); further such findings are not listed)"
         }
+        if f.verdict == .violation, f.severity >= .warning, f.rule != TransportRule.overlapConflict,
+           let lost = s.lostUpTo[0] ?? s.lostUpTo[1] {
+            // Bytes were lost in this connection and the stream has not yet shown (by units that
+            // decode cleanly) that decoding is back on unit boundaries: the bytes judged may be
+            // payload read as headers, or state the lost packets would have changed.
+            f.verdict = .unverifiable
+            f.severity = .info
+            f.message += " (unverifiable: decoded after bytes lost up to stream offset \(lost), before \(Self.resyncEvidence) units in a row decoded cleanly)"
+        }
         f.severity = config.severity(f.rule, name: f.checkRule, default: f.severity, verdict: f.verdict)
+        let key = RepeatKey(connection: s.info.id, rule: f.rule)
+        var r = repeats[key] ?? (0, nil)
+        r.count += 1
+        if r.count > FindingCap.perRule, let at = r.aggregate {
+            findings[at].finding = f   // the aggregate carries the last offender's place
+            repeats[key] = r
+            return
+        }
+        if r.count > FindingCap.perRule { r.aggregate = findings.count }
+        repeats[key] = r
         let print = Self.fingerprint(f, s.info, clientID: s.clientID)
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
                                 clientID: s.clientID, layer: layer, version: s.version(of: layer), finding: f,

@@ -238,8 +238,8 @@ public struct ReadReport: AnalysisSink {
             w.key("transport", e.transport.rawValue)
             w.key("version", e.version.description)
             w.key("version_source", e.versionSource.rawValue)
-            w.key("stream_offset", Int(e.streamRange.lower))
-            w.key("length", Int(e.streamRange.count))
+            w.key("stream_offset", e.streamRange.lower)
+            w.key("length", e.streamRange.count)
             w.key("type", e.isHeartBeat ? "heart-beat" : (e.summary.command.code == 0 ? "unknown" : e.summary.command.name))
             if case .unknown(let b) = e.summary.command, !e.isHeartBeat {
                 w.key("command", String(decoding: b.prefix(64), as: UTF8.self))
@@ -277,8 +277,8 @@ public struct ReadReport: AnalysisSink {
         case .json, .ndjson:
             eventHeadJSON(kind: "packet", e.connection, e.direction, e.firstFrame, e.lastFrame, e.time,
                           protocol: "websocket")
-            w.key("stream_offset", Int(e.streamRange.lower))
-            w.key("length", Int(e.streamRange.count))
+            w.key("stream_offset", e.streamRange.lower)
+            w.key("length", e.streamRange.count)
             w.key("type", WebSocketSummary.typeName(e))
             if let inner = e.inner { w.key("inner", inner.rawValue) }
             if case .frame(let f) = e.kind {
@@ -353,7 +353,7 @@ public struct ReadReport: AnalysisSink {
             FieldTreeText.render(tree, pdu: pdu, streamOffset: e.streamRange.lower, context: context, indent: "  ",
                                  into: &w.out)
         }
-        for d in e.diagnostics {
+        for d in FindingCap.bounded(e.diagnostics) {
             w.out.write("         ! \(d.severity) \(d.rule)")
             if let r = d.range {
                 w.out.write(" at stream \(e.streamRange.lower &+ UInt64(max(0, r.lower)))+\(r.count)")
@@ -441,7 +441,7 @@ public struct ReadReport: AnalysisSink {
     private mutating func findingsJSON(_ diags: [Diagnostic], _ streamLower: UInt64) {
         w.key("findings")
         w.arrayStart()
-        for d in diags {
+        for d in FindingCap.bounded(diags) {
             w.objectStart()
             w.key("rule", d.rule.rawValue)
             w.key("severity", d.severity.description)
@@ -450,7 +450,7 @@ public struct ReadReport: AnalysisSink {
             if let r = d.range {
                 w.key("offset", r.lower)
                 w.key("length", r.count)
-                w.key("stream_offset", Int(streamLower) + r.lower)
+                w.key("stream_offset", StreamRange.offset(streamLower, plus: r.lower))
             }
             w.objectEnd()
         }
@@ -480,8 +480,8 @@ public struct ReadReport: AnalysisSink {
         w.key("version", e.version.description)
         w.key("version_source", e.versionSource.rawValue)
         if let c = e.clientID { w.key("client_id", c) }
-        w.key("stream_offset", Int(e.streamRange.lower))
-        w.key("length", Int(e.streamRange.count))
+        w.key("stream_offset", e.streamRange.lower)
+        w.key("length", e.streamRange.count)
         if e.truncated { w.key("declared_length", e.declaredSize); w.key("truncated", true) }
         w.key("type", e.message.packetType?.name ?? "Malformed")
         if let a = e.aliasTopic { w.key("alias_topic", a) }
@@ -492,7 +492,7 @@ public struct ReadReport: AnalysisSink {
         summary.withBytes { w.string(utf8: $0.span) }
         w.key("findings")
         w.arrayStart()
-        for d in e.diagnostics {
+        for d in FindingCap.bounded(e.diagnostics) {
             w.objectStart()
             w.key("rule", d.rule.rawValue)
             w.key("severity", d.severity.description)
@@ -501,7 +501,7 @@ public struct ReadReport: AnalysisSink {
             if let r = d.range {
                 w.key("offset", r.lower)
                 w.key("length", r.count)
-                w.key("stream_offset", Int(e.streamRange.lower) + r.lower)
+                w.key("stream_offset", StreamRange.offset(e.streamRange.lower, plus: r.lower))
             }
             w.objectEnd()
         }
@@ -519,8 +519,8 @@ public struct ReadReport: AnalysisSink {
         w.key("rule", e.rule.rawValue)
         w.key("severity", e.severity.description)
         w.key("verdict", e.verdict.rawValue)
-        w.key("stream_offset", Int(e.range.lower))
-        w.key("length", Int(e.range.count))
+        w.key("stream_offset", e.range.lower)
+        w.key("length", e.range.count)
         w.key("frames")
         w.arrayStart()
         for f in e.frames { w.int(f) }

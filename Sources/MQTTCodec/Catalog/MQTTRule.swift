@@ -131,7 +131,8 @@ public enum MQTTRule: String, Sendable, CaseIterable {
             return r(.info, Self.all3, "Packet partly lost in a capture gap; not decoded", "capture", "",
                      .unverifiable)
         case .resyncSkipped:
-            return r(.warning, Self.all3, "Bytes skipped while looking for the next packet boundary", "capture",
+            // A note, not a warning: the skipped bytes are the capture's loss, not the peer's fault.
+            return r(.info, Self.all3, "Bytes skipped while looking for the next packet boundary", "capture",
                      "", .unverifiable)
         case .incompleteAtEnd:
             return r(.info, Self.all3, "Stream ended inside a packet", "capture", "", .unverifiable)

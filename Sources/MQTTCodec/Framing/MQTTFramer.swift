@@ -574,7 +574,7 @@ public struct MQTTFramer: Sendable {
         guard let s = skipStart else { return }
         skipStart = nil
         guard end > s else { return }
-        report(StreamFinding(MQTTRule.resyncSkipped.id, .warning, MQTTRule.resyncSkipped.info.title,
+        report(StreamFinding(MQTTRule.resyncSkipped.id, MQTTRule.resyncSkipped.info.severity, MQTTRule.resyncSkipped.info.title,
                              range: StreamRange(s, end), frame: skipFrame, verdict: .unverifiable))
     }
 }

@@ -42,8 +42,28 @@ public struct StreamRange: Hashable, Sendable, CustomStringConvertible {
         self.upper = upper
     }
 
+    /// `lower ..< lower + count`, the end saturating at `UInt64.max`: a length read from the wire
+    /// can claim any size, and a claimed range must neither trap nor wrap below its start.
+    @inlinable public init(_ lower: UInt64, saturatingCount count: UInt64) {
+        self.lower = lower
+        self.upper = lower.saturatingAdd(count)
+    }
+
+    /// The absolute offset of a PDU-relative position (negative clamps to the start).
+    @inlinable public static func offset(_ base: UInt64, plus relative: Int) -> UInt64 {
+        base.saturatingAdd(UInt64(clamping: relative))
+    }
+
     @inlinable public var count: UInt64 { upper &- lower }
     @inlinable public var isEmpty: Bool { upper <= lower }
 
     public var description: String { "\(lower)..<\(upper)" }
+}
+
+extension UInt64 {
+    /// `self + x`, or `UInt64.max` where that overflows.
+    @inlinable public func saturatingAdd(_ x: UInt64) -> UInt64 {
+        let (r, overflow) = addingReportingOverflow(x)
+        return overflow ? .max : r
+    }
 }

@@ -66,6 +66,10 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
+    func validate() throws {
+        if maxPacketSize < 0 { throw ValidationError("--max-packet-size cannot be negative.") }
+    }
+
     func run() throws {
         let level: Severity?
         do {
@@ -114,6 +118,19 @@ struct Check: ParsableCommand {
         }
         if failed { throw ExitCode(ExitStatus.unusableInput) }
         if report.failing(atOrAbove: level) > 0 { throw ExitCode(ExitStatus.findings) }
+        // A gate must not pass on what it could not check: a damaged capture (frames after the damage
+        // were never seen) or captures without one MQTT, STOMP or WebSocket connection.
+        if level != nil {
+            let damaged = report.files.filter { $0.summary?.damaged != nil }.map(\.name)
+            if !damaged.isEmpty {
+                Diagnostics.error("failing: \(damaged.joined(separator: ", ")) is damaged; the frames after the damage were not checked (--fail-on never to pass anyway)")
+                throw ExitCode(ExitStatus.findings)
+            }
+            if report.connections.isEmpty {
+                Diagnostics.error("failing: no MQTT, STOMP or WebSocket connection could be checked (--fail-on never to pass anyway)")
+                throw ExitCode(ExitStatus.findings)
+            }
+        }
     }
 
     static func failLevel(_ s: String) throws -> Severity? {

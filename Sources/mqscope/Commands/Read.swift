@@ -36,11 +36,12 @@ struct Read: ParsableCommand {
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is shown and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
-    @Option(help: ArgumentHelp("Threads for --count without filters: each reads the whole file and takes a share of its connections. Default: the processors available, at most 4.", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads for --count without filters: each reads the whole file and takes a share of its connections. Default: the processors available, at most 4; never more than the processors available.", valueName: "n"))
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if maxPacketSize < 0 { throw ValidationError("--max-packet-size cannot be negative.") }
     }
 
     func run() throws {
@@ -56,7 +57,7 @@ struct Read: ParsableCommand {
             // Counts add up whatever thread saw a packet, so counting can split connections.
             let context = decoding.renderContext()
             sharding = Sharding(
-                threads: threads ?? min(4, ProcessInfo.processInfo.activeProcessorCount),
+                threads: min(threads ?? 4, ProcessInfo.processInfo.activeProcessorCount),
                 makeSink: { ReadReport(format: .text, verbose: false, countOnly: true, context: context,
                                        filter: PacketFilter(), out: Output(fd: -1, threshold: Int.max)) },
                 merge: { $0.addCounts(of: $1) })

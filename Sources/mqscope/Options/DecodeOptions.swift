@@ -26,6 +26,10 @@ struct DecodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Show at most this many bytes of each payload and string (0 = all).", valueName: "bytes"))
     var payloadLimit: Int = 256
 
+    func validate() throws {
+        if payloadLimit < 0 { throw ValidationError("--payload-limit cannot be negative (0 shows everything).") }
+    }
+
     func renderContext() -> FieldRenderContext {
         var c = FieldRenderContext(registry: Catalogs.registry)
         c.showSecrets = showSecrets

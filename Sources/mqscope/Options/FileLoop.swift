@@ -1,3 +1,4 @@
+import Foundation
 import Analysis
 import PacketCapture
 
@@ -18,7 +19,9 @@ func analyzeFiles<R: PerFileReport>(_ files: [String], options: AnalysisOptions,
     for path in files {
         report.beginFile(displayName(path))
         do {
-            let summary = if let sharding, sharding.threads > 1, path != "-" {
+            // Shards re-open the file, one handle each: only a regular file can be read more than once
+            // (standard input, a FIFO or a process substitution `<(…)` is read once, on one thread).
+            let summary = if let sharding, sharding.threads > 1, isRegularFile(path) {
                 try CaptureAnalysis.runSharded(path: path, options: options, shards: sharding.threads, sink: &report,
                                                makeShardSink: sharding.makeSink, merge: sharding.merge)
             } else {
@@ -35,6 +38,13 @@ func analyzeFiles<R: PerFileReport>(_ files: [String], options: AnalysisOptions,
         }
     }
     return allUsable
+}
+
+/// Whether `path` names a regular file (not '-', a FIFO, a character device, `/dev/fd/N` of a pipe).
+func isRegularFile(_ path: String) -> Bool {
+    guard path != "-" else { return false }
+    var st = stat()
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
 }
 
 /// How to split a file's connections between threads (`CaptureAnalysis.runSharded`): for reports

@@ -20,7 +20,19 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Delivered bytes kept, across all connections, to compare retransmissions with their first copy (the most recent ones; a retransmission of older bytes is reported as not comparable). 0 keeps none.", valueName: "bytes"))
     var overlapHistory: Int = 16 << 20
 
+    @Option(help: ArgumentHelp("Connections tracked at once; beyond it the oldest idle one (first those that never carried payload) is closed as 'evicted' and counted in the file's notes. 0: no cap.", valueName: "n"))
+    var maxConnections: Int = ReassemblyLimits().maxConnections
+
+    @Option(help: ArgumentHelp("Close a connection that never carried payload (half-open, handshake only) after this many seconds of capture time without a segment ('idle'). 0: never.", valueName: "seconds"))
+    var halfOpenTimeout: Int64 = ReassemblyLimits().halfOpenTimeoutSeconds
+
+    @Option(help: ArgumentHelp("Close any other connection after this many seconds of capture time without a segment ('idle'); the default outlasts MQTT's longest keep-alive. 0: never.", valueName: "seconds"))
+    var idleTimeout: Int64 = ReassemblyLimits().idleTimeoutSeconds
+
     func validate() throws {
+        if maxConnections < 0 || halfOpenTimeout < 0 || idleTimeout < 0 {
+            throw ValidationError("--max-connections, --half-open-timeout and --idle-timeout cannot be negative.")
+        }
         if files.isEmpty { throw ValidationError("Give at least one capture file ('-' for standard input).") }
         if maxBufferPerConnection < 0 || maxBufferTotal < 0 || overlapHistory < 0 {
             throw ValidationError("Buffer limits cannot be negative.")
@@ -34,6 +46,9 @@ struct InputOptions: ParsableArguments {
         o.limits.perConnection = maxBufferPerConnection
         o.limits.total = maxBufferTotal
         o.limits.overlapHistory = overlapHistory
+        o.limits.maxConnections = maxConnections
+        o.limits.halfOpenTimeoutSeconds = halfOpenTimeout
+        o.limits.idleTimeoutSeconds = idleTimeout
         return o
     }
 }
