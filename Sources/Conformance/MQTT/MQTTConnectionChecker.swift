@@ -1060,7 +1060,7 @@ public struct MQTTConnectionChecker {
         return CheckFinding(rule: id, checkRule: rule.rawValue, severity: severity, verdict: verdict,
                             direction: p.direction, packetIndex: p.index, frames: frames, time: p.time,
                             streamRange: stream, packetRange: range ?? ByteRange(0, Int(clamping: p.streamRange.count)),
-                            message: message, section: desc.section)
+                            message: message, section: desc.section, packetType: p.packetType?.name)
     }
 }
 
