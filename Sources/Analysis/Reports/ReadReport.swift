@@ -219,7 +219,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if !filter.isEmpty && !filter.acceptsOther(e.connection.id, first: e.firstFrame, last: e.lastFrame) { return }
         if e.isHeartBeat { stompHeartBeats += 1 } else {
             let code = Int(e.summary.command.code)
             stompCounts[code < 16 ? code : 0] += 1
@@ -261,7 +261,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if !filter.isEmpty && !filter.acceptsOther(e.connection.id, first: e.firstFrame, last: e.lastFrame) { return }
         switch e.kind {
         case .handshake: webSocketHandshakes += 1
         case .frame(let f): webSocketCounts[Int(f.opcode.rawValue & 0x0F)] += 1
@@ -296,6 +296,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func streamEvent(_ e: StreamEventReport) {
         if !filter.connections.isEmpty && !filter.connections.contains(e.connection.id) { return }
+        if filter.frame != nil && !e.frames.contains(where: { filter.acceptsFrames($0, $0) }) { return }
         findingsBySeverity[e.severity.rawValue] += 1
         if countOnly { return }
         switch format {
