@@ -57,7 +57,7 @@ public struct ReadReport: AnalysisSink {
     public mutating func beginRun() {
         if format == .json && !countOnly {
             w.objectStart()
-            w.key("schema", "mqscope.read/2")
+            w.key("schema", context.readSchema >= 3 ? "mqscope.read/3" : "mqscope.read/2")
             w.key("files")
             w.arrayStart()
         }
@@ -433,6 +433,7 @@ public struct ReadReport: AnalysisSink {
         let summary = scratch
         summary.withBytes { w.string(utf8: $0.span) }
         findingsJSON(diags, streamLower)
+        if context.readSchema >= 3 { FieldTreeJSON.rawOnce(tree, pdu: bytes, context: context, into: &w) }
         w.key("fields")
         FieldTreeJSON.render(tree, pdu: bytes, streamOffset: streamLower, context: context, into: &w)
         w.objectEnd()
@@ -507,6 +508,7 @@ public struct ReadReport: AnalysisSink {
             w.objectEnd()
         }
         w.arrayEnd()
+        if context.readSchema >= 3 { FieldTreeJSON.rawOnce(tree, pdu: pdu, context: context, into: &w) }
         w.key("fields")
         FieldTreeJSON.render(tree, pdu: pdu, streamOffset: e.streamRange.lower, context: context, into: &w)
         w.objectEnd()
