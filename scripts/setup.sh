@@ -23,6 +23,8 @@ pip_install() {
 }
 python3 -c 'import paho.mqtt' 2>/dev/null || pip_install 'paho-mqtt==2.1.0'
 python3 -c 'import jsonschema' 2>/dev/null || pip_install 'jsonschema'
+# XML Schema validation of `check --junit` reports against docs/schema/junit.xsd in the tests.
+python3 -c 'import xmlschema' 2>/dev/null || pip_install 'xmlschema'
 # The live MQTT-over-WebSocket test's WebSocket listener (captures/clients/ws_bridge.py).
 python3 -c 'import websockets' 2>/dev/null || pip_install 'websockets==17.4'
 # The live STOMP test's client (captures/clients/stomp_sessions.py), as for captures/.

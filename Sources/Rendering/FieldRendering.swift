@@ -17,12 +17,22 @@ public struct FieldRenderContext: Sendable {
     public var showSecrets = false
     /// Text and byte values longer than this are cut (0 = no limit).
     public var payloadLimit = 256
+    /// The `read` JSON schema version written: 2 (every field with name, stream offset and raw
+    /// hex) or 3 (lean: the packet's hex once; fields with id, packet offset and length).
+    public var readSchema = 2
+    /// Schema 3 only: give every field its own raw hex again (`--raw-per-field`).
+    public var rawPerField = false
+    /// Per field, `{"id":"…"` (schema 3), as `prefixBytes`/`prefixStart`.
+    let leanPrefixBytes: [UInt8]
+    let leanPrefixStart: [Int]
     public init(registry: FieldRegistry) {
         self.registry = registry
         var base: [Int] = []
         var counts: [Int] = []
         var bytes: [UInt8] = []
         var starts: [Int] = []
+        var leanBytes: [UInt8] = []
+        var leanStarts: [Int] = []
         var styles: [JSONValueStyle] = []
         for catalog in 0..<16 {
             base.append(styles.count)
@@ -32,6 +42,8 @@ public struct FieldRenderContext: Sendable {
                 var w = JSONWriter(out: Output(fd: -1, threshold: Int.max))
                 w.objectStart()
                 w.key("id", spec.abbrev)
+                leanStarts.append(leanBytes.count)
+                leanBytes.append(contentsOf: w.out.buffer)
                 w.key("name", spec.name)
                 starts.append(bytes.count)
                 bytes.append(contentsOf: w.out.buffer)
@@ -39,6 +51,9 @@ public struct FieldRenderContext: Sendable {
             }
         }
         starts.append(bytes.count)
+        leanStarts.append(leanBytes.count)
+        leanPrefixBytes = leanBytes
+        leanPrefixStart = leanStarts
         catalogBase = base
         catalogCount = counts
         prefixBytes = bytes
@@ -291,6 +306,8 @@ public enum FieldTreeJSON {
     public static func render(_ tree: borrowing FieldTree, pdu: Span<UInt8>, streamOffset: UInt64,
                               context: FieldRenderContext, into w: inout JSONWriter) {
         let red = Redactions(tree, showSecrets: context.showSecrets)
+        let lean = context.readSchema >= 3
+        let rawFields = !lean || context.rawPerField
         w.arrayStart()
         var i = 0
         let nodes = tree.nodes
@@ -303,18 +320,28 @@ public enum FieldTreeJSON {
                 i += 1
                 continue
             }
-            context.prefixBytes.withUnsafeBufferPointer { all in
-                w.objectStart(prefix: UnsafeBufferPointer(
-                    rebasing: all[context.prefixStart[k] ..< context.prefixStart[k + 1]]))
+            if lean {
+                context.leanPrefixBytes.withUnsafeBufferPointer { all in
+                    w.objectStart(prefix: UnsafeBufferPointer(
+                        rebasing: all[context.leanPrefixStart[k] ..< context.leanPrefixStart[k + 1]]))
+                }
+                w.rawKey("offset"); w.int(n.range.lower)
+            } else {
+                context.prefixBytes.withUnsafeBufferPointer { all in
+                    w.objectStart(prefix: UnsafeBufferPointer(
+                        rebasing: all[context.prefixStart[k] ..< context.prefixStart[k + 1]]))
+                }
+                w.rawKey("offset"); w.int(StreamRange.offset(streamOffset, plus: n.range.lower))
             }
-            w.rawKey("offset"); w.int(StreamRange.offset(streamOffset, plus: n.range.lower))
             w.rawKey("length"); w.int(n.range.count)
             if n.bitMask != 0 { w.rawKey("mask"); w.int(Int(n.bitMask)) }
-            w.rawKey("raw")
-            w.separatorForRaw()
-            w.out.byte(UInt8(ascii: "\""))
-            w.out.hex(pdu, n.range, red, limit: context.payloadLimit, spaced: false)
-            w.out.byte(UInt8(ascii: "\""))
+            if rawFields {
+                w.rawKey("raw")
+                w.separatorForRaw()
+                w.out.byte(UInt8(ascii: "\""))
+                w.out.hex(pdu, n.range, red, limit: context.payloadLimit, spaced: false)
+                w.out.byte(UInt8(ascii: "\""))
+            }
             value(n, k, pdu, tree, context, into: &w)
             if Int(n.subtreeEnd) > i + 1 {
                 w.rawKey("children")
@@ -327,6 +354,29 @@ public enum FieldTreeJSON {
         }
         while !ends.isEmpty { w.arrayEnd(); w.objectEnd(); ends.removeLast() }
         w.arrayEnd()
+    }
+
+    /// Schema 3: `"raw":"…"`, the unit's bytes once (secrets masked). Payloads follow
+    /// `--payload-limit`: the hex stops that many bytes into the first byte-valued field longer
+    /// than the limit (a payload or body), then "…"; the bytes before it are always all there.
+    public static func rawOnce(_ tree: borrowing FieldTree, pdu: Span<UInt8>,
+                               context: FieldRenderContext, into w: inout JSONWriter) {
+        let red = Redactions(tree, showSecrets: context.showSecrets)
+        var end = pdu.count
+        if context.payloadLimit > 0 {
+            for n in tree.nodes {
+                if case .bytes(let r) = n.value, r.count > context.payloadLimit {
+                    end = min(end, max(0, r.lower) + context.payloadLimit)
+                    break
+                }
+            }
+        }
+        w.rawKey("raw")
+        w.separatorForRaw()
+        w.out.byte(UInt8(ascii: "\""))
+        w.out.hex(pdu, ByteRange(0, end), red, limit: 0, spaced: false)
+        if end < pdu.count { w.out.write("…") }
+        w.out.byte(UInt8(ascii: "\""))
     }
 
     /// `k`: the field's flat-table index (its style is read in place, not copied).

@@ -121,7 +121,7 @@ public enum STOMPDecoder {
                     version, "server command \(command.name) sent by the client", range: r))
             } else if !command.isKnown {
                 diagnostics.append(STOMPRule.frameCommand.diagnostic(
-                    version, "unknown or wrong-case client command", range: r, severity: .warning))
+                    version, "unknown or wrong-case client command \(shown(command))", range: r, severity: .warning))
             } else if version == .v1_0 && command == .nack {
                 diagnostics.append(STOMPRule.frameCommand.diagnostic(
                     version, "NACK does not exist in STOMP 1.0", range: r, severity: .warning))
@@ -132,9 +132,15 @@ public enum STOMPDecoder {
                     version, "client command \(command.name) sent by the server", range: r))
             } else if !command.isKnown {
                 diagnostics.append(STOMPRule.frameCommand.diagnostic(
-                    version, "unknown server command (commands are case-sensitive)", range: r))
+                    version, "unknown server command \(shown(command)) (commands are case-sensitive)", range: r))
             }
         }
+    }
+
+    /// An unknown command as sent, quoted (at most 40 bytes).
+    static func shown(_ command: STOMPCommand) -> String {
+        guard case .unknown(let b) = command else { return "'\(command.name)'" }
+        return "'\(String(decoding: b.prefix(40), as: UTF8.self))\(b.count > 40 ? "…" : "")'"
     }
 
     /// UTF-8 validity of command and header text (1.1/1.2); false (and a warning) when invalid.
@@ -147,7 +153,8 @@ public enum STOMPDecoder {
         case .invalid(let at):
             if version >= .v1_1 {
                 diagnostics.append(STOMPRule.utf8.diagnostic(
-                    version, "invalid UTF-8", range: ByteRange(r.lower + at, r.lower + at + 1)))
+                    version, "invalid UTF-8: byte 0x\(Hex.byte(b[r.lower + at])) in \(Quoted.text(r, b))",
+                    range: ByteRange(r.lower + at, r.lower + at + 1)))
             }
             return false
         }
@@ -162,7 +169,7 @@ public enum STOMPDecoder {
         var colon = line.lower
         while colon < line.upper && b[colon] != 0x3A { colon += 1 }
         if colon == line.upper {
-            diagnostics.append(STOMPRule.frameHeader.diagnostic(version, "header line without ':'", range: line))
+            diagnostics.append(STOMPRule.frameHeader.diagnostic(version, "header line \(Quoted.text(line, b)) has no ':'", range: line))
             tree.add(STOMPField.headerName.id, line, .text(line, valid: checkUTF8(b, line, version, &diagnostics)))
             _ = names.isRepeated(b, line, in: tree, from: root, before: group)  // recorded like the scan sees it
             return
@@ -191,7 +198,7 @@ public enum STOMPDecoder {
             tree.add(STOMPField.headerRepeated.id, name, .bool(true))
             if version >= .v1_1 {
                 diagnostics.append(STOMPRule.repeatedHeader.diagnostic(
-                    version, "repeated header entry: ignored, the first entry is used", range: line))
+                    version, "repeated header \(Quoted.text(name, b)): ignored, the first entry is used", range: line))
             }
             return
         }
@@ -203,7 +210,7 @@ public enum STOMPDecoder {
                 tree.add(STOMPField.headerContentLength.id, value, .uint(UInt64(v)))
             } else {
                 diagnostics.append(STOMPRule.contentLengthExact.diagnostic(
-                    version, "content-length is not a non-negative decimal integer", range: value))
+                    version, "content-length \(Quoted.text(value, b)) is not a non-negative decimal integer", range: value))
             }
         } else if k == STOMPFrameSummary.heartBeatIndex {
             if value.upper <= b.count, let hb = STOMPHeartBeat(b.extracting(value.lower..<value.upper)) {
@@ -214,7 +221,7 @@ public enum STOMPDecoder {
                 tree.add(STOMPField.headerHeartBeatReceive.id, ByteRange(comma + 1, value.upper), .uint(hb.receive))
             } else if version >= .v1_1 {
                 diagnostics.append(STOMPRule.heartBeatFormat.diagnostic(
-                    version, "heart-beat is not two non-negative integers separated by a comma", range: value))
+                    version, "heart-beat \(Quoted.text(value, b)) is not two non-negative integers separated by a comma", range: value))
             }
         }
     }

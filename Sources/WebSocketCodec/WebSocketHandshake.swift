@@ -180,7 +180,7 @@ public enum WebSocketHandshake {
             if !connectionOK { invalid("request without Connection: Upgrade", nil) }
             if let key = s.key {
                 if Base64.decodedCount(Array(key.utf8)) != 16 {
-                    invalid("Sec-WebSocket-Key is not base64 of 16 bytes", nil)
+                    invalid("Sec-WebSocket-Key '\(key.prefix(64))' is not base64 of 16 bytes", nil)
                 }
             } else {
                 invalid("request without Sec-WebSocket-Key", nil)
@@ -197,7 +197,7 @@ public enum WebSocketHandshake {
             if s.accept == nil { invalid("101 response without Sec-WebSocket-Accept", nil) }
             if let p = s.selectedProtocol, !offered.contains(p) {
                 diagnostics.append(WebSocketRule.protocolNotOffered.diagnostic(
-                    "selected subprotocol \(p) was not offered", range: nil))
+                    "selected subprotocol '\(p)' was not offered (offered: \(offered.isEmpty ? "none" : offered.joined(separator: ", ")))", range: nil))
             }
             s.upgrades = upgradeOK
         }

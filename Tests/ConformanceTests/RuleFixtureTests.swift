@@ -297,3 +297,18 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
         #expect(others.isEmpty, "clean fixture of \(rule.rawValue) has violations: \(others.map { "\($0.rule): \($0.message)" })")
     }
 }
+
+/// Checker messages name the offending value: the Topic Filter as sent.
+@Suite struct CheckMessageValueTests {
+    @Test(arguments: [
+        (MQTTCheckRule.multiLevelWildcardPlacement, "'#' at byte 2 of Topic Filter 'a/#/b'"),
+        (.sharedSubscriptionInvalid, "shared subscription filter '$share//a'"),
+        (.noLocalOnSharedSubscription, "No Local=1 on the shared subscription '$share/g/a'"),
+        (.singleLevelWildcardPlacement, "'+' at byte 1 of Topic Filter 'a+/b'"),
+    ])
+    func filterMessagesQuoteTheFilter(_ rule: MQTTCheckRule, _ expected: String) throws {
+        let fx = try #require(ruleFixtures[rule])
+        let hits = fx.trigger.run().filter { $0.checkRule == rule.rawValue }
+        #expect(hits.contains { $0.message.contains(expected) }, "\(hits.map(\.message))")
+    }
+}

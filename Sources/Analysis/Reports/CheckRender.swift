@@ -37,16 +37,79 @@ extension CheckReport {
         f.map(String.init).joined(separator: ",")
     }
 
+    // MARK: Locations
+
+    /// Where a finding is, in words: `frame 8, PUBLISH client → server, bytes 2-3` — the
+    /// frame(s) that carried the unit, its type, its direction, and the offending bytes counted
+    /// from the unit's first byte (0), both ends included (README, "check").
+    func location(_ x: Finding) -> String {
+        let f = x.finding
+        var parts: [String] = []
+        switch f.frames.count {
+        case 0: break
+        case 1: parts.append("frame \(f.frames[0])")
+        case 2 where f.packetType != nil: parts.append("frames \(f.frames[0]) to \(f.frames[1])")
+        default: parts.append("frames \(Self.frames(f.frames))")
+        }
+        let way = f.direction == .clientToServer ? "client → server" : "server → client"
+        parts.append(f.packetType.map { "\($0) \(way)" } ?? way)
+        if let r = f.packetRange {
+            if r.count <= 0 {
+                parts.append("at byte \(r.lower)")
+            } else if r.count == 1 {
+                parts.append("byte \(r.lower)")
+            } else {
+                parts.append("bytes \(r.lower)-\(r.upper - 1)")
+            }
+        } else if let r = f.streamRange {
+            parts.append(r.count > 0 ? "stream bytes \(r.lower)-\(r.upper - 1)" : "stream offset \(r.lower)")
+        }
+        return parts.joined(separator: ", ")
+    }
+
+    /// Why fewer than `required` connections were checked in all the files together, or nil
+    /// when enough were: the count and, per file that added none, what its connections were
+    /// (encrypted, not recognised) or that it held none.
+    public func connectionShortfall(required: Int) -> String? {
+        guard required > 0, connections.count < required else { return nil }
+        let n = connections.count
+        var out = "\(n) connection\(n == 1 ? "" : "s") checked, --require-connections wants \(required)"
+        let reasons = files.compactMap { f in whyNothingChecked(file: f.name).map { "\(f.name): \($0)" } }
+        if !reasons.isEmpty { out += " (" + reasons.joined(separator: "; ") + ")" }
+        return out
+    }
+
+    /// Why no connection of a readable file was checked, or nil when one was (or it was unreadable).
+    func whyNothingChecked(file: String) -> String? {
+        guard fileErrors[file] == nil, files.contains(where: { $0.name == file && $0.summary != nil }),
+              !connections.contains(where: { $0.file == file }) else { return nil }
+        var why: [String] = []
+        for (name, n) in (notCheckedByFile[file] ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let what = switch name {
+            case "tls": "encrypted (TLS; mqscope does not decrypt)"
+            case "unknown": "not recognised as MQTT, STOMP or WebSocket (try --port)"
+            default: "not checked"
+            }
+            why.append("\(n) \(name) connection\(n == 1 ? "" : "s"), \(what)")
+        }
+        if why.isEmpty {
+            let frames = files.first { $0.name == file }?.summary?.frames ?? 0
+            why.append(frames == 0 ? "the capture is empty" : "no TCP connection in its \(frames) frame\(frames == 1 ? "" : "s")")
+        }
+        return why.joined(separator: ", ")
+    }
+
     // MARK: Text
 
     public func text(failOn: Severity?) -> String {
         var out = ""
         for x in sorted() {
             let f = x.finding
-            var line = "\(x.file): #\(x.connection) \(f.direction == .clientToServer ? "\(x.client) → \(x.server)" : "\(x.server) → \(x.client)")"
-            line += " frame \(Self.frames(f.frames))"
-            if let r = f.streamRange { line += " stream \(r.lower)+\(r.count)" }
-            if let p = f.packetRange { line += " (packet bytes \(p.lower)..<\(p.upper))" }
+            var line = "\(x.file): #\(x.connection)"
+            if let cid = x.clientID { line += " client id '\(cid)'" }
+            line += " \(f.direction == .clientToServer ? "\(x.client) → \(x.server)" : "\(x.server) → \(x.client)")"
+            line += ": \(location(x))"
+            if f.packetRange != nil, let r = f.streamRange, r.count > 0 { line += " (stream bytes \(r.lower)-\(r.upper - 1))" }
             out += line + "\n"
             let tag = f.verdict == .unverifiable ? "\(f.severity) (unverifiable)" : "\(f.severity)"
             out += "  \(tag) \(f.rule) [\(x.layer.rawValue)\(x.version.map { " " + $0 } ?? "")]: \(f.message)"
@@ -184,49 +247,112 @@ extension CheckReport {
 
     // MARK: JUnit
 
-    /// One test suite per file; one test case per connection and rule, with a failure per
-    /// violation at or above `failOn` (others are listed in system-out); a passing case per
-    /// connection without failures.
-    public func junit(failOn: Severity?) -> String {
-        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        let totalFailures = findings.filter { isFailure($0, failOn) }.count
-        var cases: [(file: String, text: String, tests: Int, failures: Int)] = []
+    /// The JUnit class name of each checked connection (by file and connection id): its client
+    /// id, or `connection-N` without one; never an address. Dots become `_` (Jenkins takes the
+    /// text after the last dot as the class and the rest as a package), and a client id seen on
+    /// several connections of a file gets `-2`, `-3` … on its later ones, in capture order.
+    public func junitClassNames() -> [String: String] {
+        var names: [String: String] = [:]
+        var seen: [String: Int] = [:]
+        for k in connections.sorted(by: { ($0.file, $0.firstFrame, $0.id) < ($1.file, $1.firstFrame, $1.id) }) {
+            var base = k.clientID.map { cid -> String in
+                let safe = String(cid.unicodeScalars.map { c -> Character in
+                    c == "." || c.value < 0x20 || c.value == 0x7F ? "_" : Character(c)
+                })
+                return safe.isEmpty ? "client-id-empty" : safe
+            } ?? "connection-\(k.id)"
+            let n = seen["\(k.file)#\(base)", default: 0] + 1
+            seen["\(k.file)#\(base)"] = n
+            if n > 1 { base += "-\(n)" }
+            names["\(k.file)#\(k.id)"] = base
+        }
+        return names
+    }
+
+    /// One test suite per file. Per checked connection one test case per rule it has findings of
+    /// (name: the rule id), or one passing case `checked` when it has none. A case fails when a
+    /// finding reaches `failOn` (one `<failure>` listing them), is `<skipped>` when all its
+    /// findings are baselined or info (unverifiable included), and passes otherwise, listing the
+    /// findings below `--fail-on` in `<system-out>`. An unreadable file is a suite with one
+    /// `<error>` case. When fewer than `requiredConnections` were checked in all, each file that
+    /// added none (else the first file) has a failing case `require-connections`.
+    public func junit(failOn: Severity?, requiredConnections: Int = 0) -> String {
+        struct Suite { var text = ""; var tests = 0, failures = 0, errors = 0, skipped = 0 }
+        var suites: [String: Suite] = [:]
         let grouped = byConnection()
+        let names = junitClassNames()
         for k in connections {
+            var suite = suites[k.file] ?? Suite()
+            defer { suites[k.file] = suite }
             let mine = grouped["\(k.file)#\(k.id)"] ?? []
-            let cls = xml("\(k.file).connection-\(k.id) \(k.client) → \(k.server)\(k.clientID.map { " client_id=\($0)" } ?? "")")
+            let cls = xml(names["\(k.file)#\(k.id)"] ?? "connection-\(k.id)")
             var rules: [String] = []
             for f in mine where !rules.contains(f.finding.rule.rawValue) { rules.append(f.finding.rule.rawValue) }
-            var text = ""
-            var failures = 0
-            text += "    <testcase classname=\"\(cls)\" name=\"connection checked (\(k.protocolName) \(k.version ?? "?"))\"/>\n"
+            if rules.isEmpty {
+                suite.tests += 1
+                suite.text += "    <testcase classname=\"\(cls)\" name=\"checked\">\n"
+                suite.text += "      <system-out>\(xml(connectionLine(k)))</system-out>\n    </testcase>\n"
+            }
             for r in rules {
                 let those = mine.filter { $0.finding.rule.rawValue == r }
-                text += "    <testcase classname=\"\(cls)\" name=\"\(xml(r))\">\n"
-                var notes = ""
-                for f in those {
-                    let line = "frame \(Self.frames(f.finding.frames)) \(f.finding.direction): \(f.finding.message) [\(f.finding.section)]"
-                    if isFailure(f, failOn) {
-                        failures += 1
-                        text += "      <failure type=\"\(f.finding.severity)\" message=\"\(xml(f.finding.message))\">\(xml(line))</failure>\n"
-                    } else {
-                        notes += "\(f.finding.severity) \(f.finding.verdict.rawValue)\(f.baselined ? " (baseline)" : ""): \(line)\n"
-                    }
+                let failing = those.filter { isFailure($0, failOn) }
+                suite.tests += 1
+                suite.text += "    <testcase classname=\"\(cls)\" name=\"\(xml(r))\">\n"
+                let lines = those.map { findingLine($0) }.joined(separator: "\n") + "\n" + connectionLine(k)
+                if let first = failing.first {
+                    suite.failures += 1
+                    let msg = failing.count == 1 ? first.finding.message
+                        : "\(failing.count) findings; first: \(first.finding.message)"
+                    suite.text += "      <failure type=\"\(first.finding.severity)\" message=\"\(xml(msg))\">\(xml(lines))</failure>\n"
+                } else if those.allSatisfy({ $0.baselined || $0.finding.severity == .info }) {
+                    suite.skipped += 1
+                    let why = those.allSatisfy(\.baselined) ? "in the baseline"
+                        : those.contains(where: \.baselined) ? "info or in the baseline" : "info"
+                    suite.text += "      <skipped message=\"\(why)\"/>\n"
+                    suite.text += "      <system-out>\(xml(lines))</system-out>\n"
+                } else {
+                    suite.text += "      <system-out>\(xml(lines))</system-out>\n"
                 }
-                if !notes.isEmpty { text += "      <system-out>\(xml(notes))</system-out>\n" }
-                text += "    </testcase>\n"
+                suite.text += "    </testcase>\n"
             }
-            cases.append((k.file, text, rules.count + 1, failures))
         }
-        out += "<testsuites name=\"mqscope check\" tests=\"\(cases.reduce(0) { $0 + $1.tests })\" failures=\"\(totalFailures)\">\n"
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        var body = ""
+        var total = Suite()
+        // Too few connections checked: a failing case in each file that added none (else the first).
+        let short = connectionShortfall(required: requiredConnections)
         for f in files {
-            let mine = cases.filter { $0.file == f.name }
-            out += "  <testsuite name=\"\(xml(f.name))\" tests=\"\(mine.reduce(0) { $0 + $1.tests })\" failures=\"\(mine.reduce(0) { $0 + $1.failures })\">\n"
-            for c in mine { out += c.text }
-            out += "  </testsuite>\n"
+            var suite = suites[f.name] ?? Suite()
+            if let why = fileErrors[f.name] ?? (f.summary == nil ? "unreadable" : nil) {
+                suite.tests += 1
+                suite.errors += 1
+                suite.text += "    <testcase classname=\"capture\" name=\"read\">\n"
+                suite.text += "      <error type=\"unreadable\" message=\"\(xml(why))\"/>\n    </testcase>\n"
+            } else if let short, whyNothingChecked(file: f.name) != nil || !files.contains(where: { whyNothingChecked(file: $0.name) != nil }) {
+                suite.tests += 1
+                suite.failures += 1
+                suite.text += "    <testcase classname=\"capture\" name=\"require-connections\">\n"
+                suite.text += "      <failure type=\"require-connections\" message=\"\(xml(short))\"/>\n    </testcase>\n"
+            }
+            body += "  <testsuite name=\"\(xml(f.name))\" tests=\"\(suite.tests)\" failures=\"\(suite.failures)\" errors=\"\(suite.errors)\" skipped=\"\(suite.skipped)\">\n"
+            body += suite.text
+            body += "  </testsuite>\n"
+            total.tests += suite.tests; total.failures += suite.failures
+            total.errors += suite.errors; total.skipped += suite.skipped
         }
-        out += "</testsuites>\n"
+        out += "<testsuites name=\"mqscope check\" tests=\"\(total.tests)\" failures=\"\(total.failures)\" errors=\"\(total.errors)\" skipped=\"\(total.skipped)\">\n"
+        out += body + "</testsuites>\n"
         return out
+    }
+
+    private func findingLine(_ x: Finding) -> String {
+        let f = x.finding
+        let tag = f.verdict == .unverifiable ? "\(f.severity) (unverifiable)" : "\(f.severity)"
+        return "\(tag)\(x.baselined ? " (baseline)" : ""): \(location(x)): \(f.message)\(f.section.isEmpty ? "" : " [\(f.section)]")"
+    }
+
+    private func connectionLine(_ k: Connection) -> String {
+        "connection #\(k.id) \(k.client) → \(k.server), \(k.protocolName) \(k.version ?? "?")\(k.clientID.map { ", client id '\($0)'" } ?? "")"
     }
 
     private func isFailure(_ f: Finding, _ failOn: Severity?) -> Bool {
@@ -256,7 +382,9 @@ extension CheckReport {
     public func baselineText() -> String {
         var lines = Set<String>()
         for f in findings { lines.insert(f.fingerprint) }
-        return "# mqscope check baseline: one finding fingerprint per line\n" + lines.sorted().joined(separator: "\n") + "\n"
+        var out = "# mqscope check baseline: one finding fingerprint per line (rule|client id|packet type|message)\n"
+        for l in lines.sorted() { out += l + "\n" }
+        return out
     }
 
     public static func parseBaseline(_ text: String) -> Set<String> {

@@ -112,10 +112,14 @@ public struct CheckReport: AnalysisSink {
     public private(set) var connections: [Connection] = []
     /// Connections not checked, by what they are (tls, unknown, …).
     public private(set) var notChecked: [String: Int] = [:]
+    /// The same per file.
+    public private(set) var notCheckedByFile: [String: [String: Int]] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
     /// Units in a row that must decode without a violation after lost bytes before a violation
     /// there counts again: until then a framer may have resynchronised inside payload bytes.
     static let resyncEvidence = 3
+    /// Why a file could not be read, by file name.
+    public private(set) var fileErrors: [String: String] = [:]
     var fileName = ""
     var states: [ConnectionID: ConnectionState] = [:]
     /// The cross-connection checker: every MQTT connection of the file at once.
@@ -135,6 +139,11 @@ public struct CheckReport: AnalysisSink {
         states.removeAll()
         broker = BrokerChecker()
         repeats.removeAll()
+    }
+
+    /// The current file could not be read (its `endFile` follows with no summary).
+    public mutating func fileFailed(_ message: String) {
+        fileErrors[fileName] = message
     }
 
     public mutating func endFile(_ summary: FileSummary?) {
@@ -206,10 +215,11 @@ public struct CheckReport: AnalysisSink {
         let first = e.frames.first?.frame ?? e.lastFrame
         var malformed = false
         for diag in e.diagnostics where diag.severity == .error && diag.verdict == .violation { malformed = true }
-        let position = PacketPosition(
+        var position = PacketPosition(
             direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
             firstFrame: first, lastFrame: e.lastFrame, declaredSize: e.declaredSize, truncated: e.truncated,
             malformed: malformed, topicAliasKnown: e.topicAliasKnown)
+        position.packetType = e.message.packetType
         if !e.diagnostics.isEmpty {
             let type = e.message.packetType?.name ?? "packet"
             decodeFindings(e.diagnostics, i, .mqtt, e.direction, index: index, frames: (first, e.lastFrame),
@@ -265,9 +275,10 @@ public struct CheckReport: AnalysisSink {
                                time: e.time, stream: e.streamRange, what: name.isEmpty ? "frame" : name)
             }
             guard let j = states.index(forKey: e.connection.id) else { return }
-            let position = STOMPFramePosition(
+            var position = STOMPFramePosition(
                 direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
                 firstFrame: e.firstFrame, lastFrame: e.lastFrame, isComplete: e.isComplete, malformed: malformed)
+            position.command = e.summary.command.name
             states.values[j].stomp!.negotiated(clientToServer: e.heartBeatClientToServer,
                                                serverToClient: e.heartBeatServerToClient)
             states.values[j].stomp!.frame(e.summary, frame: frame, at: position)
@@ -289,15 +300,17 @@ public struct CheckReport: AnalysisSink {
             Self.ensureWebSocketChecker(&s)
             return index
         }
-        let p = WebSocketPosition(direction: e.direction, index: index, time: e.time, streamRange: e.streamRange,
+        var p = WebSocketPosition(direction: e.direction, index: index, time: e.time, streamRange: e.streamRange,
                                   firstFrame: e.firstFrame, lastFrame: e.lastFrame)
         let what: String
         switch e.kind {
         case .handshake(let h):
             what = h.isRequest ? "handshake request" : "handshake response"
+            p.what = what
             states.values[i].webSocket!.handshake(h, at: p)
         case .frame(let f):
             what = "\(f.opcode) frame"
+            p.what = what
             states.values[i].webSocket!.frame(f, at: p)
         }
         if let inner = e.inner, inner != .mqtt { states.values[i].webSocket!.carries(mqtt: false, version: nil) }
@@ -372,7 +385,8 @@ public struct CheckReport: AnalysisSink {
             }
             add(CheckFinding(rule: d.rule, checkRule: nil, severity: d.severity, verdict: d.verdict, direction: direction,
                              packetIndex: index, frames: list, time: time, streamRange: range ?? stream,
-                             packetRange: d.range, message: "\(what): \(d.message)", section: Self.section(of: d.rule, layer: layer) ?? ""),
+                             packetRange: d.range, message: "\(what): \(d.message)", section: Self.section(of: d.rule, layer: layer) ?? "",
+                             packetType: what),
                 s, layer: layer)
         }
     }
@@ -433,12 +447,12 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {
         guard var s = states.removeValue(forKey: c.info.id) else {
-            if !Self.checked(c.appProtocol) { notChecked[c.protocolName, default: 0] += 1 }
+            if !Self.checked(c.appProtocol) { countNotChecked(c.protocolName) }
             return
         }
         guard Self.checked(c.appProtocol) else {
             // TLS or unknown: nothing to check; its stream findings are not reported.
-            notChecked[c.protocolName, default: 0] += 1
+            countNotChecked(c.protocolName)
             return
         }
         if !s.known {
@@ -453,6 +467,11 @@ public struct CheckReport: AnalysisSink {
         if let src = c.stompVersionSource { s.stompVersionSource = src }
         if s.clientID == nil { s.clientID = c.clientID }
         record(s, protocolName: c.protocolName, first: c.firstFrame, last: c.lastFrame)
+    }
+
+    private mutating func countNotChecked(_ name: String) {
+        notChecked[name, default: 0] += 1
+        notCheckedByFile[fileName, default: [:]][name, default: 0] += 1
     }
 
     static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
@@ -475,6 +494,8 @@ public struct CheckReport: AnalysisSink {
 
     private mutating func add(_ f: CheckFinding, _ s: ConnectionState, layer: Layer) {
         guard config.isEnabled(f.rule, name: f.checkRule) else { return }
+        // Fingerprinted before the ambiguity note (which names a stream offset) is appended.
+        let print = Self.fingerprint(f, clientID: s.clientID)
         var f = f
         if f.verdict == .violation, f.rule != TransportRule.overlapConflict,
            let c = s.conflictAt[Int(f.direction.rawValue)], let r = f.streamRange, r.upper > c {
@@ -505,19 +526,24 @@ public struct CheckReport: AnalysisSink {
         }
         if r.count > FindingCap.perRule { r.aggregate = findings.count }
         repeats[key] = r
-        let print = Self.fingerprint(f, s.info, clientID: s.clientID)
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
                                 clientID: s.clientID, layer: layer, version: s.version(of: layer), finding: f,
                                 fingerprint: print, baselined: config.baseline.contains(print)))
     }
 
-    /// rule | server endpoint | client (its client id, else its address without the ephemeral
-    /// port) | direction | packet index in the direction, or the stream offset. No frame numbers,
-    /// no client ports, no times: the same traffic captured again gives the same fingerprints.
-    static func fingerprint(_ f: CheckFinding, _ info: ConnectionInfo, clientID: String?) -> String {
-        let who = clientID.map { "cid=\($0)" } ?? "ip=\(info.client.address)"
-        let at = f.packetIndex.map { "pkt=\($0)" } ?? "off=\(f.streamRange?.lower ?? 0)"
-        return "\(f.rule.rawValue)|\(info.server)|\(who)|\(f.direction)|\(at)"
+    /// rule | client id | packet type | the offending value — what identifies a finding in the
+    /// traffic itself, so the same session captured on another host or port, or with its
+    /// connections in another order, gives the same fingerprints. No addresses, ports, frame
+    /// numbers, packet indexes or times of the capture. The offending value is the finding's
+    /// message, which names the values, with the frame numbers some messages cite ("the
+    /// SUBSCRIBE in frame 12") taken out. Findings of one rule on one client's packets of one
+    /// type with the same values share a fingerprint: a baseline accepts them together.
+    static func fingerprint(_ f: CheckFinding, clientID: String?) -> String {
+        func clean(_ s: String) -> String {
+            String(s.unicodeScalars.map { $0 == "|" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
+        }
+        let value = clean(f.message).replacing(/\bframes? \d+(?:(?:,| vs frame | and )\d+)*/, with: "frame")
+        return "\(f.rule.rawValue)|\(clientID.map(clean) ?? "-")|\(f.packetType.map(clean) ?? "-")|\(value)"
     }
 
     // MARK: Totals

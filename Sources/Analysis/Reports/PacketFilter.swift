@@ -10,18 +10,28 @@ public struct PacketFilter: Sendable {
     /// MQTT topic filters (`+` and `#` wildcards); a PUBLISH matches when its topic (or the
     /// topic its alias stands for) matches one, a SUBSCRIBE/UNSUBSCRIBE when one of its filters does.
     public var topics: [String] = []
+    /// `--frame N`: only units whose bytes came in frame N (first frame ≤ N ≤ the frame that
+    /// completed it), of any protocol — a finding's "frame N" leads to its packet.
+    public var frame: FrameNumber?
     public init() {}
 
-    public var isEmpty: Bool { types.isEmpty && connections.isEmpty && clientIDs.isEmpty && topics.isEmpty }
+    public var isEmpty: Bool { types.isEmpty && connections.isEmpty && clientIDs.isEmpty && topics.isEmpty && frame == nil }
 
-    /// For STOMP frames and WebSocket events: only a connection filter applies; the MQTT
-    /// filters (type, client id, topic) select MQTT packets only.
-    public func acceptsOther(_ connection: UInt32) -> Bool {
-        guard types.isEmpty && clientIDs.isEmpty && topics.isEmpty else { return false }
+    /// Whether a unit carried by frames `first` to `last` passes `--frame`.
+    public func acceptsFrames(_ first: FrameNumber, _ last: FrameNumber) -> Bool {
+        guard let frame else { return true }
+        return min(first, last) <= frame && frame <= last
+    }
+
+    /// For STOMP frames and WebSocket events: only the connection and frame filters apply; the
+    /// MQTT filters (type, client id, topic) select MQTT packets only.
+    public func acceptsOther(_ connection: UInt32, first: FrameNumber, last: FrameNumber) -> Bool {
+        guard types.isEmpty && clientIDs.isEmpty && topics.isEmpty, acceptsFrames(first, last) else { return false }
         return connections.isEmpty || connections.contains(connection)
     }
 
     public func accepts(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
+        if !acceptsFrames(e.frames.first?.frame ?? e.lastFrame, e.lastFrame) { return false }
         if !types.isEmpty { guard let t = e.message.packetType, types.contains(t) else { return false } }
         if !connections.isEmpty && !connections.contains(e.connection.id) { return false }
         if !clientIDs.isEmpty { guard let c = e.clientID, clientIDs.contains(c) else { return false } }

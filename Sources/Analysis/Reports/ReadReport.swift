@@ -57,7 +57,7 @@ public struct ReadReport: AnalysisSink {
     public mutating func beginRun() {
         if format == .json && !countOnly {
             w.objectStart()
-            w.key("schema", "mqscope.read/2")
+            w.key("schema", context.readSchema >= 3 ? "mqscope.read/3" : "mqscope.read/2")
             w.key("files")
             w.arrayStart()
         }
@@ -219,7 +219,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if !filter.isEmpty && !filter.acceptsOther(e.connection.id, first: e.firstFrame, last: e.lastFrame) { return }
         if e.isHeartBeat { stompHeartBeats += 1 } else {
             let code = Int(e.summary.command.code)
             stompCounts[code < 16 ? code : 0] += 1
@@ -261,7 +261,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if !filter.isEmpty && !filter.acceptsOther(e.connection.id, first: e.firstFrame, last: e.lastFrame) { return }
         switch e.kind {
         case .handshake: webSocketHandshakes += 1
         case .frame(let f): webSocketCounts[Int(f.opcode.rawValue & 0x0F)] += 1
@@ -296,6 +296,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func streamEvent(_ e: StreamEventReport) {
         if !filter.connections.isEmpty && !filter.connections.contains(e.connection.id) { return }
+        if filter.frame != nil && !e.frames.contains(where: { filter.acceptsFrames($0, $0) }) { return }
         findingsBySeverity[e.severity.rawValue] += 1
         if countOnly { return }
         switch format {
@@ -432,6 +433,7 @@ public struct ReadReport: AnalysisSink {
         let summary = scratch
         summary.withBytes { w.string(utf8: $0.span) }
         findingsJSON(diags, streamLower)
+        if context.readSchema >= 3 { FieldTreeJSON.rawOnce(tree, pdu: bytes, context: context, into: &w) }
         w.key("fields")
         FieldTreeJSON.render(tree, pdu: bytes, streamOffset: streamLower, context: context, into: &w)
         w.objectEnd()
@@ -506,6 +508,7 @@ public struct ReadReport: AnalysisSink {
             w.objectEnd()
         }
         w.arrayEnd()
+        if context.readSchema >= 3 { FieldTreeJSON.rawOnce(tree, pdu: pdu, context: context, into: &w) }
         w.key("fields")
         FieldTreeJSON.render(tree, pdu: pdu, streamOffset: e.streamRange.lower, context: context, into: &w)
         w.objectEnd()

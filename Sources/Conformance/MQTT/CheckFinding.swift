@@ -16,6 +16,8 @@ public struct PacketPosition: Sendable {
     public var declaredSize: Int
     /// The body was not decoded in full (oversize or cut short).
     public var truncated: Bool
+    /// The packet's type when known (its findings name it; baseline fingerprints use it).
+    public var packetType: MQTTPacketType?
     /// The decoder found the packet malformed (an error-severity violation).
     public var malformed: Bool
     /// A PUBLISH's Topic Alias had a mapping in its direction (the connection's alias map).
@@ -35,6 +37,7 @@ public struct PacketPosition: Sendable {
         self.declaredSize = declaredSize
         self.truncated = truncated
         self.malformed = malformed
+        self.packetType = nil
     }
 }
 
@@ -56,10 +59,13 @@ public struct CheckFinding: Sendable, Equatable {
     public var packetRange: ByteRange?
     public var message: String
     public var section: String
+    /// The MQTT packet type, STOMP command or WebSocket unit the finding is about (nil for
+    /// stream-level findings).
+    public var packetType: String?
 
     public init(rule: RuleID, checkRule: String?, severity: Severity, verdict: Verdict, direction: Direction,
                 packetIndex: Int?, frames: [FrameNumber], time: Timestamp, streamRange: StreamRange?,
-                packetRange: ByteRange?, message: String, section: String) {
+                packetRange: ByteRange?, message: String, section: String, packetType: String? = nil) {
         self.rule = rule
         self.checkRule = checkRule
         self.severity = severity
@@ -72,5 +78,6 @@ public struct CheckFinding: Sendable, Equatable {
         self.packetRange = packetRange
         self.message = message
         self.section = section
+        self.packetType = packetType
     }
 }

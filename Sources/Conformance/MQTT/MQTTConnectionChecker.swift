@@ -815,7 +815,7 @@ public struct MQTTConnectionChecker {
                 requested |= (q & 3) << UInt64(2 * (filterIndex - 1))
             }
             if node.field == noLocalField, p.version == .v5, lastShared, case .bool(true) = node.value {
-                emit(.noLocalOnSharedSubscription, p, node.range, "No Local=1 on a shared subscription")
+                emit(.noLocalOnSharedSubscription, p, node.range, "No Local=1 on the shared subscription \(Quoted.text(lastFilter, pdu))")
                 continue
             }
             guard node.field == filterField, case .text(let r, _) = node.value, r.upper <= pdu.count,
@@ -839,13 +839,13 @@ public struct MQTTConnectionChecker {
                 }
                 if bad || j == r.lower + 7 || j >= r.upper - 1 {
                     emit(.sharedSubscriptionInvalid, p, node.range,
-                         "shared subscription filter needs $share/ShareName/filter with a ShareName free of '/', '+', '#'")
+                         "shared subscription filter \(Quoted.text(r, pdu)) is not $share/ShareName/filter with a ShareName free of '/', '+', '#'")
                     continue
                 }
                 start = j + 1
                 if !unsubscribe, connackSeen, !serverSharedAvailable {
                     emit(.featureNotAvailable, p, node.range,
-                         "shared subscription although the server set Shared Subscription Available 0")
+                         "shared subscription \(Quoted.text(r, pdu)) although the server set Shared Subscription Available 0")
                 }
             }
             var hasWildcard = false
@@ -857,24 +857,23 @@ public struct MQTTConnectionChecker {
                     hasWildcard = true
                     if !levelStart || k != r.upper - 1 {
                         emit(.multiLevelWildcardPlacement, p, ByteRange(k, k + 1),
-                             "'#' at filter byte \(k - r.lower) is not alone in the last level")
+                             "'#' at byte \(k - r.lower) of Topic Filter \(Quoted.text(r, pdu)) is not alone in the last level")
                     }
                 } else if b == UInt8(ascii: "+") {
                     hasWildcard = true
                     let levelEnd = k == r.upper - 1 || pdu[k + 1] == UInt8(ascii: "/")
                     if !levelStart || !levelEnd {
                         emit(.singleLevelWildcardPlacement, p, ByteRange(k, k + 1),
-                             "'+' at filter byte \(k - r.lower) does not occupy a whole level")
+                             "'+' at byte \(k - r.lower) of Topic Filter \(Quoted.text(r, pdu)) does not occupy a whole level")
                     }
                 }
                 k += 1
             }
             if hasWildcard, p.version == .v5, !unsubscribe, connackSeen, !serverWildcardAvailable {
                 emit(.featureNotAvailable, p, node.range,
-                     "wildcard subscription although the server set Wildcard Subscription Available 0")
+                     "wildcard subscription \(Quoted.text(r, pdu)) although the server set Wildcard Subscription Available 0")
             }
         }
-        _ = lastFilter
         return requested
     }
 
@@ -1060,7 +1059,7 @@ public struct MQTTConnectionChecker {
         return CheckFinding(rule: id, checkRule: rule.rawValue, severity: severity, verdict: verdict,
                             direction: p.direction, packetIndex: p.index, frames: frames, time: p.time,
                             streamRange: stream, packetRange: range ?? ByteRange(0, Int(clamping: p.streamRange.count)),
-                            message: message, section: desc.section)
+                            message: message, section: desc.section, packetType: p.packetType?.name)
     }
 }
 

@@ -705,7 +705,7 @@ public struct STOMPConnectionChecker: Sendable {
         return CheckFinding(rule: id, checkRule: rule.rawValue, severity: severity, verdict: verdict,
                             direction: p.direction, packetIndex: index, frames: known ? frames : [], time: p.time,
                             streamRange: stream, packetRange: known ? (range ?? ByteRange(0, Int(clamping: p.streamRange.count))) : nil,
-                            message: message, section: desc.section)
+                            message: message, section: desc.section, packetType: p.command.isEmpty ? nil : p.command)
     }
 
     // MARK: - Bytes

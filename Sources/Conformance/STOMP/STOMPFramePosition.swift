@@ -17,6 +17,8 @@ public struct STOMPFramePosition: Sendable {
     /// The decoder reported an error-severity violation in the frame. Informational: the checker
     /// still judges such frames (a wrong-case command is an error, and its headers still count).
     public var malformed: Bool
+    /// The frame's command as sent ("" when unknown); findings name it.
+    public var command: String = ""
 
     public init(direction: Direction, version: STOMPVersion, index: Int, time: Timestamp, streamRange: StreamRange,
                 firstFrame: FrameNumber, lastFrame: FrameNumber, isComplete: Bool = true, malformed: Bool = false) {

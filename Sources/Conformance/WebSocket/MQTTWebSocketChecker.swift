@@ -11,6 +11,8 @@ public struct WebSocketPosition: Sendable {
     public var streamRange: StreamRange
     public var firstFrame: FrameNumber
     public var lastFrame: FrameNumber
+    /// What the unit is ("handshake request", "binary frame"); findings name it.
+    public var what: String = ""
 
     public init(direction: Direction, index: Int, time: Timestamp, streamRange: StreamRange,
                 firstFrame: FrameNumber, lastFrame: FrameNumber) {
@@ -118,6 +120,7 @@ public struct MQTTWebSocketChecker: Sendable {
         let frames = p.firstFrame == p.lastFrame ? [p.lastFrame] : [p.firstFrame, p.lastFrame]
         return CheckFinding(rule: r.id, checkRule: r.rawValue, severity: r.severity, verdict: verdict,
                             direction: p.direction, packetIndex: p.index, frames: frames, time: p.time,
-                            streamRange: p.streamRange, packetRange: nil, message: message, section: r.section)
+                            streamRange: p.streamRange, packetRange: nil, message: message, section: r.section,
+                            packetType: p.what.isEmpty ? nil : "WebSocket " + p.what)
     }
 }

@@ -22,6 +22,13 @@ public struct MQTTPacketSet: OptionSet, Sendable, Hashable {
     /// The Will Properties inside a CONNECT payload (MQTT 5.0 §3.1.3.2).
     public static let will = MQTTPacketSet(rawValue: 1 << 16)
 
+    /// The packet a one-member set stands for ("PUBLISH", "CONNECT Will Properties"), for messages.
+    public var name: String {
+        if self == .will { return "CONNECT Will Properties" }
+        for t in MQTTPacketType.allCases where MQTTPacketSet(t) == self { return t.name }
+        return "packet"
+    }
+
     /// The packets that carry a property block at all.
     public static let withProperties: MQTTPacketSet = [
         .connect, .connack, .publish, .puback, .pubrec, .pubrel, .pubcomp, .subscribe, .suback,

@@ -17,6 +17,15 @@ public enum MQTTPropertyConstraint: Sendable, Equatable {
     /// Any value except 0 (Receive Maximum, Maximum Packet Size, Topic Alias, Subscription Identifier).
     case nonZero
 
+    /// What the constraint wants, for messages.
+    public var expected: String {
+        switch self {
+        case .none: "any value"
+        case .zeroOrOne: "must be 0 or 1"
+        case .nonZero: "must not be 0"
+        }
+    }
+
     @inlinable public func allows(_ v: UInt64) -> Bool {
         switch self {
         case .none: true

@@ -280,4 +280,13 @@ public enum MQTTRule: String, Sendable, CaseIterable {
         let i = info
         return Diagnostic(i.id, severity(for: version), i.title, range: range, verdict: i.verdict)
     }
+
+    /// A diagnostic whose message is the title followed by the offending values ("Property value
+    /// out of range: Receive Maximum (0x21) is 0, must be non-zero"). Built only when a rule
+    /// fires, never on a clean packet.
+    public func diagnostic(_ version: MQTTVersion, _ range: ByteRange?, detail: String) -> Diagnostic {
+        var d = diagnostic(version, range)
+        if !detail.isEmpty { d.message += ": " + detail }
+        return d
+    }
 }

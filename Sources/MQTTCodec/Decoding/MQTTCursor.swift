@@ -24,10 +24,16 @@ struct MQTTCursor {
         d.append(rule.diagnostic(version, range))
     }
 
+    /// Reports `rule` with the offending values named (`detail` is built only here, when it fires).
+    func report(_ rule: MQTTRule, _ range: ByteRange, _ d: inout [Diagnostic], _ detail: @autoclosure () -> String) {
+        d.append(rule.diagnostic(version, range, detail: detail()))
+    }
+
     /// Throws unless `n` more bytes are readable.
     func need(_ n: Int, _ d: inout [Diagnostic]) throws(MQTTStop) {
         if n > remaining {
-            report(.truncated, ByteRange(Swift.min(pos, limit), limit), &d)
+            report(.truncated, ByteRange(Swift.min(pos, limit), limit), &d,
+                   "\(n) byte\(n == 1 ? "" : "s") needed at byte \(pos), \(remaining) left")
             throw .stop
         }
     }
@@ -72,32 +78,34 @@ struct MQTTCursor {
         let start = pos
         switch MQTTVBI.decode(b, at: pos, limit: limit) {
         case .needMore:
-            report(.truncated, ByteRange(start, limit), &d)
+            report(.truncated, ByteRange(start, limit), &d, "Variable Byte Integer at byte \(start) not finished before the end")
             throw .stop
         case .tooLong:
-            report(.vbiTooLong5, ByteRange(start, start + 4), &d)
+            report(.vbiTooLong5, ByteRange(start, start + 4), &d, "4 bytes with the continuation bit set at byte \(start)")
             throw .stop
         case .value(let v, let n, let minimal):
             pos += n
             let r = ByteRange(start, pos)
-            if !minimal { report(.vbiNonMinimal5, r, &d) }
+            if !minimal { report(.vbiNonMinimal5, r, &d, "value \(v) in \(n) bytes") }
             return (v, r)
         }
     }
 
     /// Checks `range` as an MQTT UTF-8 string; reports the first bad byte. Returns validity.
     func checkUTF8(_ range: ByteRange, _ b: borrowing Span<UInt8>, _ d: inout [Diagnostic],
-                   pairRule: Bool = false) -> Bool {
+                   pairRule: Bool = false, field: String = "string") -> Bool {
         switch UTF8Validation.check(b.extracting(range.lower..<range.upper)) {
         case .valid:
             return true
         case .invalid(let at):
             let rule = pairRule ? MQTTRule.userPropertyUTF8 : MQTTRule.pick(version, .utf8Invalid311, .utf8Invalid5)
-            report(rule, ByteRange(range.lower + at, range.lower + at + 1), &d)
+            let byte = b[range.lower + at]
+            report(rule, ByteRange(range.lower + at, range.lower + at + 1), &d,
+                   "\(field) has byte 0x\(Hex.byte(byte)) at character offset \(at), not valid UTF-8")
             return false
         case .nullCharacter(let at):
             let rule = pairRule ? MQTTRule.userPropertyUTF8 : MQTTRule.pick(version, .utf8Null311, .utf8Null5)
-            report(rule, ByteRange(range.lower + at, range.lower + at + 1), &d)
+            report(rule, ByteRange(range.lower + at, range.lower + at + 1), &d, "\(field) has U+0000 at offset \(at)")
             return false
         }
     }
@@ -109,7 +117,8 @@ struct MQTTCursor {
         let n = Int(try rawU16(b, &d))
         if n > remaining {
             pos = start
-            report(.truncated, ByteRange(start, limit), &d)
+            let left = remaining + 2
+            report(.truncated, ByteRange(start, limit), &d, "length prefix at byte \(start) says \(n) bytes, \(left - 2 < 0 ? 0 : left - 2) left")
             throw .stop
         }
         pos += n
@@ -123,7 +132,7 @@ struct MQTTCursor {
                          _ d: inout [Diagnostic], pairRule: Bool = false) throws(MQTTStop) -> ByteRange {
         let start = pos
         let text = try lengthPrefixed(b, &d)
-        let valid = checkUTF8(text, b, &d, pairRule: pairRule)
+        let valid = checkUTF8(text, b, &d, pairRule: pairRule, field: f.spec.name)
         t.add(f.id, ByteRange(start, pos), .text(text, valid: valid))
         return text
     }
@@ -143,7 +152,8 @@ struct MQTTCursor {
         guard pos < limit else { return }
         let r = ByteRange(pos, limit)
         t.add(MQTTField.trailingBytes.id, r, .bytes(r))
-        report(.trailingBytes, r, &d)
+        report(.trailingBytes, r, &d, "\(r.count) byte\(r.count == 1 ? "" : "s") after the last field, from byte \(r.lower)")
         pos = limit
     }
+
 }

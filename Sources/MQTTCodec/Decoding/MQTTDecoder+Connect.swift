@@ -29,10 +29,12 @@ extension MQTTDecoder {
             m.version = v
             if m.isBridge { c.report(.knownBridgeProtocolLevel, ByteRange(levelAt, levelAt + 1), &d) }
         } else {
-            c.report(.protocolLevelUnknown, ByteRange(levelAt, levelAt + 1), &d)
+            c.report(.protocolLevelUnknown, ByteRange(levelAt, levelAt + 1), &d,
+                     "Protocol Level \(m.protocolLevel), expected 3 (3.1), 4 (3.1.1) or 5 (5.0)")
         }
         if !nameMatches(m.protocolName, b, c.version) {
-            c.report(MQTTRule.pick(c.version, .protocolName311, .protocolName5), nameRange, &d)
+            c.report(MQTTRule.pick(c.version, .protocolName311, .protocolName5), nameRange, &d,
+                     "Protocol Name \(Quoted.text(m.protocolName, b)), expected '\(c.version == .v3_1 ? "MQIsdp" : "MQTT")' for MQTT \(c.version)")
         }
 
         try c.need(1, &d)
@@ -51,17 +53,22 @@ extension MQTTDecoder {
         t.end(fnode, upper: at + 1)
         c.pos += 1
         let v = c.version
-        if f & 0x01 != 0 { c.report(MQTTRule.pick(v, .connectReservedFlag311, .connectReservedFlag5), r, &d) }
+        let flags = "Connect Flags 0x\(Hex.byte(f))"
+        if f & 0x01 != 0 { c.report(MQTTRule.pick(v, .connectReservedFlag311, .connectReservedFlag5), r, &d, "\(flags): reserved bit 0 is 1") }
         if m.willFlag {
-            if m.willQoS == 3 { c.report(MQTTRule.pick(v, .willQoS3_311, .willQoS3_5), r, &d) }
+            if m.willQoS == 3 { c.report(MQTTRule.pick(v, .willQoS3_311, .willQoS3_5), r, &d, "\(flags): Will QoS 3") }
         } else {
-            if m.willQoS != 0 { c.report(MQTTRule.pick(v, .willQoSWithoutWill311, .willQoSWithoutWill5), r, &d) }
+            if m.willQoS != 0 {
+                c.report(MQTTRule.pick(v, .willQoSWithoutWill311, .willQoSWithoutWill5), r, &d, "\(flags): Will QoS \(m.willQoS) with Will Flag 0")
+            }
             if m.willRetain {
-                c.report(MQTTRule.pick(v, .willRetainWithoutWill311, .willRetainWithoutWill5), r, &d)
+                c.report(MQTTRule.pick(v, .willRetainWithoutWill311, .willRetainWithoutWill5), r, &d, "\(flags): Will Retain 1 with Will Flag 0")
             }
         }
         // 5.0 allows a password without a user name (§3.1.2.9); 3.x does not.
-        if v != .v5 && m.hasPassword && !m.hasUserName { c.report(.passwordWithoutUserName311, r, &d) }
+        if v != .v5 && m.hasPassword && !m.hasUserName {
+            c.report(.passwordWithoutUserName311, r, &d, "\(flags): Password Flag 1, User Name Flag 0")
+        }
 
         m.keepAlive = try c.u16(.connectKeepAlive, b, &t, &d)
         if v == .v5 {
@@ -120,7 +127,8 @@ extension MQTTDecoder {
         c.pos += 1
         let v = c.version
         if v != .v3_1 && f & 0xFE != 0 {
-            c.report(MQTTRule.pick(v, .connackReservedFlags311, .connackReservedFlags5), r, &d)
+            c.report(MQTTRule.pick(v, .connackReservedFlags311, .connackReservedFlags5), r, &d,
+                     "Connect Acknowledge Flags 0x\(Hex.byte(f)), bits 7-1 must be 0")
         }
         let codeAt = c.pos
         if v == .v5, m.header.remainingLength == 2, c.remaining == 1, b[codeAt] == 0x01 {
@@ -132,12 +140,14 @@ extension MQTTDecoder {
         } else if v == .v5 {
             m.code = try c.u8(.connackReasonCode, b, &t, &d)
             if !MQTTReasonCodes.isAllowed(m.code, in: .connack) {
-                c.report(.connackReasonCode5, ByteRange(codeAt, codeAt + 1), &d)
+                c.report(.connackReasonCode5, ByteRange(codeAt, codeAt + 1), &d, "Reason Code 0x\(Hex.byte(m.code)) is not a CONNACK reason code")
             }
             try c.properties(.connack, group: .properties, b, &t, &d, into: &m.properties)
         } else {
             m.code = try c.u8(.connackReturnCode, b, &t, &d)
-            if m.code > 5 { c.report(.connackReturnCode311, ByteRange(codeAt, codeAt + 1), &d) }
+            if m.code > 5 {
+                c.report(.connackReturnCode311, ByteRange(codeAt, codeAt + 1), &d, "Return Code \(m.code), expected 0 to 5")
+            }
         }
         t.end(vh)
     }

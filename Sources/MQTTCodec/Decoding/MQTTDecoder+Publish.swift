@@ -16,13 +16,14 @@ extension MQTTDecoder {
                         _ d: inout [Diagnostic], _ m: inout MQTTPublish) throws(MQTTStop) {
         let v = c.version
         let first = ByteRange(0, 1)
-        if m.qos == 3 { c.report(MQTTRule.pick(v, .publishQoS3_311, .publishQoS3_5), first, &d) }
-        if m.qos == 0 && m.dup { c.report(MQTTRule.pick(v, .publishDupQoS0_311, .publishDupQoS0_5), first, &d) }
+        if m.qos == 3 { c.report(MQTTRule.pick(v, .publishQoS3_311, .publishQoS3_5), first, &d, "QoS bits 11 (3)") }
+        if m.qos == 0 && m.dup { c.report(MQTTRule.pick(v, .publishDupQoS0_311, .publishDupQoS0_5), first, &d, "DUP 1 with QoS 0") }
 
         let vh = t.begin(MQTTField.variableHeader.id, at: c.pos)
         m.topic = try c.string(.publishTopic, b, &t, &d)
         for i in m.topic.range where b[i] == 0x23 || b[i] == 0x2B {  // '#', '+'
-            c.report(MQTTRule.pick(v, .publishTopicWildcard311, .publishTopicWildcard5), ByteRange(i, i + 1), &d)
+            c.report(MQTTRule.pick(v, .publishTopicWildcard311, .publishTopicWildcard5), ByteRange(i, i + 1), &d,
+                     "Topic Name \(Quoted.text(m.topic, b)) has '\(b[i] == 0x23 ? "#" : "+")'")
             break
         }
         if m.qos != 0 {
@@ -30,7 +31,7 @@ extension MQTTDecoder {
             let id = try c.u16(.publishPacketID, b, &t, &d)
             m.packetID = id
             // In 5.0 the statement id depends on who sent it (MQTT-2.2.1-3/-4): left to the checker.
-            if id == 0 && v != .v5 { c.report(.packetIDZero311, ByteRange(at, at + 2), &d) }
+            if id == 0 && v != .v5 { c.report(.packetIDZero311, ByteRange(at, at + 2), &d, "PUBLISH QoS \(m.qos) with Packet Identifier 0") }
         }
         if v == .v5 {
             try c.properties(.publish, group: .properties, b, &t, &d, into: &m.properties)
@@ -66,7 +67,7 @@ extension MQTTDecoder {
             let at = c.pos
             m.reasonCode = try c.u8(field, b, &t, &d)
             if !MQTTReasonCodes.isAllowed(m.reasonCode, in: m.header.type) {
-                c.report(rule, ByteRange(at, at + 1), &d)
+                c.report(rule, ByteRange(at, at + 1), &d, "Reason Code 0x\(Hex.byte(m.reasonCode)) is not a \(m.header.type.name) reason code")
             }
             if !c.atEnd {
                 try c.properties(MQTTPacketSet(m.header.type), group: .properties, b, &t, &d, into: &m.properties)

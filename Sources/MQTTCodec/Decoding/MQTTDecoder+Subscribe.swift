@@ -16,7 +16,9 @@ extension MQTTDecoder {
         try packetIDAndProperties(.subscribe, b, &c, &t, &d, &m, checkZero: true)
         let payload = t.begin(MQTTField.payload.id, at: c.pos)
         m.payloadNode = payload
-        if c.atEnd { c.report(MQTTRule.pick(v, .subscribeEmpty311, .subscribeEmpty5), ByteRange(0, c.limit), &d) }
+        if c.atEnd {
+            c.report(MQTTRule.pick(v, .subscribeEmpty311, .subscribeEmpty5), ByteRange(0, c.limit), &d, "SUBSCRIBE with no Topic Filter")
+        }
         while !c.atEnd {
             let sub = t.begin(MQTTField.subscribeSubscription.id, at: c.pos)
             try c.string(.subscribeTopicFilter, b, &t, &d)
@@ -37,10 +39,14 @@ extension MQTTDecoder {
             t.end(onode, upper: at + 1)
             c.pos += 1
             if v == .v5 {
-                if o & 0xC0 != 0 { c.report(.subscribeReservedOptions5, r, &d) }
-                if o & 0x03 == 3 || (o >> 4) & 0x03 == 3 { c.report(.subscribeOptionValues5, r, &d) }
+                if o & 0xC0 != 0 { c.report(.subscribeReservedOptions5, r, &d, "Subscription Options 0x\(Hex.byte(o)): bits 7-6 must be 0") }
+                if o & 0x03 == 3 || (o >> 4) & 0x03 == 3 {
+                    c.report(.subscribeOptionValues5, r, &d,
+                             "Subscription Options 0x\(Hex.byte(o)): \(o & 0x03 == 3 ? "Maximum QoS 3" : "Retain Handling 3")")
+                }
             } else if o & 0xFC != 0 || o & 0x03 == 3 {
-                c.report(.subscribeOptions311, r, &d)
+                c.report(.subscribeOptions311, r, &d,
+                         "Requested QoS byte 0x\(Hex.byte(o)): \(o & 0x03 == 3 ? "QoS 3" : "reserved bits 7-2 not 0")")
             }
             t.end(sub)
             m.entryCount += 1
@@ -64,12 +70,12 @@ extension MQTTDecoder {
             if v == .v5 {
                 let code = try c.u8(.subackReasonCode, b, &t, &d)
                 if !MQTTReasonCodes.isAllowed(code, in: .suback) {
-                    c.report(.subackReasonCode5, ByteRange(at, at + 1), &d)
+                    c.report(.subackReasonCode5, ByteRange(at, at + 1), &d, "Reason Code 0x\(Hex.byte(code)) is not a SUBACK reason code")
                 }
             } else {
                 let code = try c.u8(.subackReturnCode, b, &t, &d)
                 if !MQTTReasonCodes.isValidSubackReturnCode(code, v) {
-                    c.report(.subackReturnCode311, ByteRange(at, at + 1), &d)
+                    c.report(.subackReturnCode311, ByteRange(at, at + 1), &d, "Return Code 0x\(Hex.byte(code)), expected 0x00, 0x01, 0x02 or 0x80")
                 }
             }
             m.entryCount += 1
@@ -91,7 +97,7 @@ extension MQTTDecoder {
         let payload = t.begin(MQTTField.payload.id, at: c.pos)
         m.payloadNode = payload
         if c.atEnd {
-            c.report(MQTTRule.pick(v, .unsubscribeEmpty311, .unsubscribeEmpty5), ByteRange(0, c.limit), &d)
+            c.report(MQTTRule.pick(v, .unsubscribeEmpty311, .unsubscribeEmpty5), ByteRange(0, c.limit), &d, "UNSUBSCRIBE with no Topic Filter")
         }
         while !c.atEnd {
             try c.string(.unsubscribeTopicFilter, b, &t, &d)
@@ -116,7 +122,7 @@ extension MQTTDecoder {
             let at = c.pos
             let code = try c.u8(.unsubackReasonCode, b, &t, &d)
             if !MQTTReasonCodes.isAllowed(code, in: .unsuback) {
-                c.report(.unsubackReasonCode5, ByteRange(at, at + 1), &d)
+                c.report(.unsubackReasonCode5, ByteRange(at, at + 1), &d, "Reason Code 0x\(Hex.byte(code)) is not an UNSUBACK reason code")
             }
             m.entryCount += 1
         }
@@ -131,7 +137,8 @@ extension MQTTDecoder {
         let at = c.pos
         m.packetID = try c.u16(.packetID, b, &t, &d)
         if checkZero && m.packetID == 0 {
-            c.report(MQTTRule.pick(c.version, .packetIDZero311, .packetIDZero5), ByteRange(at, at + 2), &d)
+            c.report(MQTTRule.pick(c.version, .packetIDZero311, .packetIDZero5), ByteRange(at, at + 2), &d,
+                     "\(m.header.type.name) with Packet Identifier 0")
         }
         if c.version == .v5 {
             try c.properties(MQTTPacketSet(type), group: .properties, b, &t, &d, into: &m.properties)
@@ -154,7 +161,8 @@ extension MQTTDecoder {
         let at = c.pos
         m.reasonCode = try c.u8(isAuth ? .authReasonCode : .disconnectReasonCode, b, &t, &d)
         if !MQTTReasonCodes.isAllowed(m.reasonCode, in: m.header.type) {
-            c.report(isAuth ? .authReasonCode5 : .disconnectReasonCode5, ByteRange(at, at + 1), &d)
+            c.report(isAuth ? .authReasonCode5 : .disconnectReasonCode5, ByteRange(at, at + 1), &d,
+                     "Reason Code 0x\(Hex.byte(m.reasonCode)) is not \(isAuth ? "an AUTH" : "a DISCONNECT") reason code")
         }
         if isAuth || !c.atEnd {
             try c.properties(MQTTPacketSet(m.header.type), group: .properties, b, &t, &d, into: &m.properties)

@@ -56,7 +56,8 @@ public enum MQTTDecoder {
         let headerLength: Int
         switch MQTTVBI.decode(pdu, at: 1) {
         case .needMore:
-            diagnostics.append(MQTTRule.truncated.diagnostic(version, ByteRange(1, pdu.count)))
+            diagnostics.append(MQTTRule.truncated.diagnostic(version, ByteRange(1, pdu.count),
+                                                             detail: "Remaining Length not finished in \(pdu.count - 1) byte(s)"))
             tree.closeAll()
             return .malformed
         case .tooLong:
@@ -70,7 +71,7 @@ public enum MQTTDecoder {
             tree.add(MQTTField.remainingLength.id, r, .uint(UInt64(v)))
             if !minimal {
                 let rule = MQTTRule.pick(version, .remainingLengthNonMinimal, .vbiNonMinimal5)
-                diagnostics.append(rule.diagnostic(version, r))
+                diagnostics.append(rule.diagnostic(version, r, detail: "Remaining Length \(v) in \(n) bytes"))
             }
         }
         tree.end(fixed)
@@ -81,7 +82,8 @@ public enum MQTTDecoder {
         if declaredEnd > pdu.count {
             // The PDU holds fewer bytes than it declares (e.g. an oversize packet handed out
             // header-only): decode what is there.
-            diagnostics.append(MQTTRule.truncated.diagnostic(version, ByteRange(1, headerLength)))
+            diagnostics.append(MQTTRule.truncated.diagnostic(version, ByteRange(1, headerLength),
+                detail: "Remaining Length \(remainingLength) declares \(declaredEnd) bytes, \(pdu.count) present"))
         }
         let limit = Swift.min(declaredEnd, pdu.count)
 
@@ -90,7 +92,8 @@ public enum MQTTDecoder {
         var c = MQTTCursor(pos: headerLength, limit: limit, version: version)
         let message: MQTTMessage
         if !type.isValid(in: version) {
-            diagnostics.append(MQTTRule.reservedType.diagnostic(version, first))
+            diagnostics.append(MQTTRule.reservedType.diagnostic(version, first,
+                detail: "packet type \(type.rawValue)\(type.isValid(in: .v5) ? " (\(type.name) exists only in MQTT 5.0)" : "")"))
             if c.pos < limit {
                 let r = ByteRange(c.pos, limit)
                 tree.add(MQTTField.trailingBytes.id, r, .bytes(r))
@@ -121,7 +124,8 @@ public enum MQTTDecoder {
             guard required == 0x2, flags != 0xA else { return }
         }
         let rule = MQTTRule.pick(version, .reservedFlags311, .reservedFlags5)
-        d.append(rule.diagnostic(version, ByteRange(0, 1)))
+        d.append(rule.diagnostic(version, ByteRange(0, 1),
+                                 detail: "\(type.name) flags 0x\(Hex.byte(flags)), expected 0x\(Hex.byte(required))"))
     }
 
     /// Decodes the variable header and payload of a packet whose type is valid in the version.

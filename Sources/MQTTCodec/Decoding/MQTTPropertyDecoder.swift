@@ -28,7 +28,8 @@ extension MQTTCursor {
         let declaredEnd = pos + Int(length)
         let overruns = Int(length) > remaining
         if overruns {
-            report(.propertyLength, ByteRange(lengthRange.lower, limit), &d)
+            report(.propertyLength, ByteRange(lengthRange.lower, limit), &d,
+                   "Property Length \(length), but \(remaining) byte\(remaining == 1 ? "" : "s") left in the packet")
         }
         let end = overruns ? limit : declaredEnd
         var block = MQTTCursor(pos: pos, limit: end, version: version)
@@ -58,7 +59,7 @@ extension MQTTCursor {
             // Without the identifier's type the value's length is unknown: skip the block's rest.
             let r = ByteRange(start, limit)
             t.add(MQTTField.propertyUnknown.id, r, .bytes(r))
-            report(.propertyUnknown, idRange, &d)
+            report(.propertyUnknown, idRange, &d, "identifier 0x\(Hex.byte(UInt8(truncatingIfNeeded: id)))\(id > 0xFF ? " (\(id))" : "") in \(context.name)")
             pos = limit
             return false
         }
@@ -81,7 +82,7 @@ extension MQTTCursor {
                 numeric = UInt64(try rawU32(b, &d))
             case .variableByteInteger:
                 if case .needMore = MQTTVBI.decode(b, at: pos, limit: limit) {
-                    report(.propertyLength, ByteRange(pos, limit), &d)
+                    report(.propertyLength, ByteRange(pos, limit), &d, "\(p.name) (0x\(Hex.byte(p.id))) runs past the property block")
                     throw .stop
                 }
                 numeric = UInt64(try vbi(b, &d).0)
@@ -124,14 +125,14 @@ extension MQTTCursor {
         let whole = ByteRange(start, pos)
 
         if !p.packets.contains(context) {
-            report(.propertyNotAllowed, whole, &d)
+            report(.propertyNotAllowed, whole, &d, "\(p.name) (0x\(Hex.byte(p.id))) in \(context.name)")
         }
         if seen & p.bit != 0 && !p.repeatable.contains(context) {
-            report(.propertyDuplicate, whole, &d)
+            report(.propertyDuplicate, whole, &d, "\(p.name) (0x\(Hex.byte(p.id))) appears again in \(context.name)")
         }
         seen |= p.bit
         if let v = numeric, !p.constraint.allows(v) {
-            report(.propertyRange, range, &d)
+            report(.propertyRange, range, &d, "\(p.name) (0x\(Hex.byte(p.id))) is \(v), \(p.constraint.expected)")
         }
         record(p, numeric, range, into: &props)
         return true
@@ -140,7 +141,8 @@ extension MQTTCursor {
     /// Like `need`, but an overrun inside a property block is a Property Length mismatch.
     private func needInBlock(_ n: Int, _ p: MQTTProperty, _ d: inout [Diagnostic]) throws(MQTTStop) {
         if n > remaining {
-            report(.propertyLength, ByteRange(pos, limit), &d)
+            report(.propertyLength, ByteRange(pos, limit), &d,
+                   "\(p.name) (0x\(Hex.byte(p.id))) needs \(n) byte\(n == 1 ? "" : "s"), \(remaining) left in the property block")
             throw .stop
         }
     }

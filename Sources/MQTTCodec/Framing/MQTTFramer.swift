@@ -219,14 +219,14 @@ public struct MQTTFramer: Sendable {
         }
         if case .passing(let remaining) = mode {
             let r = StreamRange(passing.start, passing.start &+ UInt64(passing.total) &- remaining)
-            report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
+            report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, Self.incompleteMessage(r.count, of: passing.total),
                                  range: r, frame: passing.lastFrame, verdict: .unverifiable))
         }
         if mode == .synced, !pending.isEmpty {
             let r = StreamRange(pending.startOffset, pending.endOffset &+ UInt64(withheld))
             let last = withheld > 0 ? withheldFrame : pending.chunks.last?.frame ?? 0
             withheld = 0
-            report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, MQTTRule.incompleteAtEnd.info.title,
+            report(StreamFinding(MQTTRule.incompleteAtEnd.id, .info, Self.incompleteMessage(r.count, of: pendingTotal),
                                  range: r, frame: last, verdict: .unverifiable))
             pending.reset()
             pendingTotal = nil
@@ -383,11 +383,19 @@ public struct MQTTFramer: Sendable {
         onPDU(header, info)
     }
 
+    /// "Stream ended inside a packet: 17 of its 20 bytes captured" (the size when its header was).
+    static func incompleteMessage(_ captured: UInt64, of total: Int?) -> String {
+        let title = MQTTRule.incompleteAtEnd.info.title
+        guard let total else { return "\(title): \(captured) byte\(captured == 1 ? "" : "s") of it captured" }
+        return "\(title): \(captured) of its \(total) bytes captured"
+    }
+
     mutating func emitOversizeInfo(at: UInt64, headerLength: Int, total: Int, frame: FrameNumber) {
         info.streamRange = StreamRange(at, at &+ UInt64(headerLength))
         info.declaredSize = total
         info.truncated = true
-        report(StreamFinding(MQTTRule.pduOversize.id, .warning, MQTTRule.pduOversize.info.title,
+        report(StreamFinding(MQTTRule.pduOversize.id, .warning,
+                             "\(MQTTRule.pduOversize.info.title): declares \(total) bytes, more than --max-packet-size \(maxPDUSize)",
                              range: StreamRange(at, at &+ UInt64(total)), frame: frame,
                              verdict: .unverifiable))
     }

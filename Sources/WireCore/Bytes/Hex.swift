@@ -1,6 +1,12 @@
 public enum Hex {
     static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// One byte as two upper-case digits, for messages: 0x1e → "1E".
+    public static func byte(_ b: UInt8) -> String {
+        let upper: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "A", "B", "C", "D", "E", "F"]
+        return String([upper[Int(b >> 4)], upper[Int(b & 15)]])
+    }
+
     /// Lower-case hex with no separators: `10 1e` → "101e".
     public static func string(_ b: borrowing Span<UInt8>, separator: Bool = false) -> String {
         var out = [UInt8]()

@@ -29,9 +29,13 @@ struct Check: ParsableCommand {
 
             Output: text, or one JSON document (--format json, schema docs/schema/check-v2.json), \
             and optionally JUnit XML (--junit FILE). Exit status: 0 when no finding reaches --fail-on \
-            (default error), 1 when one does, 2 for unusable input or arguments. With --baseline, \
+            (default error) and at least --require-connections connections were checked in all the \
+            files (default 1), 1 when a finding reaches it or fewer were checked (the reason is \
+            printed per file: encrypted, not recognised, empty), 2 for unusable input or arguments. With --baseline, \
             findings whose fingerprint is in the file are reported but never fail; --write-baseline \
-            writes the fingerprints of this run's findings.
+            writes the fingerprints of this run's findings, and findings then do not fail the run. \
+            A fingerprint is rule|client id|packet type|message (the offending values): no address, \
+            port, frame number or packet index, so it survives another host, port or capture order.
             """)
 
     @OptionGroup var input: InputOptions
@@ -62,6 +66,9 @@ struct Check: ParsableCommand {
 
     @Option(help: ArgumentHelp("Write the fingerprints of this run's findings to this file.", valueName: "file"))
     var writeBaseline: String?
+
+    @Option(help: ArgumentHelp("Fail (exit 1) when fewer connections than this were checked in all the files (0: never); says why (encrypted, not recognised, empty).", valueName: "n"))
+    var requireConnections: Int = 1
 
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
@@ -105,7 +112,7 @@ struct Check: ParsableCommand {
         out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level))
         out.flush()
         if let j = junit {
-            do { try report.junit(failOn: level).write(toFile: j, atomically: true, encoding: .utf8) } catch {
+            do { try report.junit(failOn: level, requiredConnections: requireConnections).write(toFile: j, atomically: true, encoding: .utf8) } catch {
                 Diagnostics.error("cannot write \(j): \(error.localizedDescription)")
                 failed = true
             }
@@ -117,6 +124,14 @@ struct Check: ParsableCommand {
             }
         }
         if failed { throw ExitCode(ExitStatus.unusableInput) }
+        // The gate fails when a file had too few connections to say anything (TLS only, not
+        // MQTT/STOMP, empty): a CI run that checked nothing must not pass.
+        if let short = report.connectionShortfall(required: requireConnections) {
+            Diagnostics.error(short)
+            throw ExitCode(ExitStatus.findings)
+        }
+        // Writing a baseline accepts this run's findings: the run succeeded when the file was written.
+        if writeBaseline != nil { return }
         if report.failing(atOrAbove: level) > 0 { throw ExitCode(ExitStatus.findings) }
         // A gate must not pass on what it could not check: a damaged capture (frames after the damage
         // were never seen) or captures without one MQTT, STOMP or WebSocket connection.

@@ -27,8 +27,14 @@ struct Read: ParsableCommand {
     @Flag(name: [.customShort("V"), .long], help: "Show every field of every packet.")
     var verbose = false
 
-    @Option(help: "Output format: text, json (schema mqscope.read/2) or ndjson.")
+    @Option(help: "Output format: text, json (schema mqscope.read/2, or /3 with --schema 3) or ndjson.")
     var format: ReadReport.Format = .text
+
+    @Option(help: ArgumentHelp("JSON schema version: 2 (every field with its name, stream offset and hex) or 3 (lean: each packet's hex once, fields with offset and length within the packet; docs/schema/read-v3.json).", valueName: "version"))
+    var schema: Int = 2
+
+    @Flag(help: "With --schema 3: give every field its own hex again.")
+    var rawPerField = false
 
     @Flag(help: "Print only the number of packets of each type.")
     var count = false
@@ -42,6 +48,8 @@ struct Read: ParsableCommand {
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
         if maxPacketSize < 0 { throw ValidationError("--max-packet-size cannot be negative.") }
+        if schema != 2 && schema != 3 { throw ValidationError("--schema is 2 or 3.") }
+        if rawPerField && schema != 3 { throw ValidationError("--raw-per-field goes with --schema 3 (schema 2 always has it).") }
     }
 
     func run() throws {
@@ -49,7 +57,10 @@ struct Read: ParsableCommand {
         options.mqttVersion = decoding.mqttVersion
         options.maxPDUSize = max(16, maxPacketSize)
         let filter = try filters.packetFilter()
-        var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: decoding.renderContext(),
+        var renderContext = decoding.renderContext()
+        renderContext.readSchema = schema
+        renderContext.rawPerField = rawPerField
+        var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: renderContext,
                                 filter: filter)
         report.beginRun()
         var sharding: Sharding<ReadReport>?

@@ -22,8 +22,21 @@ struct Rules: ParsableCommand {
     @Flag(help: "List only the rules (not the statements).")
     var rulesOnly = false
 
+    @Argument(help: ArgumentHelp("Show only this rule (a rule id, a check-rule name, or a statement id) with the statements it checks, their text and section.", valueName: "id"))
+    var id: String?
+
     func run() throws {
         let catalog = RuleCatalog()
+        if let id {
+            guard let text = one(id, catalog) else {
+                Diagnostics.error("no rule or statement '\(id)' (see `mqscope rules --rules-only`)")
+                throw ExitCode(ExitStatus.unusableInput)
+            }
+            var out = Output()
+            out.write(text)
+            out.flush()
+            return
+        }
         var out = Output()
         switch format {
         case .text: out.write(text(catalog))
@@ -31,6 +44,37 @@ struct Rules: ParsableCommand {
         case .markdown: out.write(markdown(catalog))
         }
         out.flush()
+    }
+
+    /// One rule (by id or check-rule name; a rule id shared by versions lists each) or one
+    /// statement: what it reports, its section, and the text of each statement it checks.
+    private func one(_ id: String, _ c: RuleCatalog) -> String? {
+        let rules = c.rules.filter { $0.id.rawValue == id || $0.name == id }
+        let byID = Dictionary(SpecStatement.all.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        func statement(_ st: SpecStatement) -> String {
+            var s = "  \(st.id) (\(st.family.rawValue) \(st.specID), \(st.area); observable: \(st.observable.rawValue), \(st.severity))\n"
+            s += "    \(st.summary)\n"
+            return s
+        }
+        if rules.isEmpty {
+            guard let st = byID[id] else { return nil }
+            let impl = c.implementation[st.id].map { $0.map(\.rawValue).joined(separator: ", ") } ?? "no rule of mqscope yet"
+            return "statement\n" + statement(st) + "checked by: \(impl)\n"
+        }
+        var s = ""
+        for r in rules {
+            s += "\(r.id.rawValue)\(r.name.map { " (name \($0))" } ?? ""): \(r.title)\n"
+            s += "  stage \(r.stage.rawValue), severity \(r.severity), versions \(r.versions)\n"
+            s += "  section: \(r.section.isEmpty ? "-" : r.section)\n"
+            let covered = r.covers.compactMap { byID[$0] }
+            if covered.isEmpty {
+                s += "  statements: none of the specification's numbered statements (a rule of mqscope's own)\n"
+            } else {
+                s += "  statements it checks:\n"
+                for st in covered { s += statement(st).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n" }
+            }
+        }
+        return s
     }
 
     private func text(_ c: RuleCatalog) -> String {

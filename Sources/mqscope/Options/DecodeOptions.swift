@@ -52,6 +52,9 @@ struct FilterOptions: ParsableArguments {
     @Option(name: .customLong("topic"), help: ArgumentHelp("Show only PUBLISH, SUBSCRIBE and UNSUBSCRIBE packets whose topic matches this filter ('+' and '#' wildcards; repeatable).", valueName: "filter"))
     var topics: [String] = []
 
+    @Option(name: .customLong("frame"), help: ArgumentHelp("Show only what frame N carried (the packets a finding's 'frame N' names; frame numbers as in Wireshark, per file).", valueName: "n"))
+    var frame: UInt64?
+
     func validate() throws { _ = try packetFilter() }
 
     func packetFilter() throws -> PacketFilter {
@@ -65,6 +68,10 @@ struct FilterOptions: ParsableArguments {
         f.connections = Set(connections)
         f.clientIDs = Set(clientIDs)
         f.topics = topics
+        if let frame {
+            guard frame >= 1 else { throw ValidationError("--frame counts from 1, as Wireshark does.") }
+            f.frame = UInt32(clamping: frame)
+        }
         return f
     }
 }

@@ -6,6 +6,12 @@ import PacketCapture
 protocol PerFileReport: AnalysisSink, SendableMetatype {
     mutating func beginFile(_ name: String)
     mutating func endFile(_ summary: FileSummary?)
+    /// The current file could not be read: why (before `endFile(nil)`).
+    mutating func fileFailed(_ message: String)
+}
+
+extension PerFileReport {
+    mutating func fileFailed(_ message: String) {}
 }
 
 extension ReadReport: PerFileReport {}
@@ -32,6 +38,7 @@ func analyzeFiles<R: PerFileReport>(_ files: [String], options: AnalysisOptions,
                 Diagnostics.warn("\(displayName(path)): \(damage); frames before it were processed")
             }
         } catch {
+            report.fileFailed(error.message)
             report.endFile(nil)
             Diagnostics.error("\(displayName(path)): \(error.message)")
             allUsable = false
