@@ -41,18 +41,23 @@ let package = Package(
         .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
+        // Display filters (-Y) and field columns (-T fields -e): compiled once, evaluated per unit.
+        .target(
+            name: "DisplayFilters", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "Rendering"],
+            swiftSettings: strict),
         // The pipeline driver: wires the stages, detects protocols.
         .target(
             name: "Analysis",
             dependencies: [
                 "WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec",
-                "Conformance", "Rendering",
+                "Conformance", "Rendering", "DisplayFilters",
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
                 "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
+                "DisplayFilters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -83,6 +88,7 @@ let package = Package(
         .testTarget(name: "STOMPCodecTests", dependencies: ["STOMPCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
+        .testTarget(name: "DisplayFiltersTests", dependencies: ["DisplayFilters", "Analysis", "WireCore", "MQTTCodec", "Rendering"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -1,6 +1,7 @@
 public import WireCore
 public import Rendering
 public import MQTTCodec
+public import DisplayFilters
 import STOMPCodec
 import WebSocketCodec
 import TCPReassembly
@@ -11,6 +12,8 @@ import TCPReassembly
 public struct ReadReport: AnalysisSink {
     public enum Format: String, Sendable, CaseIterable {
         case text, json, ndjson
+        /// Columns (`-T fields -e …`): one row per unit, values as `FieldColumns` writes them.
+        case fields
     }
 
     public var w: JSONWriter
@@ -19,6 +22,8 @@ public struct ReadReport: AnalysisSink {
     let countOnly: Bool
     let context: FieldRenderContext
     let filter: PacketFilter
+    /// The columns of `.fields`.
+    let columns: FieldColumns?
     /// Flush after every packet (live capture, pipes that must see each line at once).
     let flushEachPacket: Bool
 
@@ -42,7 +47,7 @@ public struct ReadReport: AnalysisSink {
     public private(set) var webSocketHandshakes = 0
 
     public init(format: Format, verbose: Bool, countOnly: Bool, context: FieldRenderContext, filter: PacketFilter,
-                flushEachPacket: Bool = false, out: Output = Output()) {
+                flushEachPacket: Bool = false, columns: FieldColumns? = nil, out: Output = Output()) {
         self.w = JSONWriter(out: out)
         self.format = format
         self.verbose = verbose
@@ -50,11 +55,13 @@ public struct ReadReport: AnalysisSink {
         self.context = context
         self.filter = filter
         self.flushEachPacket = flushEachPacket
+        self.columns = columns
     }
 
     // MARK: Document structure
 
     public mutating func beginRun() {
+        if format == .fields, !countOnly, let c = columns, c.style.header { c.writeHeader(into: &w.out) }
         if format == .json && !countOnly {
             w.objectStart()
             w.key("schema", "mqscope.read/2")
@@ -80,7 +87,7 @@ public struct ReadReport: AnalysisSink {
             w.key("file", name)
             w.key("packets")
             w.arrayStart()
-        case .ndjson, .text:
+        case .ndjson, .text, .fields:
             break
         }
     }
@@ -136,6 +143,8 @@ public struct ReadReport: AnalysisSink {
             w.endLine()
         case .text:
             if let s = summary, let d = s.damaged { w.out.write("warning: \(fileName): reading stopped early: \(d)\n") }
+        case .fields:
+            break
         }
         w.out.flush()
     }
@@ -213,13 +222,14 @@ public struct ReadReport: AnalysisSink {
         case .text: packetText(e, pdu, fields)
         case .json: packetJSON(e, pdu, fields)
         case .ndjson: packetJSON(e, pdu, fields); w.endLine()
+        case .fields: columns?.writeRow(e.filterSubject, pdu: pdu, tree: fields, into: &w.out)
         }
         if flushEachPacket { w.out.flush() }
     }
 
     public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if !filter.isEmpty && !filter.accepts(e, frame, fields) { return }
         if e.isHeartBeat { stompHeartBeats += 1 } else {
             let code = Int(e.summary.command.code)
             stompCounts[code < 16 ? code : 0] += 1
@@ -255,13 +265,15 @@ public struct ReadReport: AnalysisSink {
             scratch.clear()
             STOMPSummary.write(e, frame, showSecrets: context.showSecrets, payloadLimit: 0, into: &scratch)
             eventTailJSON(e.streamRange.lower, e.diagnostics, frame, fields)
+        case .fields:
+            columns?.writeRow(e.filterSubject(frame, fields), pdu: frame, tree: fields, into: &w.out)
         }
         if flushEachPacket { w.out.flush() }
     }
 
     public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if !filter.isEmpty && !filter.accepts(e, bytes, fields) { return }
         switch e.kind {
         case .handshake: webSocketHandshakes += 1
         case .frame(let f): webSocketCounts[Int(f.opcode.rawValue & 0x0F)] += 1
@@ -290,15 +302,19 @@ public struct ReadReport: AnalysisSink {
             scratch.clear()
             WebSocketSummary.write(e, bytes, into: &scratch)
             eventTailJSON(e.streamRange.lower, e.diagnostics, bytes, fields)
+        case .fields:
+            columns?.writeRow(e.filterSubject, pdu: bytes, tree: fields, into: &w.out)
         }
         if flushEachPacket { w.out.flush() }
     }
 
     public mutating func streamEvent(_ e: StreamEventReport) {
-        if !filter.connections.isEmpty && !filter.connections.contains(e.connection.id) { return }
+        if !filter.acceptsStreamEvent(e.connection.id) { return }
         findingsBySeverity[e.severity.rawValue] += 1
         if countOnly { return }
         switch format {
+        case .fields:
+            break
         case .text:
             let (src, dst) = ends(e.connection, e.direction)
             w.out.write(pad(e.frames.last.map(String.init) ?? "-", 7))

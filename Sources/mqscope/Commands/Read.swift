@@ -27,8 +27,10 @@ struct Read: ParsableCommand {
     @Flag(name: [.customShort("V"), .long], help: "Show every field of every packet.")
     var verbose = false
 
-    @Option(help: "Output format: text, json (schema mqscope.read/2) or ndjson.")
+    @Option(name: [.customShort("T"), .long], help: "Output format: text, json (schema mqscope.read/2), ndjson, or fields (columns: -e, -E).")
     var format: ReadReport.Format = .text
+
+    @OptionGroup var columnOptions: ColumnOptions
 
     @Flag(help: "Print only the number of packets of each type.")
     var count = false
@@ -47,9 +49,10 @@ struct Read: ParsableCommand {
         var options = input.analysisOptions
         options.mqttVersion = decoding.mqttVersion
         options.maxPDUSize = max(16, maxPacketSize)
-        let filter = try filters.packetFilter()
+        let filter = try filters.packetFilter(showSecrets: decoding.showSecrets)
+        let columns = try columnOptions.columns(format: format, showSecrets: decoding.showSecrets)
         var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: decoding.renderContext(),
-                                filter: filter)
+                                filter: filter, columns: columns)
         report.beginRun()
         var sharding: Sharding<ReadReport>?
         if count && filter.isEmpty {

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `-Y`, `-T fields` and the `--type`/`--topic` options on the bundled captures.
+@Suite struct DisplayFilterCLITests {
+    /// The frames (one per line, deduplicated, ascending) of the units `read -Y expr` selects.
+    static func frames(_ capture: String, _ args: [String]) throws -> [Int] {
+        let r = try runProcess(Paths.executable.path, ["read", "-T", "fields", "-e", "frame"] + args + [capture],
+                               in: Paths.root)
+        #expect(r.status == 0, "\(args): \(r.err)")
+        return Array(Set(r.out.split(separator: "\n").compactMap { Int($0) })).sorted()
+    }
+
+    @Test("expressions select the expected units", arguments: [
+        ("captures/mqtt5-paho.pcap", "mqtt.packet_type == SUBSCRIBE", [8, 17]),
+        ("captures/mqtt5-paho.pcap", "mqtt.flags.qos == 2 && direction == c2s", [23]),
+        ("captures/mqtt5-paho.pcap", "topic matches \"mqscope/v5/#\" && mqtt.property.topic_alias", [19, 21, 23, 25]),
+        // 21 and 23 use a topic alias: their Topic Name field is empty; `topic` is what the alias stands for.
+        ("captures/mqtt5-paho.pcap", "mqtt.packet_type == PUBLISH && !(mqtt.publish.topic matches \"mqscope/+/data/#\")", [21, 23, 29, 49]),
+        ("captures/mqtt5-paho.pcap", "mqtt.packet_type == PUBLISH && !(topic matches \"mqscope/+/data/#\")", [29, 49]),
+        ("captures/mqtt-mixed-versions.pcap", "version == 3.1 && mqtt.packet_type == CONNECT", [4, 9, 14, 19]),
+        ("captures/stomp-activemq.pcap", "stomp && type == SEND", [10, 20, 30, 35, 60, 68, 76, 81, 91, 129, 137, 145, 150, 160]),
+        ("captures/stomp-activemq.pcap", "topic matches \"/queue/mqscope.v10.tx\"", [16, 20, 26, 30]),
+        ("captures/mqtt-websocket.pcap", "websocket && mqtt && type == CONNECT", [8]),
+        ("captures/mqtt-websocket.pcap", "websocket && type == Binary && direction == c2s", [8, 10, 13, 15, 17, 19, 21, 23, 25, 27, 29, 32, 39, 40]),
+        ("captures/stomp-websocket.pcap", "type == handshake", [4, 6]),
+        ("captures/stomp-websocket.pcap", "stomp && websocket && type == SEND", [11]),
+    ])
+    func table(_ capture: String, _ expr: String, _ expected: [Int]) throws {
+        #expect(try Self.frames(capture, ["-Y", expr]) == expected, "\(capture): \(expr)")
+    }
+
+    /// The same expressions through tshark 4 on the captures it dissects as MQTT (port 1883), with
+    /// tshark's names for the fields (`mqtt.msgtype`, `mqtt.topic`, `mqtt.qos`, …, which mqscope
+    /// accepts as aliases). Frame sets are compared: tshark tests frames, mqscope units, so only
+    /// expressions that hold for a frame when they hold for one of its packets are cross-checked
+    /// (`!(mqtt.qos == 0)` on a frame holding a QoS 0 and a QoS 1 PUBLISH differs, by design).
+    @Test func agreesWithTshark() throws {
+        guard let tshark = which("tshark") else { Issue.record("tshark is not installed (scripts/setup.sh)"); return }
+        // Each pair runs tshark once: a few captures and expressions keep the test under a minute.
+        // (By hand, 25 expressions on all six port-1883 captures agree the same way.)
+        let captures = ["captures/mqtt-mixed-versions.pcap", "captures/mqtt311-mosquitto-clients.pcap",
+                        "captures/mqtt5-paho.pcap"]
+        let expressions = [
+            "mqtt.msgtype == 3 && mqtt.qos >= 1", "mqtt.msgtype in {1, 2, 8}", "mqtt.conack.val == 0 || mqtt.connack.reason_code == 0",
+            "mqtt.topic == \"mqscope/v5/data/temp\" or mqtt.topic contains \"mix/1\"", "mqtt.clientid contains \"mqscope\"",
+            "mqtt.ver == 4 || mqtt.protoname == \"MQIsdp\"", "mqtt.msgtype >= 12 or mqtt.dupflag == 1",
+            "mqtt.property.topic_alias == 1", "mqtt.qos == 2 or mqtt.retain == 1", "mqtt.msgid > 2 or mqtt.len < 3",
+        ]
+        var compared = 0
+        for capture in captures {
+            for e in expressions {
+                let ours = try Self.frames(capture, ["-Y", e])
+                let r = try runProcess(tshark, ["-r", capture, "-Y", e, "-T", "fields", "-e", "frame.number"], in: Paths.root)
+                #expect(r.status == 0, "tshark \(e): \(r.err)")
+                let theirs = Array(Set(r.out.split(separator: "\n").compactMap { Int($0) })).sorted()
+                #expect(ours == theirs, "\(capture): \(e)")
+                compared += theirs.count
+            }
+        }
+        #expect(compared > 100)
+    }
+
+    @Test func badExpressionExits2WithItsColumn() throws {
+        let r = try runProcess(Paths.executable.path, ["read", "-Y", "mqtt.flags.qos => 1", "captures/mqtt5-paho.pcap"],
+                               in: Paths.root)
+        #expect(r.status == 2)
+        #expect(r.out.isEmpty)
+        #expect(r.err.contains("column 16"), "\(r.err)")
+        #expect(r.err.contains("mqtt.flags.qos => 1\n                 ^"), "\(r.err)")
+    }
+
+    @Test func optionsCoverSTOMPAndWebSocket() throws {
+        // --type takes STOMP commands and WebSocket opcodes; --topic matches STOMP destinations.
+        #expect(try Self.frames("captures/stomp-activemq.pcap", ["--type", "SEND"])
+                == Self.frames("captures/stomp-activemq.pcap", ["-Y", "type == SEND"]))
+        #expect(try Self.frames("captures/stomp-activemq.pcap", ["--type", "send"]).count == 14)
+        #expect(try Self.frames("captures/stomp-activemq.pcap", ["--topic", "/queue/mqscope.v10.tx"]) == [16, 20, 26, 30])
+        #expect(try Self.frames("captures/mqtt-websocket.pcap", ["--type", "Binary", "--connection", "0"]).count > 10)
+        #expect(try Self.frames("captures/mqtt5-paho.pcap", ["--type", "PUBLISH", "-Y", "mqtt.flags.qos == 2"]) == [23, 34])
+        let bad = try runProcess(Paths.executable.path, ["read", "--type", "SENDD", "captures/stomp-activemq.pcap"],
+                                 in: Paths.root)
+        #expect(bad.status != 0 && bad.err.contains("SEND"))
+    }
+
+    /// Goldens of the new output forms (re-recorded only with RECORD_GOLDENS=1, as GoldenTests).
+    static let forms: [(String, [String])] = [
+        ("read-Y-publish-qos", ["read", "-Y", "mqtt.packet_type == PUBLISH && mqtt.flags.qos >= 1", "captures/mqtt5-paho.pcap"]),
+        ("read-T-fields-csv", ["read", "-T", "fields", "-e", "frame", "-e", "time", "-e", "connection", "-e", "direction",
+                               "-e", "type", "-e", "client_id", "-e", "version", "-e", "topic", "-e", "mqtt.flags.qos",
+                               "-E", "header=y", "-E", "separator=,", "-E", "quote=d", "captures/mqtt-mixed-versions.pcap"]),
+        ("read-T-fields-stomp", ["read", "-T", "fields", "-e", "frame", "-e", "type", "-e", "topic", "-e", "stomp.header.name",
+                                 "-Y", "!(type == heart-beat)", "captures/stomp-websocket.pcap"]),
+    ]
+
+    @Test(arguments: forms.map(\.0))
+    func outputFormGolden(_ name: String) throws {
+        let args = Self.forms.first { $0.0 == name }!.1
+        let r = try runProcess(Paths.executable.path, args, in: Paths.root)
+        let shown = args.map { $0.contains(where: { " !&|(){}\"".contains($0) }) ? "'\($0)'" : $0 }
+        let text = "$ mqscope " + shown.joined(separator: " ") + "\n" + r.out + (r.err.isEmpty ? "" : "--- stderr\n" + r.err)
+        try checkGolden(text, Paths.fixtures.appendingPathComponent("golden/forms/\(name).txt"))
+    }
+}
+
+/// Compares `text` with the golden at `url`; RECORD_GOLDENS=1 rewrites it and fails the run.
+func checkGolden(_ text: String, _ url: URL) throws {
+    if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] == "1" {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+        Issue.record("recorded \(url.lastPathComponent); review the diff and run again without RECORD_GOLDENS")
+        return
+    }
+    guard let golden = try? String(contentsOf: url, encoding: .utf8) else {
+        Issue.record("no golden \(url.lastPathComponent): record it with RECORD_GOLDENS=1")
+        return
+    }
+    let g = golden.split(separator: "\n", omittingEmptySubsequences: false)
+    let t = text.split(separator: "\n", omittingEmptySubsequences: false)
+    if let i = (0..<max(g.count, t.count)).first(where: { $0 >= g.count || $0 >= t.count || g[$0] != t[$0] }) {
+        Issue.record("""
+            \(url.lastPathComponent) differs at line \(i + 1):
+              golden: \(i < g.count ? String(g[i]) : "<end>")
+              now:    \(i < t.count ? String(t[i]) : "<end>")
+            """)
+    }
+}
