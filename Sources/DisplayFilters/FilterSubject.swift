@@ -1,8 +1,9 @@
 public import WireCore
 
 /// The protocol of one decoded unit (an MQTT packet, a STOMP frame, a WebSocket handshake or frame).
+/// `tcp`: a `check` finding about the byte stream (a gap, a conflicting retransmission).
 public enum UnitProtocol: UInt8, Sendable {
-    case mqtt, stomp, websocket
+    case mqtt, stomp, websocket, tcp
 }
 
 /// What a display filter or a field column sees of one unit besides its field tree: the facts

@@ -102,6 +102,7 @@ struct Parser {
             case "mqtt": return add(.proto(.mqtt))
             case "stomp": return add(.proto(.stomp))
             case "websocket": return add(.proto(.websocket))
+            case "tcp": return add(.proto(.tcp))
             default: break
             }
         }

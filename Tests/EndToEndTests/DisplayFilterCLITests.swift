@@ -84,6 +84,22 @@ import TestSupport
         #expect(bad.status != 0 && bad.err.contains("SEND"))
     }
 
+    @Test func checkSelectsFindings() throws {
+        let capture = "captures/hostile/stomp-lowercase-command.pcap"
+        let all = try runProcess(Paths.executable.path, ["check", capture], in: Paths.root)
+        #expect(all.status == 1 && all.out.contains("  error STOMP-1.2-ERROR-CLOSE"))
+        // Without its errors the run passes the gate.
+        let warnings = try runProcess(Paths.executable.path, ["check", "-Y", "severity < error", capture], in: Paths.root)
+        #expect(warnings.status == 0 && warnings.out.contains("  warning STOMP-1.2-TX-END") && !warnings.out.contains("  error "))
+        let one = try runProcess(Paths.executable.path, ["check", "-Y", "rule == \"STOMP-1.2-TX-END\" && stomp", capture],
+                                 in: Paths.root)
+        #expect(one.out.components(separatedBy: "\n  ").count == 2, "\(one.out)")
+        let gap = try runProcess(Paths.executable.path, ["check", "-Y", "tcp", "captures/hostile/gap-in-publish.pcap"], in: Paths.root)
+        #expect(gap.out.contains("TCP-GAP") && !gap.out.contains("MQTT-GAP-LOST"))
+        let fields = try runProcess(Paths.executable.path, ["check", "-Y", "mqtt.flags.qos == 1", capture], in: Paths.root)
+        #expect(fields.status == 2 && fields.err.contains("read -Y"))
+    }
+
     /// Goldens of the new output forms (re-recorded only with RECORD_GOLDENS=1, as GoldenTests).
     static let forms: [(String, [String])] = [
         ("read-Y-publish-qos", ["read", "-Y", "mqtt.packet_type == PUBLISH && mqtt.flags.qos >= 1", "captures/mqtt5-paho.pcap"]),

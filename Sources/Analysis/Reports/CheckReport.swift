@@ -452,6 +452,11 @@ public struct CheckReport: AnalysisSink {
                                 fingerprint: print, baselined: config.baseline.contains(print)))
     }
 
+    /// Keeps only the findings `keep` selects (`check -Y`).
+    public mutating func keepFindings(where keep: (Finding) -> Bool) {
+        findings.removeAll { !keep($0) }
+    }
+
     /// rule | server endpoint | client (its client id, else its address without the ephemeral
     /// port) | direction | packet index in the direction, or the stream offset. No frame numbers,
     /// no client ports, no times: the same traffic captured again gives the same fingerprints.

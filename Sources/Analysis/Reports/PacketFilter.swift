@@ -3,6 +3,7 @@ public import WireCore
 public import DisplayFilters
 import STOMPCodec
 import WebSocketCodec
+import Conformance
 import TCPReassembly
 
 /// Which units `read` and `live` show: a compiled display filter (`-Y`, with `--type`, `--topic`,
@@ -93,6 +94,29 @@ extension STOMPFrameEvent {
             }
         }
         return nil
+    }
+}
+
+extension CheckReport.Finding {
+    /// What `check -Y` tests: the finding's rule, severity, layer, connection, direction, last
+    /// frame, client id and version (not its packet's fields).
+    public var filterSubject: FilterSubject {
+        let proto: UnitProtocol = switch layer {
+        case .tcp: .tcp
+        case .webSocket: .websocket
+        case .mqtt: .mqtt
+        case .stomp: .stomp
+        }
+        var s = FilterSubject(proto: proto)
+        s.frame = UInt64(finding.frames.last ?? 0)
+        s.connection = connection
+        s.clientToServer = finding.direction == .clientToServer
+        s.clientID = clientID
+        s.version = version.flatMap { FilterSubject.packVersion($0) } ?? 0
+        s.rule = finding.rule.rawValue
+        s.severity = finding.severity
+        s.time = finding.time
+        return s
     }
 }
 
