@@ -81,7 +81,7 @@ let package = Package(
 
         // Helpers every test target shares (a seeded random generator).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
+        .testTarget(name: "WireCoreTests", dependencies: ["WireCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "TestSupport"], swiftSettings: strict),

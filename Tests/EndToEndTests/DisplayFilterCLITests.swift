@@ -101,21 +101,27 @@ import TestSupport
     }
 
     /// Goldens of the new output forms (re-recorded only with RECORD_GOLDENS=1, as GoldenTests).
-    static let forms: [(String, [String])] = [
-        ("read-Y-publish-qos", ["read", "-Y", "mqtt.packet_type == PUBLISH && mqtt.flags.qos >= 1", "captures/mqtt5-paho.pcap"]),
+    static let forms: [(String, [String], stdin: String?)] = [
+        ("decode-xxd", ["decode"], "Fixtures/decode/session.xxd"),
+        ("decode-truncated-connect", ["decode"], "Fixtures/decode/truncated-connect.xxd"),
+        ("decode-truncated-publish-od-x", ["decode"], "Fixtures/decode/truncated-publish.od-x"),
+        ("decode-bad-token", ["decode", "10", "0c", "zz", "04"], nil),
+        ("read-Y-publish-qos", ["read", "-Y", "mqtt.packet_type == PUBLISH && mqtt.flags.qos >= 1", "captures/mqtt5-paho.pcap"], nil),
         ("read-T-fields-csv", ["read", "-T", "fields", "-e", "frame", "-e", "time", "-e", "connection", "-e", "direction",
                                "-e", "type", "-e", "client_id", "-e", "version", "-e", "topic", "-e", "mqtt.flags.qos",
-                               "-E", "header=y", "-E", "separator=,", "-E", "quote=d", "captures/mqtt-mixed-versions.pcap"]),
+                               "-E", "header=y", "-E", "separator=,", "-E", "quote=d", "captures/mqtt-mixed-versions.pcap"], nil),
         ("read-T-fields-stomp", ["read", "-T", "fields", "-e", "frame", "-e", "type", "-e", "topic", "-e", "stomp.header.name",
-                                 "-Y", "!(type == heart-beat)", "captures/stomp-websocket.pcap"]),
+                                 "-Y", "!(type == heart-beat)", "captures/stomp-websocket.pcap"], nil),
     ]
 
     @Test(arguments: forms.map(\.0))
     func outputFormGolden(_ name: String) throws {
-        let args = Self.forms.first { $0.0 == name }!.1
-        let r = try runProcess(Paths.executable.path, args, in: Paths.root)
+        let form = Self.forms.first { $0.0 == name }!
+        let args = form.1
+        let input = try form.stdin.map { try Data(contentsOf: Paths.root.appendingPathComponent($0)) }
+        let r = try runProcess(Paths.executable.path, args, stdin: input, in: Paths.root)
         let shown = args.map { $0.contains(where: { " !&|(){}\"".contains($0) }) ? "'\($0)'" : $0 }
-        let text = "$ mqscope " + shown.joined(separator: " ") + "\n" + r.out + (r.err.isEmpty ? "" : "--- stderr\n" + r.err)
+        let text = "$ mqscope " + shown.joined(separator: " ") + (form.stdin.map { " < " + $0 } ?? "") + "\n" + r.out + (r.err.isEmpty ? "" : "--- stderr\n" + r.err)
         try checkGolden(text, Paths.fixtures.appendingPathComponent("golden/forms/\(name).txt"))
     }
 }
