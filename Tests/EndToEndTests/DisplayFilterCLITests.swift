@@ -84,6 +84,25 @@ import TestSupport
         #expect(bad.status != 0 && bad.err.contains("SEND"))
     }
 
+    @Test func tsharkConventions() throws {
+        let capture = "captures/mqtt5-paho.pcap"
+        let named = try runProcess(Paths.executable.path, ["read", capture], in: Paths.root)
+        let r = try runProcess(Paths.executable.path, ["read", "-r", capture], in: Paths.root)
+        #expect(r.status == 0 && r.out == named.out && !named.out.isEmpty)
+        let three = try runProcess(Paths.executable.path, ["read", "-c", "3", "-T", "fields", "-e", "frame", capture], in: Paths.root)
+        #expect(three.out == "4\n6\n8\n")
+        // -t e: epoch seconds; -t a: the UTC time of day; -t r stays the default.
+        let epoch = try runProcess(Paths.executable.path, ["read", "-c", "1", "-t", "e", capture], in: Paths.root)
+        #expect(epoch.out.contains("  1795279222.634900000  "), "\(epoch.out)")
+        let tod = try runProcess(Paths.executable.path, ["read", "-c", "1", "-t", "a", capture], in: Paths.root)
+        #expect(tod.out.contains("  16:40:22.634900000  "), "\(tod.out)")
+        let bad = try runProcess(Paths.executable.path, ["read", "-t", "q", capture], in: Paths.root)
+        #expect(bad.status != 0 && bad.err.contains("-t takes"))
+        // -x masks the password unless --show-secrets.
+        let x = try runProcess(Paths.executable.path, ["read", "-c", "1", "-x", capture], in: Paths.root)
+        #expect(x.out.contains("** **") && !x.out.contains("mqscope-pass"))
+    }
+
     @Test func checkSelectsFindings() throws {
         let capture = "captures/hostile/stomp-lowercase-command.pcap"
         let all = try runProcess(Paths.executable.path, ["check", capture], in: Paths.root)
@@ -106,6 +125,8 @@ import TestSupport
         ("decode-truncated-connect", ["decode"], "Fixtures/decode/truncated-connect.xxd"),
         ("decode-truncated-publish-od-x", ["decode"], "Fixtures/decode/truncated-publish.od-x"),
         ("decode-bad-token", ["decode", "10", "0c", "zz", "04"], nil),
+        ("read-r-c-t-ad-x", ["read", "-r", "captures/mqtt311-mosquitto-clients.pcap", "-c", "3", "-t", "ad", "-x"], nil),
+        ("read-two-files-t-d", ["read", "-t", "d", "-Y", "frame <= 10", "captures/mqtt5-paho.pcap", "captures/stomp-activemq.pcap"], nil),
         ("read-Y-publish-qos", ["read", "-Y", "mqtt.packet_type == PUBLISH && mqtt.flags.qos >= 1", "captures/mqtt5-paho.pcap"], nil),
         ("read-T-fields-csv", ["read", "-T", "fields", "-e", "frame", "-e", "time", "-e", "connection", "-e", "direction",
                                "-e", "type", "-e", "client_id", "-e", "version", "-e", "topic", "-e", "mqtt.flags.qos",

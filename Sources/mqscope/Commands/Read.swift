@@ -38,11 +38,24 @@ struct Read: ParsableCommand {
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is shown and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
+    @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many units (MQTT packets, STOMP frames, WebSocket frames) are shown, as tshark -c.", valueName: "n"))
+    var maxUnits: Int?
+
+    @Option(name: .customShort("t"), help: ArgumentHelp("Time format of text lines, as tshark's: r (seconds since the first frame, the default), a or u (UTC time of day), ad or ud (UTC date and time), d (since the previous unit), e (epoch seconds).", valueName: "format"))
+    var timeFormat: String = "r"
+
+    @Flag(name: .customShort("x"), help: "After each unit, a hex and ASCII dump of its bytes (secrets masked).")
+    var hexDump = false
+
     @Option(help: ArgumentHelp("Threads for --count without filters: each reads the whole file and takes a share of its connections. Default: the processors available, at most 4.", valueName: "n"))
     var threads: Int?
 
     func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+        if let maxUnits, maxUnits < 1 { throw ValidationError("-c needs a positive number of units.") }
+        if TimeFormat.Style(tshark: timeFormat) == nil {
+            throw ValidationError("-t takes r, a, ad, u, ud, d or e; got '\(timeFormat)'.")
+        }
     }
 
     func run() throws {
@@ -53,9 +66,13 @@ struct Read: ParsableCommand {
         let columns = try columnOptions.columns(format: format, showSecrets: decoding.showSecrets)
         var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: decoding.renderContext(),
                                 filter: filter, columns: columns)
+        report.timeStyle = TimeFormat.Style(tshark: timeFormat) ?? .relative
+        report.hexDump = hexDump
+        report.limit = maxUnits
+        report.fileHeaders = input.files.count > 1
         report.beginRun()
         var sharding: Sharding<ReadReport>?
-        if count && filter.isEmpty {
+        if count && filter.isEmpty && maxUnits == nil {
             // Counts add up whatever thread saw a packet, so counting can split connections.
             let context = decoding.renderContext()
             sharding = Sharding(
