@@ -21,10 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
-        // libpcap, seen only by PacketCapture.
+        // libpcap (and zlib, for .pcap.gz), seen only by PacketCapture.
         .systemLibrary(
             name: "CLibpcap", pkgConfig: "libpcap",
-            providers: [.apt(["libpcap-dev"])]),
+            providers: [.apt(["libpcap-dev", "zlib1g-dev"])]),
         // Shared vocabulary: byte ranges, field trees, diagnostics, frames, directions.
         .target(name: "WireCore", swiftSettings: strict),
         // Stage 1: capture files and live interfaces (libpcap).

@@ -103,6 +103,23 @@ import TestSupport
         #expect(x.out.contains("** **") && !x.out.contains("mqscope-pass"))
     }
 
+    @Test func readsGzipCapturesDirectly() throws {
+        guard let gzip = which("gzip") else { Issue.record("gzip is not installed"); return }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-gz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for capture in ["captures/mqtt5-paho.pcap", "captures/mqtt5-paho-lo.pcapng"] {
+            let gz = dir.appendingPathComponent(URL(fileURLWithPath: capture).lastPathComponent + ".gz")
+            let z = try runProcess("/bin/sh", ["-c", "\(gzip) -c \(capture) > \(gz.path)"], in: Paths.root)
+            #expect(z.status == 0)
+            let plain = try runProcess(Paths.executable.path, ["read", "-V", capture], in: Paths.root)
+            let zipped = try runProcess(Paths.executable.path, ["read", "-V", gz.path], in: Paths.root)
+            #expect(zipped.status == 0 && !plain.out.isEmpty && zipped.out == plain.out, "\(capture): \(zipped.err)")
+            let check = try runProcess(Paths.executable.path, ["check", "--format", "json", gz.path], in: Paths.root)
+            #expect(check.status == 0 && check.out.contains("\"mqtt\""))
+        }
+    }
+
     @Test func checkSelectsFindings() throws {
         let capture = "captures/hostile/stomp-lowercase-command.pcap"
         let all = try runProcess(Paths.executable.path, ["check", capture], in: Paths.root)
