@@ -91,6 +91,9 @@ import TestSupport
         #expect(r.status == 0 && r.out == named.out && !named.out.isEmpty)
         let three = try runProcess(Paths.executable.path, ["read", "-c", "3", "-T", "fields", "-e", "frame", capture], in: Paths.root)
         #expect(three.out == "4\n6\n8\n")
+        // Reading stops at the frame that completed the last unit shown.
+        let json = try runProcess(Paths.executable.path, ["read", "-c", "2", "--format", "json", capture], in: Paths.root)
+        #expect(json.out.contains("\"frames\":6,") || json.out.contains("\"frames\": 6,"), "\(json.out.suffix(300))")
         // -t e: epoch seconds; -t a: the UTC time of day; -t r stays the default.
         let epoch = try runProcess(Paths.executable.path, ["read", "-c", "1", "-t", "e", capture], in: Paths.root)
         #expect(epoch.out.contains("  1795279222.634900000  "), "\(epoch.out)")

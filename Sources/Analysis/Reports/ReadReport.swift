@@ -9,6 +9,12 @@ import TCPReassembly
 /// The `read` command's sink: renders each MQTT packet, STOMP frame and WebSocket handshake or
 /// frame as it is decoded — a summary line, the whole field tree (`verbose`), JSON or NDJSON
 /// (schema mqscope.read/2) — or only counts it.
+/// Set by the report once `-c N` units were shown; read between frames by the reading loop (one thread).
+public final class LimitFlag: @unchecked Sendable {
+    public var isSet = false
+    public init() {}
+}
+
 public struct ReadReport: AnalysisSink {
     public enum Format: String, Sendable, CaseIterable {
         case text, json, ndjson
@@ -31,8 +37,10 @@ public struct ReadReport: AnalysisSink {
     public var timeStyle = TimeFormat.Style.relative
     public var hexDump = false
     public var fileHeaders = false
-    /// Units to show in all (`-c N`); later ones are neither shown nor counted.
+    /// Units to show in all (`-c N`); later ones are neither shown nor counted, and `limitReached`
+    /// tells the reading loop (`RunControl`) to stop.
     public var limit: Int?
+    public let limitReached = LimitFlag()
     var shownUnits = 0
     var previousTime: Timestamp?
 
@@ -358,6 +366,7 @@ public struct ReadReport: AnalysisSink {
         guard let l = limit else { return true }
         if shownUnits >= l { return false }
         shownUnits += 1
+        if shownUnits == l { limitReached.isSet = true }
         return true
     }
 

@@ -81,7 +81,10 @@ struct Read: ParsableCommand {
                                        filter: PacketFilter(), out: Output(fd: -1, threshold: Int.max)) },
                 merge: { $0.addCounts(of: $1) })
         }
-        let failed = !analyzeFiles(input.files, options: options, into: &report, sharding: sharding)
+        // -c N: reading stops once N units were shown (the packet that completes the Nth is read).
+        let reached = report.limitReached
+        let control = RunControl(shouldStop: { _ in reached.isSet ? .now : nil })
+        let failed = !analyzeFiles(input.files, options: options, into: &report, sharding: sharding, control: control)
         report.endRun()
         if failed { throw ExitCode(ExitStatus.unusableInput) }
     }
