@@ -21,10 +21,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
-        // libpcap, seen only by PacketCapture.
+        // libpcap (and zlib, for .pcap.gz), seen only by PacketCapture.
         .systemLibrary(
             name: "CLibpcap", pkgConfig: "libpcap",
-            providers: [.apt(["libpcap-dev"])]),
+            providers: [.apt(["libpcap-dev", "zlib1g-dev"])]),
         // Shared vocabulary: byte ranges, field trees, diagnostics, frames, directions.
         .target(name: "WireCore", swiftSettings: strict),
         // Stage 1: capture files and live interfaces (libpcap).
@@ -41,18 +41,23 @@ let package = Package(
         .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
+        // Display filters (-Y) and field columns (-T fields -e): compiled once, evaluated per unit.
+        .target(
+            name: "DisplayFilters", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "Rendering"],
+            swiftSettings: strict),
         // The pipeline driver: wires the stages, detects protocols.
         .target(
             name: "Analysis",
             dependencies: [
                 "WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec",
-                "Conformance", "Rendering",
+                "Conformance", "Rendering", "DisplayFilters",
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
                 "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
+                "DisplayFilters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -76,13 +81,14 @@ let package = Package(
 
         // Helpers every test target shares (a seeded random generator).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
-        .testTarget(name: "WireCoreTests", dependencies: ["WireCore"], swiftSettings: strict),
+        .testTarget(name: "WireCoreTests", dependencies: ["WireCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PacketLayersTests", dependencies: ["PacketLayers", "PacketCapture", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "TCPReassemblyTests", dependencies: ["TCPReassembly", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "STOMPCodecTests", dependencies: ["STOMPCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
+        .testTarget(name: "DisplayFiltersTests", dependencies: ["DisplayFilters", "Analysis", "WireCore", "MQTTCodec", "Rendering"], swiftSettings: strict),
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

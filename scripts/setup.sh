@@ -4,7 +4,8 @@
 set -euo pipefail
 need=()
 # activemq: the STOMP broker of the live STOMP test (and of captures/regenerate.sh); it brings a JRE.
-for pkg in libpcap-dev tshark tcpdump mosquitto mosquitto-clients activemq; do
+# zlib1g-dev: gzip-compressed captures (.pcap.gz) are read through zlib.
+for pkg in libpcap-dev zlib1g-dev tshark tcpdump mosquitto mosquitto-clients activemq; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 SUDO=""

@@ -10,10 +10,10 @@ public enum CaptureAnalysis {
     /// (unreadable, not a capture, unsupported link type); a damaged record later in the file
     /// stops reading there and is reported in the summary, after everything before it was processed.
     public static func run<Sink: AnalysisSink>(
-        path: String, options: AnalysisOptions, sink: inout Sink
+        path: String, options: AnalysisOptions, sink: inout Sink, control: RunControl = RunControl()
     ) throws(CaptureError) -> FileSummary {
         var source = try CaptureSource(file: path)
-        return try run(source: &source, options: options, sink: &sink, control: RunControl())
+        return try run(source: &source, options: options, sink: &sink, control: control)
     }
 
     /// Runs the pipeline over an open source (a file or a live interface) until its end, a

@@ -58,7 +58,16 @@ public struct CaptureSource: ~Copyable {
         // The file is opened here, not by pcap_open_offline, only to give it a larger stdio buffer;
         // libpcap still reads and checks every header and record (pcap_fopen_offline).
         // Standard input through a duplicate descriptor, so closing the capture leaves fd 0 open.
-        let file: UnsafeMutablePointer<FILE>? = path == "-" ? fdopen(dup(0), "rb") : fopen(path, "rb")
+        // A gzip file (magic 1f 8b) is read through zlib, decompressed as libpcap asks for bytes.
+        var file: UnsafeMutablePointer<FILE>? = path == "-" ? fdopen(dup(0), "rb") : fopen(path, "rb")
+        if path != "-", let f = file {
+            let a = getc(f), b = getc(f)
+            rewind(f)
+            if a == 0x1f && b == 0x8b {
+                fclose(f)
+                file = mqscope_gzip_fopen(path)
+            }
+        }
         guard let file else {
             throw CaptureError(Self.explain(String(cString: strerror(errno))))
         }

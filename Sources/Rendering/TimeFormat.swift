@@ -46,6 +46,40 @@ public enum TimeFormat {
             + "\(pad(secs % 60, 2)).\(pad(Int64(t.nanoseconds), 9))Z"
     }
 
+    /// tshark's `-t` time formats, in UTC (captures are read the same anywhere).
+    public enum Style: String, Sendable, CaseIterable {
+        /// Seconds since the capture's first frame (the default).
+        case relative = "r"
+        /// Time of day: "16:12:00.123456789" (`u` is the same: times are always UTC).
+        case absolute = "a"
+        /// Date and time: "2026-11-21 16:12:00.123456789" (`ud` is the same).
+        case absoluteDate = "ad"
+        /// Seconds since the previous unit shown.
+        case delta = "d"
+        /// Seconds since 1970-01-01 UTC: "1795283155.729000000".
+        case epoch = "e"
+
+        public init?(tshark: String) {
+            switch tshark {
+            case "u": self = .absolute
+            case "ud": self = .absoluteDate
+            default: self.init(rawValue: tshark)
+            }
+        }
+    }
+
+    /// `t` in `style`; `origin` is the capture start (`r`) or the previous unit shown (`d`).
+    public static func styled(_ t: Timestamp, _ style: Style, origin: Timestamp) -> String {
+        switch style {
+        case .relative, .delta: return relative(t, to: origin)
+        case .absolute: return String(iso8601(t).dropFirst(11).dropLast())
+        case .absoluteDate:
+            let s = iso8601(t)
+            return String(s.prefix(10)) + " " + String(s.dropFirst(11).dropLast())
+        case .epoch: return "\(t.seconds).\(pad(Int64(t.nanoseconds), 9))"
+        }
+    }
+
     /// Seconds since `origin` with microsecond precision: "12.345678".
     public static func relative(_ t: Timestamp, to origin: Timestamp) -> String {
         let ns = t.totalNanoseconds &- origin.totalNanoseconds

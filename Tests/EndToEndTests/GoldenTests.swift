@@ -25,27 +25,7 @@ import TestSupport
         for (kind, result) in [("read", read), ("streams", streams)] {
             let text = result.out + (result.err.isEmpty ? "" : "--- stderr\n" + result.err)
             #expect(!text.contains(Paths.root.path), "output must not hold absolute paths")
-            let url = Self.goldenURL(capture, kind)
-            if ProcessInfo.processInfo.environment["RECORD_GOLDENS"] == "1" {
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try Data(text.utf8).write(to: url)
-                Issue.record("recorded \(url.lastPathComponent); review the diff and run again without RECORD_GOLDENS")
-                continue
-            }
-            guard let golden = try? String(contentsOf: url, encoding: .utf8) else {
-                Issue.record("no golden \(url.lastPathComponent): record it with RECORD_GOLDENS=1")
-                continue
-            }
-            if golden != text {
-                let g = golden.split(separator: "\n", omittingEmptySubsequences: false)
-                let t = text.split(separator: "\n", omittingEmptySubsequences: false)
-                let i = (0..<min(g.count, t.count)).first { g[$0] != t[$0] } ?? min(g.count, t.count)
-                Issue.record("""
-                    \(capture) \(kind) differs from \(url.lastPathComponent) at line \(i + 1):
-                      golden: \(i < g.count ? String(g[i]) : "<end>")
-                      now:    \(i < t.count ? String(t[i]) : "<end>")
-                    """)
-            }
+            try checkGolden(text, Self.goldenURL(capture, kind))
         }
     }
 

@@ -531,6 +531,11 @@ public struct CheckReport: AnalysisSink {
                                 fingerprint: print, baselined: config.baseline.contains(print)))
     }
 
+    /// Keeps only the findings `keep` selects (`check -Y`).
+    public mutating func keepFindings(where keep: (Finding) -> Bool) {
+        findings.removeAll { !keep($0) }
+    }
+
     /// rule | client id | packet type | the offending value — what identifies a finding in the
     /// traffic itself, so the same session captured on another host or port, or with its
     /// connections in another order, gives the same fingerprints. No addresses, ports, frame

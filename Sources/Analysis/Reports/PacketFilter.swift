@@ -1,21 +1,23 @@
 public import MQTTCodec
-import WireCore
+public import WireCore
+public import DisplayFilters
+import STOMPCodec
+import WebSocketCodec
+import Conformance
 import TCPReassembly
 
-/// Which packets `read` shows: by type, connection, client id and topic. Empty sets select all.
+/// Which units `read` and `live` show: a compiled display filter (`-Y`, with `--type`, `--topic`,
+/// `--client-id` and `--connection` folded into it). Stream events (gaps, conflicting
+/// retransmissions) have no packet to test: only `--connection` selects them.
 public struct PacketFilter: Sendable {
-    public var types: Set<MQTTPacketType> = []
+    public var display = DisplayFilter()
     public var connections: Set<UInt32> = []
-    public var clientIDs: Set<String> = []
-    /// MQTT topic filters (`+` and `#` wildcards); a PUBLISH matches when its topic (or the
-    /// topic its alias stands for) matches one, a SUBSCRIBE/UNSUBSCRIBE when one of its filters does.
-    public var topics: [String] = []
     /// `--frame N`: only units whose bytes came in frame N (first frame ≤ N ≤ the frame that
     /// completed it), of any protocol — a finding's "frame N" leads to its packet.
     public var frame: FrameNumber?
     public init() {}
 
-    public var isEmpty: Bool { types.isEmpty && connections.isEmpty && clientIDs.isEmpty && topics.isEmpty && frame == nil }
+    public var isEmpty: Bool { display.acceptsAll && connections.isEmpty && frame == nil }
 
     /// Whether a unit carried by frames `first` to `last` passes `--frame`.
     public func acceptsFrames(_ first: FrameNumber, _ last: FrameNumber) -> Bool {
@@ -23,53 +25,126 @@ public struct PacketFilter: Sendable {
         return min(first, last) <= frame && frame <= last
     }
 
-    /// For STOMP frames and WebSocket events: only the connection and frame filters apply; the
-    /// MQTT filters (type, client id, topic) select MQTT packets only.
-    public func acceptsOther(_ connection: UInt32, first: FrameNumber, last: FrameNumber) -> Bool {
-        guard types.isEmpty && clientIDs.isEmpty && topics.isEmpty, acceptsFrames(first, last) else { return false }
-        return connections.isEmpty || connections.contains(connection)
+    public func accepts(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
+        acceptsFrames(e.frames.first?.frame ?? e.lastFrame, e.lastFrame)
+            && display.matches(e.filterSubject, pdu: pdu, tree: tree)
     }
 
-    public func accepts(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
-        if !acceptsFrames(e.frames.first?.frame ?? e.lastFrame, e.lastFrame) { return false }
-        if !types.isEmpty { guard let t = e.message.packetType, types.contains(t) else { return false } }
-        if !connections.isEmpty && !connections.contains(e.connection.id) { return false }
-        if !clientIDs.isEmpty { guard let c = e.clientID, clientIDs.contains(c) else { return false } }
-        if !topics.isEmpty {
-            var names: [String] = []
-            switch e.message {
-            case .publish(let p):
-                if let a = e.aliasTopic, p.topic.isEmpty { names.append(a) }
-                else if p.topic.upper <= pdu.count { names.append(String(decoding: pdu.extracting(p.topic.range).bytesArray, as: UTF8.self)) }
-            case .subscribe, .unsubscribe:
-                for n in tree.nodes where n.field == MQTTField.subscribeTopicFilter.id || n.field == MQTTField.unsubscribeTopicFilter.id {
-                    if case .text(let r, _) = n.value, r.upper <= pdu.count {
-                        names.append(String(decoding: pdu.extracting(r.range).bytesArray, as: UTF8.self))
-                    }
-                }
-            default: return false
-            }
-            guard names.contains(where: { name in topics.contains { TopicMatch.matches(filter: $0, topic: name) || $0 == name } })
-            else { return false }
-        }
-        return true
+    public func accepts(_ e: STOMPFrameEvent, _ frame: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
+        acceptsFrames(e.firstFrame, e.lastFrame) && display.matches(e.filterSubject(frame, tree), pdu: frame, tree: tree)
+    }
+
+    public func accepts(_ e: WebSocketEventReport, _ bytes: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
+        acceptsFrames(e.firstFrame, e.lastFrame) && display.matches(e.filterSubject, pdu: bytes, tree: tree)
+    }
+
+    /// Gaps and conflicting retransmissions: selected by `--connection` and `--frame` only.
+    public func acceptsStreamEvent(_ connection: UInt32, frames: [FrameNumber]) -> Bool {
+        guard connections.isEmpty || connections.contains(connection) else { return false }
+        guard let frame else { return true }
+        return frames.contains(frame)
     }
 }
 
-/// MQTT topic-filter matching (MQTT 3.1.1 §4.7, 5.0 §4.7): `+` matches one level, `#` the rest;
-/// topics starting with `$` are not matched by a leading wildcard.
-public enum TopicMatch {
-    public static func matches(filter: String, topic: String) -> Bool {
-        let f = filter.split(separator: "/", omittingEmptySubsequences: false)
-        let t = topic.split(separator: "/", omittingEmptySubsequences: false)
-        if topic.hasPrefix("$") && (filter.hasPrefix("+") || filter.hasPrefix("#")) { return false }
-        var i = 0
-        while i < f.count {
-            if f[i] == "#" { return i == f.count - 1 }
-            if i >= t.count { return false }
-            if f[i] != "+" && f[i] != t[i] { return false }
-            i += 1
+extension MQTTVersion {
+    /// As `FilterSubject.version` packs it.
+    var packed: UInt32 {
+        switch self {
+        case .v3_1: 30100
+        case .v3_1_1: 30101
+        case .v5: 50000
         }
-        return i == t.count
+    }
+}
+
+extension MQTTPacketEvent {
+    public var filterSubject: FilterSubject {
+        var s = FilterSubject(proto: .mqtt)
+        s.overWebSocket = transport == .webSocket
+        s.typeCode = UInt64(message.packetType?.rawValue ?? 0)
+        s.frame = UInt64(lastFrame)
+        s.connection = connection.id
+        s.clientToServer = direction == .clientToServer
+        s.clientID = clientID
+        s.version = version.packed
+        s.aliasTopic = aliasTopic
+        s.time = time
+        s.captureStart = captureStart
+        return s
+    }
+}
+
+extension STOMPFrameEvent {
+    public func filterSubject(_ frame: Span<UInt8>, _ tree: borrowing FieldTree) -> FilterSubject {
+        var s = FilterSubject(proto: .stomp)
+        s.overWebSocket = transport == .webSocket
+        s.typeCode = isHeartBeat ? FilterSubject.TypeCode.heartBeat : summary.command.code
+        s.frame = UInt64(lastFrame)
+        s.connection = connection.id
+        s.clientToServer = direction == .clientToServer
+        s.version = UInt32(version.rawValue / 10) * 10000 + UInt32(version.rawValue % 10) * 100
+        s.destination = Self.destination(frame, tree)
+        s.time = time
+        s.captureStart = captureStart
+        return s
+    }
+
+    /// The value of the frame's first `destination` header (STOMP 1.2 SEND, SUBSCRIBE, MESSAGE).
+    static func destination(_ frame: Span<UInt8>, _ tree: borrowing FieldTree) -> ByteRange? {
+        let want: StaticString = "destination"
+        var nameFound = false
+        for n in tree.nodes {
+            if n.field == STOMPField.headerName.id {
+                nameFound = false
+                guard case .text(let r, _) = n.value, r.count == want.utf8CodeUnitCount, r.upper <= frame.count
+                else { continue }
+                nameFound = true
+                want.withUTF8Buffer { w in
+                    for i in 0..<w.count where frame[r.lower + i] != w[i] { nameFound = false; break }
+                }
+            } else if nameFound, n.field == STOMPField.headerValue.id, case .text(let r, _) = n.value {
+                return r
+            }
+        }
+        return nil
+    }
+}
+
+extension CheckReport.Finding {
+    /// What `check -Y` tests: the finding's rule, severity, layer, connection, direction, last
+    /// frame, client id and version (not its packet's fields).
+    public var filterSubject: FilterSubject {
+        let proto: UnitProtocol = switch layer {
+        case .tcp: .tcp
+        case .webSocket: .websocket
+        case .mqtt: .mqtt
+        case .stomp: .stomp
+        }
+        var s = FilterSubject(proto: proto)
+        s.frame = UInt64(finding.frames.last ?? 0)
+        s.connection = connection
+        s.clientToServer = finding.direction == .clientToServer
+        s.clientID = clientID
+        s.version = version.flatMap { FilterSubject.packVersion($0) } ?? 0
+        s.rule = finding.rule.rawValue
+        s.severity = finding.severity
+        s.time = finding.time
+        return s
+    }
+}
+
+extension WebSocketEventReport {
+    public var filterSubject: FilterSubject {
+        var s = FilterSubject(proto: .websocket)
+        switch kind {
+        case .handshake: s.typeCode = FilterSubject.TypeCode.handshake
+        case .frame(let f): s.typeCode = UInt64(f.opcode.rawValue)
+        }
+        s.frame = UInt64(lastFrame)
+        s.connection = connection.id
+        s.clientToServer = direction == .clientToServer
+        s.time = time
+        s.captureStart = captureStart
+        return s
     }
 }

@@ -1,6 +1,7 @@
 public import WireCore
 public import Rendering
 public import MQTTCodec
+public import DisplayFilters
 import STOMPCodec
 import WebSocketCodec
 import TCPReassembly
@@ -8,9 +9,17 @@ import TCPReassembly
 /// The `read` command's sink: renders each MQTT packet, STOMP frame and WebSocket handshake or
 /// frame as it is decoded — a summary line, the whole field tree (`verbose`), JSON or NDJSON
 /// (schema mqscope.read/2) — or only counts it.
+/// Set by the report once `-c N` units were shown; read between frames by the reading loop (one thread).
+public final class LimitFlag: @unchecked Sendable {
+    public var isSet = false
+    public init() {}
+}
+
 public struct ReadReport: AnalysisSink {
     public enum Format: String, Sendable, CaseIterable {
         case text, json, ndjson
+        /// Columns (`-T fields -e …`): one row per unit, values as `FieldColumns` writes them.
+        case fields
     }
 
     public var w: JSONWriter
@@ -19,8 +28,21 @@ public struct ReadReport: AnalysisSink {
     let countOnly: Bool
     let context: FieldRenderContext
     let filter: PacketFilter
+    /// The columns of `.fields`.
+    let columns: FieldColumns?
     /// Flush after every packet (live capture, pipes that must see each line at once).
     let flushEachPacket: Bool
+    /// Text: how times are shown (`-t`), a hex and ASCII dump of each unit (`-x`), and a
+    /// `==> FILE <==` line before each file's units (several files).
+    public var timeStyle = TimeFormat.Style.relative
+    public var hexDump = false
+    public var fileHeaders = false
+    /// Units to show in all (`-c N`); later ones are neither shown nor counted, and `limitReached`
+    /// tells the reading loop (`RunControl`) to stop.
+    public var limit: Int?
+    public let limitReached = LimitFlag()
+    var shownUnits = 0
+    var previousTime: Timestamp?
 
     var fileName = ""
     /// The capture's first frame time (learnt from the first packet event).
@@ -42,7 +64,7 @@ public struct ReadReport: AnalysisSink {
     public private(set) var webSocketHandshakes = 0
 
     public init(format: Format, verbose: Bool, countOnly: Bool, context: FieldRenderContext, filter: PacketFilter,
-                flushEachPacket: Bool = false, out: Output = Output()) {
+                flushEachPacket: Bool = false, columns: FieldColumns? = nil, out: Output = Output()) {
         self.w = JSONWriter(out: out)
         self.format = format
         self.verbose = verbose
@@ -50,11 +72,13 @@ public struct ReadReport: AnalysisSink {
         self.context = context
         self.filter = filter
         self.flushEachPacket = flushEachPacket
+        self.columns = columns
     }
 
     // MARK: Document structure
 
     public mutating func beginRun() {
+        if format == .fields, !countOnly, let c = columns, c.style.header { c.writeHeader(into: &w.out) }
         if format == .json && !countOnly {
             w.objectStart()
             w.key("schema", context.readSchema >= 3 ? "mqscope.read/3" : "mqscope.read/2")
@@ -65,6 +89,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func beginFile(_ name: String) {
         fileName = name
+        previousTime = nil
         counts = [Int](repeating: 0, count: 16)
         stompCounts = [Int](repeating: 0, count: 16)
         stompHeartBeats = 0
@@ -74,13 +99,14 @@ public struct ReadReport: AnalysisSink {
         heldEvents.removeAll()
         finishedConnections.removeAll()
         if countOnly { return }
+        if fileHeaders && (format == .text || format == .fields) { w.out.write("==> \(name) <==\n") }
         switch format {
         case .json:
             w.objectStart()
             w.key("file", name)
             w.key("packets")
             w.arrayStart()
-        case .ndjson, .text:
+        case .ndjson, .text, .fields:
             break
         }
     }
@@ -136,6 +162,8 @@ public struct ReadReport: AnalysisSink {
             w.endLine()
         case .text:
             if let s = summary, let d = s.damaged { w.out.write("warning: \(fileName): reading stopped early: \(d)\n") }
+        case .fields:
+            break
         }
         w.out.flush()
     }
@@ -204,6 +232,7 @@ public struct ReadReport: AnalysisSink {
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
         if !filter.isEmpty && !filter.accepts(e, pdu, fields) { return }
+        if !admit() { return }
         let typeIndex = Int(e.message.packetType?.rawValue ?? 0)
         counts[typeIndex] += 1
         totalCounts[typeIndex] += 1
@@ -213,13 +242,15 @@ public struct ReadReport: AnalysisSink {
         case .text: packetText(e, pdu, fields)
         case .json: packetJSON(e, pdu, fields)
         case .ndjson: packetJSON(e, pdu, fields); w.endLine()
+        case .fields: columns?.writeRow(e.filterSubject, pdu: pdu, tree: fields, into: &w.out)
         }
         if flushEachPacket { w.out.flush() }
     }
 
     public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id, first: e.firstFrame, last: e.lastFrame) { return }
+        if !filter.isEmpty && !filter.accepts(e, frame, fields) { return }
+        if !admit() { return }
         if e.isHeartBeat { stompHeartBeats += 1 } else {
             let code = Int(e.summary.command.code)
             stompCounts[code < 16 ? code : 0] += 1
@@ -255,13 +286,16 @@ public struct ReadReport: AnalysisSink {
             scratch.clear()
             STOMPSummary.write(e, frame, showSecrets: context.showSecrets, payloadLimit: 0, into: &scratch)
             eventTailJSON(e.streamRange.lower, e.diagnostics, frame, fields)
+        case .fields:
+            columns?.writeRow(e.filterSubject(frame, fields), pdu: frame, tree: fields, into: &w.out)
         }
         if flushEachPacket { w.out.flush() }
     }
 
     public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id, first: e.firstFrame, last: e.lastFrame) { return }
+        if !filter.isEmpty && !filter.accepts(e, bytes, fields) { return }
+        if !admit() { return }
         switch e.kind {
         case .handshake: webSocketHandshakes += 1
         case .frame(let f): webSocketCounts[Int(f.opcode.rawValue & 0x0F)] += 1
@@ -290,21 +324,25 @@ public struct ReadReport: AnalysisSink {
             scratch.clear()
             WebSocketSummary.write(e, bytes, into: &scratch)
             eventTailJSON(e.streamRange.lower, e.diagnostics, bytes, fields)
+        case .fields:
+            columns?.writeRow(e.filterSubject, pdu: bytes, tree: fields, into: &w.out)
         }
         if flushEachPacket { w.out.flush() }
     }
 
     public mutating func streamEvent(_ e: StreamEventReport) {
-        if !filter.connections.isEmpty && !filter.connections.contains(e.connection.id) { return }
-        if filter.frame != nil && !e.frames.contains(where: { filter.acceptsFrames($0, $0) }) { return }
+        if !filter.acceptsStreamEvent(e.connection.id, frames: e.frames) { return }
         findingsBySeverity[e.severity.rawValue] += 1
         if countOnly { return }
         switch format {
+        case .fields:
+            break
         case .text:
             let (src, dst) = ends(e.connection, e.direction)
             w.out.write(pad(e.frames.last.map(String.init) ?? "-", 7))
             w.out.write("  ")
-            w.out.write(pad(e.time == .zero ? "-" : TimeFormat.relative(e.time, to: captureStart), 12))
+            w.out.write(pad(e.time == .zero ? "-" : TimeFormat.styled(e.time, timeStyle == .delta ? .relative : timeStyle,
+                                                                      origin: captureStart), 12))
             w.out.write("  \(src) → \(dst)  #\(e.connection.id)  [\(e.rule)] \(e.message)\n")
         case .json:
             heldEvents.append(e)
@@ -323,13 +361,69 @@ public struct ReadReport: AnalysisSink {
         }
     }
 
+    /// Counts a unit against `limit`; false once the limit is reached.
+    private mutating func admit() -> Bool {
+        guard let l = limit else { return true }
+        if shownUnits >= l { return false }
+        shownUnits += 1
+        if shownUnits == l { limitReached.isSet = true }
+        return true
+    }
+
+    /// The time column of a text line.
+    private mutating func timeText(_ t: Timestamp) -> String {
+        let origin = timeStyle == .delta ? (previousTime ?? t) : captureStart
+        previousTime = t
+        return TimeFormat.styled(t, timeStyle, origin: origin)
+    }
+
+    /// `-x`: the unit's bytes, 16 a line, with offsets within the unit and an ASCII column; secrets
+    /// (redacted fields) are masked unless --show-secrets.
+    private mutating func hexDumpText(_ bytes: Span<UInt8>, _ tree: borrowing FieldTree) {
+        var secret: [ByteRange] = []
+        if !context.showSecrets {
+            for n in tree.nodes { if case .redacted(let r) = n.value { secret.append(r) } }
+        }
+        let digits: StaticString = "0123456789abcdef"
+        var line = 0
+        while line < bytes.count {
+            w.out.write("         ")
+            let off = String(line, radix: 16)
+            w.out.write(String(repeating: "0", count: max(0, 4 - off.count)) + off)
+            w.out.write("  ")
+            var ascii: [UInt8] = []
+            for i in line..<(line + 16) {
+                if i == line + 8 { w.out.byte(0x20) }
+                guard i < bytes.count else { w.out.write("   "); continue }
+                let masked = secret.contains { i >= $0.lower && i < $0.upper }
+                if masked {
+                    w.out.write("** ")
+                    ascii.append(UInt8(ascii: "*"))
+                } else {
+                    let b = bytes[i]
+                    digits.withUTF8Buffer { d in w.out.byte(d[Int(b >> 4)]); w.out.byte(d[Int(b & 0x0F)]) }
+                    w.out.byte(0x20)
+                    ascii.append(b >= 0x20 && b < 0x7F ? b : UInt8(ascii: "."))
+                }
+            }
+            w.out.byte(0x20)
+            ascii.withUnsafeBufferPointer { w.out.append($0) }
+            w.out.byte(0x0A)
+            line += 16
+        }
+    }
+
     // MARK: Text
 
     private mutating func packetText(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) {
         let (src, dst) = ends(e.connection, e.direction)
         w.out.decimal(e.lastFrame, width: 7)
         w.out.write("  ")
-        w.out.relativeTime(e.time.totalNanoseconds, since: e.captureStart.totalNanoseconds, width: 12)
+        if timeStyle == .relative {
+            w.out.relativeTime(e.time.totalNanoseconds, since: e.captureStart.totalNanoseconds, width: 12)
+        } else {
+            w.out.write(pad(timeText(e.time), 12))
+        }
         w.out.write("  ")
         w.out.write(src); w.out.write(" → "); w.out.write(dst)
         w.out.write("  #"); w.out.decimal(e.connection.id)
@@ -361,6 +455,7 @@ public struct ReadReport: AnalysisSink {
             }
             w.out.write(": \(d.message)\n")
         }
+        if hexDump { hexDumpText(pdu, tree) }
     }
 
     private mutating func ends(_ c: ConnectionInfo, _ d: Direction) -> (String, String) {
@@ -383,7 +478,7 @@ public struct ReadReport: AnalysisSink {
         let (src, dst) = ends(c, d)
         w.out.write(pad(String(last), 7))
         w.out.write("  ")
-        w.out.write(pad(TimeFormat.relative(time, to: captureStart), 12))
+        w.out.write(pad(timeText(time), 12))
         w.out.write("  ")
         w.out.write(src); w.out.write(" → "); w.out.write(dst)
         w.out.write("  #"); w.out.decimal(c.id)
@@ -403,6 +498,7 @@ public struct ReadReport: AnalysisSink {
             if let r = diag.range { w.out.write(" at stream \(range.lower &+ UInt64(max(0, r.lower)))+\(r.count)") }
             w.out.write(": \(diag.message)\n")
         }
+        if hexDump && showTree { hexDumpText(bytes, tree) }
     }
 
     private mutating func eventHeadJSON(kind: String, _ c: ConnectionInfo, _ d: Direction, _ first: FrameNumber,

@@ -22,22 +22,8 @@ public enum Hex {
     /// Parses hex text such as "10 1e 00 04", "101e0004", "0x10,0x1e" or "10:1e"; nil if malformed.
     public static func parse(_ text: String) -> [UInt8]? {
         var out = [UInt8]()
-        let separators: Set<Character> = [" ", "\t", "\n", "\r", ":", ","]
-        for token in text.split(whereSeparator: { separators.contains($0) }) {
-            var t = Substring(token)
-            if t.hasPrefix("0x") || t.hasPrefix("0X") { t = t.dropFirst(2) }
-            guard t.utf8.count % 2 == 0 else { return nil }
-            var pending: UInt8? = nil
-            for c in t.utf8 {
-                let v: UInt8
-                switch c {
-                case 0x30...0x39: v = c - 0x30
-                case 0x61...0x66: v = c - 0x61 + 10
-                case 0x41...0x46: v = c - 0x41 + 10
-                default: return nil
-                }
-                if let p = pending { out.append(p << 4 | v); pending = nil } else { pending = v }
-            }
+        do { try HexDump.parseTokens(Substring(text), lineNumber: 1, columnBase: 0, swapWords: false, into: &out) } catch {
+            return nil
         }
         return out
     }

@@ -6,6 +6,7 @@ import MQTTCodec
 import WireCore
 import Rendering
 import PacketCapture
+import DisplayFilters
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,6 +71,10 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("Fail (exit 1) when fewer connections than this were checked in all the files (0: never); says why (encrypted, not recognised, empty).", valueName: "n"))
     var requireConnections: Int = 1
 
+    @Option(name: [.customShort("Y"), .customLong("display-filter")],
+            help: ArgumentHelp("Report only the findings this display filter selects: by rule, severity, frame, connection, direction, client_id, version and protocol (mqtt, stomp, websocket, tcp), e.g. 'severity >= warning && rule contains \"3.3.2\"'.", valueName: "expr"))
+    var displayFilter: String?
+
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
@@ -103,11 +108,25 @@ struct Check: ParsableCommand {
             config.baseline = CheckReport.parseBaseline(text)
         }
 
+        var filter = DisplayFilter()
+        if let y = displayFilter {
+            do {
+                filter = try DisplayFilter.compile(y, resolver: FieldResolver(registry: Catalogs.registry))
+            } catch { return usage("\(error)") }
+            if filter.needsFields {
+                return usage("check -Y selects findings by rule, severity, frame, connection, direction, client_id, version and protocol; packet fields are for read -Y")
+            }
+        }
         var options = input.analysisOptions
         options.mqttVersion = mqttVersion
         options.maxPDUSize = max(16, maxPacketSize)
         var report = CheckReport(config: config)
         var failed = !analyzeFiles(input.files, options: options, into: &report)
+        if !filter.acceptsAll {
+            let none = FieldTree()
+            let noBytes: [UInt8] = []
+            report.keepFindings { filter.matches($0.filterSubject, pdu: noBytes.span, tree: none) }
+        }
         var out = Output()
         out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level))
         out.flush()

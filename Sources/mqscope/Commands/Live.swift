@@ -73,8 +73,10 @@ struct Live: ParsableCommand {
     @Flag(name: [.customShort("V"), .long], help: "Show every field of every packet.")
     var verbose = false
 
-    @Option(help: "Output format: text or ndjson (one object per line, flushed per packet).")
+    @Option(name: [.customShort("T"), .long], help: "Output format: text, ndjson (one object per line, flushed per packet) or fields (columns: -e, -E).")
     var format: ReadReport.Format = .text
+
+    @OptionGroup var columnOptions: ColumnOptions
 
     func validate() throws {
         if !listInterfaces && interface == nil { throw ValidationError("Give an interface with -i (or --list-interfaces).") }
@@ -164,7 +166,8 @@ struct Live: ParsableCommand {
         options.ports.mqtt.formUnion(ports)
         options.mqttVersion = decoding.mqttVersion
         var report = ReadReport(format: format, verbose: verbose, countOnly: false, context: decoding.renderContext(),
-                                filter: try filters.packetFilter(), flushEachPacket: true)
+                                filter: try filters.packetFilter(showSecrets: decoding.showSecrets), flushEachPacket: true,
+                                columns: try columnOptions.columns(format: format, showSecrets: decoding.showSecrets))
         var tally = LiveTally()
         let checker: CheckReport? = check ? CheckReport(config: CheckConfig()) : nil
         report.beginRun()

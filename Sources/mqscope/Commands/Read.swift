@@ -27,8 +27,10 @@ struct Read: ParsableCommand {
     @Flag(name: [.customShort("V"), .long], help: "Show every field of every packet.")
     var verbose = false
 
-    @Option(help: "Output format: text, json (schema mqscope.read/2, or /3 with --schema 3) or ndjson.")
+    @Option(name: [.customShort("T"), .long], help: "Output format: text, json (schema mqscope.read/2, or /3 with --schema 3), ndjson, or fields (columns: -e, -E).")
     var format: ReadReport.Format = .text
+
+    @OptionGroup var columnOptions: ColumnOptions
 
     @Option(help: ArgumentHelp("JSON schema version: 2 (every field with its name, stream offset and hex) or 3 (lean: each packet's hex once, fields with offset and length within the packet; docs/schema/read-v3.json).", valueName: "version"))
     var schema: Int = 2
@@ -42,6 +44,15 @@ struct Read: ParsableCommand {
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is shown and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
+    @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many units (MQTT packets, STOMP frames, WebSocket frames) are shown, as tshark -c.", valueName: "n"))
+    var maxUnits: Int?
+
+    @Option(name: .customShort("t"), help: ArgumentHelp("Time format of text lines, as tshark's: r (seconds since the first frame, the default), a or u (UTC time of day), ad or ud (UTC date and time), d (since the previous unit), e (epoch seconds).", valueName: "format"))
+    var timeFormat: String = "r"
+
+    @Flag(name: .customShort("x"), help: "After each unit, a hex and ASCII dump of its bytes (secrets masked).")
+    var hexDump = false
+
     @Option(help: ArgumentHelp("Threads for --count without filters: each reads the whole file and takes a share of its connections. Default: the processors available, at most 4; never more than the processors available.", valueName: "n"))
     var threads: Int?
 
@@ -50,21 +61,30 @@ struct Read: ParsableCommand {
         if maxPacketSize < 0 { throw ValidationError("--max-packet-size cannot be negative.") }
         if schema != 2 && schema != 3 { throw ValidationError("--schema is 2 or 3.") }
         if rawPerField && schema != 3 { throw ValidationError("--raw-per-field goes with --schema 3 (schema 2 always has it).") }
+        if let maxUnits, maxUnits < 1 { throw ValidationError("-c needs a positive number of units.") }
+        if TimeFormat.Style(tshark: timeFormat) == nil {
+            throw ValidationError("-t takes r, a, ad, u, ud, d or e; got '\(timeFormat)'.")
+        }
     }
 
     func run() throws {
         var options = input.analysisOptions
         options.mqttVersion = decoding.mqttVersion
         options.maxPDUSize = max(16, maxPacketSize)
-        let filter = try filters.packetFilter()
+        let filter = try filters.packetFilter(showSecrets: decoding.showSecrets)
+        let columns = try columnOptions.columns(format: format, showSecrets: decoding.showSecrets)
         var renderContext = decoding.renderContext()
         renderContext.readSchema = schema
         renderContext.rawPerField = rawPerField
         var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: renderContext,
-                                filter: filter)
+                                filter: filter, columns: columns)
+        report.timeStyle = TimeFormat.Style(tshark: timeFormat) ?? .relative
+        report.hexDump = hexDump
+        report.limit = maxUnits
+        report.fileHeaders = input.files.count > 1
         report.beginRun()
         var sharding: Sharding<ReadReport>?
-        if count && filter.isEmpty {
+        if count && filter.isEmpty && maxUnits == nil {
             // Counts add up whatever thread saw a packet, so counting can split connections.
             let context = decoding.renderContext()
             sharding = Sharding(
@@ -73,7 +93,10 @@ struct Read: ParsableCommand {
                                        filter: PacketFilter(), out: Output(fd: -1, threshold: Int.max)) },
                 merge: { $0.addCounts(of: $1) })
         }
-        let failed = !analyzeFiles(input.files, options: options, into: &report, sharding: sharding)
+        // -c N: reading stops once N units were shown (the packet that completes the Nth is read).
+        let reached = report.limitReached
+        let control = RunControl(shouldStop: { _ in reached.isSet ? .now : nil })
+        let failed = !analyzeFiles(input.files, options: options, into: &report, sharding: sharding, control: control)
         report.endRun()
         if failed { throw ExitCode(ExitStatus.unusableInput) }
     }

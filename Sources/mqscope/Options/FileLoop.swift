@@ -20,7 +20,7 @@ extension CheckReport: PerFileReport {}
 /// Runs the analysis over every file into `report`: an unreadable file is named on standard error
 /// and skipped, a damaged one is warned about. Returns false when some file could not be used.
 func analyzeFiles<R: PerFileReport>(_ files: [String], options: AnalysisOptions, into report: inout R,
-                                    sharding: Sharding<R>? = nil) -> Bool {
+                                    sharding: Sharding<R>? = nil, control: RunControl = RunControl()) -> Bool {
     var allUsable = true
     for path in files {
         report.beginFile(displayName(path))
@@ -31,7 +31,7 @@ func analyzeFiles<R: PerFileReport>(_ files: [String], options: AnalysisOptions,
                 try CaptureAnalysis.runSharded(path: path, options: options, shards: sharding.threads, sink: &report,
                                                makeShardSink: sharding.makeSink, merge: sharding.merge)
             } else {
-                try CaptureAnalysis.run(path: path, options: options, sink: &report)
+                try CaptureAnalysis.run(path: path, options: options, sink: &report, control: control)
             }
             report.endFile(summary)
             if let damage = summary.damaged {

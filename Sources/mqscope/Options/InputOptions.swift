@@ -5,7 +5,13 @@ import Analysis
 /// Capture inputs and the analysis knobs every capture-reading command shares.
 struct InputOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("Capture files (pcap or pcapng); '-' reads standard input.", valueName: "file"))
-    var files: [String]
+    var positionalFiles: [String] = []
+
+    @Option(name: .customShort("r"), help: ArgumentHelp("A capture file, as tshark takes it (repeatable; the same as naming it).", valueName: "file"))
+    var readFiles: [String] = []
+
+    /// `-r` files, then the named ones.
+    var files: [String] { readFiles + positionalFiles }
 
     @Option(name: .customLong("port"),
             help: ArgumentHelp("Also treat this TCP port as MQTT (repeatable). 1883 (MQTT) and 61613 (STOMP) are always known; content detection works on any port.", valueName: "n"))
