@@ -28,7 +28,9 @@ let package = Package(
         // Shared vocabulary: byte ranges, field trees, diagnostics, frames, directions.
         .target(name: "WireCore", swiftSettings: strict),
         // Stage 1: capture files and live interfaces (libpcap).
-        .target(name: "PacketCapture", dependencies: ["WireCore", "CLibpcap"], swiftSettings: strict),
+        // zlib behind a stdio cookie, for .pcap.gz/.pcapng.gz (C, so _GNU_SOURCE stays out of Swift's view).
+        .target(name: "CGzipFile", linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "PacketCapture", dependencies: ["WireCore", "CLibpcap", "CGzipFile"], swiftSettings: strict),
         // Stage 2: link / IP / TCP headers.
         .target(name: "PacketLayers", dependencies: ["WireCore"], swiftSettings: strict),
         // Stage 3: TCP stream reassembly.

@@ -1,4 +1,5 @@
 internal import CLibpcap
+internal import CGzipFile
 import Glibc
 public import WireCore
 

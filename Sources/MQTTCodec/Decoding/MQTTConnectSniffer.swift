@@ -3,8 +3,11 @@ import WireCore
 /// Protocol detection: does a stream start with an MQTT CONNECT?
 public enum MQTTConnectSniffer {
     /// True when `prefix` starts with a CONNECT (0x10, a valid Remaining Length, then
-    /// `00 04 "MQTT"` or `00 06 "MQIsdp"` and a protocol level 3, 4 or 5, bridge bit allowed);
-    /// false when it cannot be one; nil when more bytes are needed to decide.
+    /// `00 04 "MQTT"` or `00 06 "MQIsdp"` and a protocol level byte); false when it cannot be one;
+    /// nil when more bytes are needed to decide. The name decides, not the level: a client that
+    /// sends an unsupported level (or a bridge's 0x80 | level) is still an MQTT client, and the
+    /// decoder and checker report the level (3.1.1 §3.1.2.2, 5.0 §3.1.2.2: the server answers 0x01
+    /// or 0x84 and closes).
     public static func looksLikeConnect(_ prefix: Span<UInt8>) -> Bool? {
         guard prefix.count > 0 else { return nil }
         guard prefix[0] == 0x10 else { return false }
@@ -20,7 +23,7 @@ public enum MQTTConnectSniffer {
         let mqtt: [UInt8] = [0x00, 0x04, 0x4D, 0x51, 0x54, 0x54]
         let mqisdp: [UInt8] = [0x00, 0x06, 0x4D, 0x51, 0x49, 0x73, 0x64, 0x70]
         var candidates = 0
-        for (pattern, level) in [(mqtt, [UInt8(4), 5, 3]), (mqisdp, [UInt8(3)])] {
+        for pattern in [mqtt, mqisdp] {
             var i = 0
             var ok = true
             while i < pattern.count {
@@ -32,7 +35,7 @@ public enum MQTTConnectSniffer {
             if i < pattern.count { candidates += 1; continue }  // matches so far
             let at = start + pattern.count
             if at >= prefix.count { candidates += 1; continue }
-            if level.contains(prefix[at] & 0x7F) { return true }
+            return true
         }
         return candidates > 0 ? nil : false
     }
