@@ -62,13 +62,14 @@ let package = Package(
             name: "Analysis",
             dependencies: [
                 "WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec",
-                "Conformance", "Rendering",
+                "TLSCodec", "Conformance", "Rendering",
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
                 "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
+                "TLSCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -3,6 +3,7 @@ public import TCPReassembly
 import MQTTCodec
 import STOMPCodec
 import WebSocketCodec
+import TLSCodec
 
 /// The reassembler's consumer: detects each connection's protocol and routes its bytes to the
 /// protocol's decoder, then hands decoded packets and stream events to the sink.
@@ -32,6 +33,12 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
     var captureStart = Timestamp.zero
     /// The time of the last stream bytes seen (overlap reports carry no time of their own).
     var latestTime = Timestamp.zero
+    /// TLS secrets (the options' key log plus the file's secrets blocks); looked up per connection.
+    var keyLog: TLSKeyLog
+    let haveKeyLog: Bool
+    /// Swapped with a connection's TLS state while it is fed (no copy of its buffers), and its events.
+    var idleTLS = TLSConnection(haveKeyLog: false)
+    var tlsEvents: [TLSEvent] = []
 
     struct ConnectionState {
         // Declared first, so that the fields every segment reads share the struct's first cache line.
@@ -57,7 +64,13 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         /// STOMP decoding, likewise.
         var stomp: STOMPConnectionState?
         var webSocket: WebSocketSessionState?
-        var transport: Transport { hasWebSocket ? .webSocket : .tcp }
+        /// TLS: the record layer under WebSocket / MQTT / STOMP, and the protocol its plaintext carries.
+        var hasTLS = false
+        var tls: TLSConnection?
+        var tlsInner: AppProtocol?
+        var transport: Transport {
+            hasTLS ? (hasWebSocket ? .tlsWebSocket : .tls) : (hasWebSocket ? .webSocket : .tcp)
+        }
     }
 
     init(sink: Sink, options: AnalysisOptions) {
@@ -67,6 +80,8 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
         self.decodeFields = sink.wantsFields
         framerBase = framerStore.base
         diagnostics.reserveCapacity(8)
+        keyLog = options.tlsKeyLog ?? TLSKeyLog()
+        haveKeyLog = options.tlsKeyLog != nil
     }
 
     public mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
@@ -116,6 +131,19 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                 range: range, frames: [frame], time: time,
                 message: "\(range.count) byte(s) at stream offset \(range.lower) missing from the capture (\(cause.rawValue))"))
         }
+        if slots[slot].hasTLS {
+            swap(&idleTLS, &slots[slot].tls!)
+            idleTLS.gap(direction, lower: range.lower, upper: range.upper)
+            swap(&idleTLS, &slots[slot].tls!)
+            drainTLS(slot, time: time)
+        } else {
+            layerGap(slot, direction, range, frame: frame, time: time)
+        }
+    }
+
+    /// A gap in the bytes above TCP (or above TLS): WebSocket's, else the MQTT or STOMP decoder's.
+    private mutating func layerGap(_ slot: Int, _ direction: Direction, _ range: StreamRange, frame: FrameNumber,
+                                   time: Timestamp) {
         if slots[slot].hasWebSocket {
             var conn = idleWebSocket
             swap(&conn, &slots[slot].webSocket!.connection)
@@ -184,12 +212,19 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                 swap(&framer, &slots[slot].stomp![framer: d])
             }
         }
+        let tlsSummary = slots[slot].tls.map { t in
+            TLSSummary(facts: t.facts, inner: slots[slot].tlsInner, decryptedRecords: t.decryptedRecords.client + t.decryptedRecords.server,
+                       encryptedRecords: t.encryptedRecords, failure: t.failure)
+        }
         let state = slots[slot]
         slotOf.remove(slot: slot, hash: UInt64(info.id))
         if cachedID == info.id { cachedID = nil }
         slots[slot].mqtt = nil
         slots[slot].stomp = nil
         slots[slot].webSocket = nil
+        slots[slot].tls = nil
+        slots[slot].hasTLS = false
+        slots[slot].tlsInner = nil
         slots[slot].hasMQTT = false
         slots[slot].hasSTOMP = false
         slots[slot].hasWebSocket = false
@@ -200,7 +235,7 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             end: reason, firstFrame: state.firstFrame, lastFrame: Swift.max(state.lastFrame, frame),
             mqttVersion: state.mqtt?.version, versionSource: state.mqtt?.versionSource,
             clientID: state.mqtt?.clientID, inner: state.webSocket?.inner,
-            stompVersion: state.stomp?.version, stompVersionSource: state.stomp?.versionSource))
+            stompVersion: state.stomp?.version, stompVersionSource: state.stomp?.versionSource, tls: tlsSummary))
     }
 
     private mutating func slot(of id: ConnectionID) -> Int? {
@@ -233,6 +268,10 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             slots[slot].hasWebSocket = true
         case .mqtt, .stomp:
             startInnerDecoder(slot, slots[slot].appProtocol, streamStartSeen: slots[slot].info.sawHandshake)
+        case .tls where !slots[slot].hasTLS:
+            // Runs for `streams` too: the handshake facts and whether decryption works are its columns.
+            slots[slot].tls = TLSConnection(haveKeyLog: haveKeyLog)
+            slots[slot].hasTLS = true
         default:
             break
         }
@@ -258,6 +297,19 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
 
     private mutating func feed(_ slot: Int, _ direction: Direction,
                                offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
+        if slots[slot].hasTLS {
+            swap(&idleTLS, &slots[slot].tls!)
+            idleTLS.feed(direction, offset: offset, bytes: bytes, frame: frame, keyLog: &keyLog)
+            swap(&idleTLS, &slots[slot].tls!)
+            drainTLS(slot, time: time)
+            return
+        }
+        feedLayer(slot, direction, offset: offset, bytes: bytes, frame: frame, time: time)
+    }
+
+    /// Feeds the layer above TCP or TLS: WebSocket, else the MQTT or STOMP decoder.
+    private mutating func feedLayer(_ slot: Int, _ direction: Direction,
+                                    offset: UInt64, bytes: Span<UInt8>, frame: FrameNumber, time: Timestamp) {
         if slots[slot].hasWebSocket {
             var conn = idleWebSocket
             swap(&conn, &slots[slot].webSocket!.connection)
@@ -352,6 +404,97 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
             diagnostics: diagnostics, aliasTopic: aliasTopic, clientID: clientID,
             transport: transport)
         sink.mqttPacket(event, pdu: pdu, fields: tree)
+    }
+
+    // MARK: TLS
+
+    /// Passes what the TLS layer produced on: decrypted bytes to the next layer with their record's frame,
+    /// handshake units and failures to the sink.
+    private mutating func drainTLS(_ slot: Int, time: Timestamp) {
+        swap(&tlsEvents, &slots[slot].tls!.events)
+        defer {
+            tlsEvents.removeAll(keepingCapacity: true)
+            if slots[slot].hasTLS { swap(&tlsEvents, &slots[slot].tls!.events) }
+        }
+        for e in tlsEvents {
+            switch e {
+            case .applicationData(let d, let plain, let offset, let record):
+                if slots[slot].tlsInner == nil { chooseTLSInner(slot, d, plain) }
+                feedLayer(slot, d, offset: offset, bytes: plain.span, frame: record.lastFrame, time: time)
+            case .plaintextGap(let d, let offset, let length):
+                layerGap(slot, d, StreamRange(offset, offset &+ length), frame: slots[slot].lastFrame, time: time)
+            case .handshake(let d, let message, let fields, let record, let decrypted, let finding):
+                guard decodePackets else { continue }
+                let start = decrypted ? record.streamOffset : record.streamOffset + 5
+                reportTLS(slot, d, .handshake(type: message.first ?? 0), record, decrypted,
+                          StreamRange(start, start &+ UInt64(message.count)), finding.map { [$0] } ?? [], message, fields, time)
+            case .alert(let d, let level, let description, let record, let decrypted):
+                guard decodePackets else { continue }
+                reportTLS(slot, d, .alert(level: level, description: description), record, decrypted,
+                          StreamRange(record.streamOffset, record.streamOffset &+ 5 &+ UInt64(record.length)), [], [], FieldTree(), time)
+            case .changeCipherSpec(let d, let record):
+                guard decodePackets else { continue }
+                reportTLS(slot, d, .changeCipherSpec, record, false,
+                          StreamRange(record.streamOffset, record.streamOffset &+ 5 &+ UInt64(record.length)), [], [], FieldTree(), time)
+            case .encrypted(let d, let record):
+                guard decodePackets else { continue }
+                reportTLS(slot, d, .encrypted(length: record.length), record, false,
+                          StreamRange(record.streamOffset, record.streamOffset &+ 5 &+ UInt64(record.length)), [], [], FieldTree(), time)
+            case .resynchronized(let d, let skipped, let record):
+                guard decodePackets else { continue }
+                sink.streamEvent(StreamEventReport(
+                    connection: slots[slot].info, direction: d, rule: TLSRule.resynchronized, severity: .info, verdict: .note,
+                    range: StreamRange(record.streamOffset, record.streamOffset &+ 5 &+ UInt64(record.length)),
+                    frames: [record.lastFrame], time: time,
+                    message: "decryption resumed after a lost record header: \(skipped) record(s) were lost (found by trial decryption)"))
+            case .failure(let f):
+                guard decodePackets else { continue }
+                sink.streamEvent(StreamEventReport(
+                    connection: slots[slot].info, direction: .clientToServer, rule: TLSRule.notDecrypted, severity: .info,
+                    verdict: .unverifiable, range: StreamRange(0, 0), frames: [slots[slot].lastFrame], time: time,
+                    message: "TLS records left encrypted: \(f)"))
+            }
+        }
+    }
+
+    private mutating func reportTLS(_ slot: Int, _ d: Direction, _ kind: TLSEventReport.Kind, _ record: TLSRecordInfo,
+                                    _ decrypted: Bool, _ range: StreamRange, _ diags: [Diagnostic], _ bytes: [UInt8],
+                                    _ fields: FieldTree, _ time: Timestamp) {
+        sink.tlsEvent(TLSEventReport(connection: slots[slot].info, direction: d, kind: kind, record: record, decrypted: decrypted,
+                                     streamRange: range, time: time, captureStart: captureStart, diagnostics: diags),
+                      bytes: bytes.span, fields: fields)
+    }
+
+    /// The protocol inside TLS: the client's first decrypted bytes (an MQTT or STOMP CONNECT, an HTTP
+    /// Upgrade), else the ALPN the server chose, else the port (8883 MQTT; 61614/61617 STOMP; 443/8084/8884 WebSocket).
+    private mutating func chooseTLSInner(_ slot: Int, _ d: Direction, _ plain: [UInt8]) {
+        var inner = AppProtocol.unknown
+        if d == .clientToServer, let v = ContentSniffer.sniff(plain.span), v != .tls { inner = v }
+        let facts = slots[slot].tls!.facts
+        if inner == .unknown {
+            switch facts.alpnSelected {
+            case "mqtt": inner = .mqtt
+            case "stomp": inner = .stomp
+            case "http/1.1": inner = .webSocket
+            default:
+                switch slots[slot].info.server.port {
+                case 8883: inner = .mqtt
+                case 61614, 61617: inner = .stomp
+                case 443, 8084, 8884: inner = .webSocket
+                default: break
+                }
+            }
+        }
+        slots[slot].tlsInner = inner
+        switch inner {
+        case .webSocket:
+            slots[slot].webSocket = WebSocketSessionState(expectHandshake: true, maxFrameSize: options.maxPDUSize)
+            slots[slot].hasWebSocket = true
+        case .mqtt, .stomp:
+            startInnerDecoder(slot, inner, streamStartSeen: facts.sawClientHello)
+        default:
+            break
+        }
     }
 
     // MARK: STOMP

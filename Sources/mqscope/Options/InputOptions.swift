@@ -1,6 +1,8 @@
 import ArgumentParser
 import TCPReassembly
 import Analysis
+import Foundation
+import TLSCodec
 
 /// Capture inputs and the analysis knobs every capture-reading command shares.
 struct InputOptions: ParsableArguments {
@@ -20,7 +22,21 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Delivered bytes kept, across all connections, to compare retransmissions with their first copy (the most recent ones; a retransmission of older bytes is reported as not comparable). 0 keeps none.", valueName: "bytes"))
     var overlapHistory: Int = 16 << 20
 
+    @Option(name: .customLong("tls-keylog"),
+            help: ArgumentHelp("TLS key log (NSS format: CLIENT_RANDOM, *_TRAFFIC_SECRET_*) to decrypt TLS connections (repeatable). SSLKEYLOGFILE is read too when set; pcapng Decryption Secrets Blocks are always used. Re-read when it grows.", valueName: "file"))
+    var tlsKeyLogs: [String] = []
+
+    /// The key log files: the options', then SSLKEYLOGFILE's.
+    var keyLogPaths: [String] {
+        var paths = tlsKeyLogs
+        if let env = ProcessInfo.processInfo.environment["SSLKEYLOGFILE"], !env.isEmpty, !paths.contains(env) { paths.append(env) }
+        return paths
+    }
+
     func validate() throws {
+        for path in tlsKeyLogs where !FileManager.default.isReadableFile(atPath: path) {
+            throw ValidationError("Cannot read the TLS key log \(path).")
+        }
         if files.isEmpty { throw ValidationError("Give at least one capture file ('-' for standard input).") }
         if maxBufferPerConnection < 0 || maxBufferTotal < 0 || overlapHistory < 0 {
             throw ValidationError("Buffer limits cannot be negative.")
@@ -34,7 +50,16 @@ struct InputOptions: ParsableArguments {
         o.limits.perConnection = maxBufferPerConnection
         o.limits.total = maxBufferTotal
         o.limits.overlapHistory = overlapHistory
+        o.tlsKeyLog = Self.loadKeyLog(keyLogPaths)
         return o
+    }
+
+    /// The key log of these files; nil when none is given (an unreadable SSLKEYLOGFILE counts as none).
+    static func loadKeyLog(_ paths: [String]) -> TLSKeyLog? {
+        var log = TLSKeyLog()
+        var any = false
+        for path in paths where (try? log.add(file: path)) != nil { any = true }
+        return any ? log : nil
     }
 }
 
