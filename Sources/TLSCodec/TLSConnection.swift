@@ -23,6 +23,11 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
     case noKeyLog
     /// The capture starts after the ClientHello: no client random to find keys with.
     case noClientHello
+    /// Bytes of the ClientHello were lost (a gap, a snap length): no client random to find keys with.
+    case clientHelloIncomplete
+    /// One record failed authentication after earlier ones decrypted (altered or corrupted in the
+    /// capture); it was skipped and its sequence number counted, later records decrypt.
+    case recordFailed(Direction)
     /// The secrets found do not open the records (authentication tag or MAC fails).
     case keyDoesNotDecrypt(Direction)
     case unsupportedSuite(UInt16)
@@ -37,6 +42,9 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         case .noKeys: "no key in the key log for this session"
         case .noKeyLog: "no key log given (--tls-keylog, SSLKEYLOGFILE or a pcapng secrets block)"
         case .noClientHello: "capture starts mid-connection: no ClientHello, so no client random to find keys"
+        case .clientHelloIncomplete: "ClientHello bytes missing from the capture (gap or snap length): no client random to find keys"
+        case .recordFailed(let d):
+            "a \(d == .clientToServer ? "client" : "server") record failed authentication (altered in the capture?) and was skipped; later records decrypted"
         case .keyDoesNotDecrypt(let d): "key does not decrypt (\(d == .clientToServer ? "client" : "server") records fail authentication)"
         case .unsupportedSuite(let s): "cipher suite \(TLSCipherSuite.name(s)) is not decrypted by mqscope"
         case .unsupportedVersion(let v): "\(TLSVersionName.name(v)) records are not decrypted by mqscope"
@@ -112,6 +120,11 @@ public struct TLSConnection: Sendable {
         var trafficSecret: [UInt8] = []
         /// A record of unknown count was lost: the next one is found by trial decryption.
         var lostUnknown = false
+        /// Records this direction decrypted, and authentication failures in a row since the last success.
+        var opened = 0
+        var failuresInARow = 0
+        /// A gap before the ClientHello was complete.
+        var lostBeforeHello = false
         var stopped = false
         var plaintextOffset: UInt64 = 0
     }
@@ -208,6 +221,7 @@ public struct TLSConnection: Sendable {
     /// Bytes `lower ..< upper` of direction `d` are missing from the capture.
     public mutating func gap(_ d: Direction, lower: UInt64, upper: UInt64) {
         let h = d == .clientToServer ? 0 : 1
+        if !facts.sawClientHello { halves[h].lostBeforeHello = true }
         if !halves[h].started {
             halves[h].started = true
             halves[h].scanning = true
@@ -247,8 +261,13 @@ public struct TLSConnection: Sendable {
         (20...24).contains(type) && major == 3 && minor <= 4 && length <= maxFragment
     }
 
+    /// Failures already reported (each is reported once per connection).
+    var reported: [TLSFailure] = []
+
     mutating func noteFailure(_ f: TLSFailure) {
         if failure == nil { failure = f }
+        guard !reported.contains(f) else { return }
+        reported.append(f)
         events.append(.failure(f))
     }
 
@@ -304,15 +323,28 @@ public struct TLSConnection: Sendable {
             do {
                 opened = try cipher.open(type: info.type, version: info.version, fragment: fragment)
             } catch {
+                encryptedRecords += 1
+                events.append(.encrypted(d, record: info))
+                // After records that decrypted, one that does not is damaged, not a wrong key: skip it
+                // (its sequence number is spent) unless failures keep coming.
+                halves[h].failuresInARow += 1
+                if halves[h].opened > 0 && halves[h].failuresInARow < 4 {
+                    cipher.sequence &+= 1
+                    halves[h].cipher = cipher
+                    noteFailure(.recordFailed(d))
+                    events.append(.plaintextGap(d, offset: halves[h].plaintextOffset, length: UInt64(info.length)))
+                    halves[h].plaintextOffset += UInt64(info.length)
+                    return
+                }
                 halves[h].stopped = true
                 halves[h].cipher = nil
                 noteFailure(.keyDoesNotDecrypt(d))
-                encryptedRecords += 1
-                events.append(.encrypted(d, record: info))
                 return
             }
         }
         halves[h].cipher = cipher
+        halves[h].opened += 1
+        halves[h].failuresInARow = 0
         guard let (type, plain) = opened else { return }
         if d == .clientToServer { decryptedRecords.client += 1 } else { decryptedRecords.server += 1 }
         switch type {
@@ -333,7 +365,9 @@ public struct TLSConnection: Sendable {
         case 22: handshakeBytes(d, h, info, fragment, decrypted: false)
         case 21: alert(d, info, fragment, decrypted: false)
         default:
-            if info.type == 23 && !facts.sawClientHello && failure == nil { noteFailure(.noClientHello) }
+            if info.type == 23 && !facts.sawClientHello {
+                noteFailure(halves[0].lostBeforeHello || !halves[0].handshake.isEmpty ? .clientHelloIncomplete : .noClientHello)
+            }
             encryptedRecords += 1
             events.append(.encrypted(d, record: info))
         }
@@ -400,7 +434,10 @@ public struct TLSConnection: Sendable {
     /// Finds this connection's secrets; reports why not when they are missing.
     mutating func findSecrets(keyLog: inout TLSKeyLog) -> TLSSecrets? {
         if let s = secrets { return s }
-        guard facts.sawClientHello else { noteFailure(.noClientHello); return nil }
+        guard facts.sawClientHello else {
+            noteFailure(halves[0].lostBeforeHello || !halves[0].handshake.isEmpty ? .clientHelloIncomplete : .noClientHello)
+            return nil
+        }
         guard haveKeyLog else { noteFailure(.noKeyLog); return nil }
         guard let s = keyLog.lookup(facts.clientRandom), !s.isEmpty else { noteFailure(.noKeys); return nil }
         secrets = s

@@ -4,6 +4,7 @@ public import MQTTCodec
 public import STOMPCodec
 import WebSocketCodec
 import TCPReassembly
+import TLSCodec
 
 /// The `check` command's sink. Per connection it runs the checker of what the connection carries —
 /// `MQTTConnectionChecker` for MQTT, `STOMPConnectionChecker` for STOMP, plus
@@ -347,7 +348,7 @@ public struct CheckReport: AnalysisSink {
     /// The layer a stream-level rule belongs to, from its id's prefix.
     static func layer(of rule: RuleID) -> Layer {
         let r = rule.rawValue
-        if r.hasPrefix("TCP-") { return .tcp }
+        if r.hasPrefix("TCP-") || r.hasPrefix("TLS-") { return .tcp }
         if r.hasPrefix("WS-") { return .webSocket }
         if r.hasPrefix("STOMP-") { return .stomp }
         return .mqtt
@@ -384,12 +385,12 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {
         guard var s = states.removeValue(forKey: c.info.id) else {
-            if !Self.checked(c.appProtocol) { notChecked[c.protocolName, default: 0] += 1 }
+            if !Self.checked(c) { notChecked[Self.notCheckedName(c), default: 0] += 1 }
             return
         }
-        guard Self.checked(c.appProtocol) else {
-            // TLS or unknown: nothing to check; its stream findings are not reported.
-            notChecked[c.protocolName, default: 0] += 1
+        guard Self.checked(c) else {
+            // TLS left encrypted, or unknown: nothing to check; its stream findings are not reported.
+            notChecked[Self.notCheckedName(c), default: 0] += 1
             return
         }
         if !s.known {
@@ -407,6 +408,20 @@ public struct CheckReport: AnalysisSink {
     }
 
     static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
+
+    /// TLS connections are checked when decrypted and their inner protocol is one mqscope checks.
+    static func checked(_ c: ConnectionSummary) -> Bool {
+        guard c.appProtocol == .tls else { return checked(c.appProtocol) }
+        guard let t = c.tls, t.decrypted, let inner = t.inner else { return false }
+        return checked(inner)
+    }
+
+    /// How `not checked` names a connection: its protocol, and for TLS why it stayed encrypted.
+    static func notCheckedName(_ c: ConnectionSummary) -> String {
+        guard c.appProtocol == .tls else { return c.protocolName }
+        let why = c.tls?.failure?.description ?? (c.tls?.decrypted == true ? "protocol inside not recognised" : "no protected records")
+        return "tls (\(why))"
+    }
 
     /// `end`: the time of the connection's last packet (trailing heart-beat silence is judged up to it).
     private mutating func finishCheckers(_ s: inout ConnectionState, closed: Bool, end: Timestamp?) {
