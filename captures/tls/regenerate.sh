@@ -267,6 +267,8 @@ fi
     echo "kernel: $(uname -r)"
 } > "$HERE/TOOLS.txt"
 
+echo "== hostile variants"
+python3 "$CAPS/generators/make_tls_hostile.py"
 echo "== EXPECTED-tshark.tsv / EXPECTED-tls.tsv"
 python3 "$CAPS/generators/tls_expected.py"
 echo "tls/regenerate.sh: done"
