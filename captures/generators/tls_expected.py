@@ -17,9 +17,17 @@ frame), in frame order:
   excluded); msgid/topic where the packet has them; empty where absent.)
 EXPECTED-tls.tsv: one row per TLS connection (tcp stream) with a ServerHello or ClientHello:
   file keys tcp_stream version cipher_suite sni alpn_offered client_cert mqtt_packets
+  websocket_frames
   (version 0x0303 = TLS 1.2, 0x0304 = TLS 1.3, from the ServerHello's supported_versions when
   present; client_cert: yes when the client sent a Certificate tshark can see, which is TLS 1.2
-  only or 1.3 decrypted; mqtt_packets: MQTT control packets decoded in that stream with the keys.)
+  only or 1.3 decrypted; mqtt_packets: MQTT control packets decoded in that stream with the keys;
+  websocket_frames: WebSocket frames decoded there; tshark 4.0 shows their payloads as data,
+  as it offers no Decode As from WebSocket to MQTT.)
+Plaintext captures get a row too (version "none"), so their WebSocket frames are counted.
+EXPECTED-stomp.tsv: for the STOMP captures (tshark has no STOMP dissector; it shows the
+decrypted bytes as data, which this script splits into STOMP frames by NUL or content-length),
+one row per STOMP frame: file keys frame tcp_stream src_port dst_port command (frame: the one
+holding the STOMP frame's first byte).
 """
 from __future__ import annotations
 
@@ -90,6 +98,16 @@ def mqtt_rows(rel: str, keys: str | None) -> list[list[str]]:
     return rows
 
 
+def websocket_frames(rel: str, keys: str | None) -> dict[str, int]:
+    out = tshark(os.path.join(TLS, rel), keys and os.path.join(TLS, keys), "-Y", "websocket", "-T", "fields",
+                 "-E", "occurrence=a", "-E", "aggregator=,", "-e", "tcp.stream", "-e", "websocket.opcode")
+    counts: dict[str, int] = {}
+    for line in out.splitlines():
+        stream, opcodes = (line.split("\t") + [""])[:2]
+        counts[stream] = counts.get(stream, 0) + len([o for o in opcodes.split(",") if o])
+    return counts
+
+
 def tls_rows(rel: str, keys: str | None, mqtt: list[list[str]]) -> list[list[str]]:
     out = tshark(os.path.join(TLS, rel), keys and os.path.join(TLS, keys), "-Y",
                  "tls.handshake.type == 1 || tls.handshake.type == 2 || tls.handshake.type == 11",
@@ -110,20 +128,63 @@ def tls_rows(rel: str, keys: str | None, mqtt: list[list[str]]) -> list[list[str
             s["version"] = sv.split(",")[0] if sv else ver.split(",")[0]
         if "11" in types_l and s["client_port"] == sport:
             s["cert"] = "yes"
+    ws = websocket_frames(rel, keys)
+    if not streams and rel.startswith("plain-"):
+        plain = {r[3] for r in mqtt} | set(ws)
+        streams = {st: {"version": "none", "suite": "", "sni": "", "alpn": "", "cert": "no"} for st in plain}
     rows = []
     for stream in sorted(streams, key=int):
         s = streams[stream]
         n = sum(1 for r in mqtt if r[3] == stream)
-        rows.append([rel, keys or "", stream, s["version"], s["suite"], s["sni"], s["alpn"], s["cert"], str(n)])
+        rows.append([rel, keys or "", stream, s["version"], s["suite"], s["sni"], s["alpn"], s["cert"], str(n),
+                     str(ws.get(stream, 0))])
+    return rows
+
+
+def stomp_rows(rel: str, keys: str | None) -> list[list[str]]:
+    out = tshark(os.path.join(TLS, rel), keys and os.path.join(TLS, keys), "-d", "tcp.port==61613,data",
+                 "-Y", "data", "-T", "fields", "-e", "frame.number", "-e", "tcp.stream", "-e", "tcp.srcport",
+                 "-e", "tcp.dstport", "-e", "data.data")
+    # Each direction's bytes in order, with the frame each byte arrived in.
+    flows: dict[tuple[str, str, str], tuple[bytearray, list[int]]] = {}
+    for line in out.splitlines():
+        frame, stream, sport, dport, hexdata = line.split("\t")
+        data = bytes.fromhex(hexdata.replace(":", "").replace(",", ""))
+        buf, frames = flows.setdefault((stream, sport, dport), (bytearray(), []))
+        buf += data
+        frames += [int(frame)] * len(data)
+    rows = []
+    for (stream, sport, dport), (buf, frames) in flows.items():
+        off = 0
+        while off < len(buf):
+            while off < len(buf) and buf[off] in b"\r\n":  # heart-beats / EOLs between frames
+                off += 1
+            head_end = buf.find(b"\n\n", off)
+            if off >= len(buf) or head_end < 0:
+                break
+            head = bytes(buf[off:head_end]).decode("utf-8", "replace").split("\n")
+            length = next((int(h.split(":", 1)[1]) for h in head[1:] if h.startswith("content-length:")), None)
+            end = head_end + 2 + length if length is not None else buf.find(b"\x00", head_end + 2)
+            if end < 0 or end >= len(buf):
+                break
+            rows.append([rel, keys or "", str(frames[off]), stream, sport, dport, head[0].rstrip("\r")])
+            off = end + 1
+    rows.sort(key=lambda r: (int(r[2]), r[3]))
     return rows
 
 
 def main() -> None:
-    mqtt_all, tls_all = [], []
+    mqtt_all, tls_all, stomp_all = [], [], []
     for rel, keys in pairs():
         m = mqtt_rows(rel, keys)
         mqtt_all += m
         tls_all += tls_rows(rel, keys, m)
+        if "stomp" in rel:
+            stomp_all += stomp_rows(rel, keys)
+    with open(os.path.join(TLS, "EXPECTED-stomp.tsv"), "w") as f:
+        f.write("\t".join(["file", "keys", "frame", "tcp_stream", "src_port", "dst_port", "command"]) + "\n")
+        for r in stomp_all:
+            f.write("\t".join(r) + "\n")
     with open(os.path.join(TLS, "EXPECTED-tshark.tsv"), "w") as f:
         f.write("\t".join(["file", "keys", "frame", "tcp_stream", "src_port", "dst_port", "msgtype", "type",
                            "len", "qos", "msgid", "topic", "clientid", "payload_len"]) + "\n")
@@ -131,7 +192,7 @@ def main() -> None:
             f.write("\t".join(r) + "\n")
     with open(os.path.join(TLS, "EXPECTED-tls.tsv"), "w") as f:
         f.write("\t".join(["file", "keys", "tcp_stream", "version", "cipher_suite", "sni", "alpn_offered",
-                           "client_cert", "mqtt_packets"]) + "\n")
+                           "client_cert", "mqtt_packets", "websocket_frames"]) + "\n")
         for r in tls_all:
             f.write("\t".join(r) + "\n")
     print(f"tls_expected: {len(mqtt_all)} MQTT packets, {len(tls_all)} TLS connections")

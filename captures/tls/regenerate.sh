@@ -25,6 +25,8 @@ PLAIN_PORT=1883
 TLS_PORT=8883
 MTLS_PORT=8885
 WSS_PORT=8884
+WS_PORT=9001
+STOMP_PORT=61613
 STOMP_TLS_PORT=61612
 SNI=broker.mqscope.test
 SECTIONS="${MQ_TLS_SECTIONS:-mqtt websocket stomp}"
@@ -58,7 +60,7 @@ if [[ -n "${MQ_IN_NETNS:-}" ]]; then
     sleep 0.5
 fi
 
-for p in $PLAIN_PORT $TLS_PORT $MTLS_PORT $WSS_PORT $STOMP_TLS_PORT; do
+for p in $PLAIN_PORT $TLS_PORT $MTLS_PORT $WSS_PORT $WS_PORT $STOMP_PORT $STOMP_TLS_PORT; do
     if ss -Hltn "sport = :$p" | grep -q .; then
         echo "tls/regenerate.sh: port $p is in use; stop that service or run without MQ_NO_NETNS" >&2
         exit 1
@@ -98,7 +100,8 @@ issue server "/O=mqscope test/CN=$SNI" 2 \
     "subjectAltName=DNS:$SNI,DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment"
 issue client "/O=mqscope test/CN=mqscope-device-001" 3 \
     "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature"
-cp "$PKI/ca.crt" "$PKI/server.crt" "$PKI/client.crt" "$HERE/certs/"
+# certs/ holds the certificates of the last full run (a one-section run makes another CA).
+[[ $SECTIONS == "mqtt websocket stomp" ]] && cp "$PKI/ca.crt" "$PKI/server.crt" "$PKI/client.crt" "$HERE/certs/"
 
 export MQ_USER=mqscope MQ_PASSWORD=mqscope-pass MQ_HOST=127.0.0.1
 mosquitto_passwd -b -c "$WORK/passwd" "$MQ_USER" "$MQ_PASSWORD"
@@ -254,6 +257,102 @@ if want mqtt; then
         "$HERE/tls13-aes128gcm-mqtt311.pcap" "$HERE/tls13-aes128gcm-mqtt311-secrets.pcapng"
 fi
 
+# start_bridge LISTEN_PORT BROKER_PORT SUBPROTOCOLS [text]: clients/ws_bridge.py, TLS when
+# MQ_WS_CERTFILE/MQ_WS_KEYFILE are exported.
+start_bridge() {
+    python3 "$CLIENTS/ws_bridge.py" "$@" > "$WORK/bridge.log" 2>&1 &
+    BRIDGE_PID=$!
+    for _ in $(seq 50); do
+        if grep -q "bridge ready" "$WORK/bridge.log"; then return 0; fi
+        sleep 0.1
+    done
+    echo "ws_bridge did not start" >&2; cat "$WORK/bridge.log" >&2; exit 1
+}
+stop_bridge() { kill "$BRIDGE_PID"; wait "$BRIDGE_PID" || true; BRIDGE_PID=""; }
+
+if want websocket; then
+    # Debian's mosquitto has no WebSocket listener (built without libwebsockets: a `protocol
+    # websockets` listener fails to start), so clients/ws_bridge.py plays it, relaying to 1883.
+    start_broker "listener $PLAIN_PORT 127.0.0.1"
+    echo "== plain-websocket-mqtt311.pcap (MQTT over WebSocket, port $WS_PORT)"
+    start_bridge $WS_PORT $PLAIN_PORT mqtt
+    session $WS_PORT plain-websocket-mqtt311 --version 311 --websocket /mqtt
+    stop_bridge
+    echo "== tls13-websocket-mqtt311.pcap (MQTT over WebSocket over TLS, port $WSS_PORT)"
+    export MQ_WS_CERTFILE="$PKI/server.crt" MQ_WS_KEYFILE="$PKI/server.key"
+    start_bridge $WSS_PORT $PLAIN_PORT mqtt
+    unset MQ_WS_CERTFILE MQ_WS_KEYFILE
+    session $WSS_PORT tls13-websocket-mqtt311 "${TLS_ARGS[@]}" --version 311 --websocket /mqtt \
+        --keylog "$HERE/tls13-websocket-mqtt311.keys"
+    stop_bridge
+    stop_broker
+    # tshark 4.0 shows WebSocket payloads as data (no Decode As for ws.port): check WebSocket.
+    expect_suite "$HERE/tls13-websocket-mqtt311.pcap" "$HERE/tls13-websocket-mqtt311.keys" 0x0304 0x1302 websocket
+fi
+
+# ActiveMQ with STOMP on 127.0.0.1:61613 and STOMP over TLS (stomp+ssl) on 61612, the server
+# certificate in a JKS keystore made by keytool from an openssl PKCS#12; no persistence, no JMX.
+start_activemq() {
+    local base="$WORK/activemq"
+    mkdir -p "$base/conf" "$base/data"
+    cp /etc/activemq/instances-available/main/log4j2.properties "$base/conf/"
+    openssl pkcs12 -export -in "$PKI/server.crt" -inkey "$PKI/server.key" -certfile "$PKI/ca.crt" \
+        -name broker -passout pass:mqscope-store -out "$PKI/server.p12"
+    keytool -importkeystore -noprompt -srckeystore "$PKI/server.p12" -srcstoretype pkcs12 \
+        -srcstorepass mqscope-store -destkeystore "$base/conf/broker.jks" -deststoretype jks \
+        -deststorepass mqscope-store 2>&1 | grep -v "^$" >&2 || true
+    cat > "$base/conf/activemq.xml" <<XML
+<beans xmlns="http://www.springframework.org/schema/beans"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
+  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
+  <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="mqscope" persistent="false"
+          dataDirectory="$base/data" schedulerSupport="false">
+    <sslContext>
+      <sslContext keyStore="file:$base/conf/broker.jks" keyStorePassword="mqscope-store"/>
+    </sslContext>
+    <transportConnectors>
+      <transportConnector name="stomp" uri="stomp://127.0.0.1:$STOMP_PORT"/>
+      <transportConnector name="stomp+ssl" uri="stomp+ssl://127.0.0.1:$STOMP_TLS_PORT"/>
+    </transportConnectors>
+  </broker>
+</beans>
+XML
+    java -Xms64M -Xmx256M -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$base" \
+        -Dactivemq.conf="$base/conf" -Dactivemq.data="$base/data" -Djava.io.tmpdir="$base" \
+        -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$base/conf/activemq.xml" > "$WORK/activemq.log" 2>&1 &
+    AMQ_PID=$!
+    for _ in $(seq 120); do
+        if ss -Hltn "sport = :$STOMP_TLS_PORT" | grep -q .; then sleep 0.5; return 0; fi
+        sleep 0.5
+    done
+    echo "activemq did not start" >&2; tail -30 "$WORK/activemq.log" >&2; exit 1
+}
+stop_activemq() { kill "$AMQ_PID"; wait "$AMQ_PID" || true; AMQ_PID=""; }
+
+# stomp_capture PORT NAME [ENV=VALUE...]: clients/stomp_sessions.py 1.2 without heart-beats
+# (STOMP_HEARTBEAT=0: stomp.py ends a session whose heart-beat is 200 ms late, which a loaded
+# machine causes), retried once.
+stomp_capture() {
+    local port=$1 name=$2; shift 2
+    rm -f "$HERE/$name.keys"
+    start_capture "$port" "$HERE/$name.pcap"
+    (cd "$CLIENTS" && env STOMP_PORT="$port" STOMP_HEARTBEAT=0 "$@" timeout 60 python3 stomp_sessions.py 1.2) ||
+        (cd "$CLIENTS" && rm -f "$HERE/$name.keys" &&
+            env STOMP_PORT="$port" STOMP_HEARTBEAT=0 "$@" timeout 60 python3 stomp_sessions.py 1.2)
+    stop_capture
+}
+
+if want stomp; then
+    echo "== ActiveMQ: plain-stomp12-activemq.pcap and tls-stomp12-activemq.pcap (STOMP 1.2, stomp+ssl)"
+    start_activemq
+    stomp_capture $STOMP_PORT plain-stomp12-activemq
+    stomp_capture $STOMP_TLS_PORT tls-stomp12-activemq STOMP_TLS_CAFILE="$PKI/ca.crt" STOMP_TLS_SNI="$SNI" \
+        STOMP_KEYLOG="$HERE/tls-stomp12-activemq.keys"
+    stop_activemq
+    expect_suite "$HERE/tls-stomp12-activemq.pcap" "$HERE/tls-stomp12-activemq.keys" 0x0304 0x1302 data
+fi
+
 {
     echo "# Tool versions used by the last tls/regenerate.sh run (written by the script)"
     echo "mosquitto: $(dpkg-query -W -f='${Version}' mosquitto 2>/dev/null)"
@@ -264,6 +363,10 @@ fi
     echo "tcpdump: $(tcpdump --version 2>&1 | head -1)"
     echo "libpcap: $(tcpdump --version 2>&1 | sed -n 2p)"
     echo "tshark/editcap: $(tshark --version 2>/dev/null | head -1)"
+    echo "activemq: $(dpkg-query -W -f='${Version}' activemq 2>/dev/null)"
+    echo "java: $(java -version 2>&1 | head -1)"
+    echo "stomp.py: $(python3 -m pip show stomp.py 2>/dev/null | awk '/^Version/ {print $2}')"
+    echo "websockets: $(python3 -m pip show websockets 2>/dev/null | awk '/^Version/ {print $2}')"
     echo "kernel: $(uname -r)"
 } > "$HERE/TOOLS.txt"
 
