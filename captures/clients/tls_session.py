@@ -14,7 +14,10 @@ a decrypted capture can be compared with its view of the plaintext one:
 TLS options (Python's ssl, OpenSSL underneath):
   --tls                      use TLS (server certificate checked against --cafile and --sni)
   --cafile F --sni NAME      CA certificate; server name sent in SNI and checked
-  --max-version 1.2|1.3      highest version offered (1.2 also sets the lowest to 1.2)
+  --max-version 1.1|1.2|1.3  highest version offered (1.1 and 1.2 also set the lowest to it;
+                             TLS 1.1 needs --ciphers 'DEFAULT:@SECLEVEL=0' with OpenSSL 3)
+  --insecure                 do not verify the server certificate (the expired one)
+  --alpn LIST                ALPN protocols offered, comma-separated (default mqtt; "" none)
   --ciphers S                SSLContext.set_ciphers (TLS 1.2 suites only; 1.3 suites are
                              restricted by the broker's ciphers_tls1.3)
   --no-etm                   do not offer encrypt_then_mac (SSL_OP_NO_ENCRYPT_THEN_MAC), so a
@@ -56,10 +59,13 @@ def tls_context(opts, keylog):
     ctx = SNIContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.sni_name = opts.sni
     ctx.load_verify_locations(opts.cafile)
-    ctx.check_hostname = bool(opts.sni)
-    if opts.max_version == "1.2":
-        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
-        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = bool(opts.sni) and not opts.insecure
+    if opts.insecure:
+        ctx.verify_mode = ssl.CERT_NONE
+    if opts.max_version in ("1.1", "1.2"):
+        version = ssl.TLSVersion.TLSv1_1 if opts.max_version == "1.1" else ssl.TLSVersion.TLSv1_2
+        ctx.minimum_version = version
+        ctx.maximum_version = version
     elif opts.max_version == "1.3":
         ctx.maximum_version = ssl.TLSVersion.TLSv1_3
     if opts.ciphers:
@@ -68,7 +74,9 @@ def tls_context(opts, keylog):
         ctx.options |= OP_NO_ENCRYPT_THEN_MAC
     if opts.cert:
         ctx.load_cert_chain(opts.cert, opts.key)
-    ctx.set_alpn_protocols(["mqtt"])
+    alpn = [p for p in opts.alpn.split(",") if p]
+    if alpn:
+        ctx.set_alpn_protocols(alpn)
     if keylog:
         ctx.keylog_filename = keylog
     return ctx
@@ -86,7 +94,9 @@ def main():
     ap.add_argument("--tls", action="store_true")
     ap.add_argument("--cafile")
     ap.add_argument("--sni")
-    ap.add_argument("--max-version", choices=["1.2", "1.3"])
+    ap.add_argument("--max-version", choices=["1.1", "1.2", "1.3"])
+    ap.add_argument("--insecure", action="store_true")
+    ap.add_argument("--alpn", default="mqtt")
     ap.add_argument("--ciphers")
     ap.add_argument("--no-etm", action="store_true")
     ap.add_argument("--cert")

@@ -41,7 +41,7 @@ CAPS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TLS = os.path.join(CAPS, "tls")
 # Ports of captures/tls/regenerate.sh that tshark does not know as TLS/MQTT (8883 it does).
 DECODE_AS = ["-d", "tcp.port==8885,tls", "-d", "tls.port==8885,mqtt", "-d", "tcp.port==8884,tls",
-             "-d", "tls.port==8884,http", "-d", "tcp.port==61612,tls"]
+             "-d", "tls.port==8884,http", "-d", "tcp.port==61612,tls", "-d", "tls.port==443,mqtt"]
 MQTT_TYPES = {1: "CONNECT", 2: "CONNACK", 3: "PUBLISH", 4: "PUBACK", 5: "PUBREC", 6: "PUBREL", 7: "PUBCOMP",
               8: "SUBSCRIBE", 9: "SUBACK", 10: "UNSUBSCRIBE", 11: "UNSUBACK", 12: "PINGREQ", 13: "PINGRESP",
               14: "DISCONNECT", 15: "AUTH"}

@@ -7,7 +7,7 @@
 #
 #   sudo bash captures/tls/regenerate.sh                  # apt-get/pip install, then everything
 #   MQ_NO_INSTALL=1 sudo bash captures/tls/regenerate.sh  # tools already there
-#   MQ_TLS_SECTIONS="mqtt websocket stomp" (default: all three)
+#   MQ_TLS_SECTIONS="mqtt websocket stomp rules" (the default: all four)
 #
 # Runs inside a private network namespace (unshare --net) whose loopback gets a 1500-byte MTU
 # and GSO limit, so large messages are cut into Ethernet-sized TCP segments and TLS records
@@ -27,9 +27,11 @@ MTLS_PORT=8885
 WSS_PORT=8884
 WS_PORT=9001
 STOMP_PORT=61613
+HTTPS_PORT=443
 STOMP_TLS_PORT=61612
 SNI=broker.mqscope.test
-SECTIONS="${MQ_TLS_SECTIONS:-mqtt websocket stomp}"
+ALL_SECTIONS="mqtt websocket stomp rules"
+SECTIONS="${MQ_TLS_SECTIONS:-$ALL_SECTIONS}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -60,28 +62,14 @@ if [[ -n "${MQ_IN_NETNS:-}" ]]; then
     sleep 0.5
 fi
 
-for p in $PLAIN_PORT $TLS_PORT $MTLS_PORT $WSS_PORT $WS_PORT $STOMP_PORT $STOMP_TLS_PORT; do
+for p in $PLAIN_PORT $TLS_PORT $MTLS_PORT $WSS_PORT $WS_PORT $STOMP_PORT $STOMP_TLS_PORT $HTTPS_PORT; do
     if ss -Hltn "sport = :$p" | grep -q .; then
         echo "tls/regenerate.sh: port $p is in use; stop that service or run without MQ_NO_NETNS" >&2
         exit 1
     fi
 done
 
-WORK="$(mktemp -d /tmp/mqscope-tls-captures.XXXXXX)"
-BROKER_PID=""
-CAPTURE_PID=""
-AMQ_PID=""
-BRIDGE_PID=""
-cleanup() {
-    local rc=$?
-    [[ -n "$BRIDGE_PID" ]] && kill "$BRIDGE_PID" 2>/dev/null && wait "$BRIDGE_PID" 2>/dev/null || true
-    [[ -n "$AMQ_PID" ]] && kill "$AMQ_PID" 2>/dev/null && wait "$AMQ_PID" 2>/dev/null || true
-    [[ -n "$CAPTURE_PID" ]] && kill -INT "$CAPTURE_PID" 2>/dev/null && wait "$CAPTURE_PID" 2>/dev/null || true
-    [[ -n "$BROKER_PID" ]] && kill "$BROKER_PID" 2>/dev/null && wait "$BROKER_PID" 2>/dev/null || true
-    rm -rf "$WORK"
-    exit $rc
-}
-trap cleanup EXIT
+source "$CAPS/lib.sh"
 
 # ---- certificates: CA -> server (SAN broker.mqscope.test, localhost, 127.0.0.1) and client
 PKI="$WORK/pki"
@@ -101,34 +89,10 @@ issue server "/O=mqscope test/CN=$SNI" 2 \
 issue client "/O=mqscope test/CN=mqscope-device-001" 3 \
     "extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature"
 # certs/ holds the certificates of the last full run (a one-section run makes another CA).
-[[ $SECTIONS == "mqtt websocket stomp" ]] && cp "$PKI/ca.crt" "$PKI/server.crt" "$PKI/client.crt" "$HERE/certs/"
+[[ $SECTIONS == "$ALL_SECTIONS" ]] && cp "$PKI/ca.crt" "$PKI/server.crt" "$PKI/client.crt" "$HERE/certs/"
 
-export MQ_USER=mqscope MQ_PASSWORD=mqscope-pass MQ_HOST=127.0.0.1
-mosquitto_passwd -b -c "$WORK/passwd" "$MQ_USER" "$MQ_PASSWORD"
+export MQ_HOST=127.0.0.1
 
-# start_broker CONFIG_LINES... : each argument is one line of mosquitto.conf.
-start_broker() {
-    local conf="$WORK/mosquitto.conf"
-    {
-        printf '%s\n' "$@"
-        echo "allow_anonymous true"
-        echo "password_file $WORK/passwd"
-        echo "persistence false"
-        echo "user root"
-        echo "log_dest file $WORK/mosquitto.log"
-    } > "$conf"
-    mosquitto -c "$conf" &
-    BROKER_PID=$!
-    for _ in $(seq 50); do
-        if grep -q "running" "$WORK/mosquitto.log" 2>/dev/null; then return 0; fi
-        sleep 0.1
-    done
-    echo "broker did not start" >&2; cat "$WORK/mosquitto.log" >&2; exit 1
-}
-stop_broker() {
-    kill "$BROKER_PID"; wait "$BROKER_PID" || true; BROKER_PID=""
-    rm -f "$WORK/mosquitto.log"
-}
 # tls_listener PORT [EXTRA_LINES...]: a TLS 1.2 + 1.3 listener with the test certificates.
 tls_listener() {
     local port=$1; shift
@@ -136,35 +100,10 @@ tls_listener() {
         "keyfile $PKI/server.key" "tls_version tlsv1.2" "$@"
 }
 
-start_capture() {  # start_capture PORT OUTFILE
-    local log="$WORK/capture.log"; : > "$log"
-    tcpdump -i lo -s 0 -U --immediate-mode -B 16384 -Z root -w "$2" "tcp port $1" 2> "$log" &
-    CAPTURE_PID=$!
-    CAPTURE_OUT=$2
-    for _ in $(seq 100); do
-        if grep -q "listening on" "$log"; then sleep 0.2; return 0; fi
-        sleep 0.1
-    done
-    echo "capture did not start" >&2; cat "$log" >&2; exit 1
-}
-stop_capture() {
-    sleep 1.2   # let the FIN/ACK exchange land
-    kill -INT "$CAPTURE_PID"; wait "$CAPTURE_PID" || true; CAPTURE_PID=""
-    cat "$WORK/capture.log" >&2
-    chmod 644 "$CAPTURE_OUT"
-    if grep -Eq "^[1-9][0-9]* packets dropped by kernel" "$WORK/capture.log"; then
-        echo "tls/regenerate.sh: the capture of $CAPTURE_OUT dropped packets; rerun" >&2
-        exit 1
-    fi
-}
-
-# expect_suite FILE KEYLOG VERSION SUITE [FILTER]: every ServerHello in FILE chose SUITE
-# (tshark's 0x.... form) and VERSION (0x0303 TLS 1.2, 0x0304 TLS 1.3), and with the key log
-# (if any) tshark shows frames matching FILTER (default mqtt; tshark has no STOMP dissector).
 # tshark knows 8883 as MQTT over TLS; the other test ports are declared (the same list is in
 # generators/tls_expected.py).
 DECODE_AS=(-d "tcp.port==$MTLS_PORT,tls" -d "tls.port==$MTLS_PORT,mqtt" -d "tcp.port==$WSS_PORT,tls"
-    -d "tls.port==$WSS_PORT,http" -d "tcp.port==$STOMP_TLS_PORT,tls")
+    -d "tls.port==$WSS_PORT,http" -d "tcp.port==$STOMP_TLS_PORT,tls" -d "tls.port==$HTTPS_PORT,mqtt")
 expect_suite() {
     local file=$1 keys=$2 version=$3 suite=$4 filter=${5:-mqtt} got
     got=$(tshark -r "$file" "${DECODE_AS[@]}" -Y "tls.handshake.type == 2" -T fields \
@@ -186,7 +125,7 @@ expect_suite() {
 session() {
     local port=$1 name=$2; shift 2
     rm -f "$HERE/$name.keys"
-    start_capture "$port" "$HERE/$name.pcap"
+    start_capture tcpdump lo "tcp port $port" "$HERE/$name.pcap"
     (cd "$CLIENTS" && MQ_PORT=$port timeout 60 python3 tls_session.py "$@")
     stop_capture
 }
@@ -257,19 +196,6 @@ if want mqtt; then
         "$HERE/tls13-aes128gcm-mqtt311.pcap" "$HERE/tls13-aes128gcm-mqtt311-secrets.pcapng"
 fi
 
-# start_bridge LISTEN_PORT BROKER_PORT SUBPROTOCOLS [text]: clients/ws_bridge.py, TLS when
-# MQ_WS_CERTFILE/MQ_WS_KEYFILE are exported.
-start_bridge() {
-    python3 "$CLIENTS/ws_bridge.py" "$@" > "$WORK/bridge.log" 2>&1 &
-    BRIDGE_PID=$!
-    for _ in $(seq 50); do
-        if grep -q "bridge ready" "$WORK/bridge.log"; then return 0; fi
-        sleep 0.1
-    done
-    echo "ws_bridge did not start" >&2; cat "$WORK/bridge.log" >&2; exit 1
-}
-stop_bridge() { kill "$BRIDGE_PID"; wait "$BRIDGE_PID" || true; BRIDGE_PID=""; }
-
 if want websocket; then
     # Debian's mosquitto has no WebSocket listener (built without libwebsockets: a `protocol
     # websockets` listener fails to start), so clients/ws_bridge.py plays it, relaying to 1883.
@@ -290,45 +216,74 @@ if want websocket; then
     expect_suite "$HERE/tls13-websocket-mqtt311.pcap" "$HERE/tls13-websocket-mqtt311.keys" 0x0304 0x1302 websocket
 fi
 
+if want rules; then
+    # Handshakes the TLS-layer checks of issue 14 warn about, from the same real software.
+    echo "== tls11-legacy-mqtt311.pcap (TLS 1.1: OpenSSL 3 needs security level 0 on both sides)"
+    start_broker "listener $TLS_PORT 127.0.0.1" "cafile $PKI/ca.crt" "certfile $PKI/server.crt" \
+        "keyfile $PKI/server.key" "tls_version tlsv1.1" "ciphers DEFAULT:@SECLEVEL=0"
+    session $TLS_PORT tls11-legacy-mqtt311 "${TLS_ARGS[@]}" --version 311 --small --max-version 1.1 \
+        --ciphers "DEFAULT:@SECLEVEL=0" --keylog "$HERE/tls11-legacy-mqtt311.keys"
+    stop_broker
+    expect_suite "$HERE/tls11-legacy-mqtt311.pcap" "$HERE/tls11-legacy-mqtt311.keys" 0x0302 0xc014
+
+    echo "== tls13-no-sni-mqtt311.pcap (the client names no server: no SNI)"
+    tls_listener $TLS_PORT
+    session $TLS_PORT tls13-no-sni-mqtt311 --tls --cafile "$PKI/ca.crt" --version 311 --small \
+        --keylog "$HERE/tls13-no-sni-mqtt311.keys"
+    stop_broker
+    expect_suite "$HERE/tls13-no-sni-mqtt311.pcap" "$HERE/tls13-no-sni-mqtt311.keys" 0x0304 0x1302
+
+    echo "== tls12-expired-cert-mqtt311.pcap (server certificate valid 2024-01-01 .. 2025-01-01)"
+    mkdir -p "$PKI/newcerts"; : > "$PKI/index.txt"; echo 04 > "$PKI/serial"
+    cat > "$PKI/ca.cnf" <<CNF
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = $PKI/index.txt
+new_certs_dir = $PKI/newcerts
+serial = $PKI/serial
+default_md = sha256
+policy = any
+[ any ]
+organizationName = optional
+commonName = supplied
+CNF
+    openssl req -newkey rsa:2048 -nodes -subj "/O=mqscope test/CN=$SNI" -keyout "$PKI/expired.key" \
+        -out "$PKI/expired.csr" 2>/dev/null
+    openssl ca -batch -notext -config "$PKI/ca.cnf" -cert "$PKI/ca.crt" -keyfile "$PKI/ca.key" \
+        -startdate 20240101000000Z -enddate 20250101000000Z -extfile "$PKI/server.ext" \
+        -in "$PKI/expired.csr" -out "$PKI/expired.crt" 2>/dev/null
+    start_broker "listener $TLS_PORT 127.0.0.1" "certfile $PKI/expired.crt" "keyfile $PKI/expired.key"
+    session $TLS_PORT tls12-expired-cert-mqtt311 "${TLS_ARGS[@]}" --insecure --version 311 --small \
+        --max-version 1.2 --keylog "$HERE/tls12-expired-cert-mqtt311.keys"
+    stop_broker
+    expect_suite "$HERE/tls12-expired-cert-mqtt311.pcap" "$HERE/tls12-expired-cert-mqtt311.keys" 0x0303 0xc030
+
+    echo "== tls13-alpn-other-443-mqtt311.pcap (port 443, ALPN x-amzn-mqtt-ca only)"
+    tls_listener $HTTPS_PORT
+    session $HTTPS_PORT tls13-alpn-other-443-mqtt311 "${TLS_ARGS[@]}" --version 311 --small \
+        --alpn x-amzn-mqtt-ca --keylog "$HERE/tls13-alpn-other-443-mqtt311.keys"
+    stop_broker
+    expect_suite "$HERE/tls13-alpn-other-443-mqtt311.pcap" "$HERE/tls13-alpn-other-443-mqtt311.keys" 0x0304 0x1302
+fi
+
 # ActiveMQ with STOMP on 127.0.0.1:61613 and STOMP over TLS (stomp+ssl) on 61612, the server
-# certificate in a JKS keystore made by keytool from an openssl PKCS#12; no persistence, no JMX.
-start_activemq() {
-    local base="$WORK/activemq"
-    mkdir -p "$base/conf" "$base/data"
-    cp /etc/activemq/instances-available/main/log4j2.properties "$base/conf/"
+# certificate in a JKS keystore made by keytool from an openssl PKCS#12.
+ACTIVEMQ_STOMP_TLS="    <sslContext>
+      <sslContext keyStore=\"file:$WORK/activemq/conf/broker.jks\" keyStorePassword=\"mqscope-store\"/>
+    </sslContext>
+    <transportConnectors>
+      <transportConnector name=\"stomp\" uri=\"stomp://127.0.0.1:$STOMP_PORT\"/>
+      <transportConnector name=\"stomp+ssl\" uri=\"stomp+ssl://127.0.0.1:$STOMP_TLS_PORT\"/>
+    </transportConnectors>"
+make_keystore() {
+    mkdir -p "$WORK/activemq/conf"
     openssl pkcs12 -export -in "$PKI/server.crt" -inkey "$PKI/server.key" -certfile "$PKI/ca.crt" \
         -name broker -passout pass:mqscope-store -out "$PKI/server.p12"
     keytool -importkeystore -noprompt -srckeystore "$PKI/server.p12" -srcstoretype pkcs12 \
-        -srcstorepass mqscope-store -destkeystore "$base/conf/broker.jks" -deststoretype jks \
+        -srcstorepass mqscope-store -destkeystore "$WORK/activemq/conf/broker.jks" -deststoretype jks \
         -deststorepass mqscope-store 2>&1 | grep -v "^$" >&2 || true
-    cat > "$base/conf/activemq.xml" <<XML
-<beans xmlns="http://www.springframework.org/schema/beans"
-  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
-  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans-2.0.xsd
-  http://activemq.apache.org/schema/core http://activemq.apache.org/schema/core/activemq-core.xsd">
-  <broker xmlns="http://activemq.apache.org/schema/core" useJmx="false" brokerName="mqscope" persistent="false"
-          dataDirectory="$base/data" schedulerSupport="false">
-    <sslContext>
-      <sslContext keyStore="file:$base/conf/broker.jks" keyStorePassword="mqscope-store"/>
-    </sslContext>
-    <transportConnectors>
-      <transportConnector name="stomp" uri="stomp://127.0.0.1:$STOMP_PORT"/>
-      <transportConnector name="stomp+ssl" uri="stomp+ssl://127.0.0.1:$STOMP_TLS_PORT"/>
-    </transportConnectors>
-  </broker>
-</beans>
-XML
-    java -Xms64M -Xmx256M -Dactivemq.home=/usr/share/activemq -Dactivemq.base="$base" \
-        -Dactivemq.conf="$base/conf" -Dactivemq.data="$base/data" -Djava.io.tmpdir="$base" \
-        -jar /usr/share/activemq/bin/activemq.jar start "xbean:file:$base/conf/activemq.xml" > "$WORK/activemq.log" 2>&1 &
-    AMQ_PID=$!
-    for _ in $(seq 120); do
-        if ss -Hltn "sport = :$STOMP_TLS_PORT" | grep -q .; then sleep 0.5; return 0; fi
-        sleep 0.5
-    done
-    echo "activemq did not start" >&2; tail -30 "$WORK/activemq.log" >&2; exit 1
 }
-stop_activemq() { kill "$AMQ_PID"; wait "$AMQ_PID" || true; AMQ_PID=""; }
 
 # stomp_capture PORT NAME [ENV=VALUE...]: clients/stomp_sessions.py 1.2 without heart-beats
 # (STOMP_HEARTBEAT=0: stomp.py ends a session whose heart-beat is 200 ms late, which a loaded
@@ -336,7 +291,7 @@ stop_activemq() { kill "$AMQ_PID"; wait "$AMQ_PID" || true; AMQ_PID=""; }
 stomp_capture() {
     local port=$1 name=$2; shift 2
     rm -f "$HERE/$name.keys"
-    start_capture "$port" "$HERE/$name.pcap"
+    start_capture tcpdump lo "tcp port $port" "$HERE/$name.pcap"
     (cd "$CLIENTS" && env STOMP_PORT="$port" STOMP_HEARTBEAT=0 "$@" timeout 60 python3 stomp_sessions.py 1.2) ||
         (cd "$CLIENTS" && rm -f "$HERE/$name.keys" &&
             env STOMP_PORT="$port" STOMP_HEARTBEAT=0 "$@" timeout 60 python3 stomp_sessions.py 1.2)
@@ -345,7 +300,8 @@ stomp_capture() {
 
 if want stomp; then
     echo "== ActiveMQ: plain-stomp12-activemq.pcap and tls-stomp12-activemq.pcap (STOMP 1.2, stomp+ssl)"
-    start_activemq
+    make_keystore
+    start_activemq $STOMP_TLS_PORT "$ACTIVEMQ_STOMP_TLS"
     stomp_capture $STOMP_PORT plain-stomp12-activemq
     stomp_capture $STOMP_TLS_PORT tls-stomp12-activemq STOMP_TLS_CAFILE="$PKI/ca.crt" STOMP_TLS_SNI="$SNI" \
         STOMP_KEYLOG="$HERE/tls-stomp12-activemq.keys"
