@@ -8,15 +8,43 @@ conversation on the wire is deterministic (ids, timestamps and session names dif
 The broker's STOMP port is 61613 unless STOMP_PORT says otherwise (the live test picks a free one);
 1.1 and 1.2 sessions offer heart-beats of 400 ms unless STOMP_HEARTBEAT says otherwise (the live
 test sets 0: stomp.py gives up on a heart-beat late by 200 ms, which a loaded CI machine causes).
+With STOMP_TLS_CAFILE set the connection uses TLS (captures/tls/regenerate.sh, stomp+ssl on
+61612): the server certificate is checked against that CA and STOMP_TLS_SNI (sent as SNI), and
+STOMP_KEYLOG names the NSS key log to write.
 """
 import os
+import ssl
 import sys
 import time
 import threading
+import types
 
 import stomp
+import stomp.transport
 
 HOST = [("127.0.0.1", int(os.environ.get("STOMP_PORT", "61613")))]
+
+
+class KeylogContext(ssl.SSLContext):
+    """stomp.py builds its own ssl.SSLContext and names the server by the host it connects to
+    (127.0.0.1: no SNI); this one sends STOMP_TLS_SNI and writes STOMP_KEYLOG."""
+
+    def wrap_socket(self, sock, *args, **kwargs):
+        if os.environ.get("STOMP_KEYLOG"):
+            self.keylog_filename = os.environ["STOMP_KEYLOG"]
+        if os.environ.get("STOMP_TLS_SNI"):
+            kwargs["server_hostname"] = os.environ["STOMP_TLS_SNI"]
+        return super().wrap_socket(sock, *args, **kwargs)
+
+
+def use_tls(c):
+    if os.environ.get("STOMP_TLS_CAFILE"):
+        # stomp.transport looks ssl.SSLContext up when it connects: give it a copy of the ssl
+        # namespace holding ours (ssl.py itself must keep its own class).
+        shim = types.SimpleNamespace(**{k: getattr(ssl, k) for k in dir(ssl) if not k.startswith("__")})
+        shim.SSLContext = KeylogContext
+        stomp.transport.ssl = shim
+        c.set_ssl(for_hosts=HOST, ca_certs=os.environ["STOMP_TLS_CAFILE"])
 
 
 class Recorder(stomp.ConnectionListener):
@@ -66,6 +94,7 @@ def connection(version, heartbeats=(0, 0)):
         return c, rec
     cls = {"1.0": stomp.Connection10, "1.1": stomp.Connection11, "1.2": stomp.Connection12}[version]
     c = cls(HOST, heartbeats=heartbeats) if version != "1.0" else cls(HOST)
+    use_tls(c)
     rec = Recorder()
     c.set_listener("rec", rec)
     return c, rec
