@@ -108,6 +108,8 @@ public struct CheckReport: AnalysisSink {
     public private(set) var connections: [Connection] = []
     /// Connections not checked, by what they are (tls, unknown, …).
     public private(set) var notChecked: [String: Int] = [:]
+    /// TLS connections not checked, per reason (no key, no ClientHello, key does not decrypt …).
+    public private(set) var tlsNotDecrypted: [String: Int] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
     var fileName = ""
     var states: [ConnectionID: ConnectionState] = [:]
@@ -385,12 +387,12 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {
         guard var s = states.removeValue(forKey: c.info.id) else {
-            if !Self.checked(c) { notChecked[Self.notCheckedName(c), default: 0] += 1 }
+            if !Self.checked(c) { countNotChecked(c) }
             return
         }
         guard Self.checked(c) else {
             // TLS left encrypted, or unknown: nothing to check; its stream findings are not reported.
-            notChecked[Self.notCheckedName(c), default: 0] += 1
+            countNotChecked(c)
             return
         }
         if !s.known {
@@ -416,11 +418,12 @@ public struct CheckReport: AnalysisSink {
         return checked(inner)
     }
 
-    /// How `not checked` names a connection: its protocol, and for TLS why it stayed encrypted.
-    static func notCheckedName(_ c: ConnectionSummary) -> String {
-        guard c.appProtocol == .tls else { return c.protocolName }
+    /// Counts a connection not checked under its protocol, and a TLS one also under why it stayed encrypted.
+    private mutating func countNotChecked(_ c: ConnectionSummary) {
+        notChecked[c.protocolName, default: 0] += 1
+        guard c.appProtocol == .tls else { return }
         let why = c.tls?.failure?.description ?? (c.tls?.decrypted == true ? "protocol inside not recognised" : "no protected records")
-        return "tls (\(why))"
+        tlsNotDecrypted[why, default: 0] += 1
     }
 
     /// `end`: the time of the connection's last packet (trailing heart-beat silence is judged up to it).
