@@ -54,7 +54,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         // Stage 5: the conformance checker (rule catalog, per-connection state machines).
-        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec"], swiftSettings: strict),
+        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "TLSCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
         // The pipeline driver: wires the stages, detects protocols.

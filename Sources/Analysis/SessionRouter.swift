@@ -1,3 +1,4 @@
+import Foundation
 public import WireCore
 public import TCPReassembly
 import MQTTCodec
@@ -210,6 +211,15 @@ public struct SessionRouter<Sink: AnalysisSink>: StreamConsumer {
                 swap(&framer, &slots[slot].stomp![framer: d])
                 framer.finish { event, bytes in handleSTOMP(slot, d, event, bytes, time: time) }
                 swap(&framer, &slots[slot].stomp![framer: d])
+            }
+        }
+        if decodePackets, let t = slots[slot].tls {
+            // TLS-layer checks, once the handshake is all seen: judged at the connection's first time.
+            let when = Date(timeIntervalSince1970: Double(stats.firstTime.seconds) + Double(stats.firstTime.nanoseconds) / 1e9)
+            for d in TLSChecks.evaluate(t.facts, serverPort: info.server.port, captureTime: when) {
+                sink.streamEvent(StreamEventReport(
+                    connection: info, direction: .clientToServer, rule: d.rule, severity: d.severity, verdict: d.verdict,
+                    range: StreamRange(0, 0), frames: [slots[slot].firstFrame], time: stats.firstTime, message: d.message))
             }
         }
         let tlsSummary = slots[slot].tls.map { t in

@@ -477,16 +477,19 @@ public struct TLSConnection: Sendable {
     mutating func setUp12(_ d: Direction, _ h: Int, keyLog: inout TLSKeyLog) {
         guard halves[h].cipher == nil, !halves[h].stopped else { return }
         let version = facts.version ?? 0
-        guard version == 0x0303 else { noteFailure(.unsupportedVersion(version)); stop(h); return }
+        // TLS 1.1 CBC records carry an explicit IV like 1.2's; TLS 1.0 chains IVs and SSL 3.0 differs more.
         guard let suite = facts.suite, suite.cipher != .other else {
             noteFailure(.unsupportedSuite(facts.suiteCode ?? 0)); stop(h); return
+        }
+        guard version == 0x0303 || (version == 0x0302 && suite.cipher.isCBC) else {
+            noteFailure(.unsupportedVersion(version)); stop(h); return
         }
         guard let s = findSecrets(keyLog: &keyLog) else { stop(h); return }
         guard let master = s.masterSecret, master.count == 48, facts.serverRandom.count == 32 else {
             noteFailure(.noKeys); stop(h); return
         }
         let k = TLSKeySchedule.keyExpansion12(suite, masterSecret: master, clientRandom: facts.clientRandom,
-                                              serverRandom: facts.serverRandom)
+                                              serverRandom: facts.serverRandom, version: version)
         let client = d == .clientToServer
         halves[h].cipher = TLSRecordCipher(tls12: suite, key: client ? k.clientKey : k.serverKey,
                                            iv: client ? k.clientIV : k.serverIV, macKey: client ? k.clientMAC : k.serverMAC,

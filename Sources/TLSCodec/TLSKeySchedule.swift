@@ -80,6 +80,29 @@ public enum TLSKeySchedule {
         return Array(out.prefix(length))
     }
 
+    /// The TLS 1.0/1.1 PRF: P_MD5(S1, label || seed) XOR P_SHA1(S2, label || seed), S1 and S2 the
+    /// secret's halves (sharing the middle byte when odd) (RFC 4346 5).
+    public static func prf11(secret: [UInt8], label: String, seed: [UInt8], length: Int) -> [UInt8] {
+        let half = (secret.count + 1) / 2
+        let s1 = Array(secret.prefix(half)), s2 = Array(secret.suffix(half))
+        let labelSeed = Array(label.utf8) + seed
+        func pHash(_ md5: Bool, _ key: [UInt8]) -> [UInt8] {
+            let k = SymmetricKey(data: key)
+            func mac(_ d: [UInt8]) -> [UInt8] {
+                md5 ? Array(HMAC<Insecure.MD5>.authenticationCode(for: d, using: k)) : Array(HMAC<Insecure.SHA1>.authenticationCode(for: d, using: k))
+            }
+            var out = [UInt8]()
+            var a = labelSeed
+            while out.count < length {
+                a = mac(a)
+                out += mac(a + labelSeed)
+            }
+            return Array(out.prefix(length))
+        }
+        let x = pHash(true, s1), y = pHash(false, s2)
+        return (0..<length).map { x[$0] ^ y[$0] }
+    }
+
     /// TLS 1.2 key block (RFC 5246 6.3): client/server MAC keys, write keys, and IVs (4-byte GCM salt,
     /// 12-byte ChaCha20 IV (RFC 7905 2), none for CBC in 1.1+ where every record carries its IV).
     public struct Keys12: Sendable {
@@ -88,14 +111,16 @@ public enum TLSKeySchedule {
         public var clientIV: [UInt8], serverIV: [UInt8]
     }
 
+    /// `version` 0x0302 (TLS 1.1) uses the MD5/SHA-1 PRF; TLS 1.1 CBC records carry their IV as 1.2's do.
     public static func keyExpansion12(_ suite: TLSCipherSuite, masterSecret: [UInt8], clientRandom: [UInt8],
-                                      serverRandom: [UInt8]) -> Keys12 {
+                                      serverRandom: [UInt8], version: UInt16 = 0x0303) -> Keys12 {
         let macLength = suite.cipher.isCBC ? suite.hash.length : 0
         let keyLength = suite.cipher.keyLength
         let ivLength = suite.cipher == .chacha20Poly1305 ? 12 : (suite.cipher.isAEAD ? 4 : 0)
         let total = 2 * (macLength + keyLength + ivLength)
-        let block = prf12(suite.prfHash, secret: masterSecret, label: "key expansion", seed: serverRandom + clientRandom,
-                          length: total)
+        let block = version == 0x0302
+            ? prf11(secret: masterSecret, label: "key expansion", seed: serverRandom + clientRandom, length: total)
+            : prf12(suite.prfHash, secret: masterSecret, label: "key expansion", seed: serverRandom + clientRandom, length: total)
         var i = 0
         func take(_ n: Int) -> [UInt8] { defer { i += n }; return Array(block[i..<(i + n)]) }
         let cm = take(macLength), sm = take(macLength), ck = take(keyLength), sk = take(keyLength)

@@ -24,7 +24,7 @@ import TestSupport
     }
 
     /// tshark (`-o tls.keylog_file`) and mqscope find the same MQTT packets, at the same frames, in every
-    /// TLS capture of EXPECTED-tshark.tsv. TLS 1.1 is not decrypted by mqscope (the issue asks for 1.2 and 1.3).
+    /// TLS capture of EXPECTED-tshark.tsv (TLS 1.1 CBC, 1.2 and 1.3).
     @Test func mqttPacketsAgreeWithTshark() throws {
         let text = try String(contentsOf: Self.dir.appendingPathComponent("EXPECTED-tshark.tsv"), encoding: .utf8)
         var expected: [String: (keys: String, packets: [String])] = [:]
@@ -35,7 +35,7 @@ import TestSupport
         }
         #expect(expected.count >= 20)
         var agreed = 0
-        for (file, e) in expected.sorted(by: { $0.key < $1.key }) where !file.hasPrefix("tls11-") {
+        for (file, e) in expected.sorted(by: { $0.key < $1.key }) {
             guard FileManager.default.fileExists(atPath: Self.dir.appendingPathComponent(file).path) else { continue }
             let ours = try Self.units(file, keys: e.keys.isEmpty ? nil : e.keys).filter { $0.proto == "mqtt" }
                 .map { "\($0.frame) \($0.type)" }
@@ -82,7 +82,8 @@ import TestSupport
         #expect(s.out.contains("tls+mqtt"))
         let c = try runProcess(Paths.executable.path, ["check", file, "--tls-keylog", keys])
         #expect(c.out.contains("1 connection checked (1 tls+mqtt)"))
-        #expect(c.out.contains("not checked: 1 tls (no key in the key log for this session)"))
+        #expect(c.out.contains("not checked: 1 tls connection(s)"))
+        #expect(c.out.contains("tls not decrypted: 1 connection: no key in the key log for this session"))
         // The pcapng with a Decryption Secrets Block needs no key log.
         let p = try runProcess(Paths.executable.path, ["streams", Self.dir.appendingPathComponent("tls13-aes128gcm-mqtt311-secrets.pcapng").path])
         #expect(p.out.contains("decrypted"))
@@ -99,5 +100,22 @@ import TestSupport
         for line in keys.split(separator: "\n") where !line.hasPrefix("#") {
             if let secret = line.split(separator: " ").last { #expect(!r.out.lowercased().contains(secret.lowercased())) }
         }
+    }
+
+    /// Each TLS-layer rule: a capture that triggers it and a clean one that does not.
+    @Test(arguments: [("TLS-DEPRECATED-VERSION", "tls11-legacy-mqtt311"), ("TLS-NO-SNI", "tls13-no-sni-mqtt311"),
+                      ("TLS-CERT-EXPIRED", "tls12-expired-cert-mqtt311"), ("TLS-ALPN-NO-MQTT", "tls13-alpn-other-443-mqtt311"),
+                      ("TLS-NO-FORWARD-SECRECY", "tls12-rsa-aes128gcm-mqtt311"), ("TLS-CBC-SUITE", "tls12-ecdhe-aes128cbc-sha-mqtt311")])
+    func tlsRuleTriggersAndCleanDoesNot(_ rule: String, _ capture: String) throws {
+        func findings(_ name: String) throws -> String {
+            try runProcess(Paths.executable.path, ["check", Self.dir.appendingPathComponent(name + ".pcap").path,
+                                                   "--tls-keylog", Self.dir.appendingPathComponent(name + ".keys").path]).out
+        }
+        #expect(try findings(capture).contains("warning \(rule) "))
+        for clean in ["tls13-aes128gcm-mqtt311", "tls12-ecdhe-aes128gcm-mqtt311"] {
+            #expect(!(try findings(clean).contains("TLS-")), "\(clean)")
+        }
+        let rules = try runProcess(Paths.executable.path, ["rules"]).out
+        #expect(rules.contains(rule))
     }
 }

@@ -1,3 +1,4 @@
+import TLSCodec
 public import WireCore
 import MQTTCodec
 import STOMPCodec
@@ -92,6 +93,10 @@ public struct RuleCatalog: Sendable {
                           section: "capture", covers: []))
         rules.append(Rule(id: "TCP-OVERLAP-MISMATCH", name: nil, stage: .stream, severity: .warning, versions: "all",
                           title: "Retransmitted bytes differ from the first copy", section: "capture", covers: []))
+        for r in TLSCheckRule.allCases {
+            rules.append(Rule(id: r.id, name: nil, stage: .stream, severity: r.severity, versions: "TLS",
+                              title: r.title, section: r.section, covers: []))
+        }
         rules.append(Rule(id: "TLS-NOT-DECRYPTED", name: nil, stage: .stream, severity: .info, versions: "TLS",
                           title: "TLS records left encrypted, with the reason (no key, no ClientHello, key does not decrypt, unsupported suite, lost record)",
                           section: "capture", covers: []))
