@@ -1,17 +1,23 @@
 #!/usr/bin/env python3
-"""The mqscope benchmark (not a test): builds mqscope in release mode, generates a deterministic
-capture of MQTT traffic (default 500 MB, many connections), and times, in one run on the same file,
-mqscope beside tshark and beside a plain libpcap read loop. Prints MB/s, packets/s, peak memory
-(max RSS) and the ratios the issues ask for.
+"""The mqscope benchmark (not a test): builds mqscope in release mode, then on two captures —
+a deterministic synthetic one (captures/generators/make_benchmark.py, default 500 MB) and one made by
+real software (scripts/bench/make_real_capture.sh: a real mosquitto and ~600 real clients in two
+network namespaces joined by a 1500-MTU veth, ≥ 400 MB; needs root) — times, in one run on the same
+file, the commands users run with their output written to a file, beside tshark and beside two C
+loops: libpcap reading every record (the I/O floor) and a loop that also frames MQTT per connection
+(scripts/bench/mqtt_frame_loop.c, the limit for any decoder). Prints wall and CPU seconds, output
+bytes, peak memory (max RSS) and the ratios the issues ask for; mqscope commands that take
+--threads run on one thread and on all cores.
 
-    scripts/bench.py [--size-mb 500] [--skip-tshark-json] [--only streams,read] [--repeat 5]
+    scripts/bench.py [--capture synthetic,real] [--size-mb 500] [--real-mb 80] [--skip-tshark-json]
+                     [--only streams,read,check] [--repeat 5]
 
 `read --count` uses the processors available (each thread reads the file and counts a share of the
 connections); it is also timed on one thread. The plain loop opens the file with pcap_open_offline;
 the second loop opens it as mqscope does (256 KiB stdio buffer, stdio locking off).
 
 Peak memory is read from wait4()'s rusage, wall time from a monotonic clock. Output of every
-command goes to /dev/null. Every command that finishes within 5 s is run `--repeat` times and its
+command is written to a file in bench-data/ (its size is printed; the file is removed after). Every command that finishes within 5 s is run `--repeat` times and its
 best time kept (a shared machine makes single runs of sub-second commands vary by ±50 %); the
 slow tshark runs are timed once, which can only flatter tshark.
 """
@@ -26,22 +32,34 @@ def sh(cmd, **kw):
 
 
 def measure(name, argv):
-    """Runs argv with stdout to /dev/null; returns (seconds, peak RSS MiB, exit status, CPU seconds)."""
+    """Runs argv with stdout to a file; returns (seconds, peak RSS MiB, exit status, CPU seconds,
+    output bytes)."""
+    out_path = os.path.join(DATA, "bench-output.tmp")
     t0 = time.monotonic()
-    with open(os.devnull, "wb") as null:
-        p = subprocess.Popen(argv, stdout=null, stderr=subprocess.PIPE)
-        _, status, ru = os.wait4(p.pid, 0)
+    with open(out_path, "wb") as out:
+        p = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE)
         err = p.stderr.read().decode(errors="replace")
+        _, status, ru = os.wait4(p.pid, 0)
     dt = time.monotonic() - t0
+    size = os.path.getsize(out_path)
+    os.remove(out_path)
     code = os.waitstatus_to_exitcode(status)
     if code not in (0, 1):
         print(f"  {name}: exit {code}: {err.strip()[:300]}", file=sys.stderr)
-    return dt, ru.ru_maxrss / 1024.0, code, ru.ru_utime + ru.ru_stime
+    return dt, ru.ru_maxrss / 1024.0, code, ru.ru_utime + ru.ru_stime, size
+
+
+def supports(mqscope, command, flag):
+    """Whether `mqscope COMMAND --help` lists FLAG (the benchmark runs on older builds too)."""
+    h = subprocess.run([mqscope, command, "--help"], capture_output=True, text=True)
+    return h.returncode == 0 and flag in h.stdout
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--size-mb", type=int, default=500)
+    ap.add_argument("--capture", default="synthetic,real", help="comma-separated: synthetic, real")
+    ap.add_argument("--size-mb", type=int, default=500, help="size of the synthetic capture")
+    ap.add_argument("--real-mb", type=int, default=80, help="MB published in the real capture (≈ 450 MB captured)")
     ap.add_argument("--skip-tshark-json", action="store_true", help="tshark -T json takes many minutes on 500 MB")
     ap.add_argument("--only", default="", help="comma-separated groups: streams, read, check")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each command under 5 s; the best time is kept")
@@ -54,58 +72,105 @@ def main():
     mqscope = os.path.join(ROOT, ".build", "release", "mqscope")
     loop = os.path.join(DATA, "pcap_loop")
     sh(["gcc", "-O2", "-o", loop, os.path.join(ROOT, "scripts", "bench", "pcap_loop.c"), "-lpcap"])
+    frame_loop = os.path.join(DATA, "mqtt_frame_loop")
+    sh(["gcc", "-O2", "-o", frame_loop, os.path.join(ROOT, "scripts", "bench", "mqtt_frame_loop.c"), "-lpcap"])
+    cores = os.cpu_count() or 1
 
-    capture = os.path.join(DATA, f"bench-{args.size_mb}mb.pcap")
-    if not os.path.exists(capture):
-        print(f"generating {capture}…", flush=True)
-        sh([sys.executable, os.path.join(ROOT, "captures", "generators", "make_benchmark.py"), capture, str(args.size_mb)])
+    captures = []
+    for kind in filter(None, args.capture.split(",")):
+        if kind == "synthetic":
+            capture = os.path.join(DATA, f"bench-{args.size_mb}mb.pcap")
+            if not os.path.exists(capture):
+                print(f"generating {capture}…", flush=True)
+                sh([sys.executable, os.path.join(ROOT, "captures", "generators", "make_benchmark.py"), capture,
+                    str(args.size_mb)])
+        elif kind == "real":
+            capture = os.path.join(DATA, f"real-mosquitto-{args.real_mb}mb.pcap")
+            if not os.path.exists(capture):
+                print(f"capturing {capture} (real mosquitto and clients; needs root)…", flush=True)
+                sh([os.path.join(ROOT, "scripts", "bench", "make_real_capture.sh"), capture, str(args.real_mb)])
+        else:
+            sys.exit(f"bench.py: unknown capture kind {kind!r}")
+        captures.append((kind, capture))
+
+    for kind, capture in captures:
+        bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args)
+
+
+def bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args):
     size_mb = os.path.getsize(capture) / 1e6
     out = subprocess.run([loop, capture], check=True, capture_output=True, text=True).stdout
     frames = int(re.match(r"(\d+) frames", out).group(1))
-    print(f"capture: {capture}: {size_mb:.1f} MB, {frames} frames\n")
+    print(f"\n== {kind} capture: {capture}: {size_mb:.1f} MB, {frames} frames, {cores} cores\n")
 
-    runs = [("plain libpcap loop", "base", [loop, capture]),
-            ("libpcap loop, mqscope's file setup", "base", [loop, "--tuned", capture])]
+    threads = supports(mqscope, "read", "--threads")
+    def both(name, argv):
+        """The command on one thread and, where it takes --threads, on all cores."""
+        if not threads:
+            return [(name, argv)]
+        return [(name + " (1 thread)", argv[:2] + ["--threads", "1"] + argv[2:]),
+                (name + f" ({cores} threads)", argv[:2] + ["--threads", str(cores)] + argv[2:])]
+
+    runs = [("plain libpcap loop", [loop, capture]),
+            ("libpcap loop, mqscope's file setup", [loop, "--tuned", capture]),
+            ("C loop framing MQTT", [frame_loop, capture])]
     if not only or "streams" in only:
-        runs += [("mqscope streams", "streams", [mqscope, "streams", capture]),
-                 ("tshark -q -z conv,tcp", "streams", ["tshark", "-n", "-q", "-z", "conv,tcp", "-r", capture])]
-    if (not only or "read" in only) and subprocess.run([mqscope, "read", "--help"], capture_output=True).returncode == 0:
-        runs += [("mqscope read --count", "read", [mqscope, "read", "--count", capture]),
-                 ("mqscope read --count --threads 1", "read", [mqscope, "read", "--count", "--threads", "1", capture]),
-                 ("mqscope read (summary lines)", "read", [mqscope, "read", capture]),
-                 ("mqscope read --format ndjson -V", "read", [mqscope, "read", "--format", "ndjson", "-V", capture]),
-                 ("tshark -Y mqtt -T fields", "read", ["tshark", "-n", "-r", capture, "-Y", "mqtt", "-T", "fields",
-                                                      "-e", "mqtt.msgtype", "-e", "mqtt.topic"])]
+        runs += [("mqscope streams", [mqscope, "streams", capture]),
+                 ("tshark -q -z conv,tcp", ["tshark", "-n", "-q", "-z", "conv,tcp", "-r", capture])]
+    if not only or "read" in only:
+        runs += both("mqscope read --count", [mqscope, "read", "--count", capture])
+        runs += both("mqscope read", [mqscope, "read", capture])
+        runs += both("mqscope read -V", [mqscope, "read", "-V", capture])
+        runs += both("mqscope read --format ndjson", [mqscope, "read", "--format", "ndjson", capture])
+        if supports(mqscope, "read", "--fields") or supports(mqscope, "read", "-T"):
+            runs += both("mqscope read -T fields", [mqscope, "read", "-T", "fields", "-e", "mqtt.msgtype",
+                                                    "-e", "mqtt.topic", capture])
+        if supports(mqscope, "read", "-Y"):
+            # About 1 % of the packets: SUBSCRIBE/CONNECT-sized traffic, not PUBLISH.
+            runs += both("mqscope read -Y (1 %)", [mqscope, "read", "-Y", "mqtt.msgtype != 3 && mqtt.msgtype != 4",
+                                                   capture])
+        runs += [("tshark -Y mqtt", ["tshark", "-n", "-r", capture, "-Y", "mqtt"]),
+                 ("tshark -Y mqtt -T fields", ["tshark", "-n", "-r", capture, "-Y", "mqtt", "-T", "fields",
+                                              "-e", "mqtt.msgtype", "-e", "mqtt.topic"])]
         if not args.skip_tshark_json:
-            runs.append(("tshark -Y mqtt -T json", "read", ["tshark", "-n", "-r", capture, "-Y", "mqtt", "-T", "json"]))
-    if (not only or "check" in only) and subprocess.run([mqscope, "check", "--help"], capture_output=True).returncode == 0:
-        runs.append(("mqscope check --format json", "check", [mqscope, "check", "--format", "json", capture]))
+            runs.append(("tshark -Y mqtt -T json", ["tshark", "-n", "-r", capture, "-Y", "mqtt", "-T", "json"]))
+    if not only or "check" in only:
+        runs += both("mqscope check --format json", [mqscope, "check", "--format", "json", capture])
 
     results = {}
-    print(f"{'command':36} {'seconds':>9} {'CPU s':>7} {'MB/s':>9} {'packets/s':>12} {'peak MiB':>9}")
-    for name, _, argv in runs:
-        dt, rss, code, cpu = measure(name, argv)
+    print(f"{'command':44} {'seconds':>8} {'CPU s':>7} {'MB/s':>8} {'out MB':>8} {'peak MiB':>9} {'x C loop':>9}")
+    for name, argv in runs:
+        dt, rss, code, cpu, size = measure(name, argv)
         if dt < 5:
             for _ in range(args.repeat - 1):
-                again, again_rss, _, again_cpu = measure(name, argv)
+                again, again_rss, _, again_cpu, _ = measure(name, argv)
                 if again < dt:
                     dt, cpu = again, again_cpu
                 rss = max(rss, again_rss)
         results[name] = (dt, rss)
-        print(f"{name:36} {dt:9.3f} {cpu:7.3f} {size_mb / dt:9.1f} {frames / dt:12.0f} {rss:9.1f}", flush=True)
+        base = results.get("C loop framing MQTT", (None,))[0]
+        vs = f"{dt / base:8.2f}x" if base else ""
+        print(f"{name:44} {dt:8.3f} {cpu:7.3f} {size_mb / dt:8.1f} {size / 1e6:8.1f} {rss:9.1f} {vs:>9}", flush=True)
 
     def ratio(a, b, label):
         if a in results and b in results:
             print(f"  {label}: {results[a][0] / results[b][0]:.2f}x")
-    print("\nratios (time of the first / time of the second; higher = mqscope faster where tshark is first):")
-    ratio("mqscope streams", "plain libpcap loop", "streams vs plain loop (target ≤ 2x)")
-    ratio("mqscope streams", "libpcap loop, mqscope's file setup", "streams vs the loop with mqscope's file setup")
+    one = " (1 thread)" if threads else ""
+    alln = f" ({cores} threads)" if threads else ""
+    print("\nratios (time of the first / time of the second):")
+    ratio("mqscope streams", "plain libpcap loop", "streams vs plain loop")
     ratio("tshark -q -z conv,tcp", "mqscope streams", "tshark conv,tcp vs streams")
-    ratio("tshark -Y mqtt -T fields", "mqscope read --count", "tshark fields vs read --count (target ≥ 100x)")
-    ratio("tshark -Y mqtt -T fields", "mqscope read --count --threads 1", "tshark fields vs read --count on one thread")
-    ratio("tshark -Y mqtt -T fields", "mqscope read (summary lines)", "tshark fields vs read summary lines")
-    ratio("tshark -Y mqtt -T json", "mqscope read --format ndjson -V", "tshark json vs read ndjson (target ≥ 30x)")
-    ratio("mqscope check --format json", "mqscope read (summary lines)", "check vs read summary lines (target ≤ 1.30x)")
+    for cmd, target in [("mqscope read", "≤ 3x"), ("mqscope check --format json", "≤ 3x"),
+                        ("mqscope read --format ndjson", "≤ 8x"), ("mqscope read -Y (1 %)", "≤ 2x")]:
+        ratio(cmd + one, "C loop framing MQTT", f"{cmd}, one thread, vs the C framing loop (target {target})")
+    for cmd in ["mqscope read", "mqscope read -V", "mqscope read --format ndjson", "mqscope check --format json",
+                "mqscope read --count"]:
+        if threads:
+            ratio(cmd + one, cmd + alln, f"{cmd}: one thread vs {cores} (target ≥ 1.6x on 2 cores)")
+    ratio("tshark -Y mqtt", "mqscope read" + one, "tshark -Y mqtt vs read, one thread (target ≥ 30x)")
+    ratio("tshark -Y mqtt -T fields", "mqscope read -T fields" + one, "tshark -T fields vs read -T fields")
+    ratio("tshark -Y mqtt -T fields", "mqscope read --count" + one, "tshark -T fields vs read --count")
+    ratio("tshark -Y mqtt -T json", "mqscope read --format ndjson" + one, "tshark -T json vs read ndjson (target ≥ 50x)")
 
 
 if __name__ == "__main__":

@@ -419,3 +419,98 @@ write("bad-v311-subscribe-empty", 4, "c2s", "SUBSCRIBE without a topic filter",
       packet(0x82, [u16("mqtt.packet_id", 0)]), [("MQTT311-2.3.1-1", 2, 4), ("MQTT311-3.8.3-3", 0, 4)])
 write("bad-v5-auth-reason", 5, "c2s", "AUTH with reason code 0x80 and no property length",
       packet(0xF0, [u8("mqtt.auth.reason_code", 0x80)]), [("MQTT5-3.15.2-1", 2, 3), ("MQTT-TRUNCATED", 3, 3)])
+
+# --- one triggering fixture per decode rule that had none (each beside a clean fixture of its
+# packet type and version above; Tests/MQTTCodecTests/RuleCoverageTests.swift checks both) ---------
+def connect(level, name, cflags, payload, keep_alive=0, props_=True):
+    body = [string("mqtt.connect.protocol_name", name), u8("mqtt.connect.protocol_level", level),
+            u8("mqtt.connect.flags", cflags), u16("mqtt.connect.keep_alive", keep_alive)]
+    if props_:
+        body.append(props([]))
+    return packet(0x10, body + payload)
+
+LEVEL[0] = 4
+write("bad-v311-connect-level", 4, "c2s", "CONNECT with protocol level 6",
+      connect(6, "MQTT", 0x02, [string("mqtt.connect.client_id", "a")], props_=False),
+      [("MQTT-CONNECT-LEVEL", 8, 9)])
+write("bad-v311-protocol-name", 4, "c2s", "CONNECT with protocol name MQTX",
+      connect(4, "MQTX", 0x02, [string("mqtt.connect.client_id", "a")], props_=False),
+      [("MQTT311-3.1.2-1", 2, 8)])
+write("bad-v311-connect-reserved-flag", 4, "c2s", "CONNECT with the reserved flag set",
+      connect(4, "MQTT", 0x03, [string("mqtt.connect.client_id", "a")], props_=False),
+      [("MQTT311-3.1.2-3", 9, 10)])
+write("bad-v311-will-qos3", 4, "c2s", "CONNECT with a will at QoS 3",
+      connect(4, "MQTT", 0x1E, [string("mqtt.connect.client_id", "a"), string("mqtt.connect.will_topic", "t"),
+                                binary("mqtt.connect.will_payload", b"x")], props_=False),
+      [("MQTT311-3.1.2-14", 9, 10)])
+write("bad-v311-password-without-user", 4, "c2s", "CONNECT with a password but no user name",
+      connect(4, "MQTT", 0x42, [string("mqtt.connect.client_id", "a"),
+                                binary("mqtt.connect.password", b"p", redacted=True)], props_=False),
+      [("MQTT311-3.1.2-22", 9, 10)])
+write("bad-v311-publish-dup-qos0", 4, "c2s", "PUBLISH QoS 0 with DUP",
+      packet(0x38, [string("mqtt.publish.topic", "q"), raw(b"x", "payload")]), [("MQTT311-3.3.1-2", 0, 1)])
+write("bad-v311-publish-wildcard", 4, "c2s", "PUBLISH to a topic with a wildcard",
+      packet(0x30, [string("mqtt.publish.topic", "a/+"), raw(b"x", "payload")]), [("MQTT311-3.3.2-2", 6, 7)])
+write("bad-v311-topic-null", 4, "c2s", "PUBLISH topic containing U+0000",
+      packet(0x30, [string("mqtt.publish.topic", b"a\x00b"), raw(b"x", "payload")]), [("MQTT311-1.5.3-2", 5, 6)])
+write("bad-v311-subscribe-options", 4, "c2s", "SUBSCRIBE requested QoS with a reserved bit set",
+      packet(0x82, [u16("mqtt.packet_id", 1), string("mqtt.subscribe.topic_filter", "a"),
+                    u8("mqtt.subscribe.options", 0x04)]), [("MQTT311-3.8.3-4", 7, 8)])
+write("bad-v311-unsubscribe-empty", 4, "c2s", "UNSUBSCRIBE without a topic filter",
+      packet(0xA2, [u16("mqtt.packet_id", 1)]), [("MQTT311-3.10.3-2", 0, 4)])
+
+LEVEL[0] = 5
+write("bad-v5-protocol-name", 5, "c2s", "CONNECT with protocol name MQIsdp and level 5",
+      connect(5, "MQIsdp", 0x02, [string("mqtt.connect.client_id", "a")]), [("MQTT5-3.1.2-1", 2, 10)])
+write("bad-v5-will-qos3", 5, "c2s", "CONNECT with a will at QoS 3",
+      connect(5, "MQTT", 0x1E, [string("mqtt.connect.client_id", "a"), props([]),
+                                string("mqtt.connect.will_topic", "t"), binary("mqtt.connect.will_payload", b"x")]),
+      [("MQTT5-3.1.2-12", 9, 10)])
+write("bad-v5-will-flags", 5, "c2s", "CONNECT with Will QoS 3 and Will Retain but no Will Flag",
+      connect(5, "MQTT", 0x3A, [string("mqtt.connect.client_id", "w")]),
+      [("MQTT5-3.1.2-11", 9, 10), ("MQTT5-3.1.2-13", 9, 10)])
+write("bad-v5-connack-flags", 5, "s2c", "CONNACK with reserved flag bits",
+      packet(0x20, [u8("mqtt.connack.flags", 0x02), u8("mqtt.connack.reason_code", 0), props([])]),
+      [("MQTT5-3.2.2-1", 2, 3)])
+write("bad-v5-connack-reason", 5, "s2c", "CONNACK with reason code 0x05",
+      packet(0x20, [u8("mqtt.connack.flags", 0), u8("mqtt.connack.reason_code", 5), props([])]),
+      [("MQTT5-3.2.2-8", 3, 4)])
+write("bad-v5-publish-qos3", 5, "c2s", "PUBLISH with QoS 3",
+      packet(0x36, [string("mqtt.publish.topic", "q"), u16("mqtt.publish.packet_id", 1), props([]),
+                    raw(b"x", "payload")]), [("MQTT5-3.3.1-4", 0, 1)])
+write("bad-v5-publish-wildcard", 5, "c2s", "PUBLISH to a topic with a wildcard",
+      packet(0x30, [string("mqtt.publish.topic", "a/#"), props([]), raw(b"x", "payload")]),
+      [("MQTT5-3.3.2-2", 6, 7)])
+write("bad-v5-topic-utf8", 5, "c2s", "PUBLISH topic with an overlong encoding (C0 80)",
+      packet(0x30, [string("mqtt.publish.topic", b"a\xc0\x80"), props([]), raw(b"x", "payload")]),
+      [("MQTT5-1.5.4-1", 5, 6)])
+p = packet(0x30, [string("mqtt.publish.topic", "t"),
+                  Piece(b"\x07", "property length 7", [("mqtt.properties.length", 0, 1, "7")]),
+                  raw(b"\x26\x00\x01\xff\x00\x01v", "user property, name FF (not UTF-8)"), raw(b"x", "payload")])
+write("bad-v5-user-property-utf8", 5, "c2s", "PUBLISH whose User Property name is not UTF-8", p,
+      [("MQTT5-1.5.7-1", 9, 10)])
+write("bad-v5-reserved-flags", 5, "s2c", "PUBACK with fixed-header flags 0001",
+      packet(0x41, [u16("mqtt.packet_id", 1)]), [("MQTT5-2.1.3-1", 0, 1)])
+write("bad-v5-vbi-too-long", 5, "s2c", "PUBACK whose Property Length takes five bytes",
+      packet(0x40, [u16("mqtt.packet_id", 1), u8("mqtt.puback.reason_code", 0),
+                    raw(b"\xff\xff\xff\xff\x7f", "property length in five bytes")]),
+      [("MQTT5-VBI-TOO-LONG", 5, 9)])
+for (b0, nm, rule) in [(0x50, "pubrec", "MQTT5-3.5.2-1"), (0x62, "pubrel", "MQTT5-3.6.2-1"),
+                       (0x70, "pubcomp", "MQTT5-3.7.2-1")]:
+    write(f"bad-v5-{nm}-reason", 5, "s2c", f"{nm.upper()} with reason code 0x05",
+          packet(b0, [u16("mqtt.packet_id", 1), u8(f"mqtt.{nm}.reason_code", 5)]), [(rule, 4, 5)])
+write("bad-v5-subscribe-packet-id-zero", 5, "c2s", "SUBSCRIBE with Packet Identifier 0",
+      packet(0x82, [u16("mqtt.packet_id", 0), props([]), string("mqtt.subscribe.topic_filter", "a"),
+                    u8("mqtt.subscribe.options", 1)]), [("MQTT5-2.2.1-3", 2, 4)])
+write("bad-v5-subscribe-empty", 5, "c2s", "SUBSCRIBE without a topic filter",
+      packet(0x82, [u16("mqtt.packet_id", 1), props([])]), [("MQTT5-3.8.3-2", 0, 5)])
+write("bad-v5-suback-reason", 5, "s2c", "SUBACK with reason code 0x03",
+      packet(0x90, [u16("mqtt.packet_id", 1), props([]), u8("mqtt.suback.reason_code", 3)]),
+      [("MQTT5-3.9.3-2", 5, 6)])
+write("bad-v5-unsubscribe-empty", 5, "c2s", "UNSUBSCRIBE without a topic filter",
+      packet(0xA2, [u16("mqtt.packet_id", 1), props([])]), [("MQTT5-3.10.3-2", 0, 5)])
+write("bad-v5-unsuback-reason", 5, "s2c", "UNSUBACK with reason code 0x05",
+      packet(0xB0, [u16("mqtt.packet_id", 1), props([]), u8("mqtt.unsuback.reason_code", 5)]),
+      [("MQTT5-3.11.3-2", 5, 6)])
+write("bad-v5-disconnect-reason", 5, "c2s", "DISCONNECT with reason code 0x05",
+      packet(0xE0, [u8("mqtt.disconnect.reason_code", 5)]), [("MQTT5-3.14.2-1", 2, 3)])

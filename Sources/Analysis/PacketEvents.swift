@@ -50,6 +50,9 @@ public struct MQTTPacketEvent: Sendable {
     /// For a PUBLISH that used a topic alias with an empty topic: the topic the alias stands for
     /// (nil when unknown to this direction's alias map).
     public var aliasTopic: String?
+    /// For a PUBLISH with a Topic Alias: whether the alias had a mapping in this direction
+    /// before the packet (from the connection's one alias map; the checker reads it).
+    public var topicAliasKnown: Bool
     /// The client identifier from this connection's CONNECT, if seen.
     public var clientID: String?
     /// Plain TCP, or MQTT over WebSocket (stream ranges then count WebSocket application bytes).
@@ -58,8 +61,9 @@ public struct MQTTPacketEvent: Sendable {
     public init(connection: ConnectionInfo, direction: Direction, version: MQTTVersion, versionSource: VersionSource,
                 streamRange: StreamRange, frames: [FrameChunk], declaredSize: Int, truncated: Bool, time: Timestamp,
                 captureStart: Timestamp, message: MQTTMessage, diagnostics: [Diagnostic], aliasTopic: String?,
-                clientID: String?, transport: Transport = .tcp) {
+                clientID: String?, transport: Transport = .tcp, topicAliasKnown: Bool = false) {
         self.transport = transport
+        self.topicAliasKnown = topicAliasKnown
         self.connection = connection
         self.direction = direction
         self.version = version

@@ -1,4 +1,5 @@
 import WireCore
+import MQTTCodec
 
 /// What a connection carries.
 public enum AppProtocol: String, Sendable, CaseIterable {
@@ -63,30 +64,10 @@ public enum ContentSniffer {
         }
     }
 
-    /// An MQTT CONNECT: 0x10, a Remaining Length of 1–4 bytes, then the protocol name
-    /// "MQTT" (3.1.1, 5.0) or "MQIsdp" (3.1) with its 2-byte length (MQTT 3.1.2.1).
+    /// An MQTT CONNECT (the codec's `MQTTConnectSniffer`: a valid Remaining Length, the protocol
+    /// name and a known protocol level).
     static func sniffMQTTConnect(_ b: Span<UInt8>) -> AppProtocol? {
-        var i = 1
-        while true {
-            if i >= b.count { return nil }
-            if i > 4 { return .unknown }
-            let c = b[i]
-            i += 1
-            if c & 0x80 == 0 { break }
-        }
-        let names: [[UInt8]] = [Array("MQTT".utf8), Array("MQIsdp".utf8)]
-        for name in names {
-            var matches = true
-            var needMore = false
-            let expected: [UInt8] = [0, UInt8(name.count)] + name
-            for (k, e) in expected.enumerated() {
-                if i + k >= b.count { needMore = true; break }
-                if b[i + k] != e { matches = false; break }
-            }
-            if matches && needMore { return nil }
-            if matches { return .mqtt }
-        }
-        return .unknown
+        MQTTConnectSniffer.looksLikeConnect(b).map { $0 ? .mqtt : .unknown }
     }
 
     /// The longest request head read while looking for `Upgrade: websocket`.

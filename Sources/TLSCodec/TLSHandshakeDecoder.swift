@@ -14,29 +14,29 @@ struct TLSCursor {
         self.limit = Swift.min(limit ?? b.count, b.count)
     }
     var remaining: Int { Swift.max(0, limit - at) }
-    mutating func u8() throws(ReadError) -> UInt8 {
+    mutating func u8() throws(TLSReadError) -> UInt8 {
         guard at + 1 <= limit else { throw .truncated(at: at, needed: 1) }
         defer { at += 1 }
         return b[at]
     }
-    mutating func u16() throws(ReadError) -> UInt16 {
+    mutating func u16() throws(TLSReadError) -> UInt16 {
         guard at + 2 <= limit else { throw .truncated(at: at, needed: at + 2 - limit) }
         defer { at += 2 }
         return UInt16(b[at]) << 8 | UInt16(b[at + 1])
     }
-    mutating func u24() throws(ReadError) -> Int {
+    mutating func u24() throws(TLSReadError) -> Int {
         guard at + 3 <= limit else { throw .truncated(at: at, needed: at + 3 - limit) }
         defer { at += 3 }
         return Int(b[at]) << 16 | Int(b[at + 1]) << 8 | Int(b[at + 2])
     }
     /// Consumes `n` bytes; returns their range.
-    mutating func skip(_ n: Int) throws(ReadError) -> Range<Int> {
+    mutating func skip(_ n: Int) throws(TLSReadError) -> Range<Int> {
         guard n >= 0, at + n <= limit else { throw .truncated(at: at, needed: n - remaining) }
         defer { at += n }
         return at..<(at + n)
     }
     /// A sub-cursor over the next `n` bytes; this one moves past them.
-    mutating func sub(_ n: Int) throws(ReadError) -> TLSCursor {
+    mutating func sub(_ n: Int) throws(TLSReadError) -> TLSCursor {
         let r = try skip(n)
         return TLSCursor(b, at: r.lowerBound, limit: r.upperBound)
     }
@@ -85,7 +85,7 @@ public enum TLSHandshakeDecoder {
     @inline(__always) static func r(_ at: Int, _ n: Int, _ base: Int) -> ByteRange { ByteRange(start: base + at, count: n) }
     @inline(__always) static func rr(_ range: Range<Int>, _ base: Int) -> ByteRange { ByteRange(base + range.lowerBound, base + range.upperBound) }
 
-    static func clientHello(_ c: inout TLSCursor, _ base: Int, _ tree: inout FieldTree, _ facts: inout TLSHandshakeFacts) throws(ReadError) {
+    static func clientHello(_ c: inout TLSCursor, _ base: Int, _ tree: inout FieldTree, _ facts: inout TLSHandshakeFacts) throws(TLSReadError) {
         facts.sawClientHello = true
         let v = try c.u16()
         facts.clientLegacyVersion = v
@@ -113,7 +113,7 @@ public enum TLSHandshakeDecoder {
         if c.remaining >= 2 { try extensions(&c, base, &tree, &facts, kind: .clientHello) }
     }
 
-    static func serverHello(_ c: inout TLSCursor, _ base: Int, _ tree: inout FieldTree, _ facts: inout TLSHandshakeFacts) throws(ReadError) {
+    static func serverHello(_ c: inout TLSCursor, _ base: Int, _ tree: inout FieldTree, _ facts: inout TLSHandshakeFacts) throws(TLSReadError) {
         facts.sawServerHello = true
         let v = try c.u16()
         facts.serverLegacyVersion = v
@@ -137,7 +137,7 @@ public enum TLSHandshakeDecoder {
     enum ExtensionsOf { case clientHello, serverHello, encryptedExtensions }
 
     static func extensions(_ c: inout TLSCursor, _ base: Int, _ tree: inout FieldTree, _ facts: inout TLSHandshakeFacts,
-                           kind: ExtensionsOf) throws(ReadError) {
+                           kind: ExtensionsOf) throws(TLSReadError) {
         let total = Int(try c.u16())
         var all = try c.sub(total)
         while all.remaining >= 4 {
@@ -153,7 +153,7 @@ public enum TLSHandshakeDecoder {
     }
 
     static func extensionBody(_ type: UInt16, _ e: inout TLSCursor, _ base: Int, _ tree: inout FieldTree,
-                              _ facts: inout TLSHandshakeFacts, kind: ExtensionsOf) throws(ReadError) {
+                              _ facts: inout TLSHandshakeFacts, kind: ExtensionsOf) throws(TLSReadError) {
         let client = kind == .clientHello
         switch type {
         case 0 where client:  // server_name (RFC 6066 3)
@@ -248,7 +248,7 @@ public enum TLSHandshakeDecoder {
 
     /// Certificate (RFC 5246 7.4.2; RFC 8446 4.4.2 adds a request context and per-entry extensions).
     static func certificate(_ c: inout TLSCursor, _ base: Int, _ tree: inout FieldTree, _ facts: inout TLSHandshakeFacts,
-                            tls13: Bool) throws(ReadError) {
+                            tls13: Bool) throws(TLSReadError) {
         if tls13 { _ = try c.skip(Int(try c.u8())) }
         var list = try c.sub(try c.u24())
         var chain: [TLSCertificateInfo] = []
@@ -291,4 +291,9 @@ public enum TLSHandshakeDecoder {
         f.formatOptions = [.withInternetDateTime]
         return f.string(from: d)
     }
+}
+
+/// Why a handshake field could not be read: the message ends `needed` bytes before it does.
+enum TLSReadError: Error, Sendable, Equatable {
+    case truncated(at: Int, needed: Int)
 }

@@ -38,14 +38,14 @@ import Testing
     }
 
     @Test func webSocketSubprotocols() {
-        #expect(WebSocketSessionState.inner(bySubprotocol: "mqtt") == .mqtt)
-        #expect(WebSocketSessionState.inner(bySubprotocol: "MQTT") == .mqtt)
-        #expect(WebSocketSessionState.inner(bySubprotocol: "mqttv3.1") == .mqtt)
+        #expect(WebSocketLayer.inner(bySubprotocol: "mqtt") == .mqtt)
+        #expect(WebSocketLayer.inner(bySubprotocol: "MQTT") == .mqtt)
+        #expect(WebSocketLayer.inner(bySubprotocol: "mqttv3.1") == .mqtt)
         for p in ["v12.stomp", "v11.stomp", "v10.stomp", "stomp"] {
-            #expect(WebSocketSessionState.inner(bySubprotocol: p) == .stomp, "\(p)")
+            #expect(WebSocketLayer.inner(bySubprotocol: p) == .stomp, "\(p)")
         }
-        #expect(WebSocketSessionState.inner(bySubprotocol: "v1") == nil)
-        #expect(WebSocketSessionState.inner(bySubprotocol: "chat") == nil)
+        #expect(WebSocketLayer.inner(bySubprotocol: "v1") == nil)
+        #expect(WebSocketLayer.inner(bySubprotocol: "chat") == nil)
     }
 
     @Test func portHints() {

@@ -73,7 +73,7 @@ let realSoftwareFindings: [String: Set<String>] = [
         })
     }
 
-    @Test func fingerprintsAreStableAcrossRuns() throws {
+    @Test(Corpus.required) func fingerprintsAreStableAcrossRuns() throws {
         let url = Paths.external.appendingPathComponent("suricata-verify/mqtt-events-invalid-qos/input.pcap")
         try #require(FileManager.default.fileExists(atPath: url.path))
         let a = try check(url).findings.map(\.fingerprint)
@@ -82,7 +82,7 @@ let realSoftwareFindings: [String: Set<String>] = [
         #expect(a.allSatisfy { !$0.contains("38500") }, "no ephemeral client port in fingerprints")
     }
 
-    @Test func baselineSilencesKnownFindings() throws {
+    @Test(Corpus.required) func baselineSilencesKnownFindings() throws {
         let url = Paths.external.appendingPathComponent("suricata-verify/mqtt-events-invalid-qos/input.pcap")
         try #require(FileManager.default.fileExists(atPath: url.path))
         let first = try check(url)
@@ -94,7 +94,7 @@ let realSoftwareFindings: [String: Set<String>] = [
         #expect(second.findings.count == first.findings.count)
     }
 
-    @Test func disableAndSeverityOverride() throws {
+    @Test(Corpus.required) func disableAndSeverityOverride() throws {
         let url = Paths.external.appendingPathComponent("suricata-verify/mqtt-events-invalid-qos/input.pcap")
         try #require(FileManager.default.fileExists(atPath: url.path))
         var config = CheckConfig()
@@ -114,7 +114,7 @@ let realSoftwareFindings: [String: Set<String>] = [
 }
 
 /// Every anomaly suricata-verify asserts on an MQTT capture has a corresponding mqscope finding.
-@Suite struct SuricataComparisonTests {
+@Suite(Corpus.required) struct SuricataComparisonTests {
     static func table() -> [String: [String]] {
         let text = (try? String(contentsOf: Paths.fixtures.appendingPathComponent("suricata-anomalies.tsv"), encoding: .utf8)) ?? ""
         var t: [String: [String]] = [:]

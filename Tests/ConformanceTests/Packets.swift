@@ -95,6 +95,8 @@ struct Scenario {
     /// Frame numbers are step indices + 1.
     func run() -> [CheckFinding] {
         var checker = MQTTConnectionChecker(sawStart: sawStart)
+        // The connection's topic-alias maps, as the analysis keeps them.
+        var aliases = MQTTTopicAliases()
         var offsets: [UInt64] = [0, 0]
         var counts = [0, 0]
         var out: [CheckFinding] = []
@@ -112,11 +114,18 @@ struct Scenario {
                 let message = step.bytes.withUnsafeBufferPointer {
                     MQTTDecoder.decode($0.span, version: version, into: &tree, diagnostics: &diags)
                 }
+                var aliasKnown = false
+                if case .publish(let p) = message {
+                    aliasKnown = step.bytes.withUnsafeBufferPointer {
+                        aliases.apply(p, pdu: $0.span, direction: step.direction).known
+                    }
+                }
                 let range = StreamRange(offsets[d], offsets[d] + UInt64(step.bytes.count))
                 let pos = PacketPosition(direction: step.direction, version: version, index: counts[d], time: time,
                                          streamRange: range, firstFrame: frame, lastFrame: frame,
                                          declaredSize: message.header?.packetSize ?? step.bytes.count,
-                                         malformed: diags.contains { $0.severity == .error && $0.verdict == .violation })
+                                         malformed: diags.contains { $0.severity == .error && $0.verdict == .violation },
+                                         topicAliasKnown: aliasKnown)
                 step.bytes.withUnsafeBufferPointer {
                     checker.packet(message, pdu: $0.span, fields: tree, at: pos)
                 }

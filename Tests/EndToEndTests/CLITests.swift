@@ -53,12 +53,11 @@ import TestSupport
     }
 
     @Test func standardInputIsRead() throws {
-        let file = Paths.external.appendingPathComponent("ndpi/mqtt.pcap")
-        try #require(FileManager.default.fileExists(atPath: file.path))
+        let file = Paths.captures.appendingPathComponent("mqtt5-paho-lo.pcapng")
         let r = try runProcess(Paths.executable.path, ["streams", "--format", "json", "-"], stdin: try Data(contentsOf: file))
         #expect(r.status == 0)
         #expect(r.out.contains("\"file\":\"<stdin>\""))
-        #expect(r.out.contains("\"frames\":9"))
+        #expect(r.out.contains("\"frames\":17"))
     }
 
     @Test func versionAndHelp() throws {
@@ -72,7 +71,7 @@ import TestSupport
 @Suite struct StreamsSchemaTests {
     @Test("streams --format json validates against docs/schema/streams-v1.json")
     func streamsJSONMatchesSchema() throws {
-        let files = (Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)).map(\.path)
+        let files = Corpus.capturesIncludingCorpus().map(\.path)
             .filter { !$0.hasSuffix("not-a-capture.pcap") && !$0.hasSuffix("unsupported-linktype.pcap") }
         try #require(!files.isEmpty)
         let r = try runProcess(Paths.executable.path, ["streams", "--format", "json"] + files)

@@ -13,7 +13,7 @@ import TestSupport
         #expect(r.out.contains("0 errors, 0 warnings"))
     }
 
-    @Test func violationExits1AndNamesRuleFrameAndBytes() throws {
+    @Test(Corpus.required) func violationExits1AndNamesRuleFrameAndBytes() throws {
         try #require(FileManager.default.fileExists(atPath: Self.invalidQoS.path))
         let r = try runProcess(Paths.executable.path, ["check", Self.invalidQoS.path])
         #expect(r.status == 1)
@@ -23,7 +23,7 @@ import TestSupport
         #expect(never.status == 0)
     }
 
-    @Test func jsonMatchesTheSchema() throws {
+    @Test(Corpus.required) func jsonMatchesTheSchema() throws {
         try #require(FileManager.default.fileExists(atPath: Self.invalidQoS.path))
         let r = try runProcess(Paths.executable.path, ["check", "--format", "json", Self.invalidQoS.path, Self.clean.path,
                                                        Paths.captures.appendingPathComponent("hostile/midstream-start.pcap").path])
@@ -35,7 +35,7 @@ import TestSupport
         #expect(byRule?["MQTT311-3.3.1-4"] == 1)
     }
 
-    @Test func junitHasACasePerConnectionAndRule() throws {
+    @Test(Corpus.required) func junitHasACasePerConnectionAndRule() throws {
         try #require(FileManager.default.fileExists(atPath: Self.invalidQoS.path))
         let xml = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-junit-\(UUID().uuidString).xml")
         defer { try? FileManager.default.removeItem(at: xml) }
@@ -50,7 +50,7 @@ import TestSupport
         }
     }
 
-    @Test func baselineRoundTrip() throws {
+    @Test(Corpus.required) func baselineRoundTrip() throws {
         try #require(FileManager.default.fileExists(atPath: Self.invalidQoS.path))
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-baseline-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: base) }

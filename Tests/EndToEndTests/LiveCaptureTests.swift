@@ -86,10 +86,12 @@ import TestSupport
     }
 
     /// `mqscope live` on lo for `port`, writing `written`, NDJSON, with the checker; returns once
-    /// it says it is capturing.
+    /// it says it is capturing. The capture filter names this test's port only: a broker elsewhere
+    /// on the machine (on 1883 or 61613, the default filter's ports) cannot change the counts.
     static func startLive(port: Int, written: URL, dir: URL) throws -> Background {
         let live = try Background(Paths.executable.path,
-                                  ["live", "-i", "lo", "--port", String(port), "-w", written.path, "--format", "ndjson", "--check"],
+                                  ["live", "-i", "lo", "-f", "tcp port \(port)", "--port", String(port), "-w", written.path,
+                                   "--format", "ndjson", "--check"],
                                   dir: dir, name: "live")
         #expect(waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
         usleep(300_000)

@@ -6,7 +6,7 @@ import TestSupport
 /// of their captures, extracted into Fixtures/peer-facts.tsv (by scripts/extract-peer-facts.py,
 /// with provenance per row), must hold for our decode too. Facts we knowingly do not share are
 /// listed with a reason in Fixtures/peer-facts-exceptions.tsv; each must still fail (no stale list).
-@Suite struct PeerFactsTests {
+@Suite(Corpus.required) struct PeerFactsTests {
     struct Fact: Hashable, CustomStringConvertible {
         var capture, scope, fact, expected, source: String
         var key: String { [capture, scope, fact, expected].joined(separator: "\t") }

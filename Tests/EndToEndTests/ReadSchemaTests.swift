@@ -6,7 +6,7 @@ import TestSupport
 /// readable capture, bundled and external.
 @Suite struct ReadSchemaTests {
     static var files: [String] {
-        (Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)).map(\.path)
+        Corpus.capturesIncludingCorpus().map(\.path)
             .filter { !$0.hasSuffix("not-a-capture.pcap") && !$0.hasSuffix("unsupported-linktype.pcap") }
     }
 

@@ -46,8 +46,8 @@ import TestSupport
     }
 
     static var captures: [URL] {
-        [Paths.captures.appendingPathComponent("stomp-activemq.pcap"),
-         Paths.external.appendingPathComponent("ndpi/stomp.pcapng")]
+        [Paths.captures.appendingPathComponent("stomp-activemq.pcap")]
+            + (Corpus.isAvailable ? [Paths.external.appendingPathComponent("ndpi/stomp.pcapng")] : [])
     }
 
     @Test("STOMP streams: whole, byte by byte and random splits decode identically", arguments: captures)

@@ -142,7 +142,7 @@ import TestSupport
     }
 
     /// nDPI's STOMP 1.1 capture: the server's lowercase `message` is an unknown command.
-    @Test func ndpiSTOMP() throws {
+    @Test(Corpus.required) func ndpiSTOMP() throws {
         let s = try Self.analyse(Self.external("ndpi/stomp.pcapng"))
         #expect(s.connections.map(\.protocolName) == ["stomp"])
         #expect(s.stompVersions[0] == "1.1/negotiated")
@@ -153,7 +153,7 @@ import TestSupport
     }
 
     /// The peers' WebSocket captures and the oddities their suites expect.
-    @Test func peerWebSocketCaptures() throws {
+    @Test(Corpus.required) func peerWebSocketCaptures() throws {
         let accept = try Self.analyse(Self.external("zeek/websocket/wrong-accept-header.pcap"))
         #expect(accept.findings.contains("ws WS-RFC6455-4.2.2-BAD-ACCEPT"), "\(accept.findings)")
 

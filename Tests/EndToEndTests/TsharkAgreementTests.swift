@@ -20,7 +20,7 @@ import TestSupport
     }
 
     static var inputs: [URL] {
-        var all = Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)
+        var all = Corpus.capturesIncludingCorpus()
         all.removeAll { exceptions[$0.lastPathComponent]?.hasPrefix("unreadable") == true }
         return all
     }

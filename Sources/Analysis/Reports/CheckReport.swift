@@ -188,7 +188,7 @@ public struct CheckReport: AnalysisSink {
         let position = PacketPosition(
             direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
             firstFrame: first, lastFrame: e.lastFrame, declaredSize: e.declaredSize, truncated: e.truncated,
-            malformed: malformed)
+            malformed: malformed, topicAliasKnown: e.topicAliasKnown)
         if !e.diagnostics.isEmpty {
             let type = e.message.packetType?.name ?? "packet"
             decodeFindings(e.diagnostics, i, .mqtt, e.direction, index: index, frames: (first, e.lastFrame),

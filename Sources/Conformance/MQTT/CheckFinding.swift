@@ -18,10 +18,13 @@ public struct PacketPosition: Sendable {
     public var truncated: Bool
     /// The decoder found the packet malformed (an error-severity violation).
     public var malformed: Bool
+    /// A PUBLISH's Topic Alias had a mapping in its direction (the connection's alias map).
+    public var topicAliasKnown: Bool
 
     public init(direction: Direction, version: MQTTVersion, index: Int, time: Timestamp, streamRange: StreamRange,
                 firstFrame: FrameNumber, lastFrame: FrameNumber, declaredSize: Int, truncated: Bool = false,
-                malformed: Bool = false) {
+                malformed: Bool = false, topicAliasKnown: Bool = false) {
+        self.topicAliasKnown = topicAliasKnown
         self.direction = direction
         self.version = version
         self.index = index

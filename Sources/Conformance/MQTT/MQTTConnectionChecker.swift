@@ -88,8 +88,6 @@ public struct MQTTConnectionChecker {
         var nextSeq: UInt32 = 0
         /// Packets sent other than DISCONNECT (evidence the side was still working).
         var activePackets: Int32 = 0
-        /// Topic aliases this side has defined (bit per alias), sized on first use.
-        var aliases: [UInt64] = []
     }
 
     enum FlowState: UInt8 {
@@ -616,9 +614,8 @@ public struct MQTTConnectionChecker {
                                      "Topic Alias \(alias) used; the client's CONNECT was not captured")
                     }
                 }
-                if !m.topic.isEmpty {
-                    defineAlias(alias, d)
-                } else if !isAliasDefined(alias, d) {
+                // Whether the alias is mapped comes from the connection's one alias map.
+                if m.topic.isEmpty, !p.topicAliasKnown {
                     if sawStart && self[side: d].startKnown && !self[side: d].gapped {
                         emit(.topicAliasUnknown, p, nil, "empty Topic Name with Topic Alias \(alias), which has no mapping")
                     } else {
@@ -1038,22 +1035,6 @@ public struct MQTTConnectionChecker {
             emit(.keepAliveOverrun, p, nil,
                  "server sent \(type.name) \(formatSeconds(secs)) s after the client's last packet (Keep Alive \(ka) s): the connection was kept past 1.5 x Keep Alive")
         }
-    }
-
-    // MARK: Topic alias maps
-
-    private mutating func defineAlias(_ alias: UInt16, _ d: Direction) {
-        let word = Int(alias >> 6)
-        if self[side: d].aliases.count <= word {
-            self[side: d].aliases.append(contentsOf: repeatElement(0, count: Swift.max(word + 1, 4) - self[side: d].aliases.count))
-        }
-        self[side: d].aliases[word] |= 1 << UInt64(alias & 63)
-    }
-
-    private func isAliasDefined(_ alias: UInt16, _ d: Direction) -> Bool {
-        let word = Int(alias >> 6)
-        let a = self[side: d].aliases
-        return word < a.count && a[word] & (1 << UInt64(alias & 63)) != 0
     }
 
     // MARK: Emitting

@@ -33,9 +33,4 @@ public enum MQTTVBI {
             i += 1
         }
     }
-
-    /// The number of bytes the minimal encoding of `value` takes.
-    @inlinable public static func encodedLength(_ value: UInt32) -> Int {
-        value < 128 ? 1 : value < 16_384 ? 2 : value < 2_097_152 ? 3 : 4
-    }
 }

@@ -1,0 +1,111 @@
+import WireCore
+import TCPReassembly
+import MQTTCodec
+
+/// MQTT on TCP or on WebSocket application bytes: frames each direction, decodes each packet,
+/// keeps the connection's session (version, client id, topic aliases) in the context and hands
+/// packets and framing findings to the sink. Its framers live in the environment's
+/// `MQTTFramerStore`, under the connection's slot, and run in place; the layer itself is empty.
+struct MQTTLayer: StreamLayer {
+    static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
+                                      _ env: inout LayerEnvironment<S>) -> MQTTLayer? {
+        guard env.decodePackets, !c.isMQTT, !c.isSTOMP else { return nil }
+        c.mqtt = MQTTSession(version: env.options.mqttVersion)
+        for d in Direction.allCases {
+            // Counting needs only each packet's first byte: split packets' bodies are not copied.
+            env.framerBase[MQTTFramerStore.index(c.slot, d)] = MQTTFramer(
+                maxPDUSize: env.options.maxPDUSize, synchronized: streamStartSeen, headersOnly: !env.decodeFields)
+        }
+        c.isMQTT = true
+        return MQTTLayer()
+    }
+
+    mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
+                                          _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
+                                          up: LayerUp<S>) {
+        // In place: packets never add a slot, so the framer's memory stays put during the call.
+        let framer = env.framerBase + MQTTFramerStore.index(c.slot, d)
+        switch event {
+        case .bytes(let offset, let frame):
+            framer.pointee.append(bytes, at: offset, frame: frame) { pdu, info in
+                Self.packet(d, pdu, info, &c, &env)
+            }
+        case .gap(let range, let frame):
+            framer.pointee.gap(range, frame: frame)
+        case .end:
+            framer.pointee.finish { pdu, info in Self.packet(d, pdu, info, &c, &env) }
+            Self.reportFindings(of: &framer.pointee, d, c, &env)
+            // Back to an idle framer: the slot's next connection may not be MQTT.
+            framer.pointee = idleFramer
+            return
+        case .open:
+            return
+        }
+        Self.reportFindings(of: &framer.pointee, d, c, &env)
+    }
+
+    /// Passes the framer's stream-level findings (lost packets, skipped bytes…) to the sink.
+    private static func reportFindings<S: AnalysisSink>(of framer: inout MQTTFramer, _ d: Direction,
+                                                        _ c: ConnectionContext, _ env: inout LayerEnvironment<S>) {
+        guard framer.hasFindings else { return }
+        for f in framer.findings {
+            env.sink.streamEvent(StreamEventReport(
+                connection: c.info, direction: d, rule: f.rule, severity: f.severity, verdict: f.verdict,
+                range: f.range, frames: [f.frame], time: env.time, message: f.message))
+        }
+        framer.clearFindings()
+    }
+
+    private static func packet<S: AnalysisSink>(_ d: Direction, _ pdu: Span<UInt8>, _ info: MQTTPDUInfo,
+                                                _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>) {
+        if !env.decodeFields {
+            // Counting only: the type is the first byte's high nibble; nothing else is decoded.
+            env.sink.mqttPacketCounted(MQTTPacketType(firstByte: pdu.count > 0 ? pdu[0] : 0))
+            return
+        }
+        // The version: a client CONNECT announces it; before any, infer it from the packets.
+        if c.mqtt.versionSource == .assumed, pdu.count > 0, pdu[0] >> 4 != 1,
+           let guess = MQTTVersion.infer(fromPDU: pdu) {
+            c.mqtt.version = guess
+            c.mqtt.versionSource = .inferred
+        }
+        env.tree.reset()
+        env.diagnostics.removeAll(keepingCapacity: true)
+        let message = MQTTDecoder.decode(pdu, version: c.mqtt.version, into: &env.tree, diagnostics: &env.diagnostics)
+        var alias = MQTTTopicAliases.Use(topic: nil, known: false)
+        switch message {
+        case .connect(let connect) where d == .clientToServer:
+            if c.mqtt.versionSource != .option, MQTTVersion(protocolLevel: connect.protocolLevel) != nil {
+                c.mqtt.version = connect.version
+                c.mqtt.versionSource = .connect
+            }
+            if let r = connect.clientID, r.lower >= 0, r.upper <= pdu.count {
+                c.mqtt.clientID = String(decoding: pdu.extracting(r.range).bytesArray, as: UTF8.self)
+            }
+        case .publish(let p):
+            alias = c.mqtt.aliases.apply(p, pdu: pdu, direction: d)
+        default:
+            break
+        }
+        let event = MQTTPacketEvent(
+            connection: c.info, direction: d, version: c.mqtt.version, versionSource: c.mqtt.versionSource,
+            streamRange: info.streamRange, frames: info.frames, declaredSize: info.declaredSize,
+            truncated: info.truncated, time: env.time, captureStart: env.captureStart, message: message,
+            diagnostics: env.diagnostics, aliasTopic: alias.topic.map { String(decoding: $0, as: UTF8.self) },
+            clientID: c.mqtt.clientID, transport: c.transport, topicAliasKnown: alias.known)
+        env.sink.mqttPacket(event, pdu: pdu, fields: env.tree)
+    }
+}
+
+/// A framer that never runs: what the framer store holds for slots without MQTT.
+let idleFramer = MQTTFramer(maxPDUSize: 2, resyncLookahead: 16)
+
+extension Span where Element == UInt8 {
+    /// A copy of the bytes (for the few values kept beyond a call, e.g. client ids).
+    var bytesArray: [UInt8] {
+        var a = [UInt8]()
+        a.reserveCapacity(count)
+        for i in 0..<count { a.append(self[i]) }
+        return a
+    }
+}

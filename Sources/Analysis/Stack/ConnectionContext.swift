@@ -1,0 +1,51 @@
+import WireCore
+import TCPReassembly
+import MQTTCodec
+import STOMPCodec
+
+/// What one connection's layers and its events share, computed once: who the peers are, how
+/// its protocol was found and what carries it, and each protocol's session state (version and
+/// its source, client id, topic aliases per direction, STOMP negotiation). Events carry it to
+/// every consumer; nobody keeps a second copy.
+struct ConnectionContext {
+    var info: ConnectionInfo
+    /// The connection's slot in the router (where layers keep state driven in place).
+    var slot: Int
+    var lastFrame: FrameNumber
+    var appProtocol: AppProtocol = .unknown
+    var detection: DetectionBasis = .none
+    /// The TCP stream, or WebSocket application bytes once a WebSocket layer is stacked.
+    var transport: Transport = .tcp
+    /// The protocol a WebSocket layer found inside (subprotocol, else content).
+    var inner: AppProtocol?
+    /// Set when an MQTT layer runs on the connection.
+    var isMQTT = false
+    var mqtt: MQTTSession
+    /// Set when a STOMP layer runs on the connection.
+    var isSTOMP = false
+    var stomp = STOMPSession()
+    /// Set by a TLS layer: the handshake facts and decryption outcome, and the protocol found inside.
+    var tls: TLSSummary?
+    var tlsInner: AppProtocol?
+
+    init(info: ConnectionInfo, slot: Int, frame: FrameNumber, mqttVersion: MQTTVersion?) {
+        self.info = info
+        self.slot = slot
+        lastFrame = frame
+        mqtt = MQTTSession(version: mqttVersion)
+    }
+}
+
+/// An MQTT connection's session: the version and how it is known, the client id, the topic
+/// aliases of each direction.
+struct MQTTSession {
+    var version: MQTTVersion
+    var versionSource: VersionSource
+    var clientID: String?
+    var aliases = MQTTTopicAliases()
+
+    init(version: MQTTVersion?) {
+        self.version = version ?? .v3_1_1
+        versionSource = version == nil ? .assumed : .option
+    }
+}
