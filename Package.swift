@@ -87,6 +87,9 @@ let package = Package(
             name: "FuzzMQTT", dependencies: ["MQTTCodec", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
+            name: "FuzzTLS", dependencies: ["TLSCodec", "WireCore", "ReplayInputs"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
             name: "FuzzSTOMPWebSocket",
             dependencies: ["STOMPCodec", "WebSocketCodec", "Conformance", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
