@@ -59,7 +59,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--capture", default="synthetic,real", help="comma-separated: synthetic, real")
     ap.add_argument("--size-mb", type=int, default=500, help="size of the synthetic capture")
-    ap.add_argument("--real-mb", type=int, default=80, help="MB published in the real capture (≈ 450 MB captured)")
+    ap.add_argument("--real-mb", type=int, default=80, help="MB published in the real capture (≈ 500 MB captured)")
     ap.add_argument("--skip-tshark-json", action="store_true", help="tshark -T json takes many minutes on 500 MB")
     ap.add_argument("--only", default="", help="comma-separated groups: streams, read, check")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each command under 5 s; the best time is kept")

@@ -27,4 +27,6 @@ python3 -c 'import jsonschema' 2>/dev/null || pip_install 'jsonschema'
 python3 -c 'import websockets' 2>/dev/null || pip_install 'websockets==17.4'
 # The live STOMP test's client (captures/clients/stomp_sessions.py), as for captures/.
 python3 -c 'import stomp' 2>/dev/null || pip_install 'stomp.py==9.0.0'
+# amqtt (a 3.1.1-only broker; captures/known-behaviour.sh): it pulls websockets 15, so 17.4 is put back.
+command -v amqtt >/dev/null 2>&1 || { pip_install 'amqtt==0.12.1'; pip_install 'websockets==17.4'; }
 command -v swift >/dev/null || { echo "setup: Swift 6 toolchain not found on PATH (https://swift.org/install)" >&2; exit 1; }

@@ -403,6 +403,20 @@ write("bad-v31-suback-0x80", 3, "s2c", "MQTT 3.1 SUBACK with 0x80 (3.1 has no fa
 write("bad-v311-connack-code", 4, "s2c", "CONNACK with reserved return code 6 and reserved flag bits",
       packet(0x20, [u8("mqtt.connack.flags", 0x02), u8("mqtt.connack.return_code", 6)]),
       [("MQTT-CONNACK-RESERVED-FLAGS", 2, 3), ("MQTT311-3.2.2-6", 3, 4)])
+# Known real-world behaviour (Sources/MQTTCodec/Catalog/MQTTKnownBehaviour.swift): info, decoded as what it is.
+write("known-v5-connack-refused-by-311", 5, "s2c",
+      "3.1.1-format CONNACK 0x01 answering a 5.0 CONNECT (ActiveMQ 5.17, amqtt): a 3.1.1 server's refusal",
+      packet(0x20, [u8("mqtt.connack.flags", 0), u8("mqtt.connack.return_code", 1)]),
+      [("KNOWN-V5-REFUSED-BY-311-SERVER", 3, 4)])
+write("bad-v5-connack-code-1", 5, "s2c",
+      "5.0 CONNACK with reason code 0x01 and a property length: not the 3.1.1 refusal, an undefined reason code",
+      packet(0x20, [u8("mqtt.connack.flags", 0), u8("mqtt.connack.reason_code", 1), props([])]),
+      [("MQTT5-3.2.2-8", 3, 4)])
+write("known-v311-connect-bridge", 4, "c2s", "CONNECT with protocol level 0x84 (mosquitto bridge, try_private)",
+      packet(0x10, [string("mqtt.connect.protocol_name", "MQTT"), u8("mqtt.connect.protocol_level", 0x84),
+                    u8("mqtt.connect.flags", 0x02), u16("mqtt.connect.keep_alive", 60),
+                    string("mqtt.connect.client_id", "b")]),
+      [("KNOWN-BRIDGE-PROTOCOL-LEVEL", 8, 9)])
 write("bad-v5-puback-reason", 5, "s2c", "PUBACK with reason code 0x05",
       packet(0x40, [u16("mqtt.packet_id", 1), u8("mqtt.puback.reason_code", 5)]), [("MQTT5-3.4.2-1", 4, 5)])
 p = packet(0x82, [u16("mqtt.packet_id", 1), props([]), string("mqtt.subscribe.topic_filter", "a"),

@@ -1,14 +1,14 @@
-import WireCore
-import TCPReassembly
+public import WireCore
+public import TCPReassembly
 
 /// The router mqscope runs: the standard layers.
-typealias SessionRouter<Sink: AnalysisSink> = LayerRouter<Sink, StandardLayers>
+public typealias SessionRouter<Sink: AnalysisSink> = LayerRouter<Sink, StandardLayers>
 
 /// The reassembler's consumer. It only decides and wires: per connection it sniffs the client's
 /// first bytes (holding them while they are too few), decides the protocol by content or port,
 /// opens that protocol's stack of layers (`Layers`, the registry) and hands the stack every
 /// byte, gap and end — the held bytes first, on every path. The layers decode and report.
-struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer {
+public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer {
     var env: LayerEnvironment<Sink>
     var sink: Sink {
         get { env.sink }
@@ -59,7 +59,7 @@ struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer {
         env = LayerEnvironment(sink: sink, options: options)
     }
 
-    mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
+    public mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
         let slot = freeSlots.popLast() ?? slots.count
         let context = ConnectionContext(info: info, slot: slot, frame: frame, mqttVersion: env.options.mqttVersion)
         if slot < slots.count {
@@ -75,7 +75,7 @@ struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer {
         slotOf.insert(slot: slot, hash: UInt64(info.id))
     }
 
-    mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
+    public mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
                              frame: FrameNumber, time: Timestamp) {
         guard let slot = slot(of: id) else { return }
         latestTime = time
@@ -89,7 +89,7 @@ struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer {
         slots[slot].deliver(.bytes(offset: offset, frame: frame), bytes, direction, &env)
     }
 
-    mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
+    public mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
                             frame: FrameNumber, time: Timestamp) {
         guard let slot = slot(of: id) else { return }
         env.time = time
@@ -108,7 +108,7 @@ struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer {
         slots[slot].deliver(.gap(range, frame: frame), none.span, direction, &env)
     }
 
-    mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
+    public mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
                                 firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {
         guard conflicting, env.decodePackets, let slot = slot(of: id) else { return }
         env.sink.streamEvent(StreamEventReport(
@@ -118,7 +118,7 @@ struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer {
             message: "retransmitted bytes at stream offsets \(range) differ: frame \(firstFrame) vs frame \(secondFrame); the first copy is kept"))
     }
 
-    mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
+    public mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
                                    frame: FrameNumber, time: Timestamp) {
         guard let slot = lookUp(info.id) else { return }
         env.time = time

@@ -7,7 +7,7 @@
 #
 #   sudo scripts/bench/make_real_capture.sh OUT.pcap [MEGABYTES_PUBLISHED]
 #
-# Published payload of 80 MB (the default) gives a capture of about 450 MB: the subscribers'
+# Published payload of 80 MB (the default) gives a capture of about 500 MB: the subscribers'
 # overlapping filters make the broker deliver each message several times. Needs root,
 # iproute2, ethtool, tcpdump, mosquitto and python3. Removes its namespaces when it ends.
 set -euo pipefail

@@ -1,4 +1,4 @@
-import WireCore
+public import WireCore
 import TCPReassembly
 import MQTTCodec
 
@@ -6,8 +6,8 @@ import MQTTCodec
 /// keeps the connection's session (version, client id, topic aliases) in the context and hands
 /// packets and framing findings to the sink. Its framers live in the environment's
 /// `MQTTFramerStore`, under the connection's slot, and run in place; the layer itself is empty.
-struct MQTTLayer: StreamLayer {
-    static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
+public struct MQTTLayer: StreamLayer {
+    public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> MQTTLayer? {
         guard env.decodePackets, !c.isMQTT, !c.isSTOMP else { return nil }
         c.mqtt = MQTTSession(version: env.options.mqttVersion)
@@ -20,7 +20,7 @@ struct MQTTLayer: StreamLayer {
         return MQTTLayer()
     }
 
-    mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
+    public mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
                                           _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
                                           up: LayerUp<S>) {
         // In place: packets never add a slot, so the framer's memory stays put during the call.

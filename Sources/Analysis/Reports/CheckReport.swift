@@ -113,12 +113,15 @@ public struct CheckReport: AnalysisSink {
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
     var fileName = ""
     var states: [ConnectionID: ConnectionState] = [:]
+    /// The cross-connection checker: every MQTT connection of the file at once.
+    var broker = BrokerChecker()
 
     public init(config: CheckConfig) { self.config = config }
 
     public mutating func beginFile(_ name: String) {
         fileName = name
         states.removeAll()
+        broker = BrokerChecker()
     }
 
     public mutating func endFile(_ summary: FileSummary?) {
@@ -197,6 +200,11 @@ public struct CheckReport: AnalysisSink {
         guard let j = states.index(forKey: e.connection.id) else { return }
         states.values[j].mqtt!.packet(e.message, pdu: pdu, fields: fields, at: position)
         drainCheckers(j)
+        broker.packet(e.connection.id, sawStart: e.connection.sawHandshake, message: e.message, pdu: pdu,
+                      fields: fields, at: position, aliasTopic: e.aliasTopic)
+        for f in broker.takeFindings() {
+            if let s = states[f.connection] { add(f.finding, s, layer: .mqtt) }
+        }
     }
 
     // MARK: STOMP
@@ -366,6 +374,7 @@ public struct CheckReport: AnalysisSink {
         }
         if lost {
             let frame = e.frames.first ?? 0
+            broker.gap(e.connection.id, frame: frame)
             if states.values[i].hasMQTT {
                 let v = states.values[i].mqttVersion ?? .v3_1_1
                 states.values[i].mqtt!.gap(e.direction, range: e.range, frame: frame, time: e.time, version: v)

@@ -12,6 +12,7 @@ public enum MQTTSummary {
         switch e.message {
         case .connect(let c):
             out.write(" "); out.write(c.version.description)
+            if c.isBridge { out.write(" bridge") }
             out.write(" client_id="); quoted(c.clientID, pdu, 64, &out)
             out.write(" keep_alive="); out.decimal(c.keepAlive); out.write("s")
             if c.cleanStart { out.write(c.version == .v5 ? " clean_start" : " clean_session") }
@@ -28,8 +29,11 @@ public enum MQTTSummary {
         case .connack(let c):
             // MQTT 3.1 has no Session Present flag (its first CONNACK byte is reserved).
             if e.version != .v3_1 { out.write(" session_present="); out.decimal(c.sessionPresent ? 1 : 0) }
-            out.write(e.version == .v5 ? " reason=" : " return_code=")
-            code(c.code, type, e.version, &out)
+            // A 3.1.1 server's refusal of a 5.0 CONNECT is in the 3.1.1 format (MQTTKnownBehaviour).
+            let format: MQTTVersion = c.refusedBy311Server ? .v3_1_1 : e.version
+            out.write(format == .v5 ? " reason=" : " return_code=")
+            code(c.code, type, format, &out)
+            if c.refusedBy311Server { out.write(" [protocol version refused by a 3.1.1 server]") }
         case .publish(let p):
             out.write(" qos="); out.decimal(p.qos)
             if let id = p.packetID { out.write(" id="); out.decimal(id) }

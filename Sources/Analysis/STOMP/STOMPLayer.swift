@@ -1,14 +1,14 @@
-import WireCore
+public import WireCore
 import TCPReassembly
 import STOMPCodec
 
 /// STOMP on TCP or on WebSocket application bytes: a framer per direction; each frame is decoded
 /// with the session's version (negotiated in the context) and handed to the sink.
-struct STOMPLayer: StreamLayer {
+public struct STOMPLayer: StreamLayer {
     var clientFramer: STOMPFramer
     var serverFramer: STOMPFramer
 
-    static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
+    public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> STOMPLayer? {
         guard env.decodePackets, !c.isMQTT, !c.isSTOMP else { return nil }
         c.stomp = STOMPSession()
@@ -30,7 +30,7 @@ struct STOMPLayer: StreamLayer {
         }
     }
 
-    mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
+    public mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
                                           _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
                                           up: LayerUp<S>) {
         // The framer runs outside `self`, which its events update (the other direction's version).

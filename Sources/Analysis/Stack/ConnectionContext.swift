@@ -7,7 +7,7 @@ import STOMPCodec
 /// its protocol was found and what carries it, and each protocol's session state (version and
 /// its source, client id, topic aliases per direction, STOMP negotiation). Events carry it to
 /// every consumer; nobody keeps a second copy.
-struct ConnectionContext {
+public struct ConnectionContext {
     var info: ConnectionInfo
     /// The connection's slot in the router (where layers keep state driven in place).
     var slot: Int

@@ -33,6 +33,7 @@ struct ConnectionStack<Layers: LayerSet> {
         guard k < levels.count else { return }
         levels[k].receive(event, bytes, direction, &context, &env) { e, b, d, context, env in
             if case .open(let proto, let seen) = e {
+                // A transforming layer found what it carries: stack that protocol's layer above it.
                 if k + 1 < levels.count, let layer = Layers.layer(for: proto, streamStartSeen: seen, &context, &env) {
                     levels[k + 1] = layer
                 }

@@ -1,16 +1,16 @@
-import WireCore
+public import WireCore
 
 /// The registry: every layer mqscope stacks, and the protocol each reads. Adding a layer is its
 /// own file (a `StreamLayer`) plus one case here with its line in each switch below; the router
 /// and the other layers do not change.
-enum StandardLayers: LayerSet {
+public enum StandardLayers: LayerSet {
     case vacant
     case webSocket(WebSocketLayer)
     case mqtt(MQTTLayer)
     case stomp(STOMPLayer)
     case tls(TLSLayer)
 
-    static func layer<S: AnalysisSink>(for proto: AppProtocol, streamStartSeen seen: Bool,
+    public static func layer<S: AnalysisSink>(for proto: AppProtocol, streamStartSeen seen: Bool,
                                        _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>) -> Self? {
         switch proto {
         case .webSocket: WebSocketLayer.open(streamStartSeen: seen, &c, &env).map(Self.webSocket)
@@ -23,7 +23,7 @@ enum StandardLayers: LayerSet {
 
     /// Each case's layer is moved out while it runs (`self` vacant), so its buffers stay
     /// uniquely referenced and are never copied.
-    mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
+    public mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
                                           _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
                                           up: LayerUp<S>) {
         switch self {

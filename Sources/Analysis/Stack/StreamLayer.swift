@@ -1,5 +1,4 @@
-import WireCore
-import TCPReassembly
+public import WireCore
 import MQTTCodec
 import TLSCodec
 
@@ -7,7 +6,7 @@ import TLSCodec
 /// event for the call) at an offset of the receiving layer's stream with the capture frame that
 /// carried them, a gap the capture lost, the end of the connection, or — upward only — the
 /// protocol a transforming layer found inside, which the stack then opens above it.
-enum LayerEvent {
+public enum LayerEvent {
     case bytes(offset: UInt64, frame: FrameNumber)
     case gap(StreamRange, frame: FrameNumber)
     case end
@@ -16,14 +15,14 @@ enum LayerEvent {
 
 /// How a layer hands its output to the layer above (the stack supplies it; a decoding layer
 /// that carries nothing never calls it).
-typealias LayerUp<S: AnalysisSink> =
+public typealias LayerUp<S: AnalysisSink> =
     (LayerEvent, Span<UInt8>, Direction, inout ConnectionContext, inout LayerEnvironment<S>) -> Void
 
 /// One layer of a connection's stack: TCP → [TLS] → [WebSocket] → MQTT | STOMP | opaque.
 /// It reads one direction's events in stream order; a decoding layer reports to the sink in
 /// `env`, a transforming one (WebSocket, TLS) feeds `up` with the same events, so layers stack.
 /// State that reading and checking both need lives in `context`, computed once per connection.
-protocol StreamLayer {
+public protocol StreamLayer {
     /// The layer for a stream whose start (a message boundary) was seen or not; nil when it
     /// does not run in this analysis (e.g. decoders under `streams`).
     static func open<S: AnalysisSink>(streamStartSeen: Bool, _ context: inout ConnectionContext,
@@ -34,7 +33,7 @@ protocol StreamLayer {
 }
 
 /// The registered layers, as one enum (no existentials on the hot path): see `StandardLayers`.
-protocol LayerSet: StreamLayer {
+public protocol LayerSet: StreamLayer {
     /// A level of the stack with no layer.
     static var vacant: Self { get }
     /// The layer that reads `proto`, or nil (opaque: nothing reads it).
@@ -43,13 +42,13 @@ protocol LayerSet: StreamLayer {
 }
 
 extension LayerSet {
-    static func open<S: AnalysisSink>(streamStartSeen: Bool, _ context: inout ConnectionContext,
+    public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ context: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> Self? { nil }
 }
 
 /// What every layer of every connection shares: the sink, the analysis settings, the scratch
 /// space decoders write into, and storage that layers drive in place.
-struct LayerEnvironment<Sink: AnalysisSink> {
+public struct LayerEnvironment<Sink: AnalysisSink> {
     var sink: Sink
     let options: AnalysisOptions
     /// Whether application protocols are decoded at all (false for `streams`).

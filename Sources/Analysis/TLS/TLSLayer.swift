@@ -1,5 +1,5 @@
 import Foundation
-import WireCore
+public import WireCore
 import TCPReassembly
 import TLSCodec
 
@@ -7,7 +7,7 @@ import TLSCodec
 /// handshake units, alerts, undecrypted records and failures to the sink, and feeds the decrypted
 /// application bytes to the layer it opens above (WebSocket, MQTT or STOMP), with the frame of the
 /// record that carried them. The connection's TLS facts are kept in the context for `streams`/`check`.
-struct TLSLayer: StreamLayer {
+public struct TLSLayer: StreamLayer {
     var connection: TLSConnection
     /// When the connection was first seen (certificate validity is judged then).
     var firstTime: Timestamp?
@@ -16,13 +16,13 @@ struct TLSLayer: StreamLayer {
     var ends = 0
 
     /// Runs for `streams` too: the handshake facts and whether decryption works are its columns.
-    static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
+    public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> TLSLayer? {
         c.transport = .tls
         return TLSLayer(connection: TLSConnection(haveKeyLog: env.haveKeyLog))
     }
 
-    mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
+    public mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
                                           _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
                                           up: LayerUp<S>) {
         if firstTime == nil { firstTime = env.time }

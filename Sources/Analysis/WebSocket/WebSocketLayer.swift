@@ -1,11 +1,11 @@
-import WireCore
+public import WireCore
 import TCPReassembly
 import WebSocketCodec
 
 /// WebSocket (RFC 6455) on TCP: decodes the opening handshake and the frames of both
 /// directions, hands them to the sink, chooses the protocol inside (subprotocol, else content)
 /// and feeds the application bytes to the layer it opens above.
-struct WebSocketLayer: StreamLayer {
+public struct WebSocketLayer: StreamLayer {
     var connection: WebSocketConnection
     /// The subprotocols the client's upgrade request offered.
     var offered: [String] = []
@@ -16,7 +16,7 @@ struct WebSocketLayer: StreamLayer {
 
     /// Runs for `streams` too: the handshake names the protocol inside. HTTP heads are expected
     /// only when the stream's start was seen.
-    static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
+    public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> WebSocketLayer? {
         c.transport = c.transport == .tls ? .tlsWebSocket : .webSocket
         return WebSocketLayer(connection: WebSocketConnection(expectHandshake: streamStartSeen,
@@ -28,7 +28,7 @@ struct WebSocketLayer: StreamLayer {
         set { if d == .clientToServer { clientShift = newValue } else { serverShift = newValue } }
     }
 
-    mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
+    public mutating func receive<S: AnalysisSink>(_ event: LayerEvent, _ bytes: Span<UInt8>, _ d: Direction,
                                           _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
                                           up: LayerUp<S>) {
         switch event {

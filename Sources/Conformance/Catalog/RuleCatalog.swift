@@ -9,7 +9,7 @@ import WebSocketCodec
 public struct RuleCatalog: Sendable {
     /// One rule the tool implements.
     public struct Rule: Sendable {
-        public enum Stage: String, Sendable { case decode, check, stream }
+        public enum Stage: String, Sendable { case decode, check, stream, broker }
         public var id: RuleID
         /// The check-rule name (`--disable` accepts it), or nil.
         public var name: String?
@@ -29,6 +29,8 @@ public struct RuleCatalog: Sendable {
         public var implementedObservable = 0
         public var implementedPartly = 0
         public var implemented = 0
+        /// Statements (observable or partly) checked by a cross-connection (broker) rule.
+        public var implementedAcrossConnections = 0
     }
 
     public let rules: [Rule]
@@ -56,6 +58,14 @@ public struct RuleCatalog: Sendable {
                 rules.append(Rule(id: b, name: r.rawValue, stage: .check, severity: d.severity, versions: "5.0",
                                   title: d.title, section: d.section,
                                   covers: d.covers.filter { $0.hasPrefix("MQTT5-") || $0.hasPrefix("U50-") }))
+            }
+        }
+        for r in BrokerCheckRule.allCases {
+            let d = r.descriptor
+            for (id, versions, fam) in [(d.id311, "3.1, 3.1.1", "MQTT311-"), (d.id5, "5.0", "MQTT5-")] {
+                guard let id else { continue }
+                rules.append(Rule(id: id, name: r.rawValue, stage: .broker, severity: d.severity, versions: versions,
+                                  title: d.title, section: d.section, covers: d.covers.filter { $0.hasPrefix(fam) }))
             }
         }
         for r in STOMPRule.allCases {
@@ -119,12 +129,15 @@ public struct RuleCatalog: Sendable {
 
     public func counts() -> [FamilyCounts] {
         var out: [FamilyCounts] = []
+        var acrossConnections = Set<String>()
+        for r in rules where r.stage == .broker { acrossConnections.formUnion(r.covers) }
         for fam in [SpecStatement.Family.mqtt311, .mqtt5, .mqttWebSocket, .stomp] {
             var c = FamilyCounts(family: fam)
             for s in SpecStatement.all where s.family == fam {
                 c.statements += 1
                 let done = implementation[s.id] != nil
                 if done { c.implemented += 1 }
+                if acrossConnections.contains(s.id) { c.implementedAcrossConnections += 1 }
                 switch s.observable {
                 case .yes: c.observable += 1; if done { c.implementedObservable += 1 }
                 case .partly: c.partly += 1; if done { c.implementedPartly += 1 }

@@ -454,7 +454,7 @@ public struct MQTTConnectionChecker {
             return
         }
         connackSeen = true
-        let refused = p.version == .v5 ? c.code >= 0x80 : c.code != 0
+        let refused = p.version == .v5 && !c.refusedBy311Server ? c.code >= 0x80 : c.code != 0
         if c.sessionPresent && c.code != 0 {
             emit(.sessionPresentWithError, p, flagsRange,
                  "Session Present=1 with \(p.version == .v5 ? "reason" : "return") code 0x\(hex(c.code))")

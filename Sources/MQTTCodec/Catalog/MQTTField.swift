@@ -164,8 +164,8 @@ public enum MQTTField: UInt16, FieldCatalog {
             FieldSpec("mqtt.connect.protocol_name", "Protocol Name", .utf8, .text,
                       meaning: "\"MQTT\" (3.1.1, 5.0) or \"MQIsdp\" (3.1)", ref: "MQTT 5.0 §3.1.2.1")
         case .connectProtocolLevel:
-            FieldSpec("mqtt.connect.protocol_level", "Protocol Version", .uint8, .named(MQTTVersion.valueNames),
-                      meaning: "3 = 3.1, 4 = 3.1.1, 5 = 5.0", ref: "MQTT 5.0 §3.1.2.2")
+            FieldSpec("mqtt.connect.protocol_level", "Protocol Version", .uint8, .named(MQTTVersion.levelNames),
+                      meaning: "3 = 3.1, 4 = 3.1.1, 5 = 5.0; bridges add 0x80", ref: "MQTT 5.0 §3.1.2.2")
         case .connectFlags:
             FieldSpec("mqtt.connect.flags", "Connect Flags", .uint8, .hex, ref: "MQTT 5.0 §3.1.2.3")
         case .connectFlagsUserName:

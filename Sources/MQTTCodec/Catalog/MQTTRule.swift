@@ -96,6 +96,9 @@ public enum MQTTRule: String, Sendable, CaseIterable {
     case propertyNotAllowed = "MQTT5-PROPERTY-NOT-ALLOWED"
     case propertyDuplicate = "MQTT5-PROPERTY-DUPLICATE"
     case propertyRange = "MQTT5-PROPERTY-RANGE"
+    // Known real-world behaviour (MQTTKnownBehaviour.swift): info, never a violation
+    case knownV5RefusedBy311Server = "KNOWN-V5-REFUSED-BY-311-SERVER"
+    case knownBridgeProtocolLevel = "KNOWN-BRIDGE-PROTOCOL-LEVEL"
 
     public var id: RuleID { RuleID(rawValue) }
 
@@ -248,6 +251,8 @@ public enum MQTTRule: String, Sendable, CaseIterable {
             return r(.error, Self.v5only, "Property appears more than once", "5.0 §2.2.2.2", "U50-PROP-DUP")
         case .propertyRange:
             return r(.error, Self.v5only, "Property value out of range", "5.0 §3", "U50-PROP-VALUE")
+        case .knownV5RefusedBy311Server, .knownBridgeProtocolLevel:
+            return knownBehaviourInfo
         }
     }
 

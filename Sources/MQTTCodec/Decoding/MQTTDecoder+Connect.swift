@@ -27,6 +27,7 @@ extension MQTTDecoder {
         if let v = MQTTVersion(protocolLevel: m.protocolLevel) {
             c.version = v
             m.version = v
+            if m.isBridge { c.report(.knownBridgeProtocolLevel, ByteRange(levelAt, levelAt + 1), &d) }
         } else {
             c.report(.protocolLevelUnknown, ByteRange(levelAt, levelAt + 1), &d)
         }
@@ -122,7 +123,13 @@ extension MQTTDecoder {
             c.report(MQTTRule.pick(v, .connackReservedFlags311, .connackReservedFlags5), r, &d)
         }
         let codeAt = c.pos
-        if v == .v5 {
+        if v == .v5, m.header.remainingLength == 2, c.remaining == 1, b[codeAt] == 0x01 {
+            // Not a 5.0 reason code (those are 0x00 or >= 0x80) but a 3.1.1 server's refusal of
+            // the level: the 3.1.1 layout, return code 0x01, no properties.
+            m.code = try c.u8(.connackReturnCode, b, &t, &d)
+            m.refusedBy311Server = true
+            c.report(.knownV5RefusedBy311Server, ByteRange(codeAt, codeAt + 1), &d)
+        } else if v == .v5 {
             m.code = try c.u8(.connackReasonCode, b, &t, &d)
             if !MQTTReasonCodes.isAllowed(m.code, in: .connack) {
                 c.report(.connackReasonCode5, ByteRange(codeAt, codeAt + 1), &d)

@@ -94,6 +94,8 @@ public struct MQTTConnect: Sendable, Equatable {
     public var willFlag: Bool { flags & 0x04 != 0 }
     /// Clean Session (3.x) / Clean Start (5.0).
     public var cleanStart: Bool { flags & 0x02 != 0 }
+    /// A bridge's CONNECT: level 0x80 | a defined level (`MQTTRule.knownBridgeProtocolLevel`).
+    public var isBridge: Bool { protocolLevel & 0x80 != 0 && MQTTVersion(protocolLevel: protocolLevel) != nil }
 }
 
 public struct MQTTConnack: Sendable, Equatable {
@@ -102,6 +104,9 @@ public struct MQTTConnack: Sendable, Equatable {
     /// 3.x return code or 5.0 reason code.
     public var code: UInt8 = 0
     public var properties = MQTTProperties()
+    /// On a 5.0 connection: a 3.1.1-format refusal (`MQTTRule.knownV5RefusedBy311Server`), decoded
+    /// as a 3.1.1 CONNACK.
+    public var refusedBy311Server = false
 
     public init(header: MQTTFixedHeader) { self.header = header }
     public var sessionPresent: Bool { flags & 0x01 != 0 }

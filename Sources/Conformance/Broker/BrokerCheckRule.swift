@@ -1,0 +1,43 @@
+public import WireCore
+
+/// The cross-connection rules: what a broker does between the connections of one capture (a
+/// publisher's PUBLISH, a subscriber's SUBSCRIBE, the delivery on the subscriber's connection).
+/// The raw value is the rule name `--disable` accepts; the ids are the spec statements'.
+public enum BrokerCheckRule: String, Sendable, CaseIterable {
+    case deliveryMatchesSubscription = "broker-delivery-matches-subscription"
+    case deliveryQoS = "broker-delivery-qos"
+    case retainOnEstablishedSubscription = "broker-retain-on-established-subscription"
+    case noLocal = "broker-no-local"
+    case willAfterDisconnect = "broker-will-after-disconnect"
+
+    public var descriptor: CheckRuleDescriptor {
+        switch self {
+        case .deliveryMatchesSubscription:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.3.2-3", id5: "MQTT5-3.3.2-3", severity: .error,
+                title: "A PUBLISH the server sends matches a subscription of the receiving session",
+                section: "3.1.1 §3.3.2.1, 5.0 §3.3.2.1, §4.7", covers: ["MQTT311-3.3.2-3", "MQTT5-3.3.2-3"])
+        case .deliveryQoS:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.8.4-6", id5: "MQTT5-3.8.4-8", severity: .error,
+                title: "Delivered QoS is at most min(published QoS, granted QoS) (the highest granted among overlapping subscriptions)",
+                section: "3.1.1 §3.8.4, §3.3.5; 5.0 §3.8.4, §3.3.4", covers: ["MQTT311-3.8.4-6", "MQTT5-3.8.4-8"])
+        case .retainOnEstablishedSubscription:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.3.1-9", id5: "MQTT5-3.3.1-12", severity: .error,
+                title: "RETAIN is 0 on a message forwarded to an established subscription (5.0: unless Retain As Published)",
+                section: "3.1.1 §3.3.1.3, 5.0 §3.3.1.3", covers: ["MQTT311-3.3.1-9", "MQTT5-3.3.1-12"])
+        case .noLocal:
+            return CheckRuleDescriptor(
+                id311: nil, id5: "MQTT5-3.8.3-3", severity: .error,
+                title: "No Local: a message is not forwarded to a connection with the publisher's Client Identifier",
+                section: "5.0 §3.8.3.1", covers: ["MQTT5-3.8.3-3"])
+        case .willAfterDisconnect:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.14.4-3", id5: "MQTT5-3.14.4-3", severity: .error,
+                title: "A Will is not published after the client's normal DISCONNECT (5.0: reason 0x00)",
+                section: "3.1.1 §3.1.2.5, §3.14.4; 5.0 §3.1.2.5, §3.14.4",
+                covers: ["MQTT311-3.14.4-3", "MQTT311-3.1.2-10", "MQTT5-3.14.4-3", "MQTT5-3.1.2-10"])
+        }
+    }
+}

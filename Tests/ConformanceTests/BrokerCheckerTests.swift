@@ -1,0 +1,134 @@
+import Foundation
+import Testing
+import WireCore
+import MQTTCodec
+import Conformance
+import Analysis
+import TestSupport
+
+/// The cross-connection (broker) rules: each fault of captures/broker/faulty_broker.py, driven by
+/// mosquitto_pub/mosquitto_sub and paho-mqtt, fires exactly its rule; the same scenarios against the
+/// broker without a fault and against mosquitto are clean (captures/broker/scenarios.sh).
+@Suite struct BrokerCheckerCaptureTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("fault-qos.pcap", BrokerCheckRule.deliveryQoS, "MQTT311-3.8.4-6", FrameNumber(20)),
+        ("fault-route.pcap", .deliveryMatchesSubscription, "MQTT311-3.3.2-3", 60),
+        ("fault-retain.pcap", .retainOnEstablishedSubscription, "MQTT311-3.3.1-9", 91),
+        ("fault-nolocal.pcap", .noLocal, "MQTT5-3.8.3-3", 145),
+        ("fault-will.pcap", .willAfterDisconnect, "MQTT311-3.14.4-3", 170),
+    ])
+    func faultFiresItsRuleOnly(_ name: String, _ rule: BrokerCheckRule, _ id: String, _ frame: FrameNumber) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        let bad = report.findings.filter { $0.finding.severity >= .warning }
+        // Only the fault's rule (the routing fault misroutes the Will scenario's message too).
+        #expect(!bad.isEmpty && bad.allSatisfy { $0.finding.rule.rawValue == id },
+                "\(name): \(bad.map { "\($0.finding.rule): \($0.finding.message)" })")
+        let f = try #require(bad.first).finding
+        #expect(f.rule.rawValue == id && f.checkRule == rule.rawValue && f.verdict == .violation)
+        #expect(f.frames == [frame])
+        // The chain of evidence: the publisher's connection and frame (or the Will's CONNECT).
+        #expect(f.message.contains("by connection #") || f.message.contains("is the Will of connection #"))
+    }
+
+    @Test(arguments: ["clean-faulty.pcap", "clean-mosquitto.pcap"])
+    func cleanScenariosAreClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 12)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+    }
+
+    @Test func disabledByName() throws {
+        var config = CheckConfig()
+        config.disabled = [BrokerCheckRule.deliveryQoS.rawValue]
+        let report = try check(Self.dir.appendingPathComponent("fault-qos.pcap"), config: config)
+        #expect(report.findings.isEmpty)
+    }
+}
+
+/// The checker fed packet by packet: a gap or a mid-stream start makes a would-be violation
+/// unverifiable, once per connection.
+@Suite struct BrokerCheckerUnitTests {
+    struct Feed {
+        var checker = BrokerChecker()
+        var frame: FrameNumber = 0
+        var counts: [ConnectionID: [Int]] = [:]
+        mutating func send(_ conn: ConnectionID, _ d: Direction, _ bytes: [UInt8], v5: Bool = false, sawStart: Bool = true) {
+            frame += 1
+            var tree = FieldTree()
+            var diags: [Diagnostic] = []
+            let version: MQTTVersion = v5 ? .v5 : .v3_1_1
+            let m = bytes.withUnsafeBufferPointer { MQTTDecoder.decode($0.span, version: version, into: &tree, diagnostics: &diags) }
+            let k = Int(d.rawValue)
+            var c = counts[conn] ?? [0, 0]
+            let p = PacketPosition(direction: d, version: version, index: c[k],
+                                   time: Timestamp(seconds: 1_700_000_000 + Int64(frame), nanoseconds: 0),
+                                   streamRange: StreamRange(0, UInt64(bytes.count)), firstFrame: frame, lastFrame: frame,
+                                   declaredSize: bytes.count)
+            c[k] += 1
+            counts[conn] = c
+            bytes.withUnsafeBufferPointer {
+                checker.packet(conn, sawStart: sawStart, message: m, pdu: $0.span, fields: tree, at: p, aliasTopic: nil)
+            }
+        }
+    }
+
+    static let suback0: [UInt8] = [0x90, 0x03, 0x00, 0x01, 0x00]
+
+    func run(sawStart: Bool, gap: Bool) -> [BrokerChecker.Finding] {
+        var f = Feed()
+        f.send(1, .clientToServer, P.connect(id: "sub"), sawStart: sawStart)
+        f.send(1, .serverToClient, P.connack(), sawStart: sawStart)
+        f.send(1, .clientToServer, P.subscribe([("a/+", 0)]), sawStart: sawStart)
+        f.send(1, .serverToClient, Self.suback0, sawStart: sawStart)
+        if gap { f.checker.gap(1, frame: 99) }
+        f.send(2, .clientToServer, P.connect(id: "pub"))
+        f.send(2, .clientToServer, P.publish("a/b", qos: 1, id: 7))
+        f.send(1, .serverToClient, P.publish("a/b", qos: 1, id: 1), sawStart: sawStart)
+        f.send(1, .serverToClient, P.publish("x/y", qos: 0), sawStart: sawStart)
+        f.send(1, .serverToClient, P.publish("a/b", qos: 1, id: 2), sawStart: sawStart)
+        return f.checker.takeFindings()
+    }
+
+    @Test func wholeCaptureProvesViolations() {
+        let found = run(sawStart: true, gap: false).map(\.finding)
+        #expect(found.filter { $0.checkRule == BrokerCheckRule.deliveryQoS.rawValue }.count == 2)
+        #expect(found.filter { $0.checkRule == BrokerCheckRule.deliveryMatchesSubscription.rawValue }.count == 1)
+        #expect(found.allSatisfy { $0.verdict == .violation && $0.severity == .error })
+    }
+
+    @Test(arguments: [(false, false), (true, true)])
+    func incompleteCaptureIsUnverifiable(_ sawStart: Bool, _ gap: Bool) {
+        let found = run(sawStart: sawStart, gap: gap).map(\.finding)
+        #expect(found.allSatisfy { $0.verdict == .unverifiable && $0.severity == .info })
+        // Once per connection and rule.
+        #expect(found.count == 2, "\(found.map(\.message))")
+        #expect(found.allSatisfy { $0.message.contains(sawStart ? "gap" : "mid-stream") })
+    }
+
+    /// A Will discarded by DISCONNECT and then delivered; not when 5.0's reason 0x04 asked for it.
+    @Test(arguments: [(UInt8(0x00), true), (0x04, false)])
+    func willAfterDisconnect(_ reason: UInt8, _ fires: Bool) {
+        var f = Feed()
+        f.send(1, .clientToServer, P.connect(id: "sub", v5: true), v5: true)
+        f.send(1, .clientToServer, P.subscribe([("w", 0)], v5: true), v5: true)
+        f.send(1, .serverToClient, [0x90, 0x04, 0x00, 0x01, 0x00, 0x00], v5: true)
+        // CONNECT with Will topic "w", payload "gone" (flags: will, clean start).
+        let will = P.packet(0x10, P.str("MQTT") + [5, 0x06] + P.u16(60) + [0] + P.str("pub") + [0] + P.str("w") + P.str("gone"))
+        f.send(2, .clientToServer, will, v5: true)
+        f.send(2, .clientToServer, [0xE0, 0x02, reason, 0x00], v5: true)
+        f.send(1, .serverToClient, P.publish("w", qos: 0, v5: true, payload: Array("gone".utf8)), v5: true)
+        let found = f.checker.takeFindings().filter { $0.finding.checkRule == BrokerCheckRule.willAfterDisconnect.rawValue }
+        #expect(found.count == (fires ? 1 : 0))
+    }
+
+    @Test func topicMatching() {
+        func m(_ f: String, _ t: String) -> Bool { BrokerChecker.matches(filter: Array(f.utf8), topic: Array(t.utf8)) }
+        #expect(m("a/#", "a") && m("a/#", "a/b/c") && m("#", "a/b") && m("a/+/c", "a/b/c") && m("+", "a"))
+        #expect(m("+/+", "/finance") && m("/+", "/finance") && !m("+", "/finance"))
+        #expect(!m("a/+", "a") && !m("a/b", "a/b/c") && !m("a/+/c", "a/b/d"))
+        #expect(!m("#", "$SYS/x") && !m("+/x", "$SYS/x") && m("$SYS/#", "$SYS/x"))
+        #expect(m("$share/g/a/#", "a/b") && !m("$share/g", "a"))
+    }
+}

@@ -1,0 +1,264 @@
+"""A small MQTT 3.1.1 / 5.0 broker that is correct except for one configurable fault.
+
+It exists to make the cross-connection rules of `mqscope check` fire on traffic of real clients
+(mosquitto_pub/mosquitto_sub, paho-mqtt): each fault breaks exactly one broker rule, and with no
+fault the same scenario is clean.
+
+    python3 faulty_broker.py PORT [FAULT]
+
+FAULT (default none):
+  qos      deliver at the published QoS, ignoring the granted QoS   (MQTT311-3.8.4-6 / MQTT5-3.8.4-8)
+  route    deliver every PUBLISH to every connected session         (MQTT311-3.3.2-3 / MQTT5-3.3.2-3)
+  retain   keep RETAIN=1 when forwarding to established subscriptions (MQTT311-3.3.1-9 / MQTT5-3.3.1-12)
+  nolocal  ignore No Local                                           (MQTT5-3.8.3-3)
+  will     publish the Will after a normal DISCONNECT too            (MQTT311-3.14.4-3 / MQTT5-3.14.4-3)
+
+What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
+1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
+0/1/2 both ways with their acknowledgements, retained messages (sent with RETAIN=1 when a
+subscription is made, cleared by an empty retained payload), No Local and Retain As Published
+(5.0), Wills (published when a connection ends without DISCONNECT), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
+"""
+import asyncio
+import struct
+import sys
+
+MAX_GRANT = 1
+
+
+def vbi(n):
+    out = bytearray()
+    while True:
+        b = n % 128
+        n //= 128
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def utf8(s):
+    b = s.encode()
+    return struct.pack(">H", len(b)) + b
+
+
+def packet(b0, body):
+    return bytes([b0]) + vbi(len(body)) + body
+
+
+def matches(filt, topic):
+    if filt.startswith("$share/"):
+        filt = filt.split("/", 2)[2]
+    if filt[:1] in ("#", "+") and topic.startswith("$"):
+        return False
+    f, t = filt.split("/"), topic.split("/")
+    for i, level in enumerate(f):
+        if level == "#":
+            return True
+        if i >= len(t):
+            return False
+        if level != "+" and level != t[i]:
+            return False
+    return len(f) == len(t)
+
+
+class Session:
+    def __init__(self, broker, reader, writer):
+        self.broker, self.reader, self.writer = broker, reader, writer
+        self.client_id = ""
+        self.v5 = False
+        self.subs = {}  # filter -> (granted qos, no_local, retain_as_published)
+        self.next_id = 1
+        self.inbound_qos2 = set()
+        self.will = None  # (topic, payload, qos, retain)
+        self.disconnected = False
+
+    def send(self, data):
+        self.writer.write(data)
+
+    def props(self, data=b""):
+        return vbi(len(data)) + data if self.v5 else b""
+
+    def pid(self):
+        p = self.next_id
+        self.next_id = p % 65535 + 1
+        return p
+
+    def deliver(self, topic, payload, qos, retain, props=b""):
+        b0 = 0x30 | (qos << 1) | (1 if retain else 0)
+        body = utf8(topic) + (struct.pack(">H", self.pid()) if qos else b"") + self.props(props) + payload
+        self.send(packet(b0, body))
+
+    async def read_packet(self):
+        b0 = (await self.reader.readexactly(1))[0]
+        mult, n = 1, 0
+        while True:
+            b = (await self.reader.readexactly(1))[0]
+            n += (b & 0x7F) * mult
+            mult *= 128
+            if not b & 0x80:
+                break
+        return b0, (await self.reader.readexactly(n)) if n else b""
+
+    def skip_props(self, body, i):
+        if not self.v5:
+            return i
+        n, shift = 0, 0
+        while True:
+            b = body[i]
+            i += 1
+            n |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        return i + n
+
+    async def run(self):
+        try:
+            while True:
+                b0, body = await self.read_packet()
+                if not await self.handle(b0 >> 4, b0 & 0x0F, body):
+                    break
+                await self.writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            self.broker.sessions.discard(self)
+            if self.will and not self.disconnected:  # ended without DISCONNECT: publish the Will
+                self.broker.publish_will(self)
+            self.writer.close()
+
+    async def handle(self, kind, flags, body):
+        if kind == 1:  # CONNECT
+            n = struct.unpack(">H", body[0:2])[0]
+            level = body[2 + n]
+            self.v5 = level == 5
+            flags = body[2 + n + 1]
+            i = self.skip_props(body, 2 + n + 4)
+            cl = struct.unpack(">H", body[i:i + 2])[0]
+            self.client_id = body[i + 2:i + 2 + cl].decode()
+            i += 2 + cl
+            if flags & 0x04:
+                i = self.skip_props(body, i)
+                tl = struct.unpack(">H", body[i:i + 2])[0]
+                topic = body[i + 2:i + 2 + tl].decode()
+                i += 2 + tl
+                pl = struct.unpack(">H", body[i:i + 2])[0]
+                self.will = (topic, body[i + 2:i + 2 + pl], (flags >> 3) & 3, bool(flags & 0x20))
+            self.send(packet(0x20, b"\x00\x00" + self.props()))
+            self.broker.sessions.add(self)
+        elif kind == 8:  # SUBSCRIBE
+            pid = body[0:2]
+            i = self.skip_props(body, 2)
+            codes = bytearray()
+            new = []
+            while i < len(body):
+                n = struct.unpack(">H", body[i:i + 2])[0]
+                filt = body[i + 2:i + 2 + n].decode()
+                opts = body[i + 2 + n]
+                i += 3 + n
+                granted = min(opts & 0x03, MAX_GRANT)
+                self.subs[filt] = (granted, bool(opts & 0x04) and self.v5, bool(opts & 0x08) and self.v5)
+                codes.append(granted)
+                new.append((filt, granted))
+            self.send(packet(0x90, pid + self.props() + bytes(codes)))
+            for filt, granted in new:  # retained messages, RETAIN=1, when the subscription is made
+                for topic, (payload, qos) in sorted(self.broker.retained.items()):
+                    if matches(filt, topic):
+                        self.deliver(topic, payload, min(qos, granted), True)
+        elif kind == 10:  # UNSUBSCRIBE
+            pid = body[0:2]
+            i = self.skip_props(body, 2)
+            count = 0
+            while i < len(body):
+                n = struct.unpack(">H", body[i:i + 2])[0]
+                self.subs.pop(body[i + 2:i + 2 + n].decode(), None)
+                i += 2 + n
+                count += 1
+            self.send(packet(0xB0, pid + self.props() + (bytes(count) if self.v5 else b"")))
+        elif kind == 3:  # PUBLISH
+            qos, retain = (flags >> 1) & 3, bool(flags & 1)
+            n = struct.unpack(">H", body[0:2])[0]
+            topic = body[2:2 + n].decode()
+            i = 2 + n
+            pid = body[i:i + 2] if qos else b""
+            i += 2 if qos else 0
+            i = self.skip_props(body, i)
+            payload = body[i:]
+            if qos == 1:
+                self.send(packet(0x40, pid))
+            elif qos == 2:
+                self.send(packet(0x50, pid))
+                if pid in self.inbound_qos2:
+                    return True
+                self.inbound_qos2.add(pid)
+            if retain:
+                if payload:
+                    self.broker.retained[topic] = (payload, qos)
+                else:
+                    self.broker.retained.pop(topic, None)
+            self.broker.route(self, topic, payload, qos, retain)
+        elif kind == 6:  # PUBREL
+            self.inbound_qos2.discard(body[0:2])
+            self.send(packet(0x70, body[0:2]))
+        elif kind == 5:  # PUBREC (of our QoS 2 delivery)
+            self.send(packet(0x62, body[0:2]))
+        elif kind == 12:  # PINGREQ
+            self.send(packet(0xD0, b""))
+        elif kind == 14:  # DISCONNECT (5.0 reason 0x04: with the Will)
+            reason = body[0] if self.v5 and body else 0
+            self.disconnected = reason != 0x04
+            if self.will and self.broker.fault == "will":
+                self.broker.publish_will(self)
+                self.will = None
+            return False
+        return True  # PUBACK, PUBCOMP: nothing to do
+
+
+class Broker:
+    def __init__(self, fault):
+        self.fault = fault
+        self.sessions = set()
+        self.retained = {}
+
+    def publish_will(self, s):
+        topic, payload, qos, retain = s.will
+        if retain:
+            self.retained[topic] = (payload, qos)
+        self.route(s, topic, payload, qos, retain)
+
+    def route(self, sender, topic, payload, qos, retain):
+        for s in sorted(self.sessions, key=lambda s: s.client_id):
+            best = None
+            for filt, (granted, no_local, rap) in s.subs.items():
+                if not matches(filt, topic):
+                    continue
+                if no_local and s.client_id == sender.client_id and self.fault != "nolocal":
+                    continue
+                if best is None or granted > best[0]:
+                    best = (granted, rap)
+            if best is None:
+                if self.fault != "route" or s is sender or not s.subs:
+                    continue
+                best = (qos, False)
+            granted, rap = best
+            out_qos = qos if self.fault == "qos" else min(qos, granted)
+            out_retain = retain if (rap or self.fault == "retain") else False
+            s.deliver(topic, payload, out_qos, out_retain)
+
+
+async def main():
+    port = int(sys.argv[1])
+    fault = sys.argv[2] if len(sys.argv) > 2 else "none"
+    broker = Broker(fault)
+
+    async def accept(reader, writer):
+        await Session(broker, reader, writer).run()
+
+    server = await asyncio.start_server(accept, "127.0.0.1", port)
+    print(f"faulty broker ready on {port}, fault {fault}", flush=True)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
