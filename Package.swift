@@ -18,7 +18,12 @@ let package = Package(
         .executable(name: "mqscope", targets: ["mqscope"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // TLS decryption primitives (AES-GCM, ChaCha20-Poly1305, HKDF, HMAC, SHA-2; AES-CBC in _CryptoExtras)
+        // and the X.509 parser for TLS 1.2 certificates: see README "Dependencies".
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // libpcap (and zlib, for .pcap.gz), seen only by PacketCapture.
@@ -39,8 +44,19 @@ let package = Package(
         .target(name: "MQTTCodec", dependencies: ["WireCore"], swiftSettings: strict),
         .target(name: "STOMPCodec", dependencies: ["WireCore"], swiftSettings: strict),
         .target(name: "WebSocketCodec", dependencies: ["WireCore"], swiftSettings: strict),
+        // TLS: record framing, handshake decoding, key logs, key schedule and record decryption.
+        .target(
+            name: "TLSCodec",
+            dependencies: [
+                "WireCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strict),
         // Stage 5: the conformance checker (rule catalog, per-connection state machines).
-        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec"], swiftSettings: strict),
+        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "TLSCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
         // Display filters (-Y) and field columns (-T fields -e): compiled once, evaluated per unit.
@@ -52,14 +68,14 @@ let package = Package(
             name: "Analysis",
             dependencies: [
                 "WireCore", "PacketCapture", "PacketLayers", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec",
-                "Conformance", "Rendering", "DisplayFilters",
+                "TLSCodec", "Conformance", "Rendering", "DisplayFilters",
             ],
             swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
                 "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
-                "DisplayFilters",
+                "DisplayFilters", "TLSCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -77,6 +93,9 @@ let package = Package(
             name: "FuzzMQTT", dependencies: ["MQTTCodec", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
+            name: "FuzzTLS", dependencies: ["TLSCodec", "WireCore", "ReplayInputs"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
             name: "FuzzSTOMPWebSocket",
             dependencies: ["STOMPCodec", "WebSocketCodec", "Conformance", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
@@ -89,6 +108,7 @@ let package = Package(
         .testTarget(name: "MQTTCodecTests", dependencies: ["MQTTCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "STOMPCodecTests", dependencies: ["STOMPCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "TLSCodecTests", dependencies: ["TLSCodec", "WireCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
         .testTarget(name: "DisplayFiltersTests", dependencies: ["DisplayFilters", "Analysis", "WireCore", "MQTTCodec", "Rendering"], swiftSettings: strict),
         .testTarget(

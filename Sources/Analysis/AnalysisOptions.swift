@@ -1,5 +1,6 @@
 public import TCPReassembly
 public import MQTTCodec
+public import TLSCodec
 
 /// Everything that shapes one analysis run.
 public struct AnalysisOptions: Sendable {
@@ -9,5 +10,8 @@ public struct AnalysisOptions: Sendable {
     public var mqttVersion: MQTTVersion?
     /// Larger MQTT packets are not buffered: their header is decoded and their body skipped.
     public var maxPDUSize = 16 << 20
+    /// TLS secrets (`--tls-keylog`, `SSLKEYLOGFILE`); nil when none was given. Each capture file's
+    /// pcapng Decryption Secrets Blocks are added to it when the file is read.
+    public var tlsKeyLog: TLSKeyLog?
     public init() {}
 }

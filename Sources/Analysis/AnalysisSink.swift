@@ -27,6 +27,8 @@ public protocol AnalysisSink {
     mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree)
     /// One WebSocket handshake head or frame, its raw bytes and fields, lent for the call.
     mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
+    /// One TLS handshake message, alert, ChangeCipherSpec or undecrypted record, lent for the call.
+    mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
 }
 
 extension AnalysisSink {
@@ -41,4 +43,5 @@ extension AnalysisSink {
     public mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {}
     public mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>,
                                         fields: borrowing FieldTree) {}
+    public mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {}
 }

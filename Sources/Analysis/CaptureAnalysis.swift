@@ -1,3 +1,4 @@
+import TLSCodec
 import WireCore
 public import PacketCapture
 import PacketLayers
@@ -31,6 +32,12 @@ public enum CaptureAnalysis {
         }
         var summary = FileSummary(name: path, linkType: source.dataLinkName, snapLength: source.snapLength)
         var decoder = PacketDecoder(linkType: linkType)
+        // TLS secrets embedded in a pcapng file (Decryption Secrets Blocks) join the given key log.
+        var options = options
+        if path != "-" {
+            var log = options.tlsKeyLog ?? TLSKeyLog()
+            if log.add(pcapngSecretsOf: path) > 0 { options.tlsKeyLog = log }
+        }
         var limits = options.limits
         // Without overlap comparison there is nothing to compare with: keep no history.
         if !sink.wantsOverlapConflicts { limits.overlapHistory = 0 }

@@ -23,10 +23,16 @@ public struct ConnectionSummary: Sendable {
     /// For STOMP connections (plain or inside WebSocket): the session version and its source.
     public var stompVersion: STOMPVersion? = nil
     public var stompVersionSource: STOMPVersionSource? = nil
+    /// For TLS connections: the handshake facts and the decryption outcome.
+    public var tls: TLSSummary? = nil
 
     /// The protocol as `streams` shows it: `mqtt`, `stomp`, `websocket+mqtt`, `websocket+stomp` …
     public var protocolName: String {
         if appProtocol == .webSocket, let inner { return "websocket+\(inner.rawValue)" }
+        if appProtocol == .tls, let t = tls?.inner, t != .unknown {
+            if t == .webSocket, let inner { return "tls+websocket+\(inner.rawValue)" }
+            return "tls+\(t.rawValue)"
+        }
         return appProtocol.rawValue
     }
 }

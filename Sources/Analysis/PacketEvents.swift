@@ -21,6 +21,9 @@ public enum Transport: String, Sendable {
     /// The application bytes of WebSocket frames (RFC 6455; MQTT 5 §6, STOMP over WebSocket):
     /// stream ranges then count application bytes, not TCP bytes.
     case webSocket = "websocket"
+    /// Decrypted TLS application bytes (stream ranges count plaintext bytes), and WebSocket inside TLS.
+    case tls
+    case tlsWebSocket = "tls+websocket"
 }
 
 /// One decoded MQTT packet, as every command sees it. The bytes and the field tree are lent

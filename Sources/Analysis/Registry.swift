@@ -2,6 +2,7 @@ public import WireCore
 import MQTTCodec
 import STOMPCodec
 import WebSocketCodec
+import TLSCodec
 
 /// Every protocol's field catalog, registered once.
 public enum Catalogs {
@@ -10,6 +11,7 @@ public enum Catalogs {
         r.register(MQTTField.self)
         r.register(STOMPField.self)
         r.register(WebSocketField.self)
+        r.register(TLSField.self)
         return r
     }()
 }

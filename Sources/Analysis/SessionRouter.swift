@@ -141,7 +141,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
             mqttVersion: c.isMQTT ? c.mqtt.version : nil, versionSource: c.isMQTT ? c.mqtt.versionSource : nil,
             clientID: c.isMQTT ? c.mqtt.clientID : nil, inner: c.inner,
             stompVersion: c.isSTOMP ? c.stomp.version : nil,
-            stompVersionSource: c.isSTOMP ? c.stomp.versionSource : nil))
+            stompVersionSource: c.isSTOMP ? c.stomp.versionSource : nil, tls: c.tls))
     }
 
     private mutating func slot(of id: ConnectionID) -> Int? {

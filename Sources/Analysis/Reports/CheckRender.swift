@@ -130,6 +130,9 @@ extension CheckReport {
             let list = notChecked.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             out += "not checked: \(list) connection(s) (encrypted or not a protocol mqscope checks)\n"
         }
+        for (why, n) in tlsNotDecrypted.sorted(by: { $0.key < $1.key }) {
+            out += "  tls not decrypted: \(n) connection\(n == 1 ? "" : "s"): \(why)\n"
+        }
         return out
     }
 
@@ -170,6 +173,12 @@ extension CheckReport {
         w.objectStart()
         for (k, v) in notChecked.sorted(by: { $0.key < $1.key }) { w.key(k, v) }
         w.objectEnd()
+        if !tlsNotDecrypted.isEmpty {
+            w.key("tls_not_decrypted")
+            w.objectStart()
+            for (k, v) in tlsNotDecrypted.sorted(by: { $0.key < $1.key }) { w.key(k, v) }
+            w.objectEnd()
+        }
         w.key("findings", findings.count)
         w.key("by_severity")
         w.objectStart()

@@ -4,6 +4,7 @@ public import MQTTCodec
 public import STOMPCodec
 import WebSocketCodec
 import TCPReassembly
+import TLSCodec
 
 /// The `check` command's sink. Per connection it runs the checker of what the connection carries —
 /// `MQTTConnectionChecker` for MQTT, `STOMPConnectionChecker` for STOMP, plus
@@ -114,6 +115,8 @@ public struct CheckReport: AnalysisSink {
     public private(set) var notChecked: [String: Int] = [:]
     /// The same per file.
     public private(set) var notCheckedByFile: [String: [String: Int]] = [:]
+    /// TLS connections not checked, per reason (no key, no ClientHello, key does not decrypt …).
+    public private(set) var tlsNotDecrypted: [String: Int] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
     /// Units in a row that must decode without a violation after lost bytes before a violation
     /// there counts again: until then a framer may have resynchronised inside payload bytes.
@@ -407,7 +410,7 @@ public struct CheckReport: AnalysisSink {
     /// The layer a stream-level rule belongs to, from its id's prefix.
     static func layer(of rule: RuleID) -> Layer {
         let r = rule.rawValue
-        if r.hasPrefix("TCP-") { return .tcp }
+        if r.hasPrefix("TCP-") || r.hasPrefix("TLS-") { return .tcp }
         if r.hasPrefix("WS-") { return .webSocket }
         if r.hasPrefix("STOMP-") { return .stomp }
         return .mqtt
@@ -447,12 +450,12 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {
         guard var s = states.removeValue(forKey: c.info.id) else {
-            if !Self.checked(c.appProtocol) { countNotChecked(c.protocolName) }
+            if !Self.checked(c) { countNotChecked(c) }
             return
         }
-        guard Self.checked(c.appProtocol) else {
-            // TLS or unknown: nothing to check; its stream findings are not reported.
-            countNotChecked(c.protocolName)
+        guard Self.checked(c) else {
+            // TLS left encrypted, or unknown: nothing to check; its stream findings are not reported.
+            countNotChecked(c)
             return
         }
         if !s.known {
@@ -469,12 +472,23 @@ public struct CheckReport: AnalysisSink {
         record(s, protocolName: c.protocolName, first: c.firstFrame, last: c.lastFrame)
     }
 
-    private mutating func countNotChecked(_ name: String) {
-        notChecked[name, default: 0] += 1
-        notCheckedByFile[fileName, default: [:]][name, default: 0] += 1
+    static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
+
+    /// TLS connections are checked when decrypted and their inner protocol is one mqscope checks.
+    static func checked(_ c: ConnectionSummary) -> Bool {
+        guard c.appProtocol == .tls else { return checked(c.appProtocol) }
+        guard let t = c.tls, t.decrypted, let inner = t.inner else { return false }
+        return checked(inner)
     }
 
-    static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
+    /// Counts a connection not checked under its protocol, and a TLS one also under why it stayed encrypted.
+    private mutating func countNotChecked(_ c: ConnectionSummary) {
+        notChecked[c.protocolName, default: 0] += 1
+        notCheckedByFile[fileName, default: [:]][c.protocolName, default: 0] += 1
+        guard c.appProtocol == .tls else { return }
+        let why = c.tls?.failure?.description ?? (c.tls?.decrypted == true ? "protocol inside not recognised" : "no protected records")
+        tlsNotDecrypted[why, default: 0] += 1
+    }
 
     /// `end`: the time of the connection's last packet (trailing heart-beat silence is judged up to it).
     private mutating func finishCheckers(_ s: inout ConnectionState, closed: Bool, end: Timestamp?) {

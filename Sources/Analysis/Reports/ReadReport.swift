@@ -1,3 +1,4 @@
+import TLSCodec
 public import WireCore
 public import Rendering
 public import MQTTCodec
@@ -62,6 +63,8 @@ public struct ReadReport: AnalysisSink {
     /// WebSocket frames per opcode, and handshake heads, this file.
     public private(set) var webSocketCounts = [Int](repeating: 0, count: 16)
     public private(set) var webSocketHandshakes = 0
+    /// TLS handshake messages, alerts, ChangeCipherSpecs and undecrypted records shown.
+    public private(set) var tlsUnits = 0
 
     public init(format: Format, verbose: Bool, countOnly: Bool, context: FieldRenderContext, filter: PacketFilter,
                 flushEachPacket: Bool = false, columns: FieldColumns? = nil, out: Output = Output()) {
@@ -95,6 +98,7 @@ public struct ReadReport: AnalysisSink {
         stompHeartBeats = 0
         webSocketCounts = [Int](repeating: 0, count: 16)
         webSocketHandshakes = 0
+        tlsUnits = 0
         endpoints.removeAll()
         heldEvents.removeAll()
         finishedConnections.removeAll()
@@ -222,6 +226,7 @@ public struct ReadReport: AnalysisSink {
         for i in 0..<3 { findingsBySeverity[i] += other.findingsBySeverity[i] }
         stompHeartBeats += other.stompHeartBeats
         webSocketHandshakes += other.webSocketHandshakes
+        tlsUnits += other.tlsUnits
     }
 
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {
@@ -330,6 +335,38 @@ public struct ReadReport: AnalysisSink {
         if flushEachPacket { w.out.flush() }
     }
 
+    public mutating func tlsEvent(_ e: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        captureStart = e.captureStart
+        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        tlsUnits += 1
+        for d in e.diagnostics { findingsBySeverity[d.severity.rawValue] += 1 }
+        if countOnly { return }
+        scratch.clear()
+        scratch.write(e.summary)
+        switch format {
+        case .text:
+            eventText(e.connection, e.direction, e.record.lastFrame, e.time, e.record.firstFrame, e.streamRange, e.diagnostics,
+                      bytes, fields, showTree: true)
+        case .json, .ndjson:
+            eventHeadJSON(kind: "packet", e.connection, e.direction, e.record.firstFrame, e.record.lastFrame, e.time,
+                          protocol: "tls")
+            w.key("stream_offset", Int(e.streamRange.lower))
+            w.key("length", Int(e.streamRange.count))
+            let type: String
+            switch e.kind {
+            case .handshake(let t): type = TLSField.handshakeType.spec.valueName(UInt64(t)) ?? "handshake"
+            case .alert: type = "alert"
+            case .changeCipherSpec: type = "change_cipher_spec"
+            case .encrypted: type = "encrypted"
+            }
+            w.key("type", type)
+            w.key("decrypted", e.decrypted)
+            w.key("tls_record", e.record.index)
+            eventTailJSON(e.streamRange.lower, e.diagnostics, bytes, fields)
+        }
+        if flushEachPacket { w.out.flush() }
+    }
+
     public mutating func streamEvent(_ e: StreamEventReport) {
         if !filter.acceptsStreamEvent(e.connection.id, frames: e.frames) { return }
         findingsBySeverity[e.severity.rawValue] += 1
@@ -432,7 +469,7 @@ public struct ReadReport: AnalysisSink {
         if e.versionSource == .inferred || e.versionSource == .assumed {
             w.out.write(" [version \(e.version) \(e.versionSource.rawValue)]")
         }
-        if e.transport == .webSocket { w.out.write(" [websocket]") }
+        if e.transport != .tcp { w.out.write(" [\(e.transport.rawValue)]") }
         w.out.byte(0x0A)
         if verbose {
             w.out.write("         stream \(e.direction) \(e.streamRange.lower)..<\(e.streamRange.upper), frames ")

@@ -11,7 +11,7 @@ public enum STOMPSummary {
         out.write(e.version.description)
         if e.isHeartBeat {
             out.write(e.streamRange.count == 2 ? " heart-beat (CR LF)" : " heart-beat (LF)")
-            if e.transport == .webSocket { out.write(" [websocket]") }
+            if e.transport != .tcp { out.write(" [\(e.transport.rawValue)]") }
             return
         }
         let s = e.summary
@@ -40,7 +40,7 @@ public enum STOMPSummary {
             if payloadLimit > 0 && s.body.count > 0 { out.write(" "); MQTTSummary.payload(s.body, frame, payloadLimit, &out) }
         }
         if !e.isComplete { out.write(" [incomplete: connection ended mid-frame]") }
-        if e.transport == .webSocket { out.write(" [websocket]") }
+        if e.transport != .tcp { out.write(" [\(e.transport.rawValue)]") }
     }
 
     /// The command as written ("SEND"), or the unknown command's text in quotes.

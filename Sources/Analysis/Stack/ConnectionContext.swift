@@ -24,6 +24,9 @@ public struct ConnectionContext {
     /// Set when a STOMP layer runs on the connection.
     var isSTOMP = false
     var stomp = STOMPSession()
+    /// Set by a TLS layer: the handshake facts and decryption outcome, and the protocol found inside.
+    var tls: TLSSummary?
+    var tlsInner: AppProtocol?
 
     init(info: ConnectionInfo, slot: Int, frame: FrameNumber, mqttVersion: MQTTVersion?) {
         self.info = info

@@ -8,6 +8,7 @@ public enum StandardLayers: LayerSet {
     case webSocket(WebSocketLayer)
     case mqtt(MQTTLayer)
     case stomp(STOMPLayer)
+    case tls(TLSLayer)
 
     public static func layer<S: AnalysisSink>(for proto: AppProtocol, streamStartSeen seen: Bool,
                                        _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>) -> Self? {
@@ -15,7 +16,8 @@ public enum StandardLayers: LayerSet {
         case .webSocket: WebSocketLayer.open(streamStartSeen: seen, &c, &env).map(Self.webSocket)
         case .mqtt: MQTTLayer.open(streamStartSeen: seen, &c, &env).map(Self.mqtt)
         case .stomp: STOMPLayer.open(streamStartSeen: seen, &c, &env).map(Self.stomp)
-        case .tls, .unknown: nil
+        case .tls: TLSLayer.open(streamStartSeen: seen, &c, &env).map(Self.tls)
+        case .unknown: nil
         }
     }
 
@@ -29,6 +31,7 @@ public enum StandardLayers: LayerSet {
         case .webSocket(var l): self = .vacant; l.receive(event, bytes, d, &c, &env, up: up); self = .webSocket(l)
         case .mqtt(var l): l.receive(event, bytes, d, &c, &env, up: up); self = .mqtt(l)
         case .stomp(var l): self = .vacant; l.receive(event, bytes, d, &c, &env, up: up); self = .stomp(l)
+        case .tls(var l): self = .vacant; l.receive(event, bytes, d, &c, &env, up: up); self = .tls(l)
         }
     }
 }

@@ -1,5 +1,6 @@
 public import WireCore
 import MQTTCodec
+import TLSCodec
 
 /// What one layer of a connection's stack hands the next, per direction: bytes (lent beside the
 /// event for the call) at an offset of the receiving layer's stream with the capture frame that
@@ -61,6 +62,9 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
     /// Reused for every unit: the decoder's output arena and findings.
     var tree = FieldTree()
     var diagnostics: [Diagnostic] = []
+    /// TLS secrets (the options' key log plus the file's secrets blocks), looked up per connection.
+    var keyLog: TLSKeyLog
+    let haveKeyLog: Bool
     /// The MQTT framers, two per connection slot, driven in place (see `MQTTFramerStore`).
     let framerStore = MQTTFramerStore()
     var framerBase: UnsafeMutablePointer<MQTTFramer>
@@ -72,5 +76,7 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
         decodeFields = sink.wantsFields
         framerBase = framerStore.base
         diagnostics.reserveCapacity(8)
+        keyLog = options.tlsKeyLog ?? TLSKeyLog()
+        haveKeyLog = options.tlsKeyLog != nil
     }
 }

@@ -18,7 +18,7 @@ public struct WebSocketLayer: StreamLayer {
     /// only when the stream's start was seen.
     public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> WebSocketLayer? {
-        c.transport = .webSocket
+        c.transport = c.transport == .tls ? .tlsWebSocket : .webSocket
         return WebSocketLayer(connection: WebSocketConnection(expectHandshake: streamStartSeen,
                                                               maxFrameSize: env.options.maxPDUSize))
     }

@@ -31,6 +31,10 @@ struct Live: ParsableCommand {
             errors (no such interface, no permission, a filter that does not compile).
             """)
 
+    @Option(name: .customLong("tls-keylog"),
+            help: ArgumentHelp("TLS key log to decrypt TLS connections (repeatable; SSLKEYLOGFILE is read too); re-read as it grows.", valueName: "file"))
+    var tlsKeyLogs: [String] = []
+
     @Option(name: [.customShort("i"), .long], help: ArgumentHelp("The interface to capture on ('any' for all).", valueName: "iface"))
     var interface: String?
 
@@ -165,6 +169,9 @@ struct Live: ParsableCommand {
         var options = AnalysisOptions()
         options.ports.mqtt.formUnion(ports)
         options.mqttVersion = decoding.mqttVersion
+        var keyLogPaths = tlsKeyLogs
+        if let env = ProcessInfo.processInfo.environment["SSLKEYLOGFILE"], !env.isEmpty { keyLogPaths.append(env) }
+        options.tlsKeyLog = InputOptions.loadKeyLog(keyLogPaths)
         var report = ReadReport(format: format, verbose: verbose, countOnly: false, context: decoding.renderContext(),
                                 filter: try filters.packetFilter(showSecrets: decoding.showSecrets), flushEachPacket: true,
                                 columns: try columnOptions.columns(format: format, showSecrets: decoding.showSecrets))

@@ -3,6 +3,7 @@ import PacketLayers
 import Rendering
 import TCPReassembly
 import WireCore
+import TLSCodec
 
 /// The `streams` table for people.
 enum StreamsText {
@@ -23,6 +24,10 @@ enum StreamsText {
                     if i < r.count - 1 { for _ in 0..<(widths[i] - cell.utf8.count + 2) { out.byte(0x20) } }
                 }
                 out.byte(0x0A)
+            }
+            // TLS connections: version, suite, SNI, ALPN and whether the records were decrypted.
+            for c in conns.sorted(by: { $0.info.id < $1.info.id }) {
+                if let t = c.tls { out.write("tls #\(c.info.id): \(t.line)\n") }
             }
             for line in groupedNotes(file.notes) { out.write(line + "\n") }
             if let d = file.damaged { out.write("warning: reading stopped early: \(d)\n") }
@@ -113,6 +118,36 @@ enum StreamsJSON {
         swap(&w.out, &out)
     }
 
+    static func tls(_ t: TLSSummary, _ w: inout JSONWriter) {
+        w.key("tls")
+        w.objectStart()
+        if let v = t.versionName { w.key("version", v) }
+        if let s = t.suiteName { w.key("cipher_suite", s) }
+        if let n = t.facts.serverName { w.key("sni", n) }
+        w.key("alpn_offered")
+        w.arrayStart()
+        for p in t.facts.alpnOffered { w.string(p) }
+        w.arrayEnd()
+        if let a = t.facts.alpnSelected { w.key("alpn", a) }
+        w.key("resumed", t.facts.resumed)
+        w.key("decrypted", t.decrypted)
+        w.key("decrypted_records", t.decryptedRecords)
+        w.key("encrypted_records", t.encryptedRecords)
+        if let f = t.failure { w.key("not_decrypted_because", f.description) }
+        w.key("certificates")
+        w.arrayStart()
+        for cert in t.facts.certificates where !cert.unparsable {
+            w.objectStart()
+            w.key("subject", cert.subject)
+            w.key("issuer", cert.issuer)
+            if let d = cert.notBefore { w.key("not_before", TLSHandshakeDecoder.isoDate(d)) }
+            if let d = cert.notAfter { w.key("not_after", TLSHandshakeDecoder.isoDate(d)) }
+            w.objectEnd()
+        }
+        w.arrayEnd()
+        w.objectEnd()
+    }
+
     static func connection(_ c: ConnectionSummary, _ w: inout JSONWriter) {
         w.objectStart()
         w.key("id", Int(c.info.id))
@@ -122,6 +157,7 @@ enum StreamsJSON {
         w.key("handshake_seen", c.info.sawHandshake)
         w.key("protocol", c.protocolName)
         w.key("detected_by", c.detection.rawValue)
+        if let t = c.tls { tls(t, &w) }
         w.key("first_frame", Int(c.firstFrame))
         w.key("last_frame", Int(c.lastFrame))
         w.key("first_time", TimeFormat.iso8601(c.stats.firstTime))

@@ -1,6 +1,8 @@
 import ArgumentParser
 import TCPReassembly
 import Analysis
+import Foundation
+import TLSCodec
 
 /// Capture inputs and the analysis knobs every capture-reading command shares.
 struct InputOptions: ParsableArguments {
@@ -35,7 +37,21 @@ struct InputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Close any other connection after this many seconds of capture time without a segment ('idle'); the default outlasts MQTT's longest keep-alive. 0: never.", valueName: "seconds"))
     var idleTimeout: Int64 = ReassemblyLimits().idleTimeoutSeconds
 
+    @Option(name: .customLong("tls-keylog"),
+            help: ArgumentHelp("TLS key log (NSS format: CLIENT_RANDOM, *_TRAFFIC_SECRET_*) to decrypt TLS connections (repeatable). SSLKEYLOGFILE is read too when set; pcapng Decryption Secrets Blocks are always used. Re-read when it grows.", valueName: "file"))
+    var tlsKeyLogs: [String] = []
+
+    /// The key log files: the options', then SSLKEYLOGFILE's.
+    var keyLogPaths: [String] {
+        var paths = tlsKeyLogs
+        if let env = ProcessInfo.processInfo.environment["SSLKEYLOGFILE"], !env.isEmpty, !paths.contains(env) { paths.append(env) }
+        return paths
+    }
+
     func validate() throws {
+        for path in tlsKeyLogs where !FileManager.default.isReadableFile(atPath: path) {
+            throw ValidationError("Cannot read the TLS key log \(path).")
+        }
         if maxConnections < 0 || halfOpenTimeout < 0 || idleTimeout < 0 {
             throw ValidationError("--max-connections, --half-open-timeout and --idle-timeout cannot be negative.")
         }
@@ -55,7 +71,16 @@ struct InputOptions: ParsableArguments {
         o.limits.maxConnections = maxConnections
         o.limits.halfOpenTimeoutSeconds = halfOpenTimeout
         o.limits.idleTimeoutSeconds = idleTimeout
+        o.tlsKeyLog = Self.loadKeyLog(keyLogPaths)
         return o
+    }
+
+    /// The key log of these files; nil when none is given (an unreadable SSLKEYLOGFILE counts as none).
+    static func loadKeyLog(_ paths: [String]) -> TLSKeyLog? {
+        var log = TLSKeyLog()
+        var any = false
+        for path in paths where (try? log.add(file: path)) != nil { any = true }
+        return any ? log : nil
     }
 }
 
