@@ -38,6 +38,12 @@ public struct PacketFilter: Sendable {
         acceptsFrames(e.firstFrame, e.lastFrame) && display.matches(e.filterSubject, pdu: bytes, tree: tree)
     }
 
+    /// TLS units (handshake messages, alerts, records left encrypted) have no display-filter fields:
+    /// they are shown unless a display filter or a type, topic or client-id filter is given.
+    public func acceptsTLS(_ connection: UInt32, first: FrameNumber, last: FrameNumber) -> Bool {
+        display.acceptsAll && (connections.isEmpty || connections.contains(connection)) && acceptsFrames(first, last)
+    }
+
     /// Gaps and conflicting retransmissions: selected by `--connection` and `--frame` only.
     public func acceptsStreamEvent(_ connection: UInt32, frames: [FrameNumber]) -> Bool {
         guard connections.isEmpty || connections.contains(connection) else { return false }

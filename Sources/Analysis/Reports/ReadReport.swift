@@ -337,7 +337,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func tlsEvent(_ e: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsOther(e.connection.id) { return }
+        if !filter.isEmpty && !filter.acceptsTLS(e.connection.id, first: e.record.firstFrame, last: e.record.lastFrame) { return }
         tlsUnits += 1
         for d in e.diagnostics { findingsBySeverity[d.severity.rawValue] += 1 }
         if countOnly { return }
@@ -350,8 +350,8 @@ public struct ReadReport: AnalysisSink {
         case .json, .ndjson:
             eventHeadJSON(kind: "packet", e.connection, e.direction, e.record.firstFrame, e.record.lastFrame, e.time,
                           protocol: "tls")
-            w.key("stream_offset", Int(e.streamRange.lower))
-            w.key("length", Int(e.streamRange.count))
+            w.key("stream_offset", e.streamRange.lower)
+            w.key("length", e.streamRange.count)
             let type: String
             switch e.kind {
             case .handshake(let t): type = TLSField.handshakeType.spec.valueName(UInt64(t)) ?? "handshake"
@@ -363,6 +363,8 @@ public struct ReadReport: AnalysisSink {
             w.key("decrypted", e.decrypted)
             w.key("tls_record", e.record.index)
             eventTailJSON(e.streamRange.lower, e.diagnostics, bytes, fields)
+        case .fields:
+            break  // TLS units have no display-filter fields (yet): columns list the units above TLS
         }
         if flushEachPacket { w.out.flush() }
     }
