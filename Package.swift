@@ -18,7 +18,8 @@ let package = Package(
         .executable(name: "mqscope", targets: ["mqscope"])
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libpcap, seen only by PacketCapture.
@@ -49,10 +50,16 @@ let package = Package(
                 "Conformance", "Rendering",
             ],
             swiftSettings: strict),
+        // Consumers of the analysis: whole-capture statistics (`stats`) and the HTML report (`report`).
+        .target(
+            name: "Statistics",
+            dependencies: ["WireCore", "Analysis", "MQTTCodec", "STOMPCodec", "TCPReassembly", "Rendering",
+                           .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
+                "Analysis", "Statistics", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -83,6 +90,7 @@ let package = Package(
         .testTarget(name: "STOMPCodecTests", dependencies: ["STOMPCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WebSocketCodecTests", dependencies: ["WebSocketCodec", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
+
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
