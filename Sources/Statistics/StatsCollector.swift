@@ -53,7 +53,9 @@ public struct StatsCollector: AnalysisSink {
 
     var open: [UInt32: ConnectionState] = [:]
     var subscriptionGeneration: UInt64 = 0
-    var expectedCache: [UInt64: (generation: UInt64, publisher: UInt32, count: Int)] = [:]
+    var expectedCache: [UInt64: (generation: UInt64, publisher: UInt32, subscribers: [UInt32], groups: Int)] = [:]
+    /// Subscriber connection → expected deliveries not seen (by connection ID).
+    public private(set) var missedBySubscriber: [UInt32: UInt64] = [:]
     var pending: PendingPublishes
 
     public init(options: StatsOptions) {
@@ -241,10 +243,11 @@ public struct StatsCollector: AnalysisSink {
         if inbound {
             fanOut.publishes &+= 1
             let topic = aliasName ?? Self.string(pdu, p.topic)
-            let expected = expectedDeliveries(topic, hash: topicHash, from: id)
+            let (subscribers, groups) = expectedDeliveries(topic, hash: topicHash, from: id)
+            let expected = subscribers.count + groups
             fanOut.expected &+= UInt64(expected)
             if let evicted = pending.add(PendingPublish(digest: digest, time: t, topicKey: keyHash, sys: isSys,
-                                                        expected: expected)) {
+                                                        expected: expected, expectedTo: subscribers)) {
                 settle(evicted)
                 fanOut.evicted &+= 1
             }
@@ -268,9 +271,9 @@ public struct StatsCollector: AnalysisSink {
 
     /// Deliveries a publish on `topic` should cause: one per other connection with a matching
     /// subscription, one per shared-subscription group (`$share/GROUP/filter`, MQTT 5 §4.8.2).
-    private mutating func expectedDeliveries(_ topic: String, hash: UInt64, from publisher: UInt32) -> Int {
-        if let c = expectedCache[hash], c.generation == subscriptionGeneration, c.publisher == publisher { return c.count }
-        var count = 0
+    private mutating func expectedDeliveries(_ topic: String, hash: UInt64, from publisher: UInt32) -> (subscribers: [UInt32], groups: Int) {
+        if let c = expectedCache[hash], c.generation == subscriptionGeneration, c.publisher == publisher { return (c.subscribers, c.groups) }
+        var subscribers: [UInt32] = []
         var groups: Set<String> = []
         for (cid, c) in open where !c.filters.isEmpty {
             var plain = false
@@ -284,17 +287,18 @@ public struct StatsCollector: AnalysisSink {
                     plain = true
                 }
             }
-            if plain { count += 1 }
+            if plain { subscribers.append(cid) }
         }
-        count += groups.count
+        subscribers.sort()
         if expectedCache.count > 65_536 { expectedCache.removeAll(keepingCapacity: true) }
-        expectedCache[hash] = (subscriptionGeneration, publisher, count)
-        return count
+        expectedCache[hash] = (subscriptionGeneration, publisher, subscribers, groups.count)
+        return (subscribers, groups.count)
     }
 
     private mutating func settle(_ p: PendingPublish) {
         let seen = min(p.delivered, p.expected)
         fanOut.notSeen &+= UInt64(p.expected - seen)
+        for s in p.expectedTo where !p.deliveredTo.contains(s) { missedBySubscriber[s, default: 0] &+= 1 }
         func account(_ s: inout TopicStats) {
             s.expectedDeliveries &+= UInt64(p.expected)
             s.matchedDeliveries &+= UInt64(seen)
@@ -504,6 +508,8 @@ struct PendingPublish {
     var topicKey: UInt64
     var sys: Bool
     var expected: Int
+    /// The subscriber connections (not shared groups) expected to receive it.
+    var expectedTo: [UInt32]
     var delivered = 0
     var deliveredTo: [UInt32] = []
 }

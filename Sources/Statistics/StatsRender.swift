@@ -79,7 +79,7 @@ public struct StatsRender {
         w.objectEnd()
         w.key("connections")
         w.arrayStart()
-        for c in s.connections { connectionJSON(c, &w) }
+        for c in s.connections { connectionJSON(c, missed: s.missedBySubscriber[c.id] ?? 0, &w) }
         w.arrayEnd()
         w.key("connections_not_listed", s.connectionsNotListed)
         w.key("clients")
@@ -175,7 +175,7 @@ public struct StatsRender {
         }
     }
 
-    static func connectionJSON(_ c: ConnectionStatsRow, _ w: inout JSONWriter) {
+    static func connectionJSON(_ c: ConnectionStatsRow, missed: UInt64, _ w: inout JSONWriter) {
         w.objectStart()
         w.key("id", c.id)
         w.key("client", c.client.description)
@@ -200,6 +200,7 @@ public struct StatsRender {
         w.key("bytes_server_to_client", c.appBytes.1)
         w.key("publishes_sent", c.publishesSent)
         w.key("publishes_received", c.publishesReceived)
+        w.key("deliveries_not_seen", missed)
         w.key("publish_rate", publishRate(c).map { String(format3($0)) })
         w.key("keep_alive_s", c.keepAlive.map { Int($0) })
         w.key("longest_client_silence_ns", c.longestSilence)
@@ -296,6 +297,9 @@ public struct StatsRender {
                                   "\(c.packets[Int(MQTTPacketType.pingreq.rawValue)])", endDescription(c)], w))
             }
             if s.connectionsNotListed > 0 { lines.append("  (\(s.connectionsNotListed) more connections)") }
+            for (id, n) in s.missedBySubscriber.sorted(by: { $0.key < $1.key }) {
+                lines.append("  connection \(id): \(n) deliveries its subscriptions called for were not seen")
+            }
             let re = s.clients.filter { $0.value > 1 }.sorted { $0.key < $1.key }
             for (id, n) in re { lines.append("  client \(id): \(n) connections (\(n - 1) reconnects)") }
         }
