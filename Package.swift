@@ -56,10 +56,14 @@ let package = Package(
             dependencies: ["WireCore", "Analysis", "MQTTCodec", "STOMPCodec", "TCPReassembly", "Rendering",
                            .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: strict),
+        .target(
+            name: "HTMLReport",
+            dependencies: ["WireCore", "Analysis", "Statistics", "MQTTCodec", "STOMPCodec", "Conformance", "Rendering", "TCPReassembly"],
+            swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Statistics", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
+                "Analysis", "Statistics", "HTMLReport", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -4,7 +4,8 @@
 set -euo pipefail
 need=()
 # activemq: the STOMP broker of the live STOMP test (and of captures/regenerate.sh); it brings a JRE.
-for pkg in libpcap-dev tshark tcpdump mosquitto mosquitto-clients activemq; do
+# chromium: opens the HTML report headless in its test (DOM, console, screenshot).
+for pkg in libpcap-dev tshark tcpdump mosquitto mosquitto-clients activemq chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 SUDO=""

@@ -6,6 +6,7 @@ import MQTTCodec
 import WireCore
 import Rendering
 import PacketCapture
+import Statistics
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -70,6 +71,9 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("Fail (exit 1) when fewer connections than this were checked in all the files (0: never); says why (encrypted, not recognised, empty).", valueName: "n"))
     var requireConnections: Int = 1
 
+    @Option(help: ArgumentHelp("Also write the HTML report of these captures (as `mqscope report`) to this file.", valueName: "file"))
+    var html: String?
+
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
@@ -116,6 +120,10 @@ struct Check: ParsableCommand {
                 Diagnostics.error("cannot write \(j): \(error.localizedDescription)")
                 failed = true
             }
+        }
+        if let h = html, !writeHTMLReport(files: input.files, options: options, check: config, stats: StatsOptions(),
+                                           context: FieldRenderContext(registry: Catalogs.registry), to: h) {
+            failed = true
         }
         if let b = writeBaseline {
             do { try report.baselineText().write(toFile: b, atomically: true, encoding: .utf8) } catch {

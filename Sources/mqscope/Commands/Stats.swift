@@ -23,6 +23,7 @@ struct Stats: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var decoding: DecodeOptions
+    @OptionGroup var aggregation: AggregationOptions
 
     @Option(help: "Output format: text, json (schema mqscope.stats/1) or csv.")
     var format: StatsFormat = .text
@@ -30,28 +31,10 @@ struct Stats: ParsableCommand {
     @Option(help: "For --format csv: the table (topics, connections, latency, rates, destinations).")
     var table: StatsTable = .topics
 
-    @Option(help: ArgumentHelp("Roll topics up to their first N levels (a/b/#).", valueName: "n"))
-    var depth: Int?
-
-    @Option(help: ArgumentHelp("Topics (and $SYS topics, STOMP destinations) kept; the rest are counted together.", valueName: "n"))
-    var maxTopics: Int = 1000
-
-    @Option(help: ArgumentHelp("Width of the rate-over-time buckets.", valueName: "seconds"))
-    var interval: Double = 1
-
-    func validate() throws {
-        if let depth, depth < 1 { throw ValidationError("--depth must be at least 1.") }
-        if maxTopics < 2 { throw ValidationError("--max-topics must be at least 2.") }
-        if !(interval >= 0.000_001 && interval <= 86_400 * 365) { throw ValidationError("--interval must be between 1 µs and a year.") }
-    }
-
     func run() throws {
         var options = input.analysisOptions
         options.mqttVersion = decoding.mqttVersion
-        var stats = StatsOptions()
-        stats.depth = depth
-        stats.maxTopics = maxTopics
-        stats.interval = Int64((interval * 1e9).rounded())
+        let stats = aggregation.statsOptions
         var out = Output()
         var json = JSONWriter(out: Output())
         if format == .json {
@@ -96,3 +79,29 @@ struct Stats: ParsableCommand {
 
 extension StatsFormat: ExpressibleByArgument {}
 extension StatsTable: ExpressibleByArgument {}
+
+/// How `stats` and `report` aggregate topics and time.
+struct AggregationOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Roll topics up to their first N levels (a/b/#).", valueName: "n"))
+    var depth: Int?
+
+    @Option(help: ArgumentHelp("Topics (and $SYS topics, STOMP destinations) kept; the rest are counted together.", valueName: "n"))
+    var maxTopics: Int = 1000
+
+    @Option(help: ArgumentHelp("Width of the rate-over-time buckets.", valueName: "seconds"))
+    var interval: Double = 1
+
+    func validate() throws {
+        if let depth, depth < 1 { throw ValidationError("--depth must be at least 1.") }
+        if maxTopics < 2 { throw ValidationError("--max-topics must be at least 2.") }
+        if !(interval >= 0.000_001 && interval <= 86_400 * 365) { throw ValidationError("--interval must be between 1 µs and a year.") }
+    }
+
+    var statsOptions: StatsOptions {
+        var o = StatsOptions()
+        o.depth = depth
+        o.maxTopics = maxTopics
+        o.interval = Int64((interval * 1e9).rounded())
+        return o
+    }
+}
