@@ -20,6 +20,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // libpcap, seen only by PacketCapture.
@@ -60,10 +62,17 @@ let package = Package(
             name: "HTMLReport",
             dependencies: ["WireCore", "Analysis", "Statistics", "MQTTCodec", "STOMPCodec", "Conformance", "Rendering", "TCPReassembly"],
             swiftSettings: strict),
+        // `live --metrics`: Prometheus metrics (swift-prometheus) served over HTTP (FlyingFox).
+        .target(
+            name: "LiveMetrics",
+            dependencies: ["WireCore", "Analysis", "Statistics", "MQTTCodec", "STOMPCodec", "TCPReassembly",
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox")],
+            swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Statistics", "HTMLReport", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
+                "Analysis", "Statistics", "HTMLReport", "LiveMetrics", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

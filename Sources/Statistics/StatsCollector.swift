@@ -51,6 +51,9 @@ public struct StatsCollector: AnalysisSink {
     public private(set) var stompFrames: UInt64 = 0
     public private(set) var captureStart: Timestamp? = nil
 
+    /// Called with each latency as it is measured (`live --metrics` feeds its histograms so).
+    public var latencyObserver: (@Sendable (LatencyKey, UInt64) -> Void)? = nil
+
     var open: [UInt32: ConnectionState] = [:]
     var subscriptionGeneration: UInt64 = 0
     var expectedCache: [UInt64: (generation: UInt64, publisher: UInt32, subscribers: [UInt32], groups: Int)] = [:]
@@ -411,7 +414,9 @@ public struct StatsCollector: AnalysisSink {
 
     private mutating func record(_ x: Exchange, _ d: Direction, from start: Timestamp, to end: Timestamp) {
         let ns = UInt64(clamping: end.totalNanoseconds &- start.totalNanoseconds)
-        latency[LatencyKey(exchange: x, direction: d), default: Distribution()].record(ns)
+        let key = LatencyKey(exchange: x, direction: d)
+        latency[key, default: Distribution()].record(ns)
+        latencyObserver?(key, ns)
     }
 
     static func string(_ b: Span<UInt8>, _ r: ByteRange) -> String {
