@@ -20,6 +20,8 @@ import TestSupport
         }
     }
 
+    /// The capture filter names the test's broker port only, so other brokers on the machine cannot
+    /// change the counts.
     @Test func prometheusScrapesLiveMetrics() throws {
         try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
         guard let mosquitto = L.mosquittoPath, let pub = which("mosquitto_pub"), let sub = which("mosquitto_sub"),
@@ -35,7 +37,8 @@ import TestSupport
         defer { broker.stop() }
         #expect(L.listening(on: port, python: python, within: 10))
         let live = try L.Background(Paths.executable.path,
-                                    ["live", "-i", "lo", "--port", String(port), "--check", "--metrics", "127.0.0.1:\(metricsPort)"],
+                                    ["live", "-i", "lo", "-f", "tcp port \(port)", "--port", String(port), "--check",
+                                     "--metrics", "127.0.0.1:\(metricsPort)"],
                                     dir: dir, name: "live")
         defer { live.stop() }
         #expect(L.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")

@@ -18,7 +18,7 @@ import TestSupport
     static func files(_ doc: [String: Any]) -> [[String: Any]] { doc["files"] as? [[String: Any]] ?? [] }
 
     @Test func jsonMatchesSchemaOnEveryCapture() throws {
-        let all = (Paths.captureFiles(under: Paths.captures) + Paths.captureFiles(under: Paths.external)).map(\.path)
+        let all = Corpus.capturesIncludingCorpus().map(\.path)
             .filter { !$0.hasSuffix("not-a-capture.pcap") && !$0.hasSuffix("unsupported-linktype.pcap") }
         let r = try runProcess(Paths.executable.path, ["stats", "--format", "json"] + all)
         #expect(r.status == 0, "\(r.err)")
