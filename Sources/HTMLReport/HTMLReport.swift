@@ -1,7 +1,7 @@
 public import Analysis
-public import Statistics
+import Statistics
 import WireCore
-public import Conformance
+import Conformance
 import TCPReassembly
 import Foundation
 

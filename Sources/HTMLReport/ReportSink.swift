@@ -1,5 +1,5 @@
 public import WireCore
-public import MQTTCodec
+import MQTTCodec
 public import Analysis
 public import Statistics
 import STOMPCodec

@@ -1,7 +1,7 @@
 public import WireCore
-public import MQTTCodec
+import MQTTCodec
 public import Analysis
-public import Statistics
+import Statistics
 import STOMPCodec
 import TCPReassembly
 import Prometheus
