@@ -55,8 +55,11 @@ public struct StatsCollector: AnalysisSink {
     public var latencyObserver: (@Sendable (LatencyKey, UInt64) -> Void)? = nil
 
     var open: [UInt32: ConnectionState] = [:]
-    var subscriptionGeneration: UInt64 = 0
-    var expectedCache: [UInt64: (generation: UInt64, publisher: UInt32, subscribers: [UInt32], groups: Int)] = [:]
+    /// Topic filter → the open connections subscribed with it; a topic's matching filters are
+    /// cached until a filter appears or disappears (not on every subscription: clients come and go).
+    var subscribersByFilter: [String: Set<UInt32>] = [:]
+    var filterGeneration: UInt64 = 0
+    var expectedCache: [UInt64: (generation: UInt64, filters: [String])] = [:]
     /// Subscriber connection → expected deliveries not seen (by connection ID).
     public private(set) var missedBySubscriber: [UInt32: UInt64] = [:]
     var pending: PendingPublishes
@@ -137,7 +140,7 @@ public struct StatsCollector: AnalysisSink {
                     if noLocal { c.noLocal.insert(f) } else { c.noLocal.remove(f) }
                 }
             }
-            subscriptionGeneration &+= 1
+            for (f, _) in filters { subscribe(id, f) }
         case .suback(let s):
             answer(id, .subscribe, d.reversed, s.packetID, t)
         case .unsubscribe(let s):
@@ -147,7 +150,7 @@ public struct StatsCollector: AnalysisSink {
                 if case .text(let r, _) = n.value, r.upper <= pdu.count { filters.append(Self.string(pdu, r)) }
             }
             withConnection(id) { c in c.filters.removeAll { filters.contains($0) }; c.noLocal.subtract(filters) }
-            subscriptionGeneration &+= 1
+            for f in filters { unsubscribe(id, f) }
         case .unsuback(let s):
             answer(id, .unsubscribe, d.reversed, s.packetID, t)
         case .pingreq:
@@ -246,8 +249,7 @@ public struct StatsCollector: AnalysisSink {
         if inbound {
             fanOut.publishes &+= 1
             let topic = aliasName ?? Self.string(pdu, p.topic)
-            let (subscribers, groups) = expectedDeliveries(topic, hash: topicHash, from: id)
-            let expected = subscribers.count + groups
+            let (subscribers, expected) = expectedDeliveries(topic, hash: topicHash, from: id)
             fanOut.expected &+= UInt64(expected)
             if let evicted = pending.add(PendingPublish(digest: digest, time: t, topicKey: keyHash, sys: isSys,
                                                         expected: expected, expectedTo: subscribers)) {
@@ -272,30 +274,52 @@ public struct StatsCollector: AnalysisSink {
         }
     }
 
+    private mutating func subscribe(_ id: UInt32, _ filter: String) {
+        if subscribersByFilter[filter] == nil { filterGeneration &+= 1 }
+        subscribersByFilter[filter, default: []].insert(id)
+    }
+
+    private mutating func unsubscribe(_ id: UInt32, _ filter: String) {
+        guard subscribersByFilter[filter]?.remove(id) != nil else { return }
+        if subscribersByFilter[filter]?.isEmpty == true {
+            subscribersByFilter[filter] = nil
+            filterGeneration &+= 1
+        }
+    }
+
     /// Deliveries a publish on `topic` should cause: one per other connection with a matching
-    /// subscription, one per shared-subscription group (`$share/GROUP/filter`, MQTT 5 §4.8.2).
-    private mutating func expectedDeliveries(_ topic: String, hash: UInt64, from publisher: UInt32) -> (subscribers: [UInt32], groups: Int) {
-        if let c = expectedCache[hash], c.generation == subscriptionGeneration, c.publisher == publisher { return (c.subscribers, c.groups) }
-        var subscribers: [UInt32] = []
-        var groups: Set<String> = []
-        for (cid, c) in open where !c.filters.isEmpty {
-            var plain = false
-            for f in c.filters where cid != publisher || !c.noLocal.contains(f) {
+    /// subscription, one per shared-subscription group (`$share/GROUP/filter`, MQTT 5 §4.8.2). The
+    /// subscribers are listed (for per-subscriber accounting) when there are at most 64.
+    private mutating func expectedDeliveries(_ topic: String, hash: UInt64, from publisher: UInt32) -> (subscribers: [UInt32], count: Int) {
+        let matching: [String]
+        if let c = expectedCache[hash], c.generation == filterGeneration {
+            matching = c.filters
+        } else {
+            matching = subscribersByFilter.keys.filter { f in
                 if f.hasPrefix("$share/") {
                     let parts = f.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-                    if parts.count == 3, TopicMatch.matches(filter: String(parts[2]), topic: topic) {
-                        groups.insert(String(parts[1]) + "\u{0}" + String(parts[2]))
-                    }
-                } else if !plain && TopicMatch.matches(filter: f, topic: topic) {
-                    plain = true
+                    return parts.count == 3 && TopicMatch.matches(filter: String(parts[2]), topic: topic)
                 }
+                return TopicMatch.matches(filter: f, topic: topic)
             }
-            if plain { subscribers.append(cid) }
+            if expectedCache.count > 65_536 { expectedCache.removeAll(keepingCapacity: true) }
+            expectedCache[hash] = (filterGeneration, matching)
         }
-        subscribers.sort()
-        if expectedCache.count > 65_536 { expectedCache.removeAll(keepingCapacity: true) }
-        expectedCache[hash] = (subscriptionGeneration, publisher, subscribers, groups.count)
-        return (subscribers, groups.count)
+        var groups: Set<Substring> = []
+        var plain: Set<UInt32> = []
+        let publisherNoLocal = open[publisher]?.noLocal ?? []
+        for f in matching {
+            guard let subs = subscribersByFilter[f] else { continue }
+            if f.hasPrefix("$share/") {
+                groups.insert(Substring(f))   // group and filter together name the shared subscription
+            } else if !publisherNoLocal.contains(f) || !subs.contains(publisher) {
+                plain.formUnion(subs)
+            } else {
+                plain.formUnion(subs.subtracting([publisher]))
+            }
+        }
+        let listed = plain.count <= 64 ? plain.sorted() : []
+        return (listed, plain.count + groups.count)
     }
 
     private mutating func settle(_ p: PendingPublish) {
@@ -373,7 +397,7 @@ public struct StatsCollector: AnalysisSink {
 
     public mutating func connectionFinished(_ s: ConnectionSummary) {
         guard var c = open.removeValue(forKey: s.info.id) else { return }
-        if !c.filters.isEmpty { subscriptionGeneration &+= 1 }
+        for f in c.filters { unsubscribe(s.info.id, f) }
         c.row.end = s.end
         c.row.tcp = s.stats
         c.row.firstTime = s.stats.firstTime
