@@ -24,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // libpcap (and zlib, for .pcap.gz), seen only by PacketCapture.
@@ -71,11 +74,28 @@ let package = Package(
                 "TLSCodec", "Conformance", "Rendering", "DisplayFilters",
             ],
             swiftSettings: strict),
+        // Consumers of the analysis: whole-capture statistics (`stats`) and the HTML report (`report`).
+        .target(
+            name: "Statistics",
+            dependencies: ["WireCore", "Analysis", "MQTTCodec", "STOMPCodec", "TCPReassembly", "Rendering",
+                           .product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: strict),
+        .target(
+            name: "HTMLReport",
+            dependencies: ["WireCore", "Analysis", "Statistics", "MQTTCodec", "STOMPCodec", "Conformance", "Rendering", "TCPReassembly"],
+            swiftSettings: strict),
+        // `live --metrics`: Prometheus metrics (swift-prometheus) served over HTTP (FlyingFox).
+        .target(
+            name: "LiveMetrics",
+            dependencies: ["WireCore", "Analysis", "Statistics", "MQTTCodec", "STOMPCodec", "TCPReassembly",
+                           .product(name: "Prometheus", package: "swift-prometheus"),
+                           .product(name: "FlyingFox", package: "FlyingFox"), .product(name: "FlyingSocks", package: "FlyingFox")],
+            swiftSettings: strict),
         .executableTarget(
             name: "mqscope",
             dependencies: [
-                "Analysis", "Rendering", "WireCore", "TCPReassembly", "PacketCapture", "PacketLayers", "MQTTCodec", "Conformance",
-                "DisplayFilters", "TLSCodec",
+                "Analysis", "Statistics", "HTMLReport", "LiveMetrics", "Rendering", "WireCore", "TCPReassembly", "PacketCapture",
+                "PacketLayers", "MQTTCodec", "Conformance", "DisplayFilters", "TLSCodec",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -111,6 +131,7 @@ let package = Package(
         .testTarget(name: "TLSCodecTests", dependencies: ["TLSCodec", "WireCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "AnalysisTests", dependencies: ["Analysis"], swiftSettings: strict),
         .testTarget(name: "DisplayFiltersTests", dependencies: ["DisplayFilters", "Analysis", "WireCore", "MQTTCodec", "Rendering"], swiftSettings: strict),
+
         .testTarget(
             name: "EndToEndTests",
             dependencies: [

@@ -5,7 +5,9 @@ set -euo pipefail
 need=()
 # activemq: the STOMP broker of the live STOMP test (and of captures/regenerate.sh); it brings a JRE.
 # zlib1g-dev: gzip-compressed captures (.pcap.gz) are read through zlib.
-for pkg in libpcap-dev zlib1g-dev tshark tcpdump mosquitto mosquitto-clients activemq; do
+# chromium: opens the HTML report headless in its test (DOM, console, screenshot); prometheus and
+# curl: the live --metrics test scrapes mqscope with a real Prometheus and queries its HTTP API.
+for pkg in libpcap-dev zlib1g-dev tshark tcpdump mosquitto mosquitto-clients activemq chromium prometheus curl; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 SUDO=""

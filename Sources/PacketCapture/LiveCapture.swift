@@ -117,6 +117,15 @@ extension CaptureSource {
         return LiveStatistics(received: s.ps_recv, droppedByKernel: s.ps_drop, droppedByInterface: s.ps_ifdrop)
     }
 
+    /// The counters of the capture `token` (its `interruptToken`) stands for; only from the thread
+    /// that reads it (`live --metrics` asks between frames), as libpcap keeps them in the handle.
+    public static func statistics(token: UInt) -> LiveStatistics? {
+        guard let raw = UnsafeRawPointer(bitPattern: token) else { return nil }
+        var s = pcap_stat()
+        guard pcap_stats(OpaquePointer(raw), &s) == 0 else { return nil }
+        return LiveStatistics(received: s.ps_recv, droppedByKernel: s.ps_drop, droppedByInterface: s.ps_ifdrop)
+    }
+
     /// An opaque token for `CaptureSource.interrupt(token:)`: lets a signal handler, which can
     /// reach only global state, stop a read that is blocked waiting for packets.
     public var interruptToken: UInt { UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(handle))) }

@@ -15,7 +15,7 @@ struct MQScope: ParsableCommand {
             Start with `mqscope streams FILE` to see the connections in a capture.
             """,
         version: version,
-        subcommands: [Streams.self, Read.self, Decode.self, Check.self, Live.self, Rules.self, Fields.self])
+        subcommands: [Streams.self, Read.self, Decode.self, Check.self, Stats.self, Report.self, Live.self, Rules.self, Fields.self])
 
     /// As ArgumentParser's, except that unusable arguments exit with status 2 (not 64), the
     /// status every command documents for unusable input or arguments.

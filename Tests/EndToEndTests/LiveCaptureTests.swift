@@ -126,6 +126,23 @@ import TestSupport
         c.disconnect(); c.loop_stop()
         """
 
+    /// The session: a QoS 1 subscriber that takes 3 messages, three publishers (QoS 0, 1, 2 — the
+    /// last one MQTT 5), and a paho MQTT 5 client publishing with properties to another topic.
+    static func runSession(pub: String, sub: String, python: String, port: Int, dir: URL) throws {
+        let p = String(port)
+        let subscriber = try Background(sub, ["-h", "127.0.0.1", "-p", p, "-t", "live/#", "-q", "1", "-C", "3", "-i", "live-sub"],
+                                        dir: dir, name: "sub")
+        defer { subscriber.stop() }
+        usleep(500_000)
+        for (qos, topic, extra) in [("0", "live/a", [String]()), ("1", "live/b", []), ("2", "live/c", ["-V", "mqttv5"])] {
+            let r = try runProcess(pub, ["-h", "127.0.0.1", "-p", p, "-t", topic, "-m", "m\(qos)", "-q", qos] + extra)
+            #expect(r.status == 0, "mosquitto_pub: \(r.err)")
+        }
+        let paho = try runProcess(python, ["-c", Self.pahoClient, p])
+        #expect(paho.status == 0, "paho client: \(paho.err)")
+        #expect(subscriber.waitUntilExit(seconds: 10), "the subscriber did not get its 3 messages")
+    }
+
     @Test func decodesALiveSessionAndWritesAReadableCapture() throws {
         try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
         guard let mosquitto = Self.mosquittoPath, let pub = which("mosquitto_pub"), let sub = which("mosquitto_sub"),
@@ -142,20 +159,8 @@ import TestSupport
         let live = try Self.startLive(port: port, written: written, dir: dir)
         defer { live.stop() }
 
-        // The session: a QoS 1 subscriber that takes 3 messages, three publishers (QoS 0, 1, 2 — the
-        // last one MQTT 5), and a paho MQTT 5 client publishing with properties to another topic.
         let p = String(port)
-        let subscriber = try Background(sub, ["-h", "127.0.0.1", "-p", p, "-t", "live/#", "-q", "1", "-C", "3", "-i", "live-sub"],
-                                        dir: dir, name: "sub")
-        defer { subscriber.stop() }
-        usleep(500_000)
-        for (qos, topic, extra) in [("0", "live/a", [String]()), ("1", "live/b", []), ("2", "live/c", ["-V", "mqttv5"])] {
-            let r = try runProcess(pub, ["-h", "127.0.0.1", "-p", p, "-t", topic, "-m", "m\(qos)", "-q", qos] + extra)
-            #expect(r.status == 0, "mosquitto_pub: \(r.err)")
-        }
-        let paho = try runProcess(python, ["-c", Self.pahoClient, p])
-        #expect(paho.status == 0, "paho client: \(paho.err)")
-        #expect(subscriber.waitUntilExit(seconds: 10), "the subscriber did not get its 3 messages")
+        try Self.runSession(pub: pub, sub: sub, python: python, port: port, dir: dir)
         // NDJSON is flushed per packet: wait (under load too) until all 31 packets have been shown.
         _ = Self.waitFor(15) { live.stdoutText.components(separatedBy: "\"kind\":\"packet\"").count - 1 >= 31 }
         usleep(200_000)

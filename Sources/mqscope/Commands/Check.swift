@@ -7,6 +7,7 @@ import WireCore
 import Rendering
 import PacketCapture
 import DisplayFilters
+import Statistics
 
 struct Check: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -74,6 +75,8 @@ struct Check: ParsableCommand {
     @Option(name: [.customShort("Y"), .customLong("display-filter")],
             help: ArgumentHelp("Report only the findings this display filter selects: by rule, severity, frame, connection, direction, client_id, version and protocol (mqtt, stomp, websocket, tcp), e.g. 'severity >= warning && rule contains \"3.3.2\"'.", valueName: "expr"))
     var displayFilter: String?
+    @Option(help: ArgumentHelp("Also write the HTML report of these captures (as `mqscope report`) to this file.", valueName: "file"))
+    var html: String?
 
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
@@ -135,6 +138,10 @@ struct Check: ParsableCommand {
                 Diagnostics.error("cannot write \(j): \(error.localizedDescription)")
                 failed = true
             }
+        }
+        if let h = html, !writeHTMLReport(files: input.files, options: options, check: config, stats: StatsOptions(),
+                                           context: FieldRenderContext(registry: Catalogs.registry), to: h) {
+            failed = true
         }
         if let b = writeBaseline {
             do { try report.baselineText().write(toFile: b, atomically: true, encoding: .utf8) } catch {

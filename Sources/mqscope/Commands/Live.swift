@@ -4,6 +4,7 @@ import Conformance
 import Foundation
 import MQTTCodec
 import PacketCapture
+import LiveMetrics
 import Rendering
 import Synchronization
 import TCPReassembly
@@ -71,6 +72,9 @@ struct Live: ParsableCommand {
     @Flag(help: "Run the conformance checker (as `mqscope check` does) and show its findings as they occur.")
     var check = false
 
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://ADDR:PORT/metrics while capturing (IPv4 address).", valueName: "addr:port"))
+    var metrics: String?
+
     @OptionGroup var decoding: DecodeOptions
     @OptionGroup var filters: FilterOptions
 
@@ -128,6 +132,20 @@ struct Live: ParsableCommand {
                 throw ExitCode(ExitStatus.unusableInput)
             }
         }
+        var liveMetrics: LiveMetrics? = nil
+        if let m = metrics {
+            let parts = m.split(separator: ":")
+            guard parts.count == 2, let port = UInt16(parts[1]) else {
+                Diagnostics.error("--metrics wants ADDR:PORT, e.g. 127.0.0.1:9464; got '\(m)'")
+                throw ExitCode(ExitStatus.unusableInput)
+            }
+            let server = LiveMetrics()
+            do { try server.serve(host: String(parts[0]), port: port) } catch {
+                Diagnostics.error("--metrics \(m): \(error)")
+                throw ExitCode(ExitStatus.unusableInput)
+            }
+            liveMetrics = server
+        }
         if let name = user { try dropPrivileges(to: name) }
 
         captureToken.store(source.interruptToken, ordering: .sequentiallyConsistent)
@@ -155,8 +173,15 @@ struct Live: ParsableCommand {
         let limit = count
         let seconds = duration
         let w = writer
+        let token = source.interruptToken
+        var lastStats = Date.distantPast
         let control = RunControl(
             shouldStop: { frames in
+                // libpcap's counters, read on the capture thread about once a second.
+                if let m = liveMetrics, Date().timeIntervalSince(lastStats) >= 1, let s = CaptureSource.statistics(token: token) {
+                    m.capture(received: s.received, dropped: s.droppedByKernel, interfaceDropped: s.droppedByInterface)
+                    lastStats = Date()
+                }
                 if let limit, Int(frames) >= limit { return .now }
                 if stopRequested.load(ordering: .relaxed) { return .afterDraining }
                 if let seconds, Date().timeIntervalSince(started) >= seconds { return .afterDraining }
@@ -181,7 +206,8 @@ struct Live: ParsableCommand {
         report.beginFile(iface)
         let summary: FileSummary
         do {
-            var sink = TallyingSink(report: report, tally: tally, check: checker, ndjson: format == .ndjson)
+            var sink = TallyingSink(report: report, tally: tally, check: checker, ndjson: format == .ndjson,
+                                    metrics: liveMetrics.map { MetricsSink(metrics: $0) })
             sink.check?.beginFile(iface)
             summary = try CaptureAnalysis.run(source: &source, options: options, sink: &sink, control: control)
             sink.check?.endFile(summary)
@@ -194,6 +220,7 @@ struct Live: ParsableCommand {
             throw ExitCode(ExitStatus.unusableInput)
         }
         let stats = source.statistics()
+        if let s = stats { liveMetrics?.capture(received: s.received, dropped: s.droppedByKernel, interfaceDropped: s.droppedByInterface) }
         writer?.close()
         report.endFile(summary)
         report.endRun()
@@ -253,6 +280,7 @@ struct TallyingSink: AnalysisSink {
     var tally: LiveTally
     var check: CheckReport?
     let ndjson: Bool
+    var metrics: MetricsSink? = nil
     var shown = 0
 
     mutating func connectionFinished(_ c: ConnectionSummary) {
@@ -260,11 +288,15 @@ struct TallyingSink: AnalysisSink {
         if c.end == .endOfCapture { tally.openAtStop += 1 }
         report.connectionFinished(c)
         check?.connectionFinished(c)
+        metrics?.connectionFinished(c)
         showNewFindings()
     }
     mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         report.mqttPacket(event, pdu: pdu, fields: fields)
         check?.mqttPacket(event, pdu: pdu, fields: fields)
+        metrics?.mqttPacket(event, pdu: pdu, fields: fields)
+        // Without the checker, the decoders' findings are the findings (with it, its report has them).
+        if check == nil, let m = metrics { for d in event.diagnostics { m.finding(rule: d.rule.description, severity: d.severity) } }
         showNewFindings()
     }
     mutating func streamEvent(_ event: StreamEventReport) {
@@ -277,6 +309,7 @@ struct TallyingSink: AnalysisSink {
     /// findings are already shown with their packets).
     mutating func showNewFindings() {
         guard let check, check.findings.count > shown else { return }
+        if let m = metrics { for f in check.findings[shown...] { m.finding(rule: f.finding.rule.description, severity: f.finding.severity) } }
         for f in check.findings[shown...] where f.finding.checkRule != nil {
             let c = f.finding
             if ndjson {
@@ -297,6 +330,7 @@ struct TallyingSink: AnalysisSink {
     mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         report.stompFrame(event, frame: frame, fields: fields)
         check?.stompFrame(event, frame: frame, fields: fields)
+        metrics?.stompFrame(event, frame: frame, fields: fields)
         showNewFindings()
     }
     mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
