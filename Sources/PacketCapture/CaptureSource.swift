@@ -59,12 +59,17 @@ public struct CaptureSource: ~Copyable {
         // The file is opened here, not by pcap_open_offline, only to give it a larger stdio buffer;
         // libpcap still reads and checks every header and record (pcap_fopen_offline).
         // Standard input through a duplicate descriptor, so closing the capture leaves fd 0 open.
-        // A gzip file (magic 1f 8b) is read through zlib, decompressed as libpcap asks for bytes.
+        // A regular gzip file (magic 1f 8b) is read through zlib, decompressed as libpcap asks for
+        // bytes. The magic is read with pread, which neither moves the stream nor touches stdio's
+        // buffer; pipes, FIFOs and standard input cannot be peeked without losing bytes, so they are
+        // read as they are (`zcat f.pcap.gz | mqscope read -`).
         var file: UnsafeMutablePointer<FILE>? = path == "-" ? fdopen(dup(0), "rb") : fopen(path, "rb")
         if path != "-", let f = file {
-            let a = getc(f), b = getc(f)
-            rewind(f)
-            if a == 0x1f && b == 0x8b {
+            var st = stat()
+            var magic: (UInt8, UInt8) = (0, 0)
+            if fstat(fileno(f), &st) == 0, st.st_mode & S_IFMT == S_IFREG,
+               withUnsafeMutableBytes(of: &magic, { pread(fileno(f), $0.baseAddress, 2, 0) }) == 2,
+               magic == (0x1f, 0x8b) {
                 fclose(f)
                 file = mqscope_gzip_fopen(path)
             }
