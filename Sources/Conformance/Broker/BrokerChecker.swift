@@ -247,25 +247,27 @@ public struct BrokerChecker: Sendable {
             guard m.topic.lower >= 0, m.topic.upper <= pdu.count else { return }
             for i in m.topic.lower..<m.topic.upper { topic.append(pdu[i]) }
         }
-        let topicText = String(decoding: topic, as: UTF8.self)
         var matching: [Subscription] = []
         for sub in s.subscriptions where sub.granted != 0xFF && sub.subscribeTime <= p.time
             && TopicMatch.matches(filter: sub.filter, topic: topic) {
             matching.append(sub)
         }
-        let delivered = "PUBLISH qos=\(m.qos)\(m.retain ? " retain" : "") topic \"\(topicText)\" delivered in frame \(p.lastFrame)"
+        // The texts of a finding are built only when one is judged: most deliveries are fine.
+        func delivered() -> String {
+            "PUBLISH qos=\(m.qos)\(m.retain ? " retain" : "") topic \"\(String(decoding: topic, as: UTF8.self))\" delivered in frame \(p.lastFrame)"
+        }
 
         // The message's publication, when the capture identifies it: same topic and payload,
         // before the delivery. Several copies: the latest (a retained message is the last one set).
         let source = publications[key]?.last { $0.time <= p.time }
-        let sourceText = source.map { " (published qos=\($0.qos)\($0.retain ? " retain" : "") by connection #\($0.connection)\($0.clientID.map { " \"\($0)\"" } ?? "") in frame \($0.frame))" } ?? ""
+        func sourceText() -> String { source.map { " (published qos=\($0.qos)\($0.retain ? " retain" : "") by connection #\($0.connection)\($0.clientID.map { " \"\($0)\"" } ?? "") in frame \($0.frame))" } ?? "" }
 
         // A Will discarded by a normal DISCONNECT, delivered: no client published these bytes on
         // this topic, and every Will that carries them was discarded before the delivery.
         if publications[key] == nil, let ws = wills[key], !ws.isEmpty,
            ws.allSatisfy({ w in w.discardedTime.map { $0 <= p.time } ?? false }), let w = ws.last {
             judge(.willAfterDisconnect, id, s, p, proven: ws.allSatisfy(\.complete) && !publicationsForgotten,
-                  "\(delivered) is the Will of connection #\(w.connection)\(w.clientID.map { " \"\($0)\"" } ?? "") (CONNECT frame \(w.connectFrame)), which its normal DISCONNECT in frame \(w.discardedFrame ?? 0) discarded")
+                  "\(delivered()) is the Will of connection #\(w.connection)\(w.clientID.map { " \"\($0)\"" } ?? "") (CONNECT frame \(w.connectFrame)), which its normal DISCONNECT in frame \(w.discardedFrame ?? 0) discarded")
         }
 
         // Routing: some subscription of the session matches the topic.
@@ -273,23 +275,23 @@ public struct BrokerChecker: Sendable {
             let subs = s.subscriptions.map { "\"\(String(decoding: $0.filter, as: UTF8.self))\" (frame \($0.subscribeFrame))" }
             let have = subs.isEmpty ? "no subscription" : "subscriptions " + subs.joined(separator: ", ")
             judge(.deliveryMatchesSubscription, id, s, p, proven: s.complete,
-                  "\(delivered)\(sourceText) matches no subscription of the session: \(have)")
+                  "\(delivered())\(sourceText()) matches no subscription of the session: \(have)")
             return
         }
-        let evidence = matching.map { sub -> String in
+        func evidence() -> String { matching.map { sub -> String in
             let g = sub.granted.map { "granted \($0) (SUBACK frame \(sub.subackFrame ?? 0))" } ?? "requested \(sub.requested), no SUBACK yet"
             return "\"\(String(decoding: sub.filter, as: UTF8.self))\" (#\(sub.connection) SUBSCRIBE frame \(sub.subscribeFrame)) \(g)"
-        }.joined(separator: "; ")
+        }.joined(separator: "; ") }
 
         // QoS: at most the highest granted (or requested, before the SUBACK) among the matching
         // subscriptions, and at most the published QoS.
         let ceiling = matching.map { $0.granted ?? $0.requested }.max() ?? 0
         if m.qos > ceiling {
             judge(.deliveryQoS, id, s, p, proven: s.complete,
-                  "\(delivered)\(sourceText) above the QoS the subscription allows: \(evidence)")
+                  "\(delivered())\(sourceText()) above the QoS the subscription allows: \(evidence())")
         } else if let src = source, m.qos > src.qos {
             judge(.deliveryQoS, id, s, p, proven: s.complete && src.complete && !publicationsForgotten,
-                  "\(delivered) above the published QoS\(sourceText); subscription \(evidence)")
+                  "\(delivered()) above the published QoS\(sourceText()); subscription \(evidence())")
         }
 
         // RETAIN on an established subscription: the message was published after every matching
@@ -299,7 +301,7 @@ public struct BrokerChecker: Sendable {
             let asPublished = s.version == .v5 && matching.contains { $0.retainAsPublished } && src.retain
             if established && !asPublished {
                 judge(.retainOnEstablishedSubscription, id, s, p, proven: s.complete && src.complete,
-                      "\(delivered)\(sourceText) with RETAIN=1 to an established subscription: \(evidence)")
+                      "\(delivered())\(sourceText()) with RETAIN=1 to an established subscription: \(evidence())")
             }
         }
 
@@ -307,12 +309,12 @@ public struct BrokerChecker: Sendable {
         if s.version == .v5, !s.bridge, let src = source, let cid = s.clientID, src.clientID == cid,
            matching.allSatisfy({ $0.noLocal }) {
             judge(.noLocal, id, s, p, proven: s.complete && src.complete,
-                  "\(delivered)\(sourceText) sent back to its publisher's Client Identifier although every matching subscription has No Local: \(evidence)")
+                  "\(delivered())\(sourceText()) sent back to its publisher's Client Identifier although every matching subscription has No Local: \(evidence())")
         }
     }
 
     mutating func judge(_ rule: BrokerCheckRule, _ id: ConnectionID, _ s: Session, _ p: PacketPosition,
-                        proven: Bool, _ message: String) {
+                        proven: Bool, _ message: @autoclosure () -> String) {
         guard enabled.contains(rule), let ruleID = rule.descriptor.id(for: s.version) else { return }
         let d = rule.descriptor
         let frames = p.firstFrame == p.lastFrame ? [p.lastFrame] : [p.firstFrame, p.lastFrame]
@@ -320,31 +322,44 @@ public struct BrokerChecker: Sendable {
             findings.append(Finding(connection: id, finding: CheckFinding(
                 rule: ruleID, checkRule: rule.rawValue, severity: d.severity, verdict: .violation,
                 direction: p.direction, packetIndex: p.index, frames: frames, time: p.time, streamRange: p.streamRange,
-                packetRange: ByteRange(0, Int(clamping: p.streamRange.count)), message: message, section: d.section)))
+                packetRange: ByteRange(0, Int(clamping: p.streamRange.count)), message: message(), section: d.section)))
         } else {
             guard sessions[id]?.unverifiableReported.insert(rule).inserted ?? false else { return }
             let why = s.why.isEmpty ? "the publisher's connection is not captured whole" : s.why
             findings.append(Finding(connection: id, finding: CheckFinding(
                 rule: ruleID, checkRule: rule.rawValue, severity: .info, verdict: .unverifiable,
                 direction: p.direction, packetIndex: p.index, frames: frames, time: p.time, streamRange: p.streamRange,
-                packetRange: nil, message: "cannot be verified (\(why)): \(message)", section: d.section)))
+                packetRange: nil, message: "cannot be verified (\(why)): \(message())", section: d.section)))
         }
     }
 
     // MARK: topics
 
     // FNV-1a, 64 bits.
+    /// A 64-bit digest of topics and payloads (not cryptographic: it pairs a delivery with its
+    /// publication), read eight bytes at a time — every payload of the capture passes through it.
+    static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: raw.count)
+        var i = 0
+        while i + 8 <= raw.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 8
+        }
+        while i < raw.count {
+            h = (h ^ UInt64(raw[i])) &* 0x100_0000_01b3
+            i += 1
+        }
+        return h ^ (h >> 32)
+    }
+
     static func hash(_ b: [UInt8]) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for x in b { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 }
-        return h
+        b.withUnsafeBytes { hash($0) }
     }
 
     static func hash(_ pdu: Span<UInt8>, _ r: ByteRange) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        guard r.lower >= 0, r.upper <= pdu.count, r.lower <= r.upper else { return h }
-        for i in r.lower..<r.upper { h = (h ^ UInt64(pdu[i])) &* 0x100_0000_01b3 }
-        return h
+        guard r.lower >= 0, r.upper <= pdu.count, r.lower <= r.upper else { return 0xcbf2_9ce4_8422_2325 }
+        return pdu.withUnsafeBufferPointer { hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[r.lower..<r.upper]))) }
     }
 
     static func mix(_ a: UInt64, _ b: UInt64, _ n: Int) -> UInt64 {
