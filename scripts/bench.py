@@ -106,8 +106,8 @@ def bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args):
     threads = supports(mqscope, "read", "--threads")
     def both(name, argv):
         """The command on one thread and, where it takes --threads, on all cores."""
-        if not threads:
-            return [(name, argv)]
+        if not supports(mqscope, argv[1], "--threads"):
+            return [(name + (" (1 thread)" if threads else ""), argv)]
         return [(name + " (1 thread)", argv[:2] + ["--threads", "1"] + argv[2:]),
                 (name + f" ({cores} threads)", argv[:2] + ["--threads", str(cores)] + argv[2:])]
 
