@@ -20,29 +20,14 @@ subscription is made, cleared by an empty retained payload), No Local and Retain
 (5.0), Wills (published when a connection ends without DISCONNECT), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
 """
 import asyncio
+import os
 import struct
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients"))
+from mqtt_wire import packet, utf8, vbi  # noqa: E402
+
 MAX_GRANT = 1
-
-
-def vbi(n):
-    out = bytearray()
-    while True:
-        b = n % 128
-        n //= 128
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def utf8(s):
-    b = s.encode()
-    return struct.pack(">H", len(b)) + b
-
-
-def packet(b0, body):
-    return bytes([b0]) + vbi(len(body)) + body
 
 
 def matches(filt, topic):

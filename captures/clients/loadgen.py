@@ -13,24 +13,7 @@ sent --megabytes of PUBLISH payload, then disconnects every client normally.
 """
 import argparse, asyncio, random, struct, sys, time
 
-
-def vbi(n):
-    out = bytearray()
-    while True:
-        b = n % 128
-        n //= 128
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def s(text):
-    b = text.encode()
-    return struct.pack(">H", len(b)) + b
-
-
-def packet(first, body):
-    return bytes([first]) + vbi(len(body)) + body
+from mqtt_wire import packet, utf8 as s, vbi
 
 
 def connect(client_id, v5, keep_alive=60):
