@@ -1,6 +1,7 @@
 public import Analysis
 import Statistics
 import WireCore
+import Rendering
 import Conformance
 import TCPReassembly
 import Foundation
@@ -314,21 +315,7 @@ public enum HTMLReport {
         "<tr><th>\(esc(cells[0]))</th>" + cells.dropFirst().map { "<td>\(esc($0))</td>" }.joined() + "</tr>"
     }
 
-    static func esc(_ s: String) -> String {
-        var r = ""
-        r.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": r += "&amp;"
-            case "<": r += "&lt;"
-            case ">": r += "&gt;"
-            case "\"": r += "&quot;"
-            default:
-                if c.value < 0x20 && c != "\n" && c != "\t" { r += "." } else { r.unicodeScalars.append(c) }
-            }
-        }
-        return r
-    }
+    static func esc(_ s: String) -> String { Markup.escape(s, apostrophe: false, control: ".") }
 
     static let css = """
         body{font:14px/1.4 system-ui,sans-serif;margin:1em 2em;color:#222}

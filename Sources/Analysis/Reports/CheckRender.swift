@@ -369,21 +369,7 @@ extension CheckReport {
         return !f.baselined && f.finding.severity >= level
     }
 
-    private func xml(_ s: String) -> String {
-        var o = ""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": o += "&amp;"
-            case "<": o += "&lt;"
-            case ">": o += "&gt;"
-            case "\"": o += "&quot;"
-            case "'": o += "&apos;"
-            default:
-                if ch.value < 0x20 && ch != "\n" && ch != "\t" { o += "?" } else { o.unicodeScalars.append(ch) }
-            }
-        }
-        return o
-    }
+    private func xml(_ s: String) -> String { Markup.escape(s, apostrophe: true, control: "?") }
 
     // MARK: Baseline
 
