@@ -69,7 +69,7 @@ import TestSupport
             c[k] += 1
             counts[conn] = c
             bytes.withUnsafeBufferPointer {
-                checker.packet(conn, sawStart: sawStart, message: m, pdu: $0.span, fields: tree, at: p, aliasTopic: nil)
+                checker.packet(conn, sawStart: sawStart, message: m, pdu: $0.span, at: p, aliasTopic: nil)
             }
         }
     }

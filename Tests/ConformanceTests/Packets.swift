@@ -127,7 +127,7 @@ struct Scenario {
                                          malformed: diags.contains { $0.severity == .error && $0.verdict == .violation },
                                          topicAliasKnown: aliasKnown)
                 step.bytes.withUnsafeBufferPointer {
-                    checker.packet(message, pdu: $0.span, fields: tree, at: pos)
+                    checker.packet(message, pdu: $0.span, at: pos)
                 }
                 offsets[d] += UInt64(step.bytes.count)
                 counts[d] += 1

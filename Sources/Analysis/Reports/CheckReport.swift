@@ -229,10 +229,10 @@ public struct CheckReport: AnalysisSink {
                            time: e.time, stream: e.streamRange, what: type)
         }
         guard let j = states.index(forKey: e.connection.id) else { return }
-        states.values[j].mqtt!.packet(e.message, pdu: pdu, fields: fields, at: position)
+        states.values[j].mqtt!.packet(e.message, pdu: pdu, at: position)
         drainCheckers(j)
         broker.packet(e.connection.id, sawStart: e.connection.sawHandshake, message: e.message, pdu: pdu,
-                      fields: fields, at: position, aliasTopic: e.aliasTopic)
+                      at: position, aliasTopic: e.aliasTopic)
         for f in broker.takeFindings() {
             if let s = states[f.connection] { add(f.finding, s, layer: .mqtt) }
         }

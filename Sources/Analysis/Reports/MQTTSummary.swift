@@ -54,10 +54,10 @@ public enum MQTTSummary {
             if e.version == .v5 && a.reasonCode != 0 { out.write(" reason="); code(a.reasonCode, type, e.version, &out) }
         case .subscribe(let s), .unsubscribe(let s):
             out.write(" id="); out.decimal(s.packetID)
-            entries(s.payloadNode, tree, pdu, &out)
+            entries(s, pdu, &out)
         case .suback(let s), .unsuback(let s):
             out.write(" id="); out.decimal(s.packetID)
-            entries(s.payloadNode, tree, pdu, &out)
+            entries(s, pdu, &out)
         case .disconnect(let r), .auth(let r):
             if e.version == .v5 { out.write(" reason="); code(r.reasonCode, type, e.version, &out) }
         case .pingreq, .pingresp, .reserved, .malformed:
@@ -91,22 +91,19 @@ public enum MQTTSummary {
         if let name { out.write(" ("); out.write(name); out.write(")") }
     }
 
-    /// Topic filters with their QoS, or return/reason codes, from the payload group.
-    static func entries(_ payloadNode: Int, _ tree: borrowing FieldTree, _ pdu: Span<UInt8>, _ out: inout Output) {
-        guard payloadNode >= 0, payloadNode < tree.nodes.count else { return }
+    /// Topic filters with their QoS, or return/reason codes.
+    static func entries(_ s: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ out: inout Output) {
+        let acks = s.header.type == .suback || s.header.type == .unsuback
         var first = true
-        for i in tree.children(of: payloadNode) {
-            let n = tree.nodes[i]
-            switch n.field {
-            case MQTTField.subscribeTopicFilter.id, MQTTField.unsubscribeTopicFilter.id:
-                out.write(first ? " " : ", "); first = false
-                if case .text(let r, _) = n.value { quoted(r, pdu, 128, &out) }
-            case MQTTField.subscribeOptionsQoS.id:
-                if case .uint(let q) = n.value { out.write(" qos"); out.decimal(q) }
-            case MQTTField.subackReturnCode.id, MQTTField.subackReasonCode.id, MQTTField.unsubackReasonCode.id:
+        var entries = s.entryCursor()
+        while let e = entries.next(pdu) {
+            if acks {
                 out.write(first ? " codes=" : ","); first = false
-                if case .uint(let c) = n.value { out.write("0x"); out.hexByte(UInt8(truncatingIfNeeded: c)) }
-            default: break
+                out.write("0x"); out.hexByte(e.code)
+            } else {
+                out.write(first ? " " : ", "); first = false
+                quoted(e.filter, pdu, 128, &out)
+                if let o = e.options { out.write(" qos"); out.decimal(o.qos) }
             }
         }
     }

@@ -100,7 +100,7 @@ public struct BrokerChecker: Sendable {
     /// One MQTT packet of connection `connection` (`sawStart`: its SYN was captured). `aliasTopic`
     /// is the topic a 5.0 Topic Alias stands for.
     public mutating func packet(_ connection: ConnectionID, sawStart: Bool, message: MQTTMessage, pdu: Span<UInt8>,
-                                fields: borrowing FieldTree, at p: PacketPosition, aliasTopic: String?) {
+                                at p: PacketPosition, aliasTopic: String?) {
         if sessions[connection] == nil {
             var s = Session()
             if !sawStart { s.complete = false; s.why = "the connection was captured mid-stream" }
@@ -118,9 +118,9 @@ public struct BrokerChecker: Sendable {
                 wills[key]?[k].complete = s.complete
             }
         case .subscribe(let s) where p.direction == .clientToServer:
-            onSubscribe(connection, s, fields, pdu, p)
+            onSubscribe(connection, s, pdu, p)
         case .suback(let s) where p.direction == .serverToClient:
-            onSuback(connection, s, fields, p)
+            onSuback(connection, s, pdu, p)
         case .publish(let m):
             let topicHash: UInt64
             if m.topic.isEmpty, let a = aliasTopic { topicHash = Self.hash(Array(a.utf8)) }
@@ -172,50 +172,37 @@ public struct BrokerChecker: Sendable {
         sessions[id] = s
     }
 
-    mutating func onSubscribe(_ id: ConnectionID, _ m: MQTTSubscriptionPacket, _ t: borrowing FieldTree,
-                              _ pdu: Span<UInt8>, _ p: PacketPosition) {
-        guard m.payloadNode >= 0, m.payloadNode < t.nodes.count else { return }
+    mutating func onSubscribe(_ id: ConnectionID, _ m: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ p: PacketPosition) {
+        guard m.payloadNode >= 0 else { return }
         var added: [Int] = []
         var s = sessions[id] ?? Session()
-        for i in t.children(of: m.payloadNode) {
-            let n = t.nodes[i]
-            switch n.field {
-            case MQTTField.subscribeTopicFilter.id:
-                guard case .text(let r, _) = n.value, r.lower >= 0, r.upper <= pdu.count else { continue }
-                var f: [UInt8] = []
-                for j in r.lower..<r.upper { f.append(pdu[j]) }
-                added.append(s.subscriptions.count)
-                s.subscriptions.append(Subscription(filter: f, requested: 0, granted: nil, noLocal: false,
-                                                    retainAsPublished: false, connection: id,
-                                                    subscribeFrame: p.lastFrame, subscribeTime: p.time))
-            case MQTTField.subscribeOptionsQoS.id:
-                if case .uint(let q) = n.value, let k = added.last { s.subscriptions[k].requested = UInt8(clamping: q) }
-            case MQTTField.subscribeOptionsNoLocal.id:
-                if case .bool(let b) = n.value, let k = added.last { s.subscriptions[k].noLocal = b }
-            case MQTTField.subscribeOptionsRetainAsPublished.id:
-                if case .bool(let b) = n.value, let k = added.last { s.subscriptions[k].retainAsPublished = b }
-            default: break
-            }
+        var entries = m.entryCursor()
+        while let e = entries.next(pdu) {
+            var f: [UInt8] = []
+            f.reserveCapacity(e.filter.count)
+            for j in e.filter.lower..<e.filter.upper { f.append(pdu[j]) }
+            added.append(s.subscriptions.count)
+            // No Local and Retain As Published are 5.0 options; in 3.x those bits are reserved.
+            let v5 = p.version == .v5
+            s.subscriptions.append(Subscription(filter: f, requested: e.options?.qos ?? 0, granted: nil,
+                                                noLocal: v5 && e.options?.noLocal == true,
+                                                retainAsPublished: v5 && e.options?.retainAsPublished == true,
+                                                connection: id, subscribeFrame: p.lastFrame, subscribeTime: p.time))
         }
         s.pending[m.packetID] = added
         sessions[id] = s
     }
 
-    mutating func onSuback(_ id: ConnectionID, _ m: MQTTSubscriptionPacket, _ t: borrowing FieldTree, _ p: PacketPosition) {
-        guard var s = sessions[id], let added = s.pending.removeValue(forKey: m.packetID),
-              m.payloadNode >= 0, m.payloadNode < t.nodes.count else { return }
+    mutating func onSuback(_ id: ConnectionID, _ m: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ p: PacketPosition) {
+        guard m.payloadNode >= 0, var s = sessions[id], let added = s.pending.removeValue(forKey: m.packetID) else { return }
         var k = 0
-        for i in t.children(of: m.payloadNode) {
-            let n = t.nodes[i]
-            guard n.field == MQTTField.subackReturnCode.id || n.field == MQTTField.subackReasonCode.id,
-                  case .uint(let code) = n.value else { continue }
-            if k < added.count {
-                let j = added[k]
-                s.subscriptions[j].subackFrame = p.lastFrame
-                s.subscriptions[j].subackTime = p.time
-                // 0x80 and above: refused (the subscription does not exist).
-                s.subscriptions[j].granted = code < 0x80 ? UInt8(code) : 0xFF
-            }
+        var entries = m.entryCursor()
+        while k < added.count, let e = entries.next(pdu) {
+            let j = added[k]
+            s.subscriptions[j].subackFrame = p.lastFrame
+            s.subscriptions[j].subackTime = p.time
+            // 0x80 and above: refused (the subscription does not exist).
+            s.subscriptions[j].granted = e.code < 0x80 ? e.code : 0xFF
             k += 1
         }
         sessions[id] = s

@@ -266,8 +266,7 @@ public struct MQTTConnectionChecker {
 
     // MARK: Feeding
 
-    public mutating func packet(_ message: MQTTMessage, pdu: Span<UInt8>, fields: borrowing FieldTree,
-                                at p: PacketPosition) {
+    public mutating func packet(_ message: MQTTMessage, pdu: Span<UInt8>, at p: PacketPosition) {
         let d = p.direction
         lastVersion = p.version
         let isFirst = self[side: d].packets == 0
@@ -333,9 +332,9 @@ public struct MQTTConnectionChecker {
         case .pubrec(let a): onAck(.pubrec, a, p)
         case .pubrel(let a): onAck(.pubrel, a, p)
         case .pubcomp(let a): onAck(.pubcomp, a, p)
-        case .subscribe(let s): onSubscribe(s, pdu, fields, p, unsubscribe: false)
-        case .unsubscribe(let s): onSubscribe(s, pdu, fields, p, unsubscribe: true)
-        case .suback(let s): onSubscribeAck(s, p, unsubscribe: false, granted: grantedCodes(s, fields))
+        case .subscribe(let s): onSubscribe(s, pdu, p, unsubscribe: false)
+        case .unsubscribe(let s): onSubscribe(s, pdu, p, unsubscribe: true)
+        case .suback(let s): onSubscribeAck(s, p, unsubscribe: false, granted: grantedCodes(s, pdu))
         case .unsuback(let s): onSubscribeAck(s, p, unsubscribe: true)
         case .disconnect(let r): onDisconnect(r, p)
         case .auth(let r): onAuth(r, pdu, p)
@@ -724,11 +723,11 @@ public struct MQTTConnectionChecker {
 
     // MARK: SUBSCRIBE / UNSUBSCRIBE
 
-    private mutating func onSubscribe(_ s: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ fields: borrowing FieldTree,
-                                      _ p: PacketPosition, unsubscribe: Bool) {
+    private mutating func onSubscribe(_ s: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ p: PacketPosition,
+                                      unsubscribe: Bool) {
         let id = s.packetID
         let idRange = ByteRange(s.header.headerLength, s.header.headerLength + 2)
-        let requested = checkFilters(s, pdu, fields, p, unsubscribe: unsubscribe)
+        let requested = checkFilters(s, pdu, p, unsubscribe: unsubscribe)
         if p.version == .v5, !unsubscribe, let sid = s.properties.subscriptionIdentifier, !subscriptionIDs.contains(sid) {
             subscriptionIDs.append(sid)
         }
@@ -751,13 +750,12 @@ public struct MQTTConnectionChecker {
     }
 
     /// SUBACK codes, 2 bits each (first 32): the granted QoS, or 3 for a failure.
-    private func grantedCodes(_ s: MQTTSubscriptionPacket, _ fields: borrowing FieldTree) -> UInt64? {
-        guard s.payloadNode >= 0, s.payloadNode < fields.nodes.count else { return nil }
+    private func grantedCodes(_ s: MQTTSubscriptionPacket, _ pdu: Span<UInt8>) -> UInt64 {
         var mask: UInt64 = 0
         var i = 0
-        for n in fields.children(of: s.payloadNode) where i < 32 {
-            guard case .uint(let code) = fields.nodes[n].value else { continue }
-            mask |= UInt64(code <= 2 ? code : 3) << UInt64(2 * i)
+        var entries = s.entryCursor()
+        while i < 32, let e = entries.next(pdu) {
+            mask |= UInt64(e.code <= 2 ? e.code : 3) << UInt64(2 * i)
             i += 1
         }
         return mask
@@ -799,82 +797,79 @@ public struct MQTTConnectionChecker {
 
     /// Topic Filter syntax (3.1.1 §4.7, 5.0 §4.7, §4.8.2) and the features the server offers.
     /// Returns the requested QoS per filter (2 bits each, first 32) for SUBSCRIBE.
-    private mutating func checkFilters(_ s: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ fields: borrowing FieldTree,
-                                       _ p: PacketPosition, unsubscribe: Bool) -> UInt64 {
-        guard s.payloadNode >= 0, s.payloadNode < fields.nodes.count else { return 0 }
-        let qosField = MQTTField.subscribeOptionsQoS.id
+    private mutating func checkFilters(_ s: MQTTSubscriptionPacket, _ pdu: Span<UInt8>, _ p: PacketPosition,
+                                       unsubscribe: Bool) -> UInt64 {
         var requested: UInt64 = 0
         var filterIndex = 0
-        let filterField = unsubscribe ? MQTTField.unsubscribeTopicFilter.id : MQTTField.subscribeTopicFilter.id
-        let noLocalField = MQTTField.subscribeOptionsNoLocal.id
-        var lastShared = false
-        var lastFilter = ByteRange(0, 0)
-        for i in fields.children(of: s.payloadNode) {
-            let node = fields.nodes[i]
-            if node.field == qosField, case .uint(let q) = node.value, filterIndex > 0, filterIndex <= 32 {
-                requested |= (q & 3) << UInt64(2 * (filterIndex - 1))
-            }
-            if node.field == noLocalField, p.version == .v5, lastShared, case .bool(true) = node.value {
-                emit(.noLocalOnSharedSubscription, p, node.range, "No Local=1 on the shared subscription \(Quoted.text(lastFilter, pdu))")
-                continue
-            }
-            guard node.field == filterField, case .text(let r, _) = node.value, r.upper <= pdu.count,
-                  r.lower <= r.upper else { continue }
-            lastFilter = r
-            lastShared = false
+        var entries = s.entryCursor()
+        while let e = entries.next(pdu) {
             filterIndex += 1
-            if r.isEmpty {
-                emit(.topicEmpty, p, node.range, "zero-length Topic Filter")
-                continue
-            }
-            var start = r.lower
-            // 5.0 §4.8.2: $share/{ShareName}/{filter}.
-            if p.version == .v5, isSharePrefix(pdu, r) {
-                lastShared = true
-                var j = r.lower + 7
-                var bad = false
-                while j < r.upper, pdu[j] != UInt8(ascii: "/") {
-                    if pdu[j] == UInt8(ascii: "+") || pdu[j] == UInt8(ascii: "#") { bad = true }
-                    j += 1
-                }
-                if bad || j == r.lower + 7 || j >= r.upper - 1 {
-                    emit(.sharedSubscriptionInvalid, p, node.range,
-                         "shared subscription filter \(Quoted.text(r, pdu)) is not $share/ShareName/filter with a ShareName free of '/', '+', '#'")
-                    continue
-                }
-                start = j + 1
-                if !unsubscribe, connackSeen, !serverSharedAvailable {
-                    emit(.featureNotAvailable, p, node.range,
-                         "shared subscription \(Quoted.text(r, pdu)) although the server set Shared Subscription Available 0")
-                }
-            }
-            var hasWildcard = false
-            var k = start
-            while k < r.upper {
-                let b = pdu[k]
-                let levelStart = k == start || pdu[k - 1] == UInt8(ascii: "/")
-                if b == UInt8(ascii: "#") {
-                    hasWildcard = true
-                    if !levelStart || k != r.upper - 1 {
-                        emit(.multiLevelWildcardPlacement, p, ByteRange(k, k + 1),
-                             "'#' at byte \(k - r.lower) of Topic Filter \(Quoted.text(r, pdu)) is not alone in the last level")
-                    }
-                } else if b == UInt8(ascii: "+") {
-                    hasWildcard = true
-                    let levelEnd = k == r.upper - 1 || pdu[k + 1] == UInt8(ascii: "/")
-                    if !levelStart || !levelEnd {
-                        emit(.singleLevelWildcardPlacement, p, ByteRange(k, k + 1),
-                             "'+' at byte \(k - r.lower) of Topic Filter \(Quoted.text(r, pdu)) does not occupy a whole level")
-                    }
-                }
-                k += 1
-            }
-            if hasWildcard, p.version == .v5, !unsubscribe, connackSeen, !serverWildcardAvailable {
-                emit(.featureNotAvailable, p, node.range,
-                     "wildcard subscription \(Quoted.text(r, pdu)) although the server set Wildcard Subscription Available 0")
+            let shared = checkFilter(e, pdu, p, unsubscribe: unsubscribe)
+            guard let o = e.options else { continue }
+            if filterIndex <= 32 { requested |= UInt64(o.qos) << UInt64(2 * (filterIndex - 1)) }
+            if p.version == .v5, shared, o.noLocal {
+                emit(.noLocalOnSharedSubscription, p, e.byteRange, "No Local=1 on the shared subscription \(Quoted.text(e.filter, pdu))")
             }
         }
         return requested
+    }
+
+    /// One Topic Filter; returns whether it is a shared subscription (`$share/…`, 5.0).
+    private mutating func checkFilter(_ e: MQTTSubscriptionEntry, _ pdu: Span<UInt8>, _ p: PacketPosition,
+                                      unsubscribe: Bool) -> Bool {
+        let r = e.filter
+        if r.isEmpty {
+            emit(.topicEmpty, p, e.field, "zero-length Topic Filter")
+            return false
+        }
+        var shared = false
+        var start = r.lower
+        // 5.0 §4.8.2: $share/{ShareName}/{filter}.
+        if p.version == .v5, isSharePrefix(pdu, r) {
+            shared = true
+            var j = r.lower + 7
+            var bad = false
+            while j < r.upper, pdu[j] != UInt8(ascii: "/") {
+                if pdu[j] == UInt8(ascii: "+") || pdu[j] == UInt8(ascii: "#") { bad = true }
+                j += 1
+            }
+            if bad || j == r.lower + 7 || j >= r.upper - 1 {
+                emit(.sharedSubscriptionInvalid, p, e.field,
+                     "shared subscription filter \(Quoted.text(r, pdu)) is not $share/ShareName/filter with a ShareName free of '/', '+', '#'")
+                return shared
+            }
+            start = j + 1
+            if !unsubscribe, connackSeen, !serverSharedAvailable {
+                emit(.featureNotAvailable, p, e.field,
+                     "shared subscription \(Quoted.text(r, pdu)) although the server set Shared Subscription Available 0")
+            }
+        }
+        var hasWildcard = false
+        var k = start
+        while k < r.upper {
+            let b = pdu[k]
+            let levelStart = k == start || pdu[k - 1] == UInt8(ascii: "/")
+            if b == UInt8(ascii: "#") {
+                hasWildcard = true
+                if !levelStart || k != r.upper - 1 {
+                    emit(.multiLevelWildcardPlacement, p, ByteRange(k, k + 1),
+                         "'#' at byte \(k - r.lower) of Topic Filter \(Quoted.text(r, pdu)) is not alone in the last level")
+                }
+            } else if b == UInt8(ascii: "+") {
+                hasWildcard = true
+                let levelEnd = k == r.upper - 1 || pdu[k + 1] == UInt8(ascii: "/")
+                if !levelStart || !levelEnd {
+                    emit(.singleLevelWildcardPlacement, p, ByteRange(k, k + 1),
+                         "'+' at byte \(k - r.lower) of Topic Filter \(Quoted.text(r, pdu)) does not occupy a whole level")
+                }
+            }
+            k += 1
+        }
+        if hasWildcard, p.version == .v5, !unsubscribe, connackSeen, !serverWildcardAvailable {
+            emit(.featureNotAvailable, p, e.field,
+                 "wildcard subscription \(Quoted.text(r, pdu)) although the server set Wildcard Subscription Available 0")
+        }
+        return shared
     }
 
     private func isSharePrefix(_ pdu: Span<UInt8>, _ r: ByteRange) -> Bool {

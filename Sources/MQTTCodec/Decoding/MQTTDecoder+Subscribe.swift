@@ -16,28 +16,35 @@ extension MQTTDecoder {
         try packetIDAndProperties(.subscribe, b, &c, &t, &d, &m, checkZero: true)
         let payload = t.begin(MQTTField.payload.id, at: c.pos)
         m.payloadNode = payload
+        m.entries = ByteRange(c.pos, c.pos)
         if c.atEnd {
             c.report(MQTTRule.pick(v, .subscribeEmpty311, .subscribeEmpty5), ByteRange(0, c.limit), &d, "SUBSCRIBE with no Topic Filter")
         }
         while !c.atEnd {
             let sub = t.begin(MQTTField.subscribeSubscription.id, at: c.pos)
             try c.string(.subscribeTopicFilter, b, &t, &d)
+            m.entries.upper = c.pos
             try c.need(1, &d)
             let at = c.pos
             let o = b[at]
+            let opts = MQTTSubscriptionOptions(o)
+            typealias O = MQTTSubscriptionOptions
             let r = ByteRange(at, at + 1)
             let onode = t.begin(MQTTField.subscribeOptions.id, at: at, .uint(UInt64(o)))
-            t.add(MQTTField.subscribeOptionsQoS.id, r, .uint(UInt64(o & 0x03)), bits: 0x03)
+            t.add(MQTTField.subscribeOptionsQoS.id, r, .uint(UInt64(opts.qos)), bits: UInt32(O.qosMask))
             if v == .v5 {
-                t.add(MQTTField.subscribeOptionsNoLocal.id, r, .bool(o & 0x04 != 0), bits: 0x04)
-                t.add(MQTTField.subscribeOptionsRetainAsPublished.id, r, .bool(o & 0x08 != 0), bits: 0x08)
-                t.add(MQTTField.subscribeOptionsRetainHandling.id, r, .uint(UInt64((o >> 4) & 0x03)), bits: 0x30)
-                t.add(MQTTField.subscribeOptionsReserved.id, r, .uint(UInt64(o >> 6)), bits: 0xC0)
+                t.add(MQTTField.subscribeOptionsNoLocal.id, r, .bool(opts.noLocal), bits: UInt32(O.noLocalMask))
+                t.add(MQTTField.subscribeOptionsRetainAsPublished.id, r, .bool(opts.retainAsPublished),
+                      bits: UInt32(O.retainAsPublishedMask))
+                t.add(MQTTField.subscribeOptionsRetainHandling.id, r, .uint(UInt64(opts.retainHandling)),
+                      bits: UInt32(O.retainHandlingMask))
+                t.add(MQTTField.subscribeOptionsReserved.id, r, .uint(UInt64(opts.reserved(v))), bits: UInt32(O.reservedMask5))
             } else {
-                t.add(MQTTField.subscribeOptionsReserved.id, r, .uint(UInt64(o >> 2)), bits: 0xFC)
+                t.add(MQTTField.subscribeOptionsReserved.id, r, .uint(UInt64(opts.reserved(v))), bits: UInt32(O.reservedMask3))
             }
             t.end(onode, upper: at + 1)
             c.pos += 1
+            m.entries.upper = c.pos
             if v == .v5 {
                 if o & 0xC0 != 0 { c.report(.subscribeReservedOptions5, r, &d, "Subscription Options 0x\(Hex.byte(o)): bits 7-6 must be 0") }
                 if o & 0x03 == 3 || (o >> 4) & 0x03 == 3 {
@@ -65,8 +72,10 @@ extension MQTTDecoder {
         try packetIDAndProperties(.suback, b, &c, &t, &d, &m, checkZero: false)
         let payload = t.begin(MQTTField.payload.id, at: c.pos)
         m.payloadNode = payload
+        m.entries = ByteRange(c.pos, c.pos)
         while !c.atEnd {
             let at = c.pos
+            m.entries.upper = at + 1
             if v == .v5 {
                 let code = try c.u8(.subackReasonCode, b, &t, &d)
                 if !MQTTReasonCodes.isAllowed(code, in: .suback) {
@@ -96,11 +105,13 @@ extension MQTTDecoder {
         try packetIDAndProperties(.unsubscribe, b, &c, &t, &d, &m, checkZero: true)
         let payload = t.begin(MQTTField.payload.id, at: c.pos)
         m.payloadNode = payload
+        m.entries = ByteRange(c.pos, c.pos)
         if c.atEnd {
             c.report(MQTTRule.pick(v, .unsubscribeEmpty311, .unsubscribeEmpty5), ByteRange(0, c.limit), &d, "UNSUBSCRIBE with no Topic Filter")
         }
         while !c.atEnd {
             try c.string(.unsubscribeTopicFilter, b, &t, &d)
+            m.entries.upper = c.pos
             m.entryCount += 1
         }
         t.end(payload)
@@ -118,8 +129,10 @@ extension MQTTDecoder {
         guard c.version == .v5 else { return }
         let payload = t.begin(MQTTField.payload.id, at: c.pos)
         m.payloadNode = payload
+        m.entries = ByteRange(c.pos, c.pos)
         while !c.atEnd {
             let at = c.pos
+            m.entries.upper = at + 1
             let code = try c.u8(.unsubackReasonCode, b, &t, &d)
             if !MQTTReasonCodes.isAllowed(code, in: .unsuback) {
                 c.report(.unsubackReasonCode5, ByteRange(at, at + 1), &d, "Reason Code 0x\(Hex.byte(code)) is not an UNSUBACK reason code")

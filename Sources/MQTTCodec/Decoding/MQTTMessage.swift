@@ -137,8 +137,9 @@ public struct MQTTAck: Sendable, Equatable {
     public init(header: MQTTFixedHeader) { self.header = header }
 }
 
-/// SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK: the entries are nodes under `payloadNode`
-/// (`mqtt.subscribe.subscription` groups, topic filters, or return/reason codes).
+/// SUBSCRIBE, SUBACK, UNSUBSCRIBE and UNSUBACK. The entries (topic filters with their options, or
+/// return/reason codes) are read as typed values through `entryCursor()`; in the field tree they
+/// are the nodes under `payloadNode`.
 public struct MQTTSubscriptionPacket: Sendable, Equatable {
     public var header: MQTTFixedHeader
     public var packetID: UInt16 = 0
@@ -147,6 +148,9 @@ public struct MQTTSubscriptionPacket: Sendable, Equatable {
     public var payloadNode = -1
     /// Topic filters (SUBSCRIBE, UNSUBSCRIBE) or return/reason codes (SUBACK, UNSUBACK).
     public var entryCount = 0
+    /// The payload bytes the decoder read, up to the end of the last field it accepted (a
+    /// truncated last entry keeps its filter when the filter itself is whole).
+    public var entries = ByteRange(0, 0)
 
     public init(header: MQTTFixedHeader) { self.header = header }
 }

@@ -153,38 +153,53 @@ extension MQTTCursor {
         let u8 = UInt8(truncatingIfNeeded: v ?? 0)
         let u16 = UInt16(truncatingIfNeeded: v ?? 0)
         let u32 = UInt32(truncatingIfNeeded: v ?? 0)
-        // Keep the first occurrence of a (wrongly) repeated property.
-        switch p.id {
-        case 0x01: if first { s.payloadFormatIndicator = u8 }
-        case 0x02: if first { s.messageExpiryInterval = u32 }
-        case 0x03: if first { s.contentType = r }
-        case 0x08: if first { s.responseTopic = r }
-        case 0x09: if first { s.correlationData = r }
-        case 0x0B:
+        // Keep the first occurrence of a (wrongly) repeated property. The switch is over the
+        // property's field and has no default: a new property row (a new field) does not
+        // compile until its value has a place here.
+        switch p.field {
+        case .propertyPayloadFormatIndicator: if first { s.payloadFormatIndicator = u8 }
+        case .propertyMessageExpiryInterval: if first { s.messageExpiryInterval = u32 }
+        case .propertyContentType: if first { s.contentType = r }
+        case .propertyResponseTopic: if first { s.responseTopic = r }
+        case .propertyCorrelationData: if first { s.correlationData = r }
+        case .propertySubscriptionIdentifier:
             if first { s.subscriptionIdentifier = u32 }
             s.subscriptionIdentifierCount += 1
-        case 0x11: if first { s.sessionExpiryInterval = u32 }
-        case 0x12: if first { s.assignedClientIdentifier = r }
-        case 0x13: if first { s.serverKeepAlive = u16 }
-        case 0x15: if first { s.authenticationMethod = r }
-        case 0x16: if first { s.authenticationData = r }
-        case 0x17: if first { s.requestProblemInformation = u8 }
-        case 0x18: if first { s.willDelayInterval = u32 }
-        case 0x19: if first { s.requestResponseInformation = u8 }
-        case 0x1A: if first { s.responseInformation = r }
-        case 0x1C: if first { s.serverReference = r }
-        case 0x1F: if first { s.reasonString = r }
-        case 0x21: if first { s.receiveMaximum = u16 }
-        case 0x22: if first { s.topicAliasMaximum = u16 }
-        case 0x23: if first { s.topicAlias = u16 }
-        case 0x24: if first { s.maximumQoS = u8 }
-        case 0x25: if first { s.retainAvailable = u8 }
-        case 0x26: s.userPropertyCount += 1
-        case 0x27: if first { s.maximumPacketSize = u32 }
-        case 0x28: if first { s.wildcardSubscriptionAvailable = u8 }
-        case 0x29: if first { s.subscriptionIdentifierAvailable = u8 }
-        case 0x2A: if first { s.sharedSubscriptionAvailable = u8 }
-        default: break
+        case .propertySessionExpiryInterval: if first { s.sessionExpiryInterval = u32 }
+        case .propertyAssignedClientIdentifier: if first { s.assignedClientIdentifier = r }
+        case .propertyServerKeepAlive: if first { s.serverKeepAlive = u16 }
+        case .propertyAuthenticationMethod: if first { s.authenticationMethod = r }
+        case .propertyAuthenticationData: if first { s.authenticationData = r }
+        case .propertyRequestProblemInformation: if first { s.requestProblemInformation = u8 }
+        case .propertyWillDelayInterval: if first { s.willDelayInterval = u32 }
+        case .propertyRequestResponseInformation: if first { s.requestResponseInformation = u8 }
+        case .propertyResponseInformation: if first { s.responseInformation = r }
+        case .propertyServerReference: if first { s.serverReference = r }
+        case .propertyReasonString: if first { s.reasonString = r }
+        case .propertyReceiveMaximum: if first { s.receiveMaximum = u16 }
+        case .propertyTopicAliasMaximum: if first { s.topicAliasMaximum = u16 }
+        case .propertyTopicAlias: if first { s.topicAlias = u16 }
+        case .propertyMaximumQoS: if first { s.maximumQoS = u8 }
+        case .propertyRetainAvailable: if first { s.retainAvailable = u8 }
+        case .propertyUserProperty: s.userPropertyCount += 1
+        case .propertyMaximumPacketSize: if first { s.maximumPacketSize = u32 }
+        case .propertyWildcardSubscriptionAvailable: if first { s.wildcardSubscriptionAvailable = u8 }
+        case .propertySubscriptionIdentifierAvailable: if first { s.subscriptionIdentifierAvailable = u8 }
+        case .propertySharedSubscriptionAvailable: if first { s.sharedSubscriptionAvailable = u8 }
+        case .packet, .fixedHeader, .packetType, .flags, .flagsDup, .flagsQoS, .flagsRetain, .flagsReserved,
+             .remainingLength, .variableHeader, .payload, .packetID, .trailingBytes, .connectProtocolName,
+             .connectProtocolLevel, .connectFlags, .connectFlagsUserName, .connectFlagsPassword,
+             .connectFlagsWillRetain, .connectFlagsWillQoS, .connectFlagsWill, .connectFlagsCleanSession,
+             .connectFlagsReserved, .connectKeepAlive, .connectClientID, .connectWillProperties, .connectWillTopic,
+             .connectWillPayload, .connectUserName, .connectPassword, .connackFlags, .connackFlagsSessionPresent,
+             .connackFlagsReserved, .connackReturnCode, .connackReasonCode, .publishTopic, .publishPacketID,
+             .publishPayload, .pubackReasonCode, .pubrecReasonCode, .pubrelReasonCode, .pubcompReasonCode,
+             .subscribeSubscription, .subscribeTopicFilter, .subscribeOptions, .subscribeOptionsQoS,
+             .subscribeOptionsNoLocal, .subscribeOptionsRetainAsPublished, .subscribeOptionsRetainHandling,
+             .subscribeOptionsReserved, .subackReturnCode, .subackReasonCode, .unsubscribeTopicFilter,
+             .unsubackReasonCode, .disconnectReasonCode, .authReasonCode, .properties, .propertiesLength,
+             .propertyID, .propertyUnknown, .propertyUserPropertyName, .propertyUserPropertyValue:
+            break
         }
     }
 }
