@@ -86,9 +86,21 @@ public struct MQTTPacketEvent: Sendable {
 
 /// Something about a connection's byte stream rather than one packet: a capture gap, a
 /// conflicting retransmission, bytes skipped while resynchronising, a packet lost in a gap.
+/// The layer a finding belongs to, set by the layer that reports it (never read back from a
+/// rule id). Stream ranges of `tcp` and `websocket` findings count TCP stream bytes; those of
+/// `mqtt` and `stomp` findings count the bytes their decoder read — TCP bytes, or WebSocket
+/// application bytes on a WebSocket connection. TLS reports under `tcp`: its ranges are TCP bytes.
+public enum FindingLayer: String, Sendable {
+    case tcp
+    case webSocket = "websocket"
+    case mqtt
+    case stomp
+}
+
 public struct StreamEventReport: Sendable {
     public var connection: ConnectionInfo
     public var direction: Direction
+    public var layer: FindingLayer
     public var rule: RuleID
     public var severity: Severity
     public var verdict: Verdict
@@ -97,10 +109,11 @@ public struct StreamEventReport: Sendable {
     public var time: Timestamp
     public var message: String
 
-    public init(connection: ConnectionInfo, direction: Direction, rule: RuleID, severity: Severity, verdict: Verdict,
-                range: StreamRange, frames: [FrameNumber], time: Timestamp, message: String) {
+    public init(connection: ConnectionInfo, direction: Direction, layer: FindingLayer, rule: RuleID, severity: Severity,
+                verdict: Verdict, range: StreamRange, frames: [FrameNumber], time: Timestamp, message: String) {
         self.connection = connection
         self.direction = direction
+        self.layer = layer
         self.rule = rule
         self.severity = severity
         self.verdict = verdict

@@ -22,6 +22,15 @@ public enum STOMPRule: String, CaseIterable, Sendable {
     /// The versioned rule id, e.g. `STOMP-1.1-FRAME-NUL`.
     public func id(_ version: STOMPVersion) -> RuleID { RuleID("STOMP-\(version)-\(rawValue)") }
 
+    /// The rule a reported id stands for, from the ids the rules declare for each version.
+    public static func reported(as id: RuleID) -> STOMPRule? { byID[id] }
+
+    private static let byID: [RuleID: STOMPRule] = {
+        var t: [RuleID: STOMPRule] = [:]
+        for r in allCases { for v in STOMPVersion.allCases { t[r.id(v)] = r } }
+        return t
+    }()
+
     public var title: String {
         switch self {
         case .frameNUL: "Every frame ends with a NUL octet after the body"

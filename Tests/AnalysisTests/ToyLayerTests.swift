@@ -28,7 +28,7 @@ import WireCore
             case .open: return
             }
             env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: d, rule: "TOY", severity: .info, verdict: .note,
+                connection: c.info, direction: d, layer: .tcp, rule: "TOY", severity: .info, verdict: .note,
                 range: StreamRange(0, 0), frames: [], time: env.time, message: what))
         }
     }

@@ -88,6 +88,6 @@ import Conformance
         let ids = Set(RuleCatalog().rules.map(\.id))
         for r in MQTTWebSocketRule.allCases { #expect(ids.contains(r.id)) }
         let implemented = RuleCatalog().implementation
-        #expect(implemented["MQTT-6.0.0-1"] != nil && implemented["MQTT-6.0.0-3"] != nil && implemented["MQTT-6.0.0-4"] != nil)
+        #expect(implemented[.mqtt_6_0_0_1] != nil && implemented[.mqtt_6_0_0_3] != nil && implemented[.mqtt_6_0_0_4] != nil)
     }
 }

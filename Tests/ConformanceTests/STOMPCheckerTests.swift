@@ -45,7 +45,7 @@ private func describe(_ f: [CheckFinding]) -> [String] { f.map { "\($0.rule)@\($
             "STOMP-1.2-HB-EOL",
         ]
         let covered = Set(STOMPCheckRule.allCases.flatMap(\.descriptor.covers))
-        for s in SpecStatement.all where s.family == .stomp && s.observable == .yes && !decoder.contains(s.id) {
+        for s in SpecStatement.all where s.family == .stomp && s.observable == .yes && !decoder.contains(s.id.rawValue) {
             #expect(covered.contains(s.id), "observable statement \(s.id) has no check rule")
         }
     }

@@ -50,7 +50,7 @@ public struct MQTTLayer: StreamLayer {
         guard framer.hasFindings else { return }
         for f in framer.findings {
             env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: d, rule: f.rule, severity: f.severity, verdict: f.verdict,
+                connection: c.info, direction: d, layer: .mqtt, rule: f.rule, severity: f.severity, verdict: f.verdict,
                 range: f.range, frames: [f.frame], time: env.time, message: f.message))
         }
         framer.clearFindings()

@@ -11,15 +11,7 @@ import TLSCodec
 /// `MQTTWebSocketChecker` when either travels inside WebSocket — and joins their findings with the
 /// decoders' findings (MQTT, STOMP, WebSocket) and the stream events in one report.
 public struct CheckReport: AnalysisSink {
-    /// The layer a finding belongs to. Stream ranges of `tcp` and `websocket` findings count TCP
-    /// stream bytes; those of `mqtt` and `stomp` findings count the bytes their decoder read —
-    /// TCP bytes, or WebSocket application bytes on a WebSocket connection.
-    public enum Layer: String, Sendable {
-        case tcp
-        case webSocket = "websocket"
-        case mqtt
-        case stomp
-    }
+    public typealias Layer = FindingLayer
 
     /// One finding with the connection it belongs to.
     public struct Finding: Sendable {
@@ -81,7 +73,7 @@ public struct CheckReport: AnalysisSink {
         var stompVersionSource: STOMPVersionSource?
         /// Stream findings that came before anything said what the connection carries; kept until
         /// it is known (a TLS or unknown connection is not checked, and its findings are dropped).
-        var pending: [CheckFinding] = []
+        var pending: [(CheckFinding, Layer)] = []
         /// Gaps seen before the application checker existed, replayed into it (at most 64 kept;
         /// more only make the state rules unverifiable sooner).
         var earlyGaps: [(Direction, StreamRange, FrameNumber, Timestamp)] = []
@@ -176,7 +168,7 @@ public struct CheckReport: AnalysisSink {
 
     /// The connection carries something to check: release the stream findings held until now.
     private mutating func markKnown(_ i: Dictionary<ConnectionID, ConnectionState>.Index) {
-        let held: [CheckFinding]? = update(i) { s in
+        let held: [(CheckFinding, Layer)]? = update(i) { s in
             guard !s.known else { return nil }
             s.known = true
             defer { s.pending = [] }
@@ -184,7 +176,7 @@ public struct CheckReport: AnalysisSink {
         }
         guard let held else { return }
         let s = states.values[i]
-        for f in held { add(f, s, layer: Self.layer(of: f.rule)) }
+        for (f, layer) in held { add(f, s, layer: layer) }
     }
 
     // MARK: MQTT
@@ -401,19 +393,9 @@ public struct CheckReport: AnalysisSink {
         switch layer {
         case .tcp: nil
         case .mqtt: MQTTRule(rawValue: rule.rawValue)?.info.section
-        // STOMP ids carry the session's version: STOMP-<version>-<name>.
-        case .stomp: STOMPRule.allCases.first { rule.rawValue.hasSuffix("-" + $0.rawValue) }?.section
+        case .stomp: STOMPRule.reported(as: rule)?.section
         case .webSocket: WebSocketRule(rawValue: rule.rawValue)?.section
         }
-    }
-
-    /// The layer a stream-level rule belongs to, from its id's prefix.
-    static func layer(of rule: RuleID) -> Layer {
-        let r = rule.rawValue
-        if r.hasPrefix("TCP-") || r.hasPrefix("TLS-") { return .tcp }
-        if r.hasPrefix("WS-") { return .webSocket }
-        if r.hasPrefix("STOMP-") { return .stomp }
-        return .mqtt
     }
 
     public mutating func streamEvent(_ e: StreamEventReport) {
@@ -440,12 +422,12 @@ public struct CheckReport: AnalysisSink {
         }
         drainCheckers(i)
         let s = states.values[i]
-        let layer = Self.layer(of: e.rule)
+        let layer = e.layer
         let section = Self.section(of: e.rule, layer: layer) ?? "capture"
         let f = CheckFinding(rule: e.rule, checkRule: nil, severity: e.severity, verdict: e.verdict, direction: e.direction,
                              packetIndex: nil, frames: e.frames, time: e.time, streamRange: e.range, packetRange: nil,
                              message: e.message, section: section)
-        if s.known { add(f, s, layer: layer) } else if s.pending.count < 256 { states.values[i].pending.append(f) }
+        if s.known { add(f, s, layer: layer) } else if s.pending.count < 256 { states.values[i].pending.append((f, layer)) }
     }
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {

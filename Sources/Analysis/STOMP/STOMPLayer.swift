@@ -70,7 +70,7 @@ public struct STOMPLayer: StreamLayer {
                  &env)
         case .problem(let p):
             env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: d, rule: p.diagnostic.rule, severity: p.diagnostic.severity,
+                connection: c.info, direction: d, layer: .stomp, rule: p.diagnostic.rule, severity: p.diagnostic.severity,
                 verdict: p.diagnostic.verdict, range: p.stream, frames: [p.frame], time: env.time,
                 message: p.diagnostic.message))
         }

@@ -53,7 +53,7 @@ public struct TLSLayer: StreamLayer {
         let when = Date(timeIntervalSince1970: Double(t.seconds) + Double(t.nanoseconds) / 1e9)
         for diag in TLSChecks.evaluate(connection.facts, serverPort: c.info.server.port, captureTime: when) {
             env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: .clientToServer, rule: diag.rule, severity: diag.severity,
+                connection: c.info, direction: .clientToServer, layer: .tcp, rule: diag.rule, severity: diag.severity,
                 verdict: diag.verdict, range: StreamRange(0, 0), frames: [firstFrame ?? c.lastFrame], time: t, message: diag.message))
         }
     }
@@ -92,13 +92,13 @@ public struct TLSLayer: StreamLayer {
             case .resynchronized(let d, let skipped, let record):
                 guard env.decodePackets else { continue }
                 env.sink.streamEvent(StreamEventReport(
-                    connection: c.info, direction: d, rule: TLSRule.resynchronized, severity: .info, verdict: .note,
+                    connection: c.info, direction: d, layer: .tcp, rule: TLSRule.resynchronized, severity: .info, verdict: .note,
                     range: Self.whole(record), frames: [record.lastFrame], time: env.time,
                     message: "decryption resumed after a lost record header: \(skipped) record(s) were lost (found by trial decryption)"))
             case .failure(let f):
                 guard env.decodePackets else { continue }
                 env.sink.streamEvent(StreamEventReport(
-                    connection: c.info, direction: .clientToServer, rule: TLSRule.notDecrypted, severity: .info,
+                    connection: c.info, direction: .clientToServer, layer: .tcp, rule: TLSRule.notDecrypted, severity: .info,
                     verdict: .unverifiable, range: StreamRange(0, 0), frames: [c.lastFrame], time: env.time,
                     message: "TLS records left encrypted: \(f)"))
             }

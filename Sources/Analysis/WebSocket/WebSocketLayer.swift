@@ -86,7 +86,7 @@ public struct WebSocketLayer: StreamLayer {
         case .problem(let diag, let stream, let frame):
             guard env.decodePackets else { return }
             env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: d, rule: diag.rule, severity: diag.severity,
+                connection: c.info, direction: d, layer: .webSocket, rule: diag.rule, severity: diag.severity,
                 verdict: diag.verdict, range: stream, frames: [frame], time: env.time, message: diag.message))
         }
     }

@@ -16,28 +16,28 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.3.2-3", id5: "MQTT5-3.3.2-3", severity: .error,
                 title: "A PUBLISH the server sends matches a subscription of the receiving session",
-                section: "3.1.1 §3.3.2.1, 5.0 §3.3.2.1, §4.7", covers: ["MQTT311-3.3.2-3", "MQTT5-3.3.2-3"])
+                section: "3.1.1 §3.3.2.1, 5.0 §3.3.2.1, §4.7", covers: [.mqtt311_3_3_2_3, .mqtt5_3_3_2_3])
         case .deliveryQoS:
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.8.4-6", id5: "MQTT5-3.8.4-8", severity: .error,
                 title: "Delivered QoS is at most min(published QoS, granted QoS) (the highest granted among overlapping subscriptions)",
-                section: "3.1.1 §3.8.4, §3.3.5; 5.0 §3.8.4, §3.3.4", covers: ["MQTT311-3.8.4-6", "MQTT5-3.8.4-8"])
+                section: "3.1.1 §3.8.4, §3.3.5; 5.0 §3.8.4, §3.3.4", covers: [.mqtt311_3_8_4_6, .mqtt5_3_8_4_8])
         case .retainOnEstablishedSubscription:
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.3.1-9", id5: "MQTT5-3.3.1-12", severity: .error,
                 title: "RETAIN is 0 on a message forwarded to an established subscription (5.0: unless Retain As Published)",
-                section: "3.1.1 §3.3.1.3, 5.0 §3.3.1.3", covers: ["MQTT311-3.3.1-9", "MQTT5-3.3.1-12"])
+                section: "3.1.1 §3.3.1.3, 5.0 §3.3.1.3", covers: [.mqtt311_3_3_1_9, .mqtt5_3_3_1_12])
         case .noLocal:
             return CheckRuleDescriptor(
                 id311: nil, id5: "MQTT5-3.8.3-3", severity: .error,
                 title: "No Local: a message is not forwarded to a connection with the publisher's Client Identifier",
-                section: "5.0 §3.8.3.1", covers: ["MQTT5-3.8.3-3"])
+                section: "5.0 §3.8.3.1", covers: [.mqtt5_3_8_3_3])
         case .willAfterDisconnect:
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.14.4-3", id5: "MQTT5-3.14.4-3", severity: .error,
                 title: "A Will is not published after the client's normal DISCONNECT (5.0: reason 0x00)",
                 section: "3.1.1 §3.1.2.5, §3.14.4; 5.0 §3.1.2.5, §3.14.4",
-                covers: ["MQTT311-3.14.4-3", "MQTT311-3.1.2-10", "MQTT5-3.14.4-3", "MQTT5-3.1.2-10"])
+                covers: [.mqtt311_3_14_4_3, .mqtt311_3_1_2_10, .mqtt5_3_14_4_3, .mqtt5_3_1_2_10])
         }
     }
 }

@@ -18,7 +18,7 @@ public struct RuleCatalog: Sendable {
         public var versions: String
         public var title: String
         public var section: String
-        public var covers: [String]
+        public var covers: [SpecStatementID]
     }
 
     public struct FamilyCounts: Sendable {
@@ -34,8 +34,8 @@ public struct RuleCatalog: Sendable {
     }
 
     public let rules: [Rule]
-    /// Statement id → the rule ids that check it.
-    public let implementation: [String: [RuleID]]
+    /// Statement → the rule ids that check it.
+    public let implementation: [SpecStatementID: [RuleID]]
 
     public init() {
         var rules: [Rule] = []
@@ -52,20 +52,20 @@ public struct RuleCatalog: Sendable {
                 let shared = d.id5 == a
                 rules.append(Rule(id: a, name: r.rawValue, stage: .check, severity: d.severity,
                                   versions: shared ? "3.1, 3.1.1, 5.0" : "3.1, 3.1.1", title: d.title, section: d.section,
-                                  covers: d.covers.filter { shared || !$0.hasPrefix("MQTT5-") && !$0.hasPrefix("U50-") }))
+                                  covers: d.covers.filter { shared || $0.family != .mqtt5 }))
             }
             if let b = d.id5, b != d.id311 {
                 rules.append(Rule(id: b, name: r.rawValue, stage: .check, severity: d.severity, versions: "5.0",
                                   title: d.title, section: d.section,
-                                  covers: d.covers.filter { $0.hasPrefix("MQTT5-") || $0.hasPrefix("U50-") }))
+                                  covers: d.covers.filter { $0.family == .mqtt5 }))
             }
         }
         for r in BrokerCheckRule.allCases {
             let d = r.descriptor
-            for (id, versions, fam) in [(d.id311, "3.1, 3.1.1", "MQTT311-"), (d.id5, "5.0", "MQTT5-")] {
+            for (id, versions, fam) in [(d.id311, "3.1, 3.1.1", SpecStatement.Family.mqtt311), (d.id5, "5.0", .mqtt5)] {
                 guard let id else { continue }
                 rules.append(Rule(id: id, name: r.rawValue, stage: .broker, severity: d.severity, versions: versions,
-                                  title: d.title, section: d.section, covers: d.covers.filter { $0.hasPrefix(fam) }))
+                                  title: d.title, section: d.section, covers: d.covers.filter { $0.family == fam }))
             }
         }
         for r in STOMPRule.allCases {
@@ -80,11 +80,7 @@ public struct RuleCatalog: Sendable {
             for v in d.versions {
                 guard let id = d.id(for: v) else { continue }
                 // A statement is covered by the rule reported on the versions it applies to.
-                let covers = d.covers.filter { c in
-                    SpecStatement.all.first { $0.id == c }.map { st in
-                        st.versions.split(separator: ",").contains { $0.filter { $0 != " " } == v.description }
-                    } ?? true
-                }
+                let covers = d.covers.filter { $0.statement.applies(to: v.description) }
                 rules.append(Rule(id: id, name: r.rawValue, stage: .check, severity: d.severity(for: v),
                                   versions: "STOMP \(v)", title: d.title, section: d.section, covers: covers))
             }
@@ -116,10 +112,9 @@ public struct RuleCatalog: Sendable {
                           title: "A handshake message ends before one of its fields does", section: "RFC 8446 4", covers: []))
         rules.append(Rule(id: "TLS-HANDSHAKE-TOO-LONG", name: nil, stage: .decode, severity: .warning, versions: "TLS",
                           title: "A handshake message longer than mqscope buffers (256 KiB) was skipped", section: "RFC 8446 4", covers: []))
-        let known = Set(SpecStatement.all.map(\.id))
-        var impl: [String: [RuleID]] = [:]
+        var impl: [SpecStatementID: [RuleID]] = [:]
         for r in rules {
-            for c in r.covers where known.contains(c) {
+            for c in r.covers {
                 if !(impl[c] ?? []).contains(r.id) { impl[c, default: []].append(r.id) }
             }
         }
@@ -129,7 +124,7 @@ public struct RuleCatalog: Sendable {
 
     public func counts() -> [FamilyCounts] {
         var out: [FamilyCounts] = []
-        var acrossConnections = Set<String>()
+        var acrossConnections = Set<SpecStatementID>()
         for r in rules where r.stage == .broker { acrossConnections.formUnion(r.covers) }
         for fam in [SpecStatement.Family.mqtt311, .mqtt5, .mqttWebSocket, .stomp] {
             var c = FamilyCounts(family: fam)

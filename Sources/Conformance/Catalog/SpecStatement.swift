@@ -15,7 +15,7 @@ public struct SpecStatement: Sendable {
     }
 
     /// Our id: version-prefixed for numbered MQTT statements (MQTT311-3.1.0-1, MQTT5-3.1.0-1).
-    public var id: String
+    public var id: SpecStatementID
     /// The id as the specification (or the catalog) writes it.
     public var specID: String
     public var family: Family
@@ -24,19 +24,31 @@ public struct SpecStatement: Sendable {
     public var area: String
     public var summary: String
     public var versions: String
+    /// STOMP statements: the name of the decoder rule (`STOMPRule`) that checks them.
+    public var stompName: String? = nil
+
+    /// Whether the statement applies to `version` ("1.0", "3.1.1", …) as its versions column lists it.
+    public func applies(to version: String) -> Bool {
+        versions.split(separator: ",").contains { $0.filter { $0 != " " } == version }
+    }
+}
+
+extension SpecStatementID {
+    /// The statement this id names.
+    public var statement: SpecStatement { SpecStatement.all[Self.index[self]!] }
+    public var family: SpecStatement.Family { statement.family }
+
+    private static let index: [SpecStatementID: Int] = {
+        var t: [SpecStatementID: Int] = [:]
+        for (i, s) in SpecStatement.all.enumerated() { t[s.id] = i }
+        return t
+    }()
 }
 
 extension SpecStatement {
-    /// The STOMP statements a rule named `name` (FRAME-NUL, SEND-DEST …) checks on a session of
-    /// `version`: those with id `STOMP-<x>-<name>` whose versions include it.
-    public static func stompStatements(named name: String, version: String) -> [String] {
-        let v = version
-        var out: [String] = []
-        for s in all where s.family == .stomp && s.id.hasSuffix("-" + name) && s.id.count == name.count + 10 {
-            if s.versions.split(separator: ",").contains(where: { $0.filter { $0 != " " } == v }) {
-                out.append(s.id)
-            }
-        }
-        return out
+    /// The STOMP statements the decoder rule named `name` (FRAME-NUL, SEND-DEST …) checks on a
+    /// session of `version`.
+    public static func stompStatements(named name: String, version: String) -> [SpecStatementID] {
+        all.filter { $0.stompName == name && $0.applies(to: version) }.map(\.id)
     }
 }

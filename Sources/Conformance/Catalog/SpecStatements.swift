@@ -3,932 +3,1401 @@
 
 import WireCore
 
+/// Every statement's id, as a case the compiler checks: a rule that cites a statement names its
+/// case, so a citation of a statement that does not exist does not compile.
+public enum SpecStatementID: String, CaseIterable, Sendable, CustomStringConvertible {
+    case mqtt311_1_5_3_1 = "MQTT311-1.5.3-1"
+    case mqtt311_1_5_3_2 = "MQTT311-1.5.3-2"
+    case mqtt311_1_5_3_3 = "MQTT311-1.5.3-3"
+    case mqtt311_2_2_2_1 = "MQTT311-2.2.2-1"
+    case mqtt311_2_2_2_2 = "MQTT311-2.2.2-2"
+    case mqtt311_2_3_1_1 = "MQTT311-2.3.1-1"
+    case mqtt311_2_3_1_2 = "MQTT311-2.3.1-2"
+    case mqtt311_2_3_1_3 = "MQTT311-2.3.1-3"
+    case mqtt311_2_3_1_4 = "MQTT311-2.3.1-4"
+    case mqtt311_2_3_1_5 = "MQTT311-2.3.1-5"
+    case mqtt311_2_3_1_6 = "MQTT311-2.3.1-6"
+    case mqtt311_2_3_1_7 = "MQTT311-2.3.1-7"
+    case mqtt311_3_1_0_1 = "MQTT311-3.1.0-1"
+    case mqtt311_3_1_0_2 = "MQTT311-3.1.0-2"
+    case mqtt311_3_1_2_1 = "MQTT311-3.1.2-1"
+    case mqtt311_3_1_2_2 = "MQTT311-3.1.2-2"
+    case mqtt311_3_1_2_3 = "MQTT311-3.1.2-3"
+    case mqtt311_3_1_2_4 = "MQTT311-3.1.2-4"
+    case mqtt311_3_1_2_5 = "MQTT311-3.1.2-5"
+    case mqtt311_3_1_2_6 = "MQTT311-3.1.2-6"
+    case mqtt311_3_1_2_7 = "MQTT311-3.1.2-7"
+    case mqtt311_3_1_2_8 = "MQTT311-3.1.2-8"
+    case mqtt311_3_1_2_9 = "MQTT311-3.1.2-9"
+    case mqtt311_3_1_2_10 = "MQTT311-3.1.2-10"
+    case mqtt311_3_1_2_11 = "MQTT311-3.1.2-11"
+    case mqtt311_3_1_2_12 = "MQTT311-3.1.2-12"
+    case mqtt311_3_1_2_13 = "MQTT311-3.1.2-13"
+    case mqtt311_3_1_2_14 = "MQTT311-3.1.2-14"
+    case mqtt311_3_1_2_15 = "MQTT311-3.1.2-15"
+    case mqtt311_3_1_2_16 = "MQTT311-3.1.2-16"
+    case mqtt311_3_1_2_17 = "MQTT311-3.1.2-17"
+    case mqtt311_3_1_2_18 = "MQTT311-3.1.2-18"
+    case mqtt311_3_1_2_19 = "MQTT311-3.1.2-19"
+    case mqtt311_3_1_2_20 = "MQTT311-3.1.2-20"
+    case mqtt311_3_1_2_21 = "MQTT311-3.1.2-21"
+    case mqtt311_3_1_2_22 = "MQTT311-3.1.2-22"
+    case mqtt311_3_1_2_23 = "MQTT311-3.1.2-23"
+    case mqtt311_3_1_2_24 = "MQTT311-3.1.2-24"
+    case mqtt311_3_1_3_1 = "MQTT311-3.1.3-1"
+    case mqtt311_3_1_3_2 = "MQTT311-3.1.3-2"
+    case mqtt311_3_1_3_3 = "MQTT311-3.1.3-3"
+    case mqtt311_3_1_3_4 = "MQTT311-3.1.3-4"
+    case mqtt311_3_1_3_5 = "MQTT311-3.1.3-5"
+    case mqtt311_3_1_3_6 = "MQTT311-3.1.3-6"
+    case mqtt311_3_1_3_7 = "MQTT311-3.1.3-7"
+    case mqtt311_3_1_3_8 = "MQTT311-3.1.3-8"
+    case mqtt311_3_1_3_9 = "MQTT311-3.1.3-9"
+    case mqtt311_3_1_3_10 = "MQTT311-3.1.3-10"
+    case mqtt311_3_1_3_11 = "MQTT311-3.1.3-11"
+    case mqtt311_3_1_4_1 = "MQTT311-3.1.4-1"
+    case mqtt311_3_1_4_2 = "MQTT311-3.1.4-2"
+    case mqtt311_3_1_4_3 = "MQTT311-3.1.4-3"
+    case mqtt311_3_1_4_4 = "MQTT311-3.1.4-4"
+    case mqtt311_3_1_4_5 = "MQTT311-3.1.4-5"
+    case mqtt311_3_2_0_1 = "MQTT311-3.2.0-1"
+    case mqtt311_3_2_2_1 = "MQTT311-3.2.2-1"
+    case mqtt311_3_2_2_2 = "MQTT311-3.2.2-2"
+    case mqtt311_3_2_2_3 = "MQTT311-3.2.2-3"
+    case mqtt311_3_2_2_4 = "MQTT311-3.2.2-4"
+    case mqtt311_3_2_2_5 = "MQTT311-3.2.2-5"
+    case mqtt311_3_2_2_6 = "MQTT311-3.2.2-6"
+    case mqtt311_3_3_1_1 = "MQTT311-3.3.1-1"
+    case mqtt311_3_3_1_2 = "MQTT311-3.3.1-2"
+    case mqtt311_3_3_1_3 = "MQTT311-3.3.1-3"
+    case mqtt311_3_3_1_4 = "MQTT311-3.3.1-4"
+    case mqtt311_3_3_1_5 = "MQTT311-3.3.1-5"
+    case mqtt311_3_3_1_6 = "MQTT311-3.3.1-6"
+    case mqtt311_3_3_1_7 = "MQTT311-3.3.1-7"
+    case mqtt311_3_3_1_8 = "MQTT311-3.3.1-8"
+    case mqtt311_3_3_1_9 = "MQTT311-3.3.1-9"
+    case mqtt311_3_3_1_10 = "MQTT311-3.3.1-10"
+    case mqtt311_3_3_1_11 = "MQTT311-3.3.1-11"
+    case mqtt311_3_3_1_12 = "MQTT311-3.3.1-12"
+    case mqtt311_3_3_2_1 = "MQTT311-3.3.2-1"
+    case mqtt311_3_3_2_2 = "MQTT311-3.3.2-2"
+    case mqtt311_3_3_2_3 = "MQTT311-3.3.2-3"
+    case mqtt311_3_3_4_1 = "MQTT311-3.3.4-1"
+    case mqtt311_3_3_5_1 = "MQTT311-3.3.5-1"
+    case mqtt311_3_3_5_2 = "MQTT311-3.3.5-2"
+    case mqtt311_3_6_1_1 = "MQTT311-3.6.1-1"
+    case mqtt311_3_8_1_1 = "MQTT311-3.8.1-1"
+    case mqtt311_3_8_3_1 = "MQTT311-3.8.3-1"
+    case mqtt311_3_8_3_2 = "MQTT311-3.8.3-2"
+    case mqtt311_3_8_3_3 = "MQTT311-3.8.3-3"
+    case mqtt311_3_8_3_4 = "MQTT311-3.8.3-4"
+    case mqtt311_3_8_4_1 = "MQTT311-3.8.4-1"
+    case mqtt311_3_8_4_2 = "MQTT311-3.8.4-2"
+    case mqtt311_3_8_4_3 = "MQTT311-3.8.4-3"
+    case mqtt311_3_8_4_4 = "MQTT311-3.8.4-4"
+    case mqtt311_3_8_4_5 = "MQTT311-3.8.4-5"
+    case mqtt311_3_8_4_6 = "MQTT311-3.8.4-6"
+    case mqtt311_3_9_3_1 = "MQTT311-3.9.3-1"
+    case mqtt311_3_9_3_2 = "MQTT311-3.9.3-2"
+    case mqtt311_3_10_1_1 = "MQTT311-3.10.1-1"
+    case mqtt311_3_10_3_1 = "MQTT311-3.10.3-1"
+    case mqtt311_3_10_3_2 = "MQTT311-3.10.3-2"
+    case mqtt311_3_10_4_1 = "MQTT311-3.10.4-1"
+    case mqtt311_3_10_4_2 = "MQTT311-3.10.4-2"
+    case mqtt311_3_10_4_3 = "MQTT311-3.10.4-3"
+    case mqtt311_3_10_4_4 = "MQTT311-3.10.4-4"
+    case mqtt311_3_10_4_5 = "MQTT311-3.10.4-5"
+    case mqtt311_3_10_4_6 = "MQTT311-3.10.4-6"
+    case mqtt311_3_12_4_1 = "MQTT311-3.12.4-1"
+    case mqtt311_3_14_1_1 = "MQTT311-3.14.1-1"
+    case mqtt311_3_14_4_1 = "MQTT311-3.14.4-1"
+    case mqtt311_3_14_4_2 = "MQTT311-3.14.4-2"
+    case mqtt311_3_14_4_3 = "MQTT311-3.14.4-3"
+    case mqtt311_4_1_0_1 = "MQTT311-4.1.0-1"
+    case mqtt311_4_1_0_2 = "MQTT311-4.1.0-2"
+    case mqtt311_4_3_1_1 = "MQTT311-4.3.1-1"
+    case mqtt311_4_3_2_1 = "MQTT311-4.3.2-1"
+    case mqtt311_4_3_2_2 = "MQTT311-4.3.2-2"
+    case mqtt311_4_3_3_1 = "MQTT311-4.3.3-1"
+    case mqtt311_4_3_3_2 = "MQTT311-4.3.3-2"
+    case mqtt311_4_4_0_1 = "MQTT311-4.4.0-1"
+    case mqtt311_4_5_0_1 = "MQTT311-4.5.0-1"
+    case mqtt311_4_5_0_2 = "MQTT311-4.5.0-2"
+    case mqtt311_4_6_0_1 = "MQTT311-4.6.0-1"
+    case mqtt311_4_6_0_2 = "MQTT311-4.6.0-2"
+    case mqtt311_4_6_0_3 = "MQTT311-4.6.0-3"
+    case mqtt311_4_6_0_4 = "MQTT311-4.6.0-4"
+    case mqtt311_4_6_0_5 = "MQTT311-4.6.0-5"
+    case mqtt311_4_6_0_6 = "MQTT311-4.6.0-6"
+    case mqtt311_4_7_1_1 = "MQTT311-4.7.1-1"
+    case mqtt311_4_7_1_2 = "MQTT311-4.7.1-2"
+    case mqtt311_4_7_1_3 = "MQTT311-4.7.1-3"
+    case mqtt311_4_7_2_1 = "MQTT311-4.7.2-1"
+    case mqtt311_4_7_3_1 = "MQTT311-4.7.3-1"
+    case mqtt311_4_7_3_2 = "MQTT311-4.7.3-2"
+    case mqtt311_4_7_3_3 = "MQTT311-4.7.3-3"
+    case mqtt311_4_7_3_4 = "MQTT311-4.7.3-4"
+    case mqtt311_4_8_0_1 = "MQTT311-4.8.0-1"
+    case mqtt311_4_8_0_2 = "MQTT311-4.8.0-2"
+    case mqtt311_7_0_0_1 = "MQTT311-7.0.0-1"
+    case mqtt311_7_0_0_2 = "MQTT311-7.0.0-2"
+    case mqtt311_7_1_1_1 = "MQTT311-7.1.1-1"
+    case mqtt311_7_1_2_1 = "MQTT311-7.1.2-1"
+    case mqtt5_1_5_4_1 = "MQTT5-1.5.4-1"
+    case mqtt5_1_5_4_2 = "MQTT5-1.5.4-2"
+    case mqtt5_1_5_4_3 = "MQTT5-1.5.4-3"
+    case mqtt5_1_5_5_1 = "MQTT5-1.5.5-1"
+    case mqtt5_1_5_7_1 = "MQTT5-1.5.7-1"
+    case mqtt5_2_1_3_1 = "MQTT5-2.1.3-1"
+    case mqtt5_2_2_1_2 = "MQTT5-2.2.1-2"
+    case mqtt5_2_2_1_3 = "MQTT5-2.2.1-3"
+    case mqtt5_2_2_1_4 = "MQTT5-2.2.1-4"
+    case mqtt5_2_2_1_5 = "MQTT5-2.2.1-5"
+    case mqtt5_2_2_1_6 = "MQTT5-2.2.1-6"
+    case mqtt5_2_2_2_1 = "MQTT5-2.2.2-1"
+    case mqtt5_3_1_0_1 = "MQTT5-3.1.0-1"
+    case mqtt5_3_1_0_2 = "MQTT5-3.1.0-2"
+    case mqtt5_3_1_2_1 = "MQTT5-3.1.2-1"
+    case mqtt5_3_1_2_2 = "MQTT5-3.1.2-2"
+    case mqtt5_3_1_2_3 = "MQTT5-3.1.2-3"
+    case mqtt5_3_1_2_4 = "MQTT5-3.1.2-4"
+    case mqtt5_3_1_2_5 = "MQTT5-3.1.2-5"
+    case mqtt5_3_1_2_6 = "MQTT5-3.1.2-6"
+    case mqtt5_3_1_2_7 = "MQTT5-3.1.2-7"
+    case mqtt5_3_1_2_8 = "MQTT5-3.1.2-8"
+    case mqtt5_3_1_2_9 = "MQTT5-3.1.2-9"
+    case mqtt5_3_1_2_10 = "MQTT5-3.1.2-10"
+    case mqtt5_3_1_2_11 = "MQTT5-3.1.2-11"
+    case mqtt5_3_1_2_12 = "MQTT5-3.1.2-12"
+    case mqtt5_3_1_2_13 = "MQTT5-3.1.2-13"
+    case mqtt5_3_1_2_14 = "MQTT5-3.1.2-14"
+    case mqtt5_3_1_2_15 = "MQTT5-3.1.2-15"
+    case mqtt5_3_1_2_16 = "MQTT5-3.1.2-16"
+    case mqtt5_3_1_2_17 = "MQTT5-3.1.2-17"
+    case mqtt5_3_1_2_18 = "MQTT5-3.1.2-18"
+    case mqtt5_3_1_2_19 = "MQTT5-3.1.2-19"
+    case mqtt5_3_1_2_20 = "MQTT5-3.1.2-20"
+    case mqtt5_3_1_2_21 = "MQTT5-3.1.2-21"
+    case mqtt5_3_1_2_22 = "MQTT5-3.1.2-22"
+    case mqtt5_3_1_2_23 = "MQTT5-3.1.2-23"
+    case mqtt5_3_1_2_24 = "MQTT5-3.1.2-24"
+    case mqtt5_3_1_2_25 = "MQTT5-3.1.2-25"
+    case mqtt5_3_1_2_26 = "MQTT5-3.1.2-26"
+    case mqtt5_3_1_2_27 = "MQTT5-3.1.2-27"
+    case mqtt5_3_1_2_28 = "MQTT5-3.1.2-28"
+    case mqtt5_3_1_2_29 = "MQTT5-3.1.2-29"
+    case mqtt5_3_1_2_30 = "MQTT5-3.1.2-30"
+    case mqtt5_3_1_3_1 = "MQTT5-3.1.3-1"
+    case mqtt5_3_1_3_2 = "MQTT5-3.1.3-2"
+    case mqtt5_3_1_3_3 = "MQTT5-3.1.3-3"
+    case mqtt5_3_1_3_4 = "MQTT5-3.1.3-4"
+    case mqtt5_3_1_3_5 = "MQTT5-3.1.3-5"
+    case mqtt5_3_1_3_6 = "MQTT5-3.1.3-6"
+    case mqtt5_3_1_3_7 = "MQTT5-3.1.3-7"
+    case mqtt5_3_1_3_8 = "MQTT5-3.1.3-8"
+    case mqtt5_3_1_3_9 = "MQTT5-3.1.3-9"
+    case mqtt5_3_1_3_10 = "MQTT5-3.1.3-10"
+    case mqtt5_3_1_3_11 = "MQTT5-3.1.3-11"
+    case mqtt5_3_1_3_12 = "MQTT5-3.1.3-12"
+    case mqtt5_3_1_4_1 = "MQTT5-3.1.4-1"
+    case mqtt5_3_1_4_2 = "MQTT5-3.1.4-2"
+    case mqtt5_3_1_4_3 = "MQTT5-3.1.4-3"
+    case mqtt5_3_1_4_4 = "MQTT5-3.1.4-4"
+    case mqtt5_3_1_4_5 = "MQTT5-3.1.4-5"
+    case mqtt5_3_1_4_6 = "MQTT5-3.1.4-6"
+    case mqtt5_3_2_0_1 = "MQTT5-3.2.0-1"
+    case mqtt5_3_2_0_2 = "MQTT5-3.2.0-2"
+    case mqtt5_3_2_2_1 = "MQTT5-3.2.2-1"
+    case mqtt5_3_2_2_2 = "MQTT5-3.2.2-2"
+    case mqtt5_3_2_2_3 = "MQTT5-3.2.2-3"
+    case mqtt5_3_2_2_4 = "MQTT5-3.2.2-4"
+    case mqtt5_3_2_2_5 = "MQTT5-3.2.2-5"
+    case mqtt5_3_2_2_6 = "MQTT5-3.2.2-6"
+    case mqtt5_3_2_2_7 = "MQTT5-3.2.2-7"
+    case mqtt5_3_2_2_8 = "MQTT5-3.2.2-8"
+    case mqtt5_3_2_2_9 = "MQTT5-3.2.2-9"
+    case mqtt5_3_2_2_10 = "MQTT5-3.2.2-10"
+    case mqtt5_3_2_2_11 = "MQTT5-3.2.2-11"
+    case mqtt5_3_2_2_12 = "MQTT5-3.2.2-12"
+    case mqtt5_3_2_2_13 = "MQTT5-3.2.2-13"
+    case mqtt5_3_2_2_14 = "MQTT5-3.2.2-14"
+    case mqtt5_3_2_2_15 = "MQTT5-3.2.2-15"
+    case mqtt5_3_2_2_16 = "MQTT5-3.2.2-16"
+    case mqtt5_3_2_2_17 = "MQTT5-3.2.2-17"
+    case mqtt5_3_2_2_18 = "MQTT5-3.2.2-18"
+    case mqtt5_3_2_2_19 = "MQTT5-3.2.2-19"
+    case mqtt5_3_2_2_20 = "MQTT5-3.2.2-20"
+    case mqtt5_3_2_2_21 = "MQTT5-3.2.2-21"
+    case mqtt5_3_2_2_22 = "MQTT5-3.2.2-22"
+    case mqtt5_3_3_1_1 = "MQTT5-3.3.1-1"
+    case mqtt5_3_3_1_2 = "MQTT5-3.3.1-2"
+    case mqtt5_3_3_1_3 = "MQTT5-3.3.1-3"
+    case mqtt5_3_3_1_4 = "MQTT5-3.3.1-4"
+    case mqtt5_3_3_1_5 = "MQTT5-3.3.1-5"
+    case mqtt5_3_3_1_6 = "MQTT5-3.3.1-6"
+    case mqtt5_3_3_1_7 = "MQTT5-3.3.1-7"
+    case mqtt5_3_3_1_8 = "MQTT5-3.3.1-8"
+    case mqtt5_3_3_1_9 = "MQTT5-3.3.1-9"
+    case mqtt5_3_3_1_10 = "MQTT5-3.3.1-10"
+    case mqtt5_3_3_1_11 = "MQTT5-3.3.1-11"
+    case mqtt5_3_3_1_12 = "MQTT5-3.3.1-12"
+    case mqtt5_3_3_1_13 = "MQTT5-3.3.1-13"
+    case mqtt5_3_3_2_1 = "MQTT5-3.3.2-1"
+    case mqtt5_3_3_2_2 = "MQTT5-3.3.2-2"
+    case mqtt5_3_3_2_3 = "MQTT5-3.3.2-3"
+    case mqtt5_3_3_2_4 = "MQTT5-3.3.2-4"
+    case mqtt5_3_3_2_5 = "MQTT5-3.3.2-5"
+    case mqtt5_3_3_2_6 = "MQTT5-3.3.2-6"
+    case mqtt5_3_3_2_7 = "MQTT5-3.3.2-7"
+    case mqtt5_3_3_2_8 = "MQTT5-3.3.2-8"
+    case mqtt5_3_3_2_9 = "MQTT5-3.3.2-9"
+    case mqtt5_3_3_2_10 = "MQTT5-3.3.2-10"
+    case mqtt5_3_3_2_11 = "MQTT5-3.3.2-11"
+    case mqtt5_3_3_2_12 = "MQTT5-3.3.2-12"
+    case mqtt5_3_3_2_13 = "MQTT5-3.3.2-13"
+    case mqtt5_3_3_2_14 = "MQTT5-3.3.2-14"
+    case mqtt5_3_3_2_15 = "MQTT5-3.3.2-15"
+    case mqtt5_3_3_2_16 = "MQTT5-3.3.2-16"
+    case mqtt5_3_3_2_17 = "MQTT5-3.3.2-17"
+    case mqtt5_3_3_2_18 = "MQTT5-3.3.2-18"
+    case mqtt5_3_3_2_19 = "MQTT5-3.3.2-19"
+    case mqtt5_3_3_2_20 = "MQTT5-3.3.2-20"
+    case mqtt5_3_3_4_1 = "MQTT5-3.3.4-1"
+    case mqtt5_3_3_4_2 = "MQTT5-3.3.4-2"
+    case mqtt5_3_3_4_3 = "MQTT5-3.3.4-3"
+    case mqtt5_3_3_4_4 = "MQTT5-3.3.4-4"
+    case mqtt5_3_3_4_5 = "MQTT5-3.3.4-5"
+    case mqtt5_3_3_4_6 = "MQTT5-3.3.4-6"
+    case mqtt5_3_3_4_7 = "MQTT5-3.3.4-7"
+    case mqtt5_3_3_4_8 = "MQTT5-3.3.4-8"
+    case mqtt5_3_3_4_9 = "MQTT5-3.3.4-9"
+    case mqtt5_3_3_4_10 = "MQTT5-3.3.4-10"
+    case mqtt5_3_4_2_1 = "MQTT5-3.4.2-1"
+    case mqtt5_3_4_2_2 = "MQTT5-3.4.2-2"
+    case mqtt5_3_4_2_3 = "MQTT5-3.4.2-3"
+    case mqtt5_3_5_2_1 = "MQTT5-3.5.2-1"
+    case mqtt5_3_5_2_2 = "MQTT5-3.5.2-2"
+    case mqtt5_3_5_2_3 = "MQTT5-3.5.2-3"
+    case mqtt5_3_6_1_1 = "MQTT5-3.6.1-1"
+    case mqtt5_3_6_2_1 = "MQTT5-3.6.2-1"
+    case mqtt5_3_6_2_2 = "MQTT5-3.6.2-2"
+    case mqtt5_3_6_2_3 = "MQTT5-3.6.2-3"
+    case mqtt5_3_7_2_1 = "MQTT5-3.7.2-1"
+    case mqtt5_3_7_2_2 = "MQTT5-3.7.2-2"
+    case mqtt5_3_7_2_3 = "MQTT5-3.7.2-3"
+    case mqtt5_3_8_1_1 = "MQTT5-3.8.1-1"
+    case mqtt5_3_8_3_1 = "MQTT5-3.8.3-1"
+    case mqtt5_3_8_3_2 = "MQTT5-3.8.3-2"
+    case mqtt5_3_8_3_3 = "MQTT5-3.8.3-3"
+    case mqtt5_3_8_3_4 = "MQTT5-3.8.3-4"
+    case mqtt5_3_8_3_5 = "MQTT5-3.8.3-5"
+    case mqtt5_3_8_4_1 = "MQTT5-3.8.4-1"
+    case mqtt5_3_8_4_2 = "MQTT5-3.8.4-2"
+    case mqtt5_3_8_4_3 = "MQTT5-3.8.4-3"
+    case mqtt5_3_8_4_4 = "MQTT5-3.8.4-4"
+    case mqtt5_3_8_4_5 = "MQTT5-3.8.4-5"
+    case mqtt5_3_8_4_6 = "MQTT5-3.8.4-6"
+    case mqtt5_3_8_4_7 = "MQTT5-3.8.4-7"
+    case mqtt5_3_8_4_8 = "MQTT5-3.8.4-8"
+    case mqtt5_3_9_2_1 = "MQTT5-3.9.2-1"
+    case mqtt5_3_9_2_2 = "MQTT5-3.9.2-2"
+    case mqtt5_3_9_3_1 = "MQTT5-3.9.3-1"
+    case mqtt5_3_9_3_2 = "MQTT5-3.9.3-2"
+    case mqtt5_3_10_1_1 = "MQTT5-3.10.1-1"
+    case mqtt5_3_10_3_1 = "MQTT5-3.10.3-1"
+    case mqtt5_3_10_3_2 = "MQTT5-3.10.3-2"
+    case mqtt5_3_10_4_1 = "MQTT5-3.10.4-1"
+    case mqtt5_3_10_4_2 = "MQTT5-3.10.4-2"
+    case mqtt5_3_10_4_3 = "MQTT5-3.10.4-3"
+    case mqtt5_3_10_4_4 = "MQTT5-3.10.4-4"
+    case mqtt5_3_10_4_5 = "MQTT5-3.10.4-5"
+    case mqtt5_3_10_4_6 = "MQTT5-3.10.4-6"
+    case mqtt5_3_11_2_1 = "MQTT5-3.11.2-1"
+    case mqtt5_3_11_2_2 = "MQTT5-3.11.2-2"
+    case mqtt5_3_11_3_1 = "MQTT5-3.11.3-1"
+    case mqtt5_3_11_3_2 = "MQTT5-3.11.3-2"
+    case mqtt5_3_12_4_1 = "MQTT5-3.12.4-1"
+    case mqtt5_3_14_0_1 = "MQTT5-3.14.0-1"
+    case mqtt5_3_14_1_1 = "MQTT5-3.14.1-1"
+    case mqtt5_3_14_2_1 = "MQTT5-3.14.2-1"
+    case mqtt5_3_14_2_2 = "MQTT5-3.14.2-2"
+    case mqtt5_3_14_2_3 = "MQTT5-3.14.2-3"
+    case mqtt5_3_14_2_4 = "MQTT5-3.14.2-4"
+    case mqtt5_3_14_4_1 = "MQTT5-3.14.4-1"
+    case mqtt5_3_14_4_2 = "MQTT5-3.14.4-2"
+    case mqtt5_3_14_4_3 = "MQTT5-3.14.4-3"
+    case mqtt5_3_15_1_1 = "MQTT5-3.15.1-1"
+    case mqtt5_3_15_2_1 = "MQTT5-3.15.2-1"
+    case mqtt5_3_15_2_2 = "MQTT5-3.15.2-2"
+    case mqtt5_3_15_2_3 = "MQTT5-3.15.2-3"
+    case mqtt5_4_1_0_1 = "MQTT5-4.1.0-1"
+    case mqtt5_4_1_0_2 = "MQTT5-4.1.0-2"
+    case mqtt5_4_2_0_1 = "MQTT5-4.2.0-1"
+    case mqtt5_4_3_1_1 = "MQTT5-4.3.1-1"
+    case mqtt5_4_3_2_1 = "MQTT5-4.3.2-1"
+    case mqtt5_4_3_2_2 = "MQTT5-4.3.2-2"
+    case mqtt5_4_3_2_3 = "MQTT5-4.3.2-3"
+    case mqtt5_4_3_2_4 = "MQTT5-4.3.2-4"
+    case mqtt5_4_3_2_5 = "MQTT5-4.3.2-5"
+    case mqtt5_4_3_3_1 = "MQTT5-4.3.3-1"
+    case mqtt5_4_3_3_2 = "MQTT5-4.3.3-2"
+    case mqtt5_4_3_3_3 = "MQTT5-4.3.3-3"
+    case mqtt5_4_3_3_4 = "MQTT5-4.3.3-4"
+    case mqtt5_4_3_3_5 = "MQTT5-4.3.3-5"
+    case mqtt5_4_3_3_6 = "MQTT5-4.3.3-6"
+    case mqtt5_4_3_3_7 = "MQTT5-4.3.3-7"
+    case mqtt5_4_3_3_8 = "MQTT5-4.3.3-8"
+    case mqtt5_4_3_3_9 = "MQTT5-4.3.3-9"
+    case mqtt5_4_3_3_10 = "MQTT5-4.3.3-10"
+    case mqtt5_4_3_3_11 = "MQTT5-4.3.3-11"
+    case mqtt5_4_3_3_12 = "MQTT5-4.3.3-12"
+    case mqtt5_4_3_3_13 = "MQTT5-4.3.3-13"
+    case mqtt5_4_4_0_1 = "MQTT5-4.4.0-1"
+    case mqtt5_4_4_0_2 = "MQTT5-4.4.0-2"
+    case mqtt5_4_5_0_1 = "MQTT5-4.5.0-1"
+    case mqtt5_4_5_0_2 = "MQTT5-4.5.0-2"
+    case mqtt5_4_6_0_1 = "MQTT5-4.6.0-1"
+    case mqtt5_4_6_0_2 = "MQTT5-4.6.0-2"
+    case mqtt5_4_6_0_3 = "MQTT5-4.6.0-3"
+    case mqtt5_4_6_0_4 = "MQTT5-4.6.0-4"
+    case mqtt5_4_6_0_5 = "MQTT5-4.6.0-5"
+    case mqtt5_4_6_0_6 = "MQTT5-4.6.0-6"
+    case mqtt5_4_7_0_1 = "MQTT5-4.7.0-1"
+    case mqtt5_4_7_1_1 = "MQTT5-4.7.1-1"
+    case mqtt5_4_7_1_2 = "MQTT5-4.7.1-2"
+    case mqtt5_4_7_2_1 = "MQTT5-4.7.2-1"
+    case mqtt5_4_7_3_1 = "MQTT5-4.7.3-1"
+    case mqtt5_4_7_3_2 = "MQTT5-4.7.3-2"
+    case mqtt5_4_7_3_3 = "MQTT5-4.7.3-3"
+    case mqtt5_4_7_3_4 = "MQTT5-4.7.3-4"
+    case mqtt5_4_8_2_1 = "MQTT5-4.8.2-1"
+    case mqtt5_4_8_2_2 = "MQTT5-4.8.2-2"
+    case mqtt5_4_8_2_3 = "MQTT5-4.8.2-3"
+    case mqtt5_4_8_2_4 = "MQTT5-4.8.2-4"
+    case mqtt5_4_8_2_5 = "MQTT5-4.8.2-5"
+    case mqtt5_4_8_2_6 = "MQTT5-4.8.2-6"
+    case mqtt5_4_9_0_1 = "MQTT5-4.9.0-1"
+    case mqtt5_4_9_0_2 = "MQTT5-4.9.0-2"
+    case mqtt5_4_9_0_3 = "MQTT5-4.9.0-3"
+    case mqtt5_4_12_0_1 = "MQTT5-4.12.0-1"
+    case mqtt5_4_12_0_2 = "MQTT5-4.12.0-2"
+    case mqtt5_4_12_0_3 = "MQTT5-4.12.0-3"
+    case mqtt5_4_12_0_4 = "MQTT5-4.12.0-4"
+    case mqtt5_4_12_0_5 = "MQTT5-4.12.0-5"
+    case mqtt5_4_12_0_6 = "MQTT5-4.12.0-6"
+    case mqtt5_4_12_0_7 = "MQTT5-4.12.0-7"
+    case mqtt5_4_12_1_1 = "MQTT5-4.12.1-1"
+    case mqtt5_4_12_1_2 = "MQTT5-4.12.1-2"
+    case mqtt5_4_13_1_1 = "MQTT5-4.13.1-1"
+    case mqtt5_4_13_2_1 = "MQTT5-4.13.2-1"
+    case mqtt_6_0_0_1 = "MQTT-6.0.0-1"
+    case mqtt_6_0_0_2 = "MQTT-6.0.0-2"
+    case mqtt_6_0_0_3 = "MQTT-6.0.0-3"
+    case mqtt_6_0_0_4 = "MQTT-6.0.0-4"
+    case u311_PKT_TYPE = "U311-PKT-TYPE"
+    case u311_DIRECTION = "U311-DIRECTION"
+    case u311_RL_ENCODING = "U311-RL-ENCODING"
+    case u311_FIXED_RL = "U311-FIXED-RL"
+    case u311_CONNACK_FLAGS = "U311-CONNACK-FLAGS"
+    case u311_PIPELINING = "U311-PIPELINING"
+    case u311_SUBACK_GRANT = "U311-SUBACK-GRANT"
+    case u50_PKT_TYPE = "U50-PKT-TYPE"
+    case u50_DIRECTION = "U50-DIRECTION"
+    case u50_VBI_MAX = "U50-VBI-MAX"
+    case u50_PROP_ALLOWED = "U50-PROP-ALLOWED"
+    case u50_PROP_DUP = "U50-PROP-DUP"
+    case u50_PROP_VALUE = "U50-PROP-VALUE"
+    case u50_AUTH_DATA = "U50-AUTH-DATA"
+    case u50_SEI_DISCONNECT = "U50-SEI-DISCONNECT"
+    case u50_TOPIC_EMPTY = "U50-TOPIC-EMPTY"
+    case u50_SUBID_ORIGIN = "U50-SUBID-ORIGIN"
+    case u50_SUBOPTS_VALUES = "U50-SUBOPTS-VALUES"
+    case u50_FEATURE_AVAILABLE = "U50-FEATURE-AVAILABLE"
+    case u50_ACK_RL = "U50-ACK-RL"
+    case u50_PFI_UTF8 = "U50-PFI-UTF8"
+    case u50_REQUEST_PROBLEM_CLIENT = "U50-REQUEST-PROBLEM-CLIENT"
+    case u50_PIPELINING = "U50-PIPELINING"
+    case stomp_1_2_FRAME_NUL = "STOMP-1.2-FRAME-NUL"
+    case stomp_1_2_FRAME_EOL = "STOMP-1.2-FRAME-EOL"
+    case stomp_1_1_FRAME_EOL = "STOMP-1.1-FRAME-EOL"
+    case stomp_1_2_FRAME_COMMAND = "STOMP-1.2-FRAME-COMMAND"
+    case stomp_1_2_FRAME_HEADER = "STOMP-1.2-FRAME-HEADER"
+    case stomp_1_2_HDR_ESCAPE_UNDEF = "STOMP-1.2-HDR-ESCAPE-UNDEF"
+    case stomp_1_1_HDR_ESCAPE_UNDEF = "STOMP-1.1-HDR-ESCAPE-UNDEF"
+    case stomp_1_2_HDR_ESCAPE_ENCODE = "STOMP-1.2-HDR-ESCAPE-ENCODE"
+    case stomp_1_2_HDR_DECODE = "STOMP-1.2-HDR-DECODE"
+    case stomp_1_2_HDR_NOTRIM = "STOMP-1.2-HDR-NOTRIM"
+    case stomp_1_2_BODY_ALLOWED = "STOMP-1.2-BODY-ALLOWED"
+    case stomp_1_2_CL_EXACT = "STOMP-1.2-CL-EXACT"
+    case stomp_1_2_CL_NUL_BODY = "STOMP-1.2-CL-NUL-BODY"
+    case stomp_1_2_CT_MIME = "STOMP-1.2-CT-MIME"
+    case stomp_1_2_UTF8 = "STOMP-1.2-UTF8"
+    case stomp_1_2_CONNECT_FIRST = "STOMP-1.2-CONNECT-FIRST"
+    case stomp_1_2_STOMP_FRAME = "STOMP-1.2-STOMP-FRAME"
+    case stomp_1_2_CONNECT_HDRS = "STOMP-1.2-CONNECT-HDRS"
+    case stomp_1_2_CONNECTED_VERSION = "STOMP-1.2-CONNECTED-VERSION"
+    case stomp_1_2_NEG_VERSION = "STOMP-1.2-NEG-VERSION"
+    case stomp_1_2_NEG_NOCOMMON = "STOMP-1.2-NEG-NOCOMMON"
+    case stomp_1_2_SERVER_HDR = "STOMP-1.2-SERVER-HDR"
+    case stomp_1_2_HB_FORMAT = "STOMP-1.2-HB-FORMAT"
+    case stomp_1_2_HB_SEND = "STOMP-1.2-HB-SEND"
+    case stomp_1_2_HB_EOL = "STOMP-1.2-HB-EOL"
+    case stomp_1_1_HB_EOL = "STOMP-1.1-HB-EOL"
+    case stomp_1_2_SEND_DEST = "STOMP-1.2-SEND-DEST"
+    case stomp_1_2_SEND_USERHDR = "STOMP-1.2-SEND-USERHDR"
+    case stomp_1_2_SEND_FAIL = "STOMP-1.2-SEND-FAIL"
+    case stomp_1_2_SUB_FAIL = "STOMP-1.2-SUB-FAIL"
+    case stomp_1_2_SUB_DEST = "STOMP-1.2-SUB-DEST"
+    case stomp_1_2_SUB_ID = "STOMP-1.2-SUB-ID"
+    case stomp_1_2_SUB_ID_UNIQUE = "STOMP-1.2-SUB-ID-UNIQUE"
+    case stomp_1_2_SUB_ACK_MODE = "STOMP-1.2-SUB-ACK-MODE"
+    case stomp_1_2_ACK_CLIENT_MODE = "STOMP-1.2-ACK-CLIENT-MODE"
+    case stomp_1_2_ACK_INDIVIDUAL = "STOMP-1.2-ACK-INDIVIDUAL"
+    case stomp_1_2_UNSUB_ID = "STOMP-1.2-UNSUB-ID"
+    case stomp_1_0_UNSUB_DEST_OR_ID = "STOMP-1.0-UNSUB-DEST-OR-ID"
+    case stomp_1_2_ACK_ID = "STOMP-1.2-ACK-ID"
+    case stomp_1_1_ACK_HDRS = "STOMP-1.1-ACK-HDRS"
+    case stomp_1_0_ACK_MSGID = "STOMP-1.0-ACK-MSGID"
+    case stomp_1_2_TX_BEGIN = "STOMP-1.2-TX-BEGIN"
+    case stomp_1_2_TX_END = "STOMP-1.2-TX-END"
+    case stomp_1_2_DISCONNECT_LAST = "STOMP-1.2-DISCONNECT-LAST"
+    case stomp_1_2_MSG_HDRS = "STOMP-1.2-MSG-HDRS"
+    case stomp_1_2_MSG_ACK = "STOMP-1.2-MSG-ACK"
+    case stomp_1_2_MSG_ID_UNIQUE = "STOMP-1.2-MSG-ID-UNIQUE"
+    case stomp_1_2_RECEIPT_ID = "STOMP-1.2-RECEIPT-ID"
+    case stomp_1_2_ERROR_CLOSE = "STOMP-1.2-ERROR-CLOSE"
+    case stomp_1_2_RECEIPT_SCOPE = "STOMP-1.2-RECEIPT-SCOPE"
+    case stomp_1_2_REPEATED_HDR = "STOMP-1.2-REPEATED-HDR"
+
+    public var description: String { rawValue }
+}
+
 extension SpecStatement {
-    /// Every statement, in catalog order.
+    /// Every statement, in catalog order (the order of `SpecStatementID.allCases`).
     public static let all: [SpecStatement] = [
-        SpecStatement(id: "MQTT311-1.5.3-1", specID: "MQTT-1.5.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "UTF-8 strings",
+        SpecStatement(id: .mqtt311_1_5_3_1, specID: "MQTT-1.5.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "UTF-8 strings",
                       summary: "Every UTF-8 string field must be well-formed UTF-8 with no encoded surrogates (U+D800-U+DFFF); a receiver that gets ill-formed UTF-8 must drop the connection.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-1.5.3-2", specID: "MQTT-1.5.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "UTF-8 strings",
+        SpecStatement(id: .mqtt311_1_5_3_2, specID: "MQTT-1.5.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "UTF-8 strings",
                       summary: "A string must not contain the encoded null character U+0000; a receiver that gets one must drop the connection.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-1.5.3-3", specID: "MQTT-1.5.3-3", family: .mqtt311, observable: .partly, severity: .warning, area: "UTF-8 strings",
+        SpecStatement(id: .mqtt311_1_5_3_3, specID: "MQTT-1.5.3-3", family: .mqtt311, observable: .partly, severity: .warning, area: "UTF-8 strings",
                       summary: "The byte sequence EF BB BF is the character U+FEFF and a receiver must keep it (never skip or strip it).", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.2.2-1", specID: "MQTT-2.2.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header flags",
+        SpecStatement(id: .mqtt311_2_2_2_1, specID: "MQTT-2.2.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header flags",
                       summary: "Flag bits marked reserved in the fixed header must carry the listed values: 0010 for PUBREL, SUBSCRIBE and UNSUBSCRIBE, 0000 for every other non-PUBLISH packet.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-2.2.2-2", specID: "MQTT-2.2.2-2", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header flags",
+        SpecStatement(id: .mqtt311_2_2_2_2, specID: "MQTT-2.2.2-2", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header flags",
                       summary: "A receiver that sees invalid fixed-header flags must close the connection.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.3.1-1", specID: "MQTT-2.3.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier",
+        SpecStatement(id: .mqtt311_2_3_1_1, specID: "MQTT-2.3.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier",
                       summary: "SUBSCRIBE, UNSUBSCRIBE and PUBLISH with QoS 1/2 must carry a non-zero 16-bit Packet Identifier.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.3.1-2", specID: "MQTT-2.3.1-2", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier",
+        SpecStatement(id: .mqtt311_2_3_1_2, specID: "MQTT-2.3.1-2", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier",
                       summary: "Each new SUBSCRIBE, UNSUBSCRIBE or QoS>0 PUBLISH from a client must use a Packet Identifier not currently in use.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.3.1-3", specID: "MQTT-2.3.1-3", family: .mqtt311, observable: .partly, severity: .warning, area: "Packet Identifier",
+        SpecStatement(id: .mqtt311_2_3_1_3, specID: "MQTT-2.3.1-3", family: .mqtt311, observable: .partly, severity: .warning, area: "Packet Identifier",
                       summary: "A client re-sending a packet keeps its original Packet Identifier; the id becomes free only after the matching acknowledgement (PUBACK, PUBCOMP, SUBACK or UNSUBACK) is processed.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.3.1-4", specID: "MQTT-2.3.1-4", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier",
+        SpecStatement(id: .mqtt311_2_3_1_4, specID: "MQTT-2.3.1-4", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier",
                       summary: "The same identifier rules apply to a server sending QoS>0 PUBLISH: new messages use a free id, re-sends keep the original id.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.3.1-5", specID: "MQTT-2.3.1-5", family: .mqtt311, observable: .no, severity: .info, area: "Packet Identifier / PUBLISH",
+        SpecStatement(id: .mqtt311_2_3_1_5, specID: "MQTT-2.3.1-5", family: .mqtt311, observable: .no, severity: .info, area: "Packet Identifier / PUBLISH",
                       summary: "A QoS 0 PUBLISH must not carry a Packet Identifier.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.3.1-6", specID: "MQTT-2.3.1-6", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier / acks",
+        SpecStatement(id: .mqtt311_2_3_1_6, specID: "MQTT-2.3.1-6", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier / acks",
                       summary: "PUBACK, PUBREC and PUBREL must carry the Packet Identifier of the PUBLISH they belong to.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-2.3.1-7", specID: "MQTT-2.3.1-7", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier / acks",
+        SpecStatement(id: .mqtt311_2_3_1_7, specID: "MQTT-2.3.1-7", family: .mqtt311, observable: .yes, severity: .error, area: "Packet Identifier / acks",
                       summary: "SUBACK and UNSUBACK must carry the Packet Identifier of the SUBSCRIBE / UNSUBSCRIBE they answer.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.0-1", specID: "MQTT-3.1.0-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / sequence",
+        SpecStatement(id: .mqtt311_3_1_0_1, specID: "MQTT-3.1.0-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / sequence",
                       summary: "The first packet a client sends on a new connection must be CONNECT.", versions: "3.1.1 + 5.0 (same id); 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.1.0-2", specID: "MQTT-3.1.0-2", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / sequence",
+        SpecStatement(id: .mqtt311_3_1_0_2, specID: "MQTT-3.1.0-2", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / sequence",
                       summary: "A second CONNECT on the same connection is a protocol violation and the server must disconnect the client.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-1", specID: "MQTT-3.1.2-1", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / protocol name",
+        SpecStatement(id: .mqtt311_3_1_2_1, specID: "MQTT-3.1.2-1", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / protocol name",
                       summary: "If the protocol name is wrong the server may disconnect or handle the connection under some other specification, but must not go on treating it as MQTT 3.1.1.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.1.2-2", specID: "MQTT-3.1.2-2", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / protocol level",
+        SpecStatement(id: .mqtt311_3_1_2_2, specID: "MQTT-3.1.2-2", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / protocol level",
                       summary: "If the protocol level is not supported the server must answer CONNACK return code 0x01 and then disconnect.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-3", specID: "MQTT-3.1.2-3", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / flags",
+        SpecStatement(id: .mqtt311_3_1_2_3, specID: "MQTT-3.1.2-3", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / flags",
                       summary: "The server must check that the reserved Connect Flags bit 0 is zero and disconnect the client if it is not.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-4", specID: "MQTT-3.1.2-4", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
+        SpecStatement(id: .mqtt311_3_1_2_4, specID: "MQTT-3.1.2-4", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
                       summary: "With CleanSession=0 the server must resume the stored session for the Client Id (or create one), and both sides must keep the session after disconnect.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-5", specID: "MQTT-3.1.2-5", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
+        SpecStatement(id: .mqtt311_3_1_2_5, specID: "MQTT-3.1.2-5", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
                       summary: "While a CleanSession=0 client is disconnected the server must queue QoS 1/2 messages matching its subscriptions.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-6", specID: "MQTT-3.1.2-6", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
+        SpecStatement(id: .mqtt311_3_1_2_6, specID: "MQTT-3.1.2-6", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
                       summary: "With CleanSession=1 both sides must drop any previous session and start a new one that lasts only as long as the connection; its state must never be reused.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-7", specID: "MQTT-3.1.2-7", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / retained",
+        SpecStatement(id: .mqtt311_3_1_2_7, specID: "MQTT-3.1.2-7", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / retained",
                       summary: "Retained messages are not session state and must survive the end of a session.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-8", specID: "MQTT-3.1.2-8", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_8, specID: "MQTT-3.1.2-8", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "If Will Flag=1 and the connection is accepted, the server must store the Will and publish it when the connection closes, unless a DISCONNECT removed it.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-9", specID: "MQTT-3.1.2-9", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_9, specID: "MQTT-3.1.2-9", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "If Will Flag=1 the payload must contain Will Topic and Will Message.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-10", specID: "MQTT-3.1.2-10", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_10, specID: "MQTT-3.1.2-10", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "The stored Will must be removed once published or once the client sends DISCONNECT.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-11", specID: "MQTT-3.1.2-11", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_11, specID: "MQTT-3.1.2-11", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "If Will Flag=0, Will QoS and Will Retain must be zero and no Will Topic / Will Message may be present.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-12", specID: "MQTT-3.1.2-12", family: .mqtt311, observable: .no, severity: .info, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_12, specID: "MQTT-3.1.2-12", family: .mqtt311, observable: .no, severity: .info, area: "CONNECT / will",
                       summary: "If Will Flag=0, no Will may be published when the connection ends.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-13", specID: "MQTT-3.1.2-13", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_13, specID: "MQTT-3.1.2-13", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "If Will Flag=0, Will QoS must be 0.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-14", specID: "MQTT-3.1.2-14", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_14, specID: "MQTT-3.1.2-14", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "If Will Flag=1, Will QoS must be 0, 1 or 2, never 3.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-15", specID: "MQTT-3.1.2-15", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_15, specID: "MQTT-3.1.2-15", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "If Will Flag=0, Will Retain must be 0.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-16", specID: "MQTT-3.1.2-16", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_16, specID: "MQTT-3.1.2-16", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "Will Retain=0 means the Will is published as a non-retained message.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-17", specID: "MQTT-3.1.2-17", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_2_17, specID: "MQTT-3.1.2-17", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "Will Retain=1 means the Will is published as a retained message.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-18", specID: "MQTT-3.1.2-18", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt311_3_1_2_18, specID: "MQTT-3.1.2-18", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "User Name Flag=0 means no User Name in the payload.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-19", specID: "MQTT-3.1.2-19", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt311_3_1_2_19, specID: "MQTT-3.1.2-19", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "User Name Flag=1 means a User Name must follow.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-20", specID: "MQTT-3.1.2-20", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt311_3_1_2_20, specID: "MQTT-3.1.2-20", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "Password Flag=0 means no Password in the payload.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-21", specID: "MQTT-3.1.2-21", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt311_3_1_2_21, specID: "MQTT-3.1.2-21", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "Password Flag=1 means a Password must follow.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-22", specID: "MQTT-3.1.2-22", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt311_3_1_2_22, specID: "MQTT-3.1.2-22", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "Password Flag may only be set when User Name Flag is set.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.1.2-23", specID: "MQTT-3.1.2-23", family: .mqtt311, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
+        SpecStatement(id: .mqtt311_3_1_2_23, specID: "MQTT-3.1.2-23", family: .mqtt311, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
                       summary: "The client must never let the gap between its control packets exceed Keep Alive; when idle it must send PINGREQ.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.2-24", specID: "MQTT-3.1.2-24", family: .mqtt311, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
+        SpecStatement(id: .mqtt311_3_1_2_24, specID: "MQTT-3.1.2-24", family: .mqtt311, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
                       summary: "If KA>0 and nothing arrives from the client within 1.5 x KA, the server must drop the connection as if the network failed.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.3-1", specID: "MQTT-3.1.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / payload",
+        SpecStatement(id: .mqtt311_3_1_3_1, specID: "MQTT-3.1.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / payload",
                       summary: "Payload fields that are present must come in the order Client Id, Will Topic, Will Message, User Name, Password.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.3-2", specID: "MQTT-3.1.3-2", family: .mqtt311, observable: .no, severity: .info, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_2, specID: "MQTT-3.1.3-2", family: .mqtt311, observable: .no, severity: .info, area: "CONNECT / Client Id",
                       summary: "Client and server must use the Client Id to identify the session state they keep.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.3-3", specID: "MQTT-3.1.3-3", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_3, specID: "MQTT-3.1.3-3", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "The Client Id must be present and be the first payload field.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.3-4", specID: "MQTT-3.1.3-4", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_4, specID: "MQTT-3.1.3-4", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "The Client Id must be a UTF-8 string.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.3-5", specID: "MQTT-3.1.3-5", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_5, specID: "MQTT-3.1.3-5", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "A server must accept Client Ids of 1-23 bytes made only of 0-9, a-z, A-Z.", versions: "3.1.1 + 5.0 (same id); 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.1.3-6", specID: "MQTT-3.1.3-6", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_6, specID: "MQTT-3.1.3-6", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / Client Id",
                       summary: "A server that accepts a zero-length Client Id must give the client a unique Client Id and treat the CONNECT as if that id had been sent.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.1.3-7", specID: "MQTT-3.1.3-7", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_7, specID: "MQTT-3.1.3-7", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "A client sending a zero-length Client Id must set CleanSession=1.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.1.3-8", specID: "MQTT-3.1.3-8", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_8, specID: "MQTT-3.1.3-8", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "Zero-length Client Id with CleanSession=0: the server must reply CONNACK 0x02 and close.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.1.3-9", specID: "MQTT-3.1.3-9", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt311_3_1_3_9, specID: "MQTT-3.1.3-9", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / Client Id",
                       summary: "If the server rejects a Client Id it must reply CONNACK 0x02 and then close.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.3-10", specID: "MQTT-3.1.3-10", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt311_3_1_3_10, specID: "MQTT-3.1.3-10", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "The Will Topic must be a UTF-8 string.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.3-11", specID: "MQTT-3.1.3-11", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt311_3_1_3_11, specID: "MQTT-3.1.3-11", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "The User Name must be a UTF-8 string.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.4-1", specID: "MQTT-3.1.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / server response",
+        SpecStatement(id: .mqtt311_3_1_4_1, specID: "MQTT-3.1.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNECT / server response",
                       summary: "The server must validate the CONNECT and, if it is invalid, close the connection without sending CONNACK.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.4-2", specID: "MQTT-3.1.4-2", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / take-over",
+        SpecStatement(id: .mqtt311_3_1_4_2, specID: "MQTT-3.1.4-2", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / take-over",
                       summary: "If the Client Id is already connected, the server must disconnect the existing client.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.4-3", specID: "MQTT-3.1.4-3", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
+        SpecStatement(id: .mqtt311_3_1_4_3, specID: "MQTT-3.1.4-3", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / session",
                       summary: "On a valid CONNECT the server must apply the CleanSession processing.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.4-4", specID: "MQTT-3.1.4-4", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / server response",
+        SpecStatement(id: .mqtt311_3_1_4_4, specID: "MQTT-3.1.4-4", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNECT / server response",
                       summary: "A valid CONNECT must be acknowledged with CONNACK return code 0.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.1.4-5", specID: "MQTT-3.1.4-5", family: .mqtt311, observable: .partly, severity: .error, area: "CONNECT / server response",
+        SpecStatement(id: .mqtt311_3_1_4_5, specID: "MQTT-3.1.4-5", family: .mqtt311, observable: .partly, severity: .error, area: "CONNECT / server response",
                       summary: "After rejecting a CONNECT the server must ignore anything else the client sent.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.2.0-1", specID: "MQTT-3.2.0-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / sequence",
+        SpecStatement(id: .mqtt311_3_2_0_1, specID: "MQTT-3.2.0-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / sequence",
                       summary: "The first packet from the server must be CONNACK.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.2.2-1", specID: "MQTT-3.2.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / Session Present",
+        SpecStatement(id: .mqtt311_3_2_2_1, specID: "MQTT-3.2.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / Session Present",
                       summary: "Accepting CleanSession=1 requires Session Present=0 with return code 0.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.2.2-2", specID: "MQTT-3.2.2-2", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNACK / Session Present",
+        SpecStatement(id: .mqtt311_3_2_2_2, specID: "MQTT-3.2.2-2", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNACK / Session Present",
                       summary: "Accepting CleanSession=0 when a stored session exists requires Session Present=1.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.2.2-3", specID: "MQTT-3.2.2-3", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNACK / Session Present",
+        SpecStatement(id: .mqtt311_3_2_2_3, specID: "MQTT-3.2.2-3", family: .mqtt311, observable: .partly, severity: .warning, area: "CONNACK / Session Present",
                       summary: "Accepting CleanSession=0 without a stored session requires Session Present=0 and return code 0.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.2.2-4", specID: "MQTT-3.2.2-4", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / Session Present",
+        SpecStatement(id: .mqtt311_3_2_2_4, specID: "MQTT-3.2.2-4", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / Session Present",
                       summary: "A CONNACK with a non-zero return code must have Session Present=0.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.2.2-5", specID: "MQTT-3.2.2-5", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / close",
+        SpecStatement(id: .mqtt311_3_2_2_5, specID: "MQTT-3.2.2-5", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / close",
                       summary: "After a CONNACK with a non-zero return code the server must close the connection.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.2.2-6", specID: "MQTT-3.2.2-6", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / return code",
+        SpecStatement(id: .mqtt311_3_2_2_6, specID: "MQTT-3.2.2-6", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK / return code",
                       summary: "If none of the defined return codes fits, the server must close without CONNACK (so only codes 0-5 may be sent).", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.3.1-1", specID: "MQTT-3.3.1-1", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
+        SpecStatement(id: .mqtt311_3_3_1_1, specID: "MQTT-3.3.1-1", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
                       summary: "DUP must be 1 when a PUBLISH is re-delivered.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-2", specID: "MQTT-3.3.1-2", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / DUP",
+        SpecStatement(id: .mqtt311_3_3_1_2, specID: "MQTT-3.3.1-2", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / DUP",
                       summary: "DUP must be 0 for every QoS 0 message.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-3", specID: "MQTT-3.3.1-3", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
+        SpecStatement(id: .mqtt311_3_3_1_3, specID: "MQTT-3.3.1-3", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
                       summary: "The server sets DUP on an outgoing PUBLISH only according to whether that outgoing packet is a retransmission; it is not copied from the incoming one.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-4", specID: "MQTT-3.3.1-4", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / QoS",
+        SpecStatement(id: .mqtt311_3_3_1_4, specID: "MQTT-3.3.1-4", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / QoS",
                       summary: "A PUBLISH must not have both QoS bits set; a receiver of one must close the connection.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-5", specID: "MQTT-3.3.1-5", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_5, specID: "MQTT-3.3.1-5", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A client PUBLISH with RETAIN=1 must be stored (with its QoS) for future subscribers of that topic.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-6", specID: "MQTT-3.3.1-6", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_6, specID: "MQTT-3.3.1-6", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "When a subscription is created, the last retained message of every matching topic must be sent to the subscriber.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-7", specID: "MQTT-3.3.1-7", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_7, specID: "MQTT-3.3.1-7", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A QoS 0 retained message must replace the previously retained one (the server SHOULD keep the new one but may drop it later).", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-8", specID: "MQTT-3.3.1-8", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_8, specID: "MQTT-3.3.1-8", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A PUBLISH sent because a new subscription was made must have RETAIN=1.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-9", specID: "MQTT-3.3.1-9", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_9, specID: "MQTT-3.3.1-9", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A PUBLISH forwarded to an already-established subscription must have RETAIN=0, whatever the publisher set.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-10", specID: "MQTT-3.3.1-10", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_10, specID: "MQTT-3.3.1-10", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A retained PUBLISH with empty payload is delivered normally and deletes the retained message of that topic.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-11", specID: "MQTT-3.3.1-11", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_11, specID: "MQTT-3.3.1-11", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / retain",
                       summary: "A zero-byte retained message must never be stored as retained.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.1-12", specID: "MQTT-3.3.1-12", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt311_3_3_1_12, specID: "MQTT-3.3.1-12", family: .mqtt311, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A client PUBLISH with RETAIN=0 must not be stored as retained and must not touch the existing retained message.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.2-1", specID: "MQTT-3.3.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / topic",
+        SpecStatement(id: .mqtt311_3_3_2_1, specID: "MQTT-3.3.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / topic",
                       summary: "The Topic Name must be the first variable-header field and be a UTF-8 string.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.2-2", specID: "MQTT-3.3.2-2", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / topic",
+        SpecStatement(id: .mqtt311_3_3_2_2, specID: "MQTT-3.3.2-2", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / topic",
                       summary: "The Topic Name must not contain wildcards.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.2-3", specID: "MQTT-3.3.2-3", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / topic",
+        SpecStatement(id: .mqtt311_3_3_2_3, specID: "MQTT-3.3.2-3", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / topic",
                       summary: "A PUBLISH sent by the server must have a Topic Name matching one of the receiving client's subscription filters.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.4-1", specID: "MQTT-3.3.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / response",
+        SpecStatement(id: .mqtt311_3_3_4_1, specID: "MQTT-3.3.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / response",
                       summary: "The receiver of a PUBLISH must answer according to its QoS: nothing for QoS 0, PUBACK for QoS 1, PUBREC for QoS 2.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.5-1", specID: "MQTT-3.3.5-1", family: .mqtt311, observable: .partly, severity: .error, area: "PUBLISH / overlapping subscriptions",
+        SpecStatement(id: .mqtt311_3_3_5_1, specID: "MQTT-3.3.5-1", family: .mqtt311, observable: .partly, severity: .error, area: "PUBLISH / overlapping subscriptions",
                       summary: "With overlapping subscriptions the server must deliver respecting the highest QoS among the matching subscriptions.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.3.5-2", specID: "MQTT-3.3.5-2", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / authorization",
+        SpecStatement(id: .mqtt311_3_3_5_2, specID: "MQTT-3.3.5-2", family: .mqtt311, observable: .yes, severity: .error, area: "PUBLISH / authorization",
                       summary: "If a client may not publish, the server must either acknowledge normally or close the connection (it cannot report the refusal).", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.6.1-1", specID: "MQTT-3.6.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "PUBREL / flags",
+        SpecStatement(id: .mqtt311_3_6_1_1, specID: "MQTT-3.6.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "PUBREL / flags",
                       summary: "PUBREL fixed-header flags must be 0010; the server must treat other values as malformed and close.", versions: "3.1.1 + 5.0 (same id); 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.8.1-1", specID: "MQTT-3.8.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / flags",
+        SpecStatement(id: .mqtt311_3_8_1_1, specID: "MQTT-3.8.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / flags",
                       summary: "SUBSCRIBE fixed-header flags must be 0010; the server must treat other values as malformed and close.", versions: "3.1.1 + 5.0 (same id); 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.8.3-1", specID: "MQTT-3.8.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
+        SpecStatement(id: .mqtt311_3_8_3_1, specID: "MQTT-3.8.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
                       summary: "Topic Filters in SUBSCRIBE must be UTF-8 strings.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.3-2", specID: "MQTT-3.8.3-2", family: .mqtt311, observable: .no, severity: .info, area: "SUBSCRIBE / wildcards",
+        SpecStatement(id: .mqtt311_3_8_3_2, specID: "MQTT-3.8.3-2", family: .mqtt311, observable: .no, severity: .info, area: "SUBSCRIBE / wildcards",
                       summary: "A server that does not support wildcard filters must reject subscriptions that use them.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.3-3", specID: "MQTT-3.8.3-3", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
+        SpecStatement(id: .mqtt311_3_8_3_3, specID: "MQTT-3.8.3-3", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
                       summary: "A SUBSCRIBE must contain at least one Topic Filter / QoS pair; an empty payload is a protocol violation.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.3-4", specID: "MQTT-3.8.3-4", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
+        SpecStatement(id: .mqtt311_3_8_3_4, specID: "MQTT-3.8.3-4", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
                       summary: "The server must treat a SUBSCRIBE as malformed and close if the reserved bits of a QoS byte are set or the QoS is not 0, 1 or 2.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.4-1", specID: "MQTT-3.8.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
+        SpecStatement(id: .mqtt311_3_8_4_1, specID: "MQTT-3.8.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
                       summary: "The server must answer a SUBSCRIBE with a SUBACK.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.4-2", specID: "MQTT-3.8.4-2", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
+        SpecStatement(id: .mqtt311_3_8_4_2, specID: "MQTT-3.8.4-2", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
                       summary: "The SUBACK must carry the SUBSCRIBE's Packet Identifier.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.4-3", specID: "MQTT-3.8.4-3", family: .mqtt311, observable: .partly, severity: .warning, area: "SUBSCRIBE / replace",
+        SpecStatement(id: .mqtt311_3_8_4_3, specID: "MQTT-3.8.4-3", family: .mqtt311, observable: .partly, severity: .warning, area: "SUBSCRIBE / replace",
                       summary: "A SUBSCRIBE with a filter identical to an existing one must replace that subscription, re-send matching retained messages and not interrupt the flow of publications.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.4-4", specID: "MQTT-3.8.4-4", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
+        SpecStatement(id: .mqtt311_3_8_4_4, specID: "MQTT-3.8.4-4", family: .mqtt311, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
                       summary: "A SUBSCRIBE with several filters must be handled like a series of SUBSCRIBEs but answered by one SUBACK.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.4-5", specID: "MQTT-3.8.4-5", family: .mqtt311, observable: .yes, severity: .error, area: "SUBACK / payload",
+        SpecStatement(id: .mqtt311_3_8_4_5, specID: "MQTT-3.8.4-5", family: .mqtt311, observable: .yes, severity: .error, area: "SUBACK / payload",
                       summary: "The SUBACK must hold one return code per filter, each either a granted QoS or failure.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.8.4-6", specID: "MQTT-3.8.4-6", family: .mqtt311, observable: .partly, severity: .error, area: "PUBLISH / QoS downgrade",
+        SpecStatement(id: .mqtt311_3_8_4_6, specID: "MQTT-3.8.4-6", family: .mqtt311, observable: .partly, severity: .error, area: "PUBLISH / QoS downgrade",
                       summary: "Messages delivered for a subscription must use the lower of the published QoS and the granted QoS.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.9.3-1", specID: "MQTT-3.9.3-1", family: .mqtt311, observable: .partly, severity: .warning, area: "SUBACK / order",
+        SpecStatement(id: .mqtt311_3_9_3_1, specID: "MQTT-3.9.3-1", family: .mqtt311, observable: .partly, severity: .warning, area: "SUBACK / order",
                       summary: "Return codes in SUBACK must follow the order of the filters in the SUBSCRIBE.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.9.3-2", specID: "MQTT-3.9.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "SUBACK / return codes",
+        SpecStatement(id: .mqtt311_3_9_3_2, specID: "MQTT-3.9.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "SUBACK / return codes",
                       summary: "Only 0x00, 0x01, 0x02 and 0x80 may be used as SUBACK return codes.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.10.1-1", specID: "MQTT-3.10.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / flags",
+        SpecStatement(id: .mqtt311_3_10_1_1, specID: "MQTT-3.10.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / flags",
                       summary: "UNSUBSCRIBE fixed-header flags must be 0010; the server must treat other values as malformed and close.", versions: "3.1.1 + 5.0 (same id); 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-3.10.3-1", specID: "MQTT-3.10.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
+        SpecStatement(id: .mqtt311_3_10_3_1, specID: "MQTT-3.10.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
                       summary: "UNSUBSCRIBE filters must be UTF-8 strings, packed back to back.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.10.3-2", specID: "MQTT-3.10.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
+        SpecStatement(id: .mqtt311_3_10_3_2, specID: "MQTT-3.10.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
                       summary: "An UNSUBSCRIBE must contain at least one filter; an empty payload is a protocol violation.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.10.4-1", specID: "MQTT-3.10.4-1", family: .mqtt311, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / matching",
+        SpecStatement(id: .mqtt311_3_10_4_1, specID: "MQTT-3.10.4-1", family: .mqtt311, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / matching",
                       summary: "Filters in UNSUBSCRIBE are compared byte-for-byte with existing filters; an exact match deletes that subscription.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.10.4-2", specID: "MQTT-3.10.4-2", family: .mqtt311, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / effect",
+        SpecStatement(id: .mqtt311_3_10_4_2, specID: "MQTT-3.10.4-2", family: .mqtt311, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / effect",
                       summary: "Once a subscription is deleted the server must stop queueing new messages for it.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.10.4-3", specID: "MQTT-3.10.4-3", family: .mqtt311, observable: .yes, severity: .warning, area: "UNSUBSCRIBE / effect",
+        SpecStatement(id: .mqtt311_3_10_4_3, specID: "MQTT-3.10.4-3", family: .mqtt311, observable: .yes, severity: .warning, area: "UNSUBSCRIBE / effect",
                       summary: "Once a subscription is deleted the server must still finish QoS 1/2 deliveries it had started.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.10.4-4", specID: "MQTT-3.10.4-4", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
+        SpecStatement(id: .mqtt311_3_10_4_4, specID: "MQTT-3.10.4-4", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
                       summary: "The server must answer UNSUBSCRIBE with an UNSUBACK carrying the same Packet Identifier.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.10.4-5", specID: "MQTT-3.10.4-5", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
+        SpecStatement(id: .mqtt311_3_10_4_5, specID: "MQTT-3.10.4-5", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
                       summary: "UNSUBACK is required even if nothing was unsubscribed.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.10.4-6", specID: "MQTT-3.10.4-6", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
+        SpecStatement(id: .mqtt311_3_10_4_6, specID: "MQTT-3.10.4-6", family: .mqtt311, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
                       summary: "An UNSUBSCRIBE with several filters is handled as a series but answered by a single UNSUBACK.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.12.4-1", specID: "MQTT-3.12.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "PINGREQ",
+        SpecStatement(id: .mqtt311_3_12_4_1, specID: "MQTT-3.12.4-1", family: .mqtt311, observable: .yes, severity: .error, area: "PINGREQ",
                       summary: "The server must answer each PINGREQ with a PINGRESP.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-3.14.1-1", specID: "MQTT-3.14.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "DISCONNECT / flags",
+        SpecStatement(id: .mqtt311_3_14_1_1, specID: "MQTT-3.14.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "DISCONNECT / flags",
                       summary: "The server must check that DISCONNECT's reserved flag bits are zero and disconnect the client if not.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.14.4-1", specID: "MQTT-3.14.4-1", family: .mqtt311, observable: .yes, severity: .warning, area: "DISCONNECT / close",
+        SpecStatement(id: .mqtt311_3_14_4_1, specID: "MQTT-3.14.4-1", family: .mqtt311, observable: .yes, severity: .warning, area: "DISCONNECT / close",
                       summary: "After sending DISCONNECT the client must close the connection.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.14.4-2", specID: "MQTT-3.14.4-2", family: .mqtt311, observable: .yes, severity: .error, area: "DISCONNECT / close",
+        SpecStatement(id: .mqtt311_3_14_4_2, specID: "MQTT-3.14.4-2", family: .mqtt311, observable: .yes, severity: .error, area: "DISCONNECT / close",
                       summary: "After sending DISCONNECT the client must not send anything else on that connection.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-3.14.4-3", specID: "MQTT-3.14.4-3", family: .mqtt311, observable: .partly, severity: .warning, area: "DISCONNECT / will",
+        SpecStatement(id: .mqtt311_3_14_4_3, specID: "MQTT-3.14.4-3", family: .mqtt311, observable: .partly, severity: .warning, area: "DISCONNECT / will",
                       summary: "On receiving DISCONNECT the server must drop the Will without publishing it.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.1.0-1", specID: "MQTT-4.1.0-1", family: .mqtt311, observable: .no, severity: .info, area: "Session state",
+        SpecStatement(id: .mqtt311_4_1_0_1, specID: "MQTT-4.1.0-1", family: .mqtt311, observable: .no, severity: .info, area: "Session state",
                       summary: "Client and server must keep session state for the whole session.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.1.0-2", specID: "MQTT-4.1.0-2", family: .mqtt311, observable: .no, severity: .info, area: "Session state",
+        SpecStatement(id: .mqtt311_4_1_0_2, specID: "MQTT-4.1.0-2", family: .mqtt311, observable: .no, severity: .info, area: "Session state",
                       summary: "A session must last at least as long as its connection.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.3.1-1", specID: "MQTT-4.3.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "QoS 0 flow",
+        SpecStatement(id: .mqtt311_4_3_1_1, specID: "MQTT-4.3.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "QoS 0 flow",
                       summary: "A QoS 0 sender sends PUBLISH with QoS=0 and DUP=0.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.3.2-1", specID: "MQTT-4.3.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "QoS 1 flow (sender)",
+        SpecStatement(id: .mqtt311_4_3_2_1, specID: "MQTT-4.3.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "QoS 1 flow (sender)",
                       summary: "A QoS 1 sender must use a fresh unused id per new message, send it first with DUP=0, and keep it unacknowledged until PUBACK.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.3.2-2", specID: "MQTT-4.3.2-2", family: .mqtt311, observable: .partly, severity: .error, area: "QoS 1 flow (receiver)",
+        SpecStatement(id: .mqtt311_4_3_2_2, specID: "MQTT-4.3.2-2", family: .mqtt311, observable: .partly, severity: .error, area: "QoS 1 flow (receiver)",
                       summary: "A QoS 1 receiver must reply PUBACK with the PUBLISH's id once it owns the message, and afterwards treat a PUBLISH with that id as a new message even if DUP=1.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.3.3-1", specID: "MQTT-4.3.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt311_4_3_3_1, specID: "MQTT-4.3.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
                       summary: "A QoS 2 sender uses a fresh id, sends DUP=0 first, waits for PUBREC, then sends PUBREL with the same id, waits for PUBCOMP, and never re-sends the PUBLISH after its PUBREL.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.3.3-2", specID: "MQTT-4.3.3-2", family: .mqtt311, observable: .partly, severity: .error, area: "QoS 2 flow (receiver)",
+        SpecStatement(id: .mqtt311_4_3_3_2, specID: "MQTT-4.3.3-2", family: .mqtt311, observable: .partly, severity: .error, area: "QoS 2 flow (receiver)",
                       summary: "A QoS 2 receiver replies PUBREC with the id, answers repeated PUBLISHes with PUBREC until PUBREL arrives without delivering duplicates onward, replies PUBCOMP to PUBREL with the same id, and afterwards treats the id as new.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.4.0-1", specID: "MQTT-4.4.0-1", family: .mqtt311, observable: .partly, severity: .warning, area: "Message retry",
+        SpecStatement(id: .mqtt311_4_4_0_1, specID: "MQTT-4.4.0-1", family: .mqtt311, observable: .partly, severity: .warning, area: "Message retry",
                       summary: "On reconnect with CleanSession=0 both sides must re-send unacknowledged QoS>0 PUBLISH and PUBREL packets with their original ids.", versions: "3.1.1; 3.1 differs (see notes)"),
-        SpecStatement(id: "MQTT311-4.5.0-1", specID: "MQTT-4.5.0-1", family: .mqtt311, observable: .partly, severity: .warning, area: "Message receipt",
+        SpecStatement(id: .mqtt311_4_5_0_1, specID: "MQTT-4.5.0-1", family: .mqtt311, observable: .partly, severity: .warning, area: "Message receipt",
                       summary: "Once the server owns an incoming message it must add it to the session of every client with a matching subscription.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.5.0-2", specID: "MQTT-4.5.0-2", family: .mqtt311, observable: .yes, severity: .error, area: "Message receipt",
+        SpecStatement(id: .mqtt311_4_5_0_2, specID: "MQTT-4.5.0-2", family: .mqtt311, observable: .yes, severity: .error, area: "Message receipt",
                       summary: "The client must acknowledge every PUBLISH per its QoS even if it decides not to process the message.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.6.0-1", specID: "MQTT-4.6.0-1", family: .mqtt311, observable: .partly, severity: .warning, area: "Ordering",
+        SpecStatement(id: .mqtt311_4_6_0_1, specID: "MQTT-4.6.0-1", family: .mqtt311, observable: .partly, severity: .warning, area: "Ordering",
                       summary: "Re-sent PUBLISH packets must go out in the original sending order.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.6.0-2", specID: "MQTT-4.6.0-2", family: .mqtt311, observable: .yes, severity: .error, area: "Ordering",
+        SpecStatement(id: .mqtt311_4_6_0_2, specID: "MQTT-4.6.0-2", family: .mqtt311, observable: .yes, severity: .error, area: "Ordering",
                       summary: "The client must send PUBACKs in the order the QoS 1 PUBLISHes arrived.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.6.0-3", specID: "MQTT-4.6.0-3", family: .mqtt311, observable: .yes, severity: .error, area: "Ordering",
+        SpecStatement(id: .mqtt311_4_6_0_3, specID: "MQTT-4.6.0-3", family: .mqtt311, observable: .yes, severity: .error, area: "Ordering",
                       summary: "The client must send PUBRECs in the order the QoS 2 PUBLISHes arrived.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.6.0-4", specID: "MQTT-4.6.0-4", family: .mqtt311, observable: .yes, severity: .error, area: "Ordering",
+        SpecStatement(id: .mqtt311_4_6_0_4, specID: "MQTT-4.6.0-4", family: .mqtt311, observable: .yes, severity: .error, area: "Ordering",
                       summary: "The client must send PUBRELs in the order the PUBRECs arrived.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.6.0-5", specID: "MQTT-4.6.0-5", family: .mqtt311, observable: .partly, severity: .warning, area: "Ordering",
+        SpecStatement(id: .mqtt311_4_6_0_5, specID: "MQTT-4.6.0-5", family: .mqtt311, observable: .partly, severity: .warning, area: "Ordering",
                       summary: "By default the server must treat every topic as an Ordered Topic.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.6.0-6", specID: "MQTT-4.6.0-6", family: .mqtt311, observable: .partly, severity: .warning, area: "Ordering",
+        SpecStatement(id: .mqtt311_4_6_0_6, specID: "MQTT-4.6.0-6", family: .mqtt311, observable: .partly, severity: .warning, area: "Ordering",
                       summary: "For an Ordered Topic the server must forward messages from a given client to each subscriber in the order received (same topic and QoS).", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.1-1", specID: "MQTT-4.7.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / wildcards",
+        SpecStatement(id: .mqtt311_4_7_1_1, specID: "MQTT-4.7.1-1", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / wildcards",
                       summary: "Wildcards may appear in Topic Filters only, never in Topic Names.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.1-2", specID: "MQTT-4.7.1-2", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / wildcards",
+        SpecStatement(id: .mqtt311_4_7_1_2, specID: "MQTT-4.7.1-2", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / wildcards",
                       summary: "'#' must stand alone or follow '/', and must be the last character of the filter.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.1-3", specID: "MQTT-4.7.1-3", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / wildcards",
+        SpecStatement(id: .mqtt311_4_7_1_3, specID: "MQTT-4.7.1-3", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / wildcards",
                       summary: "'+' may be used at any level but must occupy the whole level.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.2-1", specID: "MQTT-4.7.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / $ topics",
+        SpecStatement(id: .mqtt311_4_7_2_1, specID: "MQTT-4.7.2-1", family: .mqtt311, observable: .yes, severity: .error, area: "Topics / $ topics",
                       summary: "Filters starting with '#' or '+' must not match topic names starting with '$'.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.3-1", specID: "MQTT-4.7.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "Topics",
+        SpecStatement(id: .mqtt311_4_7_3_1, specID: "MQTT-4.7.3-1", family: .mqtt311, observable: .yes, severity: .error, area: "Topics",
                       summary: "Topic Names and Topic Filters must be at least one character long.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.3-2", specID: "MQTT-4.7.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "Topics",
+        SpecStatement(id: .mqtt311_4_7_3_2, specID: "MQTT-4.7.3-2", family: .mqtt311, observable: .yes, severity: .error, area: "Topics",
                       summary: "Topic Names and Filters must not contain U+0000.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.3-3", specID: "MQTT-4.7.3-3", family: .mqtt311, observable: .no, severity: .info, area: "Topics",
+        SpecStatement(id: .mqtt311_4_7_3_3, specID: "MQTT-4.7.3-3", family: .mqtt311, observable: .no, severity: .info, area: "Topics",
                       summary: "Topic Names and Filters must not encode to more than 65535 bytes.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.7.3-4", specID: "MQTT-4.7.3-4", family: .mqtt311, observable: .partly, severity: .warning, area: "Topics / matching",
+        SpecStatement(id: .mqtt311_4_7_3_4, specID: "MQTT-4.7.3-4", family: .mqtt311, observable: .partly, severity: .warning, area: "Topics / matching",
                       summary: "The server must not normalise topics or filters or alter unrecognised characters when matching.", versions: "3.1.1 + 5.0 (same id); also 3.1"),
-        SpecStatement(id: "MQTT311-4.8.0-1", specID: "MQTT-4.8.0-1", family: .mqtt311, observable: .yes, severity: .warning, area: "Error handling",
+        SpecStatement(id: .mqtt311_4_8_0_1, specID: "MQTT-4.8.0-1", family: .mqtt311, observable: .yes, severity: .warning, area: "Error handling",
                       summary: "On a protocol violation, unless stated otherwise, the receiver must close the connection on which the bad packet arrived.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-4.8.0-2", specID: "MQTT-4.8.0-2", family: .mqtt311, observable: .no, severity: .info, area: "Error handling",
+        SpecStatement(id: .mqtt311_4_8_0_2, specID: "MQTT-4.8.0-2", family: .mqtt311, observable: .no, severity: .info, area: "Error handling",
                       summary: "On a transient processing error for an inbound packet, the receiver must close that connection.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-7.0.0-1", specID: "MQTT-7.0.0-1", family: .mqtt311, observable: .partly, severity: .info, area: "Conformance",
+        SpecStatement(id: .mqtt311_7_0_0_1, specID: "MQTT-7.0.0-1", family: .mqtt311, observable: .partly, severity: .info, area: "Conformance",
                       summary: "A server that also makes outbound connections (bridge) must behave as a conformant client on them.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-7.0.0-2", specID: "MQTT-7.0.0-2", family: .mqtt311, observable: .no, severity: .info, area: "Conformance",
+        SpecStatement(id: .mqtt311_7_0_0_2, specID: "MQTT-7.0.0-2", family: .mqtt311, observable: .no, severity: .info, area: "Conformance",
                       summary: "Conformant implementations must not depend on extensions outside the spec to interoperate.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-7.1.1-1", specID: "MQTT-7.1.1-1", family: .mqtt311, observable: .no, severity: .info, area: "Conformance / transport",
+        SpecStatement(id: .mqtt311_7_1_1_1, specID: "MQTT-7.1.1-1", family: .mqtt311, observable: .no, severity: .info, area: "Conformance / transport",
                       summary: "A conformant server must support an ordered, lossless, bidirectional byte-stream transport.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT311-7.1.2-1", specID: "MQTT-7.1.2-1", family: .mqtt311, observable: .no, severity: .info, area: "Conformance / transport",
+        SpecStatement(id: .mqtt311_7_1_2_1, specID: "MQTT-7.1.2-1", family: .mqtt311, observable: .no, severity: .info, area: "Conformance / transport",
                       summary: "A conformant client must support an ordered, lossless, bidirectional byte-stream transport.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "MQTT5-1.5.4-1", specID: "MQTT-1.5.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "UTF-8 strings",
+        SpecStatement(id: .mqtt5_1_5_4_1, specID: "MQTT-1.5.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "UTF-8 strings",
                       summary: "String data must be well-formed UTF-8 and must not encode surrogates U+D800-U+DFFF.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-1.5.4-2", specID: "MQTT-1.5.4-2", family: .mqtt5, observable: .yes, severity: .error, area: "UTF-8 strings",
+        SpecStatement(id: .mqtt5_1_5_4_2, specID: "MQTT-1.5.4-2", family: .mqtt5, observable: .yes, severity: .error, area: "UTF-8 strings",
                       summary: "A string must not contain the encoded null character U+0000.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-1.5.4-3", specID: "MQTT-1.5.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "UTF-8 strings",
+        SpecStatement(id: .mqtt5_1_5_4_3, specID: "MQTT-1.5.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "UTF-8 strings",
                       summary: "EF BB BF is the character U+FEFF and must not be skipped or stripped by a receiver.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-1.5.5-1", specID: "MQTT-1.5.5-1", family: .mqtt5, observable: .yes, severity: .error, area: "Variable Byte Integer",
+        SpecStatement(id: .mqtt5_1_5_5_1, specID: "MQTT-1.5.5-1", family: .mqtt5, observable: .yes, severity: .error, area: "Variable Byte Integer",
                       summary: "A Variable Byte Integer must use the fewest bytes that can hold the value.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-1.5.7-1", specID: "MQTT-1.5.7-1", family: .mqtt5, observable: .yes, severity: .error, area: "UTF-8 string pair",
+        SpecStatement(id: .mqtt5_1_5_7_1, specID: "MQTT-1.5.7-1", family: .mqtt5, observable: .yes, severity: .error, area: "UTF-8 string pair",
                       summary: "Both name and value of a UTF-8 String Pair (User Property) must be valid UTF-8 strings.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-2.1.3-1", specID: "MQTT-2.1.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "Fixed header flags",
+        SpecStatement(id: .mqtt5_2_1_3_1, specID: "MQTT-2.1.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "Fixed header flags",
                       summary: "Reserved fixed-header flag bits must carry the listed values: 0010 for PUBREL, SUBSCRIBE, UNSUBSCRIBE; 0000 for all other non-PUBLISH packets including AUTH.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-2.2.1-2", specID: "MQTT-2.2.1-2", family: .mqtt5, observable: .partly, severity: .warning, area: "Packet Identifier / PUBLISH",
+        SpecStatement(id: .mqtt5_2_2_1_2, specID: "MQTT-2.2.1-2", family: .mqtt5, observable: .partly, severity: .warning, area: "Packet Identifier / PUBLISH",
                       summary: "A QoS 0 PUBLISH must not carry a Packet Identifier.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-2.2.1-3", specID: "MQTT-2.2.1-3", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier",
+        SpecStatement(id: .mqtt5_2_2_1_3, specID: "MQTT-2.2.1-3", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier",
                       summary: "Each new client SUBSCRIBE, UNSUBSCRIBE or QoS>0 PUBLISH must get a non-zero Packet Identifier not currently in use.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-2.2.1-4", specID: "MQTT-2.2.1-4", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier",
+        SpecStatement(id: .mqtt5_2_2_1_4, specID: "MQTT-2.2.1-4", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier",
                       summary: "Each new server QoS>0 PUBLISH must get a non-zero Packet Identifier not currently in use.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-2.2.1-5", specID: "MQTT-2.2.1-5", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier / acks",
+        SpecStatement(id: .mqtt5_2_2_1_5, specID: "MQTT-2.2.1-5", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier / acks",
                       summary: "PUBACK, PUBREC, PUBREL and PUBCOMP must carry the id of the PUBLISH they belong to.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-2.2.1-6", specID: "MQTT-2.2.1-6", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier / acks",
+        SpecStatement(id: .mqtt5_2_2_1_6, specID: "MQTT-2.2.1-6", family: .mqtt5, observable: .yes, severity: .error, area: "Packet Identifier / acks",
                       summary: "SUBACK and UNSUBACK must carry the id of the SUBSCRIBE / UNSUBSCRIBE they answer.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-2.2.2-1", specID: "MQTT-2.2.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Properties",
+        SpecStatement(id: .mqtt5_2_2_2_1, specID: "MQTT-2.2.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Properties",
                       summary: "When a packet has no properties, a Property Length of 0 must still be present.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.0-1", specID: "MQTT-3.1.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / sequence",
+        SpecStatement(id: .mqtt5_3_1_0_1, specID: "MQTT-3.1.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / sequence",
                       summary: "The first packet a client sends on a new connection must be CONNECT.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.1.0-2", specID: "MQTT-3.1.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / sequence",
+        SpecStatement(id: .mqtt5_3_1_0_2, specID: "MQTT-3.1.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / sequence",
                       summary: "A second CONNECT is a Protocol Error; the server must close the connection.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.1.2-1", specID: "MQTT-3.1.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / protocol name",
+        SpecStatement(id: .mqtt5_3_1_2_1, specID: "MQTT-3.1.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / protocol name",
                       summary: "The protocol name must be 'MQTT'; a server that refuses the CONNECT may answer CONNACK 0x84 and must then close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-2", specID: "MQTT-3.1.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / protocol version",
+        SpecStatement(id: .mqtt5_3_1_2_2, specID: "MQTT-3.1.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / protocol version",
                       summary: "If the version is not 5 and the server refuses the CONNECT, it may answer CONNACK 0x84 and must then close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-3", specID: "MQTT-3.1.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / flags",
+        SpecStatement(id: .mqtt5_3_1_2_3, specID: "MQTT-3.1.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / flags",
                       summary: "The server must check that the reserved Connect Flags bit is 0 (non-zero is a Malformed Packet).", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.1.2-4", specID: "MQTT-3.1.2-4", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / Clean Start",
+        SpecStatement(id: .mqtt5_3_1_2_4, specID: "MQTT-3.1.2-4", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / Clean Start",
                       summary: "Clean Start=1: client and server must discard any existing session and start a new one.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-5", specID: "MQTT-3.1.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / Clean Start",
+        SpecStatement(id: .mqtt5_3_1_2_5, specID: "MQTT-3.1.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / Clean Start",
                       summary: "Clean Start=0 with an existing session for the Client Id: the server must resume that session.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-6", specID: "MQTT-3.1.2-6", family: .mqtt5, observable: .partly, severity: .info, area: "CONNECT / Clean Start",
+        SpecStatement(id: .mqtt5_3_1_2_6, specID: "MQTT-3.1.2-6", family: .mqtt5, observable: .partly, severity: .info, area: "CONNECT / Clean Start",
                       summary: "Clean Start=0 with no existing session: the server must create a new session.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-7", specID: "MQTT-3.1.2-7", family: .mqtt5, observable: .no, severity: .info, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_7, specID: "MQTT-3.1.2-7", family: .mqtt5, observable: .no, severity: .info, area: "CONNECT / will",
                       summary: "Will Flag=1: the server must store the Will Message with the session.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-8", specID: "MQTT-3.1.2-8", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_8, specID: "MQTT-3.1.2-8", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "The Will must be published after the connection closes once the Will Delay has elapsed or the session ends, unless DISCONNECT 0x00 removed it or the client reconnected in time.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-9", specID: "MQTT-3.1.2-9", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_9, specID: "MQTT-3.1.2-9", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "Will Flag=1: Will Properties, Will Topic and Will Payload must be present in the payload.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-10", specID: "MQTT-3.1.2-10", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_10, specID: "MQTT-3.1.2-10", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "The Will must be removed after it is published or after DISCONNECT 0x00.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-11", specID: "MQTT-3.1.2-11", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_11, specID: "MQTT-3.1.2-11", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "Will Flag=0 requires Will QoS=0.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-12", specID: "MQTT-3.1.2-12", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_12, specID: "MQTT-3.1.2-12", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "With Will Flag=1, Will QoS may be 0, 1 or 2 (3 is a Malformed Packet).", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-13", specID: "MQTT-3.1.2-13", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_13, specID: "MQTT-3.1.2-13", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "Will Flag=0 requires Will Retain=0.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-14", specID: "MQTT-3.1.2-14", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_14, specID: "MQTT-3.1.2-14", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "Will Retain=0: the Will is published non-retained.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-15", specID: "MQTT-3.1.2-15", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_2_15, specID: "MQTT-3.1.2-15", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will",
                       summary: "Will Retain=1: the Will is published retained.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-16", specID: "MQTT-3.1.2-16", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt5_3_1_2_16, specID: "MQTT-3.1.2-16", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "User Name Flag=0: no User Name in the payload.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-17", specID: "MQTT-3.1.2-17", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt5_3_1_2_17, specID: "MQTT-3.1.2-17", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "User Name Flag=1: a User Name must be present.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-18", specID: "MQTT-3.1.2-18", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt5_3_1_2_18, specID: "MQTT-3.1.2-18", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "Password Flag=0: no Password in the payload.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-19", specID: "MQTT-3.1.2-19", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt5_3_1_2_19, specID: "MQTT-3.1.2-19", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "Password Flag=1: a Password must be present.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-20", specID: "MQTT-3.1.2-20", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
+        SpecStatement(id: .mqtt5_3_1_2_20, specID: "MQTT-3.1.2-20", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
                       summary: "With a non-zero Keep Alive the client must send PINGREQ whenever it would otherwise stay silent too long.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-21", specID: "MQTT-3.1.2-21", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
+        SpecStatement(id: .mqtt5_3_1_2_21, specID: "MQTT-3.1.2-21", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
                       summary: "If CONNACK carries Server Keep Alive, the client must use it instead of its own value.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-22", specID: "MQTT-3.1.2-22", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
+        SpecStatement(id: .mqtt5_3_1_2_22, specID: "MQTT-3.1.2-22", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNECT / keep alive",
                       summary: "If nothing arrives from the client within 1.5 x Keep Alive, the server must close the connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-23", specID: "MQTT-3.1.2-23", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / session expiry",
+        SpecStatement(id: .mqtt5_3_1_2_23, specID: "MQTT-3.1.2-23", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / session expiry",
                       summary: "If the Session Expiry Interval is > 0, both sides must keep the session state after the connection closes.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-24", specID: "MQTT-3.1.2-24", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Maximum Packet Size",
+        SpecStatement(id: .mqtt5_3_1_2_24, specID: "MQTT-3.1.2-24", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Maximum Packet Size",
                       summary: "The server must not send a packet larger than the client's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-25", specID: "MQTT-3.1.2-25", family: .mqtt5, observable: .partly, severity: .info, area: "CONNECT / Maximum Packet Size",
+        SpecStatement(id: .mqtt5_3_1_2_25, specID: "MQTT-3.1.2-25", family: .mqtt5, observable: .partly, severity: .info, area: "CONNECT / Maximum Packet Size",
                       summary: "A packet too large for the client must be dropped by the server, which then behaves as if it had been sent.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-26", specID: "MQTT-3.1.2-26", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Topic Alias Maximum",
+        SpecStatement(id: .mqtt5_3_1_2_26, specID: "MQTT-3.1.2-26", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Topic Alias Maximum",
                       summary: "The server must not send a Topic Alias above the client's Topic Alias Maximum.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-27", specID: "MQTT-3.1.2-27", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Topic Alias Maximum",
+        SpecStatement(id: .mqtt5_3_1_2_27, specID: "MQTT-3.1.2-27", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Topic Alias Maximum",
                       summary: "If the client's Topic Alias Maximum is absent or 0, the server must not send Topic Aliases.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-28", specID: "MQTT-3.1.2-28", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Request Response Information",
+        SpecStatement(id: .mqtt5_3_1_2_28, specID: "MQTT-3.1.2-28", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Request Response Information",
                       summary: "If Request Response Information is 0 (or absent), the server must not return Response Information.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-29", specID: "MQTT-3.1.2-29", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Request Problem Information",
+        SpecStatement(id: .mqtt5_3_1_2_29, specID: "MQTT-3.1.2-29", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Request Problem Information",
                       summary: "If Request Problem Information is 0, the server must not put Reason String or User Property on any packet except PUBLISH, CONNACK and DISCONNECT.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.2-30", specID: "MQTT-3.1.2-30", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / enhanced auth",
+        SpecStatement(id: .mqtt5_3_1_2_30, specID: "MQTT-3.1.2-30", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / enhanced auth",
                       summary: "A client that set an Authentication Method may send only AUTH or DISCONNECT until it receives CONNACK.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-1", specID: "MQTT-3.1.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / payload",
+        SpecStatement(id: .mqtt5_3_1_3_1, specID: "MQTT-3.1.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / payload",
                       summary: "Payload fields must appear in the order Client Id, Will Properties, Will Topic, Will Payload, User Name, Password.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-2", specID: "MQTT-3.1.3-2", family: .mqtt5, observable: .no, severity: .info, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt5_3_1_3_2, specID: "MQTT-3.1.3-2", family: .mqtt5, observable: .no, severity: .info, area: "CONNECT / Client Id",
                       summary: "Both sides must use the Client Id to identify the session state they hold.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.1.3-3", specID: "MQTT-3.1.3-3", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt5_3_1_3_3, specID: "MQTT-3.1.3-3", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "The Client Id must be present as the first payload field.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.1.3-4", specID: "MQTT-3.1.3-4", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt5_3_1_3_4, specID: "MQTT-3.1.3-4", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "The Client Id must be a UTF-8 string.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.1.3-5", specID: "MQTT-3.1.3-5", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt5_3_1_3_5, specID: "MQTT-3.1.3-5", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "The server must accept Client Ids of 1-23 bytes using only 0-9, a-z, A-Z.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.1.3-6", specID: "MQTT-3.1.3-6", family: .mqtt5, observable: .partly, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt5_3_1_3_6, specID: "MQTT-3.1.3-6", family: .mqtt5, observable: .partly, severity: .error, area: "CONNECT / Client Id",
                       summary: "A server that accepts a zero-length Client Id must assign a unique one.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-7", specID: "MQTT-3.1.3-7", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt5_3_1_3_7, specID: "MQTT-3.1.3-7", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "It must then treat the CONNECT as if that id had been sent and return it as Assigned Client Identifier in CONNACK.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-8", specID: "MQTT-3.1.3-8", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
+        SpecStatement(id: .mqtt5_3_1_3_8, specID: "MQTT-3.1.3-8", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / Client Id",
                       summary: "A server rejecting the Client Id may send CONNACK 0x85 and must then close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-9", specID: "MQTT-3.1.3-9", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will delay",
+        SpecStatement(id: .mqtt5_3_1_3_9, specID: "MQTT-3.1.3-9", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / will delay",
                       summary: "If the client reconnects to the session before the Will Delay Interval passes, the Will must not be sent.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-10", specID: "MQTT-3.1.3-10", family: .mqtt5, observable: .partly, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_3_10, specID: "MQTT-3.1.3-10", family: .mqtt5, observable: .partly, severity: .error, area: "CONNECT / will",
                       summary: "The server must keep the order of the Will's User Properties when publishing it.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-11", specID: "MQTT-3.1.3-11", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
+        SpecStatement(id: .mqtt5_3_1_3_11, specID: "MQTT-3.1.3-11", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / will",
                       summary: "The Will Topic must be a UTF-8 string.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.3-12", specID: "MQTT-3.1.3-12", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
+        SpecStatement(id: .mqtt5_3_1_3_12, specID: "MQTT-3.1.3-12", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / credentials",
                       summary: "The User Name, when flagged, is the next field and must be a UTF-8 string.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.4-1", specID: "MQTT-3.1.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / server response",
+        SpecStatement(id: .mqtt5_3_1_4_1, specID: "MQTT-3.1.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNECT / server response",
                       summary: "The server must validate the CONNECT format and close the connection if it is wrong.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.4-2", specID: "MQTT-3.1.4-2", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / server response",
+        SpecStatement(id: .mqtt5_3_1_4_2, specID: "MQTT-3.1.4-2", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / server response",
                       summary: "The server may apply further checks (and SHOULD authenticate/authorise); if any fails it must close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.4-3", specID: "MQTT-3.1.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / take-over",
+        SpecStatement(id: .mqtt5_3_1_4_3, specID: "MQTT-3.1.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / take-over",
                       summary: "If the Client Id is already connected, the server sends DISCONNECT 0x8E to the old connection and must close it.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.4-4", specID: "MQTT-3.1.4-4", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / session",
+        SpecStatement(id: .mqtt5_3_1_4_4, specID: "MQTT-3.1.4-4", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / session",
                       summary: "The server must perform Clean Start processing.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.4-5", specID: "MQTT-3.1.4-5", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / server response",
+        SpecStatement(id: .mqtt5_3_1_4_5, specID: "MQTT-3.1.4-5", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNECT / server response",
                       summary: "An accepted CONNECT must be acknowledged with CONNACK 0x00.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.1.4-6", specID: "MQTT-3.1.4-6", family: .mqtt5, observable: .partly, severity: .error, area: "CONNECT / server response",
+        SpecStatement(id: .mqtt5_3_1_4_6, specID: "MQTT-3.1.4-6", family: .mqtt5, observable: .partly, severity: .error, area: "CONNECT / server response",
                       summary: "After rejecting a CONNECT the server must not process later client data, except AUTH.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.0-1", specID: "MQTT-3.2.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / sequence",
+        SpecStatement(id: .mqtt5_3_2_0_1, specID: "MQTT-3.2.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / sequence",
                       summary: "The server must send CONNACK 0x00 before any packet other than AUTH.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.0-2", specID: "MQTT-3.2.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / sequence",
+        SpecStatement(id: .mqtt5_3_2_0_2, specID: "MQTT-3.2.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / sequence",
                       summary: "The server must send at most one CONNACK per connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-1", specID: "MQTT-3.2.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / flags",
+        SpecStatement(id: .mqtt5_3_2_2_1, specID: "MQTT-3.2.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / flags",
                       summary: "Connect Acknowledge Flags bits 7-1 are reserved and must be 0.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-2", specID: "MQTT-3.2.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Session Present",
+        SpecStatement(id: .mqtt5_3_2_2_2, specID: "MQTT-3.2.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Session Present",
                       summary: "Accepting Clean Start=1 requires Session Present=0 with reason 0x00.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-3", specID: "MQTT-3.2.2-3", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / Session Present",
+        SpecStatement(id: .mqtt5_3_2_2_3, specID: "MQTT-3.2.2-3", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / Session Present",
                       summary: "Accepting Clean Start=0: Session Present=1 if the server holds a session for the Client Id, else 0; reason 0x00 in both cases.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-4", specID: "MQTT-3.2.2-4", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / client reaction",
+        SpecStatement(id: .mqtt5_3_2_2_4, specID: "MQTT-3.2.2-4", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / client reaction",
                       summary: "A client without session state that receives Session Present=1 must close the connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-5", specID: "MQTT-3.2.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / client reaction",
+        SpecStatement(id: .mqtt5_3_2_2_5, specID: "MQTT-3.2.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / client reaction",
                       summary: "A client with session state that receives Session Present=0 must discard that state if it continues.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-6", specID: "MQTT-3.2.2-6", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Session Present",
+        SpecStatement(id: .mqtt5_3_2_2_6, specID: "MQTT-3.2.2-6", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Session Present",
                       summary: "A CONNACK with a non-zero reason code must have Session Present=0.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-7", specID: "MQTT-3.2.2-7", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / close",
+        SpecStatement(id: .mqtt5_3_2_2_7, specID: "MQTT-3.2.2-7", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / close",
                       summary: "After a CONNACK with reason >= 0x80 the server must close the connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-8", specID: "MQTT-3.2.2-8", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / reason code",
+        SpecStatement(id: .mqtt5_3_2_2_8, specID: "MQTT-3.2.2-8", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / reason code",
                       summary: "CONNACK must use a reason code from the Connect Reason Code table.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-9", specID: "MQTT-3.2.2-9", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / Maximum QoS",
+        SpecStatement(id: .mqtt5_3_2_2_9, specID: "MQTT-3.2.2-9", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / Maximum QoS",
                       summary: "A server that does not support QoS 1 or 2 must advertise its highest QoS with Maximum QoS.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-10", specID: "MQTT-3.2.2-10", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / Maximum QoS",
+        SpecStatement(id: .mqtt5_3_2_2_10, specID: "MQTT-3.2.2-10", family: .mqtt5, observable: .partly, severity: .warning, area: "CONNACK / Maximum QoS",
                       summary: "Such a server must still accept SUBSCRIBE requesting QoS 0, 1 or 2 (granting a lower QoS).", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-11", specID: "MQTT-3.2.2-11", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Maximum QoS",
+        SpecStatement(id: .mqtt5_3_2_2_11, specID: "MQTT-3.2.2-11", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Maximum QoS",
                       summary: "A client told a Maximum QoS must not publish above it.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-12", specID: "MQTT-3.2.2-12", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Will QoS",
+        SpecStatement(id: .mqtt5_3_2_2_12, specID: "MQTT-3.2.2-12", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Will QoS",
                       summary: "A server that cannot handle the requested Will QoS must refuse the connection (SHOULD use CONNACK 0x9B) and close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-13", specID: "MQTT-3.2.2-13", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Will Retain",
+        SpecStatement(id: .mqtt5_3_2_2_13, specID: "MQTT-3.2.2-13", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Will Retain",
                       summary: "A server without retain support must refuse a CONNECT with Will Retain=1 (SHOULD use CONNACK 0x9A) and close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-14", specID: "MQTT-3.2.2-14", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Retain Available",
+        SpecStatement(id: .mqtt5_3_2_2_14, specID: "MQTT-3.2.2-14", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Retain Available",
                       summary: "A client told Retain Available=0 must not send PUBLISH with RETAIN=1.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-15", specID: "MQTT-3.2.2-15", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Maximum Packet Size",
+        SpecStatement(id: .mqtt5_3_2_2_15, specID: "MQTT-3.2.2-15", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Maximum Packet Size",
                       summary: "The client must not send packets larger than the server's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-16", specID: "MQTT-3.2.2-16", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Assigned Client Identifier",
+        SpecStatement(id: .mqtt5_3_2_2_16, specID: "MQTT-3.2.2-16", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Assigned Client Identifier",
                       summary: "For a zero-length Client Id the CONNACK must carry an Assigned Client Identifier that no other current session uses.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-17", specID: "MQTT-3.2.2-17", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Topic Alias Maximum",
+        SpecStatement(id: .mqtt5_3_2_2_17, specID: "MQTT-3.2.2-17", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Topic Alias Maximum",
                       summary: "The client must not send a Topic Alias above the server's Topic Alias Maximum.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-18", specID: "MQTT-3.2.2-18", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Topic Alias Maximum",
+        SpecStatement(id: .mqtt5_3_2_2_18, specID: "MQTT-3.2.2-18", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Topic Alias Maximum",
                       summary: "If the server's Topic Alias Maximum is absent or 0, the client must not send Topic Aliases.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-19", specID: "MQTT-3.2.2-19", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Reason String",
+        SpecStatement(id: .mqtt5_3_2_2_19, specID: "MQTT-3.2.2-19", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / Reason String",
                       summary: "The server must not add a Reason String if that makes CONNACK exceed the client's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-20", specID: "MQTT-3.2.2-20", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / User Property",
+        SpecStatement(id: .mqtt5_3_2_2_20, specID: "MQTT-3.2.2-20", family: .mqtt5, observable: .yes, severity: .error, area: "CONNACK / User Property",
                       summary: "The server must not add User Properties if that makes CONNACK exceed the client's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-21", specID: "MQTT-3.2.2-21", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNACK / Server Keep Alive",
+        SpecStatement(id: .mqtt5_3_2_2_21, specID: "MQTT-3.2.2-21", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNACK / Server Keep Alive",
                       summary: "If CONNACK has Server Keep Alive the client must use it instead of its own Keep Alive.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.2.2-22", specID: "MQTT-3.2.2-22", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNACK / Server Keep Alive",
+        SpecStatement(id: .mqtt5_3_2_2_22, specID: "MQTT-3.2.2-22", family: .mqtt5, observable: .yes, severity: .warning, area: "CONNACK / Server Keep Alive",
                       summary: "Without Server Keep Alive the server must use the client's Keep Alive.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-1", specID: "MQTT-3.3.1-1", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
+        SpecStatement(id: .mqtt5_3_3_1_1, specID: "MQTT-3.3.1-1", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
                       summary: "DUP must be 1 when a PUBLISH is re-delivered.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.1-2", specID: "MQTT-3.3.1-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / DUP",
+        SpecStatement(id: .mqtt5_3_3_1_2, specID: "MQTT-3.3.1-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / DUP",
                       summary: "DUP must be 0 for QoS 0.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.1-3", specID: "MQTT-3.3.1-3", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
+        SpecStatement(id: .mqtt5_3_3_1_3, specID: "MQTT-3.3.1-3", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / DUP",
                       summary: "The outgoing DUP reflects only whether that outgoing packet is a re-send.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.1-4", specID: "MQTT-3.3.1-4", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / QoS",
+        SpecStatement(id: .mqtt5_3_3_1_4, specID: "MQTT-3.3.1-4", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / QoS",
                       summary: "A PUBLISH must not have both QoS bits set (Malformed Packet).", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.1-5", specID: "MQTT-3.3.1-5", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt5_3_3_1_5, specID: "MQTT-3.3.1-5", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A client PUBLISH with RETAIN=1 must replace the topic's retained message and be stored.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-6", specID: "MQTT-3.3.1-6", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt5_3_3_1_6, specID: "MQTT-3.3.1-6", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A retained PUBLISH with empty payload is processed normally and deletes the topic's retained message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-7", specID: "MQTT-3.3.1-7", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt5_3_3_1_7, specID: "MQTT-3.3.1-7", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / retain",
                       summary: "A retained message with empty payload must not be stored.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-8", specID: "MQTT-3.3.1-8", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / retain",
+        SpecStatement(id: .mqtt5_3_3_1_8, specID: "MQTT-3.3.1-8", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / retain",
                       summary: "A client PUBLISH with RETAIN=0 must not be stored as retained nor change the existing retained message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-9", specID: "MQTT-3.3.1-9", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / Retain Handling",
+        SpecStatement(id: .mqtt5_3_3_1_9, specID: "MQTT-3.3.1-9", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / Retain Handling",
                       summary: "Retain Handling 0: the server must send the matching retained messages when the subscription is made.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-10", specID: "MQTT-3.3.1-10", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / Retain Handling",
+        SpecStatement(id: .mqtt5_3_3_1_10, specID: "MQTT-3.3.1-10", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / Retain Handling",
                       summary: "Retain Handling 1: send retained messages only if the subscription did not already exist.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-11", specID: "MQTT-3.3.1-11", family: .mqtt5, observable: .partly, severity: .error, area: "SUBSCRIBE / Retain Handling",
+        SpecStatement(id: .mqtt5_3_3_1_11, specID: "MQTT-3.3.1-11", family: .mqtt5, observable: .partly, severity: .error, area: "SUBSCRIBE / Retain Handling",
                       summary: "Retain Handling 2: no retained messages are sent at subscribe time.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-12", specID: "MQTT-3.3.1-12", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Retain As Published",
+        SpecStatement(id: .mqtt5_3_3_1_12, specID: "MQTT-3.3.1-12", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Retain As Published",
                       summary: "Retain As Published=0: the server must clear RETAIN when forwarding, whatever the publisher set.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.1-13", specID: "MQTT-3.3.1-13", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Retain As Published",
+        SpecStatement(id: .mqtt5_3_3_1_13, specID: "MQTT-3.3.1-13", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Retain As Published",
                       summary: "Retain As Published=1: the forwarded RETAIN flag must equal the publisher's.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-1", specID: "MQTT-3.3.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / topic",
+        SpecStatement(id: .mqtt5_3_3_2_1, specID: "MQTT-3.3.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / topic",
                       summary: "The Topic Name must be the first variable-header field and be a UTF-8 string.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.2-2", specID: "MQTT-3.3.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / topic",
+        SpecStatement(id: .mqtt5_3_3_2_2, specID: "MQTT-3.3.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / topic",
                       summary: "The Topic Name must not contain wildcards.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.2-3", specID: "MQTT-3.3.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / topic",
+        SpecStatement(id: .mqtt5_3_3_2_3, specID: "MQTT-3.3.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / topic",
                       summary: "A server PUBLISH must have a Topic Name matching the receiving client's subscription.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.2-4", specID: "MQTT-3.3.2-4", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Payload Format Indicator",
+        SpecStatement(id: .mqtt5_3_3_2_4, specID: "MQTT-3.3.2-4", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Payload Format Indicator",
                       summary: "The server must forward the Payload Format Indicator unchanged.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-5", specID: "MQTT-3.3.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Message Expiry",
+        SpecStatement(id: .mqtt5_3_3_2_5, specID: "MQTT-3.3.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Message Expiry",
                       summary: "A message whose expiry passed before onward delivery started must be dropped for that subscriber.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-6", specID: "MQTT-3.3.2-6", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Message Expiry",
+        SpecStatement(id: .mqtt5_3_3_2_6, specID: "MQTT-3.3.2-6", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Message Expiry",
                       summary: "The forwarded PUBLISH must carry the received expiry minus the time the message waited in the server.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-7", specID: "MQTT-3.3.2-7", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Topic Alias",
+        SpecStatement(id: .mqtt5_3_3_2_7, specID: "MQTT-3.3.2-7", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / Topic Alias",
                       summary: "A receiver must not carry Topic Alias mappings over to another connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-8", specID: "MQTT-3.3.2-8", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
+        SpecStatement(id: .mqtt5_3_3_2_8, specID: "MQTT-3.3.2-8", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
                       summary: "A Topic Alias of 0 must not be sent.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-9", specID: "MQTT-3.3.2-9", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
+        SpecStatement(id: .mqtt5_3_3_2_9, specID: "MQTT-3.3.2-9", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
                       summary: "The client must not use a Topic Alias above the server's Topic Alias Maximum.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-10", specID: "MQTT-3.3.2-10", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
+        SpecStatement(id: .mqtt5_3_3_2_10, specID: "MQTT-3.3.2-10", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
                       summary: "The client must accept any Topic Alias from 1 up to the maximum it announced.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-11", specID: "MQTT-3.3.2-11", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
+        SpecStatement(id: .mqtt5_3_3_2_11, specID: "MQTT-3.3.2-11", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
                       summary: "The server must not use a Topic Alias above the client's Topic Alias Maximum.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-12", specID: "MQTT-3.3.2-12", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
+        SpecStatement(id: .mqtt5_3_3_2_12, specID: "MQTT-3.3.2-12", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias",
                       summary: "The server must accept any Topic Alias from 1 up to the maximum it announced.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-13", specID: "MQTT-3.3.2-13", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Response Topic",
+        SpecStatement(id: .mqtt5_3_3_2_13, specID: "MQTT-3.3.2-13", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Response Topic",
                       summary: "The Response Topic must be a UTF-8 string.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-14", specID: "MQTT-3.3.2-14", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Response Topic",
+        SpecStatement(id: .mqtt5_3_3_2_14, specID: "MQTT-3.3.2-14", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Response Topic",
                       summary: "The Response Topic must not contain wildcards.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-15", specID: "MQTT-3.3.2-15", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Response Topic",
+        SpecStatement(id: .mqtt5_3_3_2_15, specID: "MQTT-3.3.2-15", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Response Topic",
                       summary: "The server must forward the Response Topic unchanged.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-16", specID: "MQTT-3.3.2-16", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Correlation Data",
+        SpecStatement(id: .mqtt5_3_3_2_16, specID: "MQTT-3.3.2-16", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Correlation Data",
                       summary: "The server must forward Correlation Data unchanged.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-17", specID: "MQTT-3.3.2-17", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / User Property",
+        SpecStatement(id: .mqtt5_3_3_2_17, specID: "MQTT-3.3.2-17", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / User Property",
                       summary: "The server must forward all User Properties unchanged.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-18", specID: "MQTT-3.3.2-18", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / User Property",
+        SpecStatement(id: .mqtt5_3_3_2_18, specID: "MQTT-3.3.2-18", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / User Property",
                       summary: "The server must keep the order of User Properties when forwarding.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-19", specID: "MQTT-3.3.2-19", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Content Type",
+        SpecStatement(id: .mqtt5_3_3_2_19, specID: "MQTT-3.3.2-19", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Content Type",
                       summary: "The Content Type must be a UTF-8 string.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.2-20", specID: "MQTT-3.3.2-20", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Content Type",
+        SpecStatement(id: .mqtt5_3_3_2_20, specID: "MQTT-3.3.2-20", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / Content Type",
                       summary: "The server must forward the Content Type unchanged.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-1", specID: "MQTT-3.3.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / response",
+        SpecStatement(id: .mqtt5_3_3_4_1, specID: "MQTT-3.3.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / response",
                       summary: "The receiver must answer per QoS: nothing for 0, PUBACK for 1, PUBREC for 2.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.3.4-2", specID: "MQTT-3.3.4-2", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / overlapping subscriptions",
+        SpecStatement(id: .mqtt5_3_3_4_2, specID: "MQTT-3.3.4-2", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / overlapping subscriptions",
                       summary: "With overlapping subscriptions, the server must deliver respecting the highest QoS among them.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-3", specID: "MQTT-3.3.4-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
+        SpecStatement(id: .mqtt5_3_3_4_3, specID: "MQTT-3.3.4-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
                       summary: "If any overlapping subscription has a Subscription Identifier, the resulting PUBLISH must carry it.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-4", specID: "MQTT-3.3.4-4", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
+        SpecStatement(id: .mqtt5_3_3_4_4, specID: "MQTT-3.3.4-4", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
                       summary: "When one copy is sent for several matching subscriptions it must carry all their Subscription Identifiers (any order).", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-5", specID: "MQTT-3.3.4-5", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
+        SpecStatement(id: .mqtt5_3_3_4_5, specID: "MQTT-3.3.4-5", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
                       summary: "When separate copies are sent, each must carry the identifier of its own subscription.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-6", specID: "MQTT-3.3.4-6", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
+        SpecStatement(id: .mqtt5_3_3_4_6, specID: "MQTT-3.3.4-6", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier",
                       summary: "A client PUBLISH must not contain a Subscription Identifier.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-7", specID: "MQTT-3.3.4-7", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / flow control",
+        SpecStatement(id: .mqtt5_3_3_4_7, specID: "MQTT-3.3.4-7", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / flow control",
                       summary: "The client must not have more unacknowledged QoS 1/2 PUBLISHes outstanding than the server's Receive Maximum.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-8", specID: "MQTT-3.3.4-8", family: .mqtt5, observable: .no, severity: .info, area: "PUBLISH / flow control",
+        SpecStatement(id: .mqtt5_3_3_4_8, specID: "MQTT-3.3.4-8", family: .mqtt5, observable: .no, severity: .info, area: "PUBLISH / flow control",
                       summary: "The client must not hold back non-PUBLISH packets because its publish quota is exhausted.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-9", specID: "MQTT-3.3.4-9", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / flow control",
+        SpecStatement(id: .mqtt5_3_3_4_9, specID: "MQTT-3.3.4-9", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / flow control",
                       summary: "The server must not have more unacknowledged QoS 1/2 PUBLISHes outstanding than the client's Receive Maximum.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.3.4-10", specID: "MQTT-3.3.4-10", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / flow control",
+        SpecStatement(id: .mqtt5_3_3_4_10, specID: "MQTT-3.3.4-10", family: .mqtt5, observable: .partly, severity: .warning, area: "PUBLISH / flow control",
                       summary: "The server must not hold back non-PUBLISH packets because its publish quota is exhausted.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.4.2-1", specID: "MQTT-3.4.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBACK / reason code",
+        SpecStatement(id: .mqtt5_3_4_2_1, specID: "MQTT-3.4.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBACK / reason code",
                       summary: "The sender of PUBACK must use one of the PUBACK reason codes.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.4.2-2", specID: "MQTT-3.4.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBACK / Reason String",
+        SpecStatement(id: .mqtt5_3_4_2_2, specID: "MQTT-3.4.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBACK / Reason String",
                       summary: "The sender must not add a Reason String that would make PUBACK exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.4.2-3", specID: "MQTT-3.4.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBACK / User Property",
+        SpecStatement(id: .mqtt5_3_4_2_3, specID: "MQTT-3.4.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBACK / User Property",
                       summary: "The sender must not add User Properties that would make PUBACK exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.5.2-1", specID: "MQTT-3.5.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREC / reason code",
+        SpecStatement(id: .mqtt5_3_5_2_1, specID: "MQTT-3.5.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREC / reason code",
                       summary: "The sender of PUBREC must use one of the PUBREC reason codes.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.5.2-2", specID: "MQTT-3.5.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREC / Reason String",
+        SpecStatement(id: .mqtt5_3_5_2_2, specID: "MQTT-3.5.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREC / Reason String",
                       summary: "The sender must not add a Reason String that would make PUBREC exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.5.2-3", specID: "MQTT-3.5.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREC / User Property",
+        SpecStatement(id: .mqtt5_3_5_2_3, specID: "MQTT-3.5.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREC / User Property",
                       summary: "The sender must not add User Properties that would make PUBREC exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.6.1-1", specID: "MQTT-3.6.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / flags",
+        SpecStatement(id: .mqtt5_3_6_1_1, specID: "MQTT-3.6.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / flags",
                       summary: "PUBREL fixed-header flags must be 0010; other values are malformed and the server must close.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.6.2-1", specID: "MQTT-3.6.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / reason code",
+        SpecStatement(id: .mqtt5_3_6_2_1, specID: "MQTT-3.6.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / reason code",
                       summary: "The sender of PUBREL must use one of the PUBREL reason codes.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.6.2-2", specID: "MQTT-3.6.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / Reason String",
+        SpecStatement(id: .mqtt5_3_6_2_2, specID: "MQTT-3.6.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / Reason String",
                       summary: "The sender must not add a Reason String that would make PUBREL exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.6.2-3", specID: "MQTT-3.6.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / User Property",
+        SpecStatement(id: .mqtt5_3_6_2_3, specID: "MQTT-3.6.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBREL / User Property",
                       summary: "The sender must not add User Properties that would make PUBREL exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.7.2-1", specID: "MQTT-3.7.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBCOMP / reason code",
+        SpecStatement(id: .mqtt5_3_7_2_1, specID: "MQTT-3.7.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "PUBCOMP / reason code",
                       summary: "The sender of PUBCOMP must use one of the PUBCOMP reason codes.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.7.2-2", specID: "MQTT-3.7.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBCOMP / Reason String",
+        SpecStatement(id: .mqtt5_3_7_2_2, specID: "MQTT-3.7.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "PUBCOMP / Reason String",
                       summary: "The sender must not add a Reason String that would make PUBCOMP exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.7.2-3", specID: "MQTT-3.7.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBCOMP / User Property",
+        SpecStatement(id: .mqtt5_3_7_2_3, specID: "MQTT-3.7.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "PUBCOMP / User Property",
                       summary: "The sender must not add User Properties that would make PUBCOMP exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.1-1", specID: "MQTT-3.8.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / flags",
+        SpecStatement(id: .mqtt5_3_8_1_1, specID: "MQTT-3.8.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / flags",
                       summary: "SUBSCRIBE fixed-header flags must be 0010; other values are malformed and the server must close.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.8.3-1", specID: "MQTT-3.8.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
+        SpecStatement(id: .mqtt5_3_8_3_1, specID: "MQTT-3.8.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
                       summary: "Topic Filters must be UTF-8 strings.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.8.3-2", specID: "MQTT-3.8.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
+        SpecStatement(id: .mqtt5_3_8_3_2, specID: "MQTT-3.8.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / payload",
                       summary: "The payload must hold at least one Topic Filter + Subscription Options pair.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.3-3", specID: "MQTT-3.8.3-3", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / No Local",
+        SpecStatement(id: .mqtt5_3_8_3_3, specID: "MQTT-3.8.3-3", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / No Local",
                       summary: "No Local=1: messages must not be forwarded to a connection whose Client Id equals the publisher's.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.3-4", specID: "MQTT-3.8.3-4", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / No Local",
+        SpecStatement(id: .mqtt5_3_8_3_4, specID: "MQTT-3.8.3-4", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / No Local",
                       summary: "Setting No Local=1 on a Shared Subscription is a Protocol Error.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.3-5", specID: "MQTT-3.8.3-5", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / options",
+        SpecStatement(id: .mqtt5_3_8_3_5, specID: "MQTT-3.8.3-5", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / options",
                       summary: "The server must treat a SUBSCRIBE with non-zero reserved bits in the payload as malformed.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.4-1", specID: "MQTT-3.8.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
+        SpecStatement(id: .mqtt5_3_8_4_1, specID: "MQTT-3.8.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
                       summary: "The server must answer SUBSCRIBE with SUBACK.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.8.4-2", specID: "MQTT-3.8.4-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
+        SpecStatement(id: .mqtt5_3_8_4_2, specID: "MQTT-3.8.4-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
                       summary: "The SUBACK must carry the SUBSCRIBE's Packet Identifier.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.8.4-3", specID: "MQTT-3.8.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / replace",
+        SpecStatement(id: .mqtt5_3_8_4_3, specID: "MQTT-3.8.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / replace",
                       summary: "A SUBSCRIBE repeating an existing non-shared filter must replace that subscription.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.4-4", specID: "MQTT-3.8.4-4", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / replace",
+        SpecStatement(id: .mqtt5_3_8_4_4, specID: "MQTT-3.8.4-4", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBSCRIBE / replace",
                       summary: "With Retain Handling 0 a replacing subscription re-sends retained messages, and no messages may be lost by the replacement.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.4-5", specID: "MQTT-3.8.4-5", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
+        SpecStatement(id: .mqtt5_3_8_4_5, specID: "MQTT-3.8.4-5", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE / response",
                       summary: "Several filters in one SUBSCRIBE are handled one by one but answered with a single SUBACK.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.4-6", specID: "MQTT-3.8.4-6", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / payload",
+        SpecStatement(id: .mqtt5_3_8_4_6, specID: "MQTT-3.8.4-6", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / payload",
                       summary: "The SUBACK must contain one reason code per filter/options pair.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.4-7", specID: "MQTT-3.8.4-7", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / payload",
+        SpecStatement(id: .mqtt5_3_8_4_7, specID: "MQTT-3.8.4-7", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / payload",
                       summary: "Each reason code must state the granted maximum QoS or a failure.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.8.4-8", specID: "MQTT-3.8.4-8", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / QoS downgrade",
+        SpecStatement(id: .mqtt5_3_8_4_8, specID: "MQTT-3.8.4-8", family: .mqtt5, observable: .partly, severity: .error, area: "PUBLISH / QoS downgrade",
                       summary: "Delivered QoS must be the lower of the published QoS and the granted QoS.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.9.2-1", specID: "MQTT-3.9.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / Reason String",
+        SpecStatement(id: .mqtt5_3_9_2_1, specID: "MQTT-3.9.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / Reason String",
                       summary: "The server must not add a Reason String that would make SUBACK exceed the client's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.9.2-2", specID: "MQTT-3.9.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / User Property",
+        SpecStatement(id: .mqtt5_3_9_2_2, specID: "MQTT-3.9.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / User Property",
                       summary: "The server must not add User Properties that would make SUBACK exceed the client's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.9.3-1", specID: "MQTT-3.9.3-1", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBACK / order",
+        SpecStatement(id: .mqtt5_3_9_3_1, specID: "MQTT-3.9.3-1", family: .mqtt5, observable: .partly, severity: .warning, area: "SUBACK / order",
                       summary: "SUBACK reason codes must follow the order of the SUBSCRIBE's filters.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.9.3-2", specID: "MQTT-3.9.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / reason codes",
+        SpecStatement(id: .mqtt5_3_9_3_2, specID: "MQTT-3.9.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "SUBACK / reason codes",
                       summary: "Each SUBACK code must come from the Subscribe Reason Code table.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.10.1-1", specID: "MQTT-3.10.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / flags",
+        SpecStatement(id: .mqtt5_3_10_1_1, specID: "MQTT-3.10.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / flags",
                       summary: "UNSUBSCRIBE fixed-header flags must be 0010; other values are malformed and the server must close.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.10.3-1", specID: "MQTT-3.10.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
+        SpecStatement(id: .mqtt5_3_10_3_1, specID: "MQTT-3.10.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
                       summary: "UNSUBSCRIBE filters must be UTF-8 strings.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.10.3-2", specID: "MQTT-3.10.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
+        SpecStatement(id: .mqtt5_3_10_3_2, specID: "MQTT-3.10.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / payload",
                       summary: "The UNSUBSCRIBE payload must hold at least one filter.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.10.4-1", specID: "MQTT-3.10.4-1", family: .mqtt5, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / matching",
+        SpecStatement(id: .mqtt5_3_10_4_1, specID: "MQTT-3.10.4-1", family: .mqtt5, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / matching",
                       summary: "Filters are compared byte-for-byte with the session's filters; an exact match deletes the subscription.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.10.4-2", specID: "MQTT-3.10.4-2", family: .mqtt5, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / effect",
+        SpecStatement(id: .mqtt5_3_10_4_2, specID: "MQTT-3.10.4-2", family: .mqtt5, observable: .partly, severity: .warning, area: "UNSUBSCRIBE / effect",
                       summary: "The server must stop queueing new messages for the removed filters.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.10.4-3", specID: "MQTT-3.10.4-3", family: .mqtt5, observable: .yes, severity: .warning, area: "UNSUBSCRIBE / effect",
+        SpecStatement(id: .mqtt5_3_10_4_3, specID: "MQTT-3.10.4-3", family: .mqtt5, observable: .yes, severity: .warning, area: "UNSUBSCRIBE / effect",
                       summary: "The server must finish QoS 1/2 deliveries already started for those filters.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.10.4-4", specID: "MQTT-3.10.4-4", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
+        SpecStatement(id: .mqtt5_3_10_4_4, specID: "MQTT-3.10.4-4", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
                       summary: "The server must answer UNSUBSCRIBE with UNSUBACK.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.10.4-5", specID: "MQTT-3.10.4-5", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
+        SpecStatement(id: .mqtt5_3_10_4_5, specID: "MQTT-3.10.4-5", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
                       summary: "UNSUBACK must carry the UNSUBSCRIBE's id and is required even if nothing was removed.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.10.4-6", specID: "MQTT-3.10.4-6", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
+        SpecStatement(id: .mqtt5_3_10_4_6, specID: "MQTT-3.10.4-6", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBSCRIBE / response",
                       summary: "Several filters are handled one by one but answered with a single UNSUBACK.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.11.2-1", specID: "MQTT-3.11.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBACK / Reason String",
+        SpecStatement(id: .mqtt5_3_11_2_1, specID: "MQTT-3.11.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBACK / Reason String",
                       summary: "The server must not add a Reason String that would make UNSUBACK exceed the client's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.11.2-2", specID: "MQTT-3.11.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBACK / User Property",
+        SpecStatement(id: .mqtt5_3_11_2_2, specID: "MQTT-3.11.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBACK / User Property",
                       summary: "The server must not add User Properties that would make UNSUBACK exceed the client's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.11.3-1", specID: "MQTT-3.11.3-1", family: .mqtt5, observable: .partly, severity: .warning, area: "UNSUBACK / order",
+        SpecStatement(id: .mqtt5_3_11_3_1, specID: "MQTT-3.11.3-1", family: .mqtt5, observable: .partly, severity: .warning, area: "UNSUBACK / order",
                       summary: "UNSUBACK reason codes must follow the order of the UNSUBSCRIBE's filters.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.11.3-2", specID: "MQTT-3.11.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBACK / reason codes",
+        SpecStatement(id: .mqtt5_3_11_3_2, specID: "MQTT-3.11.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "UNSUBACK / reason codes",
                       summary: "Each UNSUBACK code must come from the Unsubscribe Reason Code table, one per filter.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.12.4-1", specID: "MQTT-3.12.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "PINGREQ",
+        SpecStatement(id: .mqtt5_3_12_4_1, specID: "MQTT-3.12.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "PINGREQ",
                       summary: "The server must answer PINGREQ with PINGRESP.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-3.14.0-1", specID: "MQTT-3.14.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / sequence",
+        SpecStatement(id: .mqtt5_3_14_0_1, specID: "MQTT-3.14.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / sequence",
                       summary: "The server must not send DISCONNECT before it has sent a CONNACK with reason < 0x80.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.1-1", specID: "MQTT-3.14.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / flags",
+        SpecStatement(id: .mqtt5_3_14_1_1, specID: "MQTT-3.14.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / flags",
                       summary: "Client and server must check that DISCONNECT's reserved flag bits are 0 (else DISCONNECT 0x81).", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.2-1", specID: "MQTT-3.14.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / reason code",
+        SpecStatement(id: .mqtt5_3_14_2_1, specID: "MQTT-3.14.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / reason code",
                       summary: "DISCONNECT must use a DISCONNECT reason code (and one its sender role is allowed to send).", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.2-2", specID: "MQTT-3.14.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / Session Expiry",
+        SpecStatement(id: .mqtt5_3_14_2_2, specID: "MQTT-3.14.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / Session Expiry",
                       summary: "The server must not put Session Expiry Interval in DISCONNECT.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.2-3", specID: "MQTT-3.14.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / Reason String",
+        SpecStatement(id: .mqtt5_3_14_2_3, specID: "MQTT-3.14.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / Reason String",
                       summary: "The sender must not add a Reason String that would make DISCONNECT exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.2-4", specID: "MQTT-3.14.2-4", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / User Property",
+        SpecStatement(id: .mqtt5_3_14_2_4, specID: "MQTT-3.14.2-4", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / User Property",
                       summary: "The sender must not add User Properties that would make DISCONNECT exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.4-1", specID: "MQTT-3.14.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / close",
+        SpecStatement(id: .mqtt5_3_14_4_1, specID: "MQTT-3.14.4-1", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT / close",
                       summary: "After sending DISCONNECT the sender must send no further packets on the connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.4-2", specID: "MQTT-3.14.4-2", family: .mqtt5, observable: .yes, severity: .warning, area: "DISCONNECT / close",
+        SpecStatement(id: .mqtt5_3_14_4_2, specID: "MQTT-3.14.4-2", family: .mqtt5, observable: .yes, severity: .warning, area: "DISCONNECT / close",
                       summary: "After sending DISCONNECT the sender must close the connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.14.4-3", specID: "MQTT-3.14.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "DISCONNECT / will",
+        SpecStatement(id: .mqtt5_3_14_4_3, specID: "MQTT-3.14.4-3", family: .mqtt5, observable: .partly, severity: .warning, area: "DISCONNECT / will",
                       summary: "On DISCONNECT 0x00 the server must discard the Will without publishing it.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.15.1-1", specID: "MQTT-3.15.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / flags",
+        SpecStatement(id: .mqtt5_3_15_1_1, specID: "MQTT-3.15.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / flags",
                       summary: "AUTH fixed-header flags must be 0000; other values are malformed and the receiver must close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.15.2-1", specID: "MQTT-3.15.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / reason code",
+        SpecStatement(id: .mqtt5_3_15_2_1, specID: "MQTT-3.15.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / reason code",
                       summary: "AUTH must use an Authenticate reason code.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.15.2-2", specID: "MQTT-3.15.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / Reason String",
+        SpecStatement(id: .mqtt5_3_15_2_2, specID: "MQTT-3.15.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / Reason String",
                       summary: "The sender must not add a Reason String that would make AUTH exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-3.15.2-3", specID: "MQTT-3.15.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / User Property",
+        SpecStatement(id: .mqtt5_3_15_2_3, specID: "MQTT-3.15.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "AUTH / User Property",
                       summary: "The sender must not add User Properties that would make AUTH exceed the receiver's Maximum Packet Size.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.1.0-1", specID: "MQTT-4.1.0-1", family: .mqtt5, observable: .no, severity: .info, area: "Session state",
+        SpecStatement(id: .mqtt5_4_1_0_1, specID: "MQTT-4.1.0-1", family: .mqtt5, observable: .no, severity: .info, area: "Session state",
                       summary: "Neither side may discard session state while the connection is open.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.1.0-2", specID: "MQTT-4.1.0-2", family: .mqtt5, observable: .partly, severity: .warning, area: "Session state",
+        SpecStatement(id: .mqtt5_4_1_0_2, specID: "MQTT-4.1.0-2", family: .mqtt5, observable: .partly, severity: .warning, area: "Session state",
                       summary: "The server must discard the session once the connection is closed and the Session Expiry Interval has passed.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.2.0-1", specID: "MQTT-4.2.0-1", family: .mqtt5, observable: .no, severity: .info, area: "Transport",
+        SpecStatement(id: .mqtt5_4_2_0_1, specID: "MQTT-4.2.0-1", family: .mqtt5, observable: .no, severity: .info, area: "Transport",
                       summary: "Client and server must support an ordered, lossless, bidirectional byte-stream transport.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.1-1", specID: "MQTT-4.3.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 0 flow",
+        SpecStatement(id: .mqtt5_4_3_1_1, specID: "MQTT-4.3.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 0 flow",
                       summary: "A QoS 0 sender sends PUBLISH with QoS=0, DUP=0.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.3.2-1", specID: "MQTT-4.3.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 1 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_2_1, specID: "MQTT-4.3.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 1 flow (sender)",
                       summary: "A QoS 1 sender must use an unused Packet Identifier for each new message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.2-2", specID: "MQTT-4.3.2-2", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 1 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_2_2, specID: "MQTT-4.3.2-2", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 1 flow (sender)",
                       summary: "A new QoS 1 message is sent with QoS=1 and DUP=0.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.2-3", specID: "MQTT-4.3.2-3", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 1 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_2_3, specID: "MQTT-4.3.2-3", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 1 flow (sender)",
                       summary: "The sender must consider the PUBLISH unacknowledged until PUBACK arrives.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.2-4", specID: "MQTT-4.3.2-4", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 1 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_2_4, specID: "MQTT-4.3.2-4", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 1 flow (receiver)",
                       summary: "The QoS 1 receiver must reply PUBACK with the PUBLISH's id once it owns the message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.2-5", specID: "MQTT-4.3.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 1 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_2_5, specID: "MQTT-4.3.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 1 flow (receiver)",
                       summary: "After sending PUBACK the receiver treats a PUBLISH with the same id as a new message, whatever its DUP.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-1", specID: "MQTT-4.3.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_3_1, specID: "MQTT-4.3.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
                       summary: "A QoS 2 sender must use an unused Packet Identifier for each new message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-2", specID: "MQTT-4.3.3-2", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_3_2, specID: "MQTT-4.3.3-2", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
                       summary: "A new QoS 2 message is sent with QoS=2 and DUP=0.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-3", specID: "MQTT-4.3.3-3", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_3_3, specID: "MQTT-4.3.3-3", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
                       summary: "The sender must consider the PUBLISH unacknowledged until PUBREC arrives.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-4", specID: "MQTT-4.3.3-4", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_3_4, specID: "MQTT-4.3.3-4", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
                       summary: "On a PUBREC below 0x80 the sender must send PUBREL with the same id.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-5", specID: "MQTT-4.3.3-5", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_3_5, specID: "MQTT-4.3.3-5", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
                       summary: "The sender must consider the PUBREL unacknowledged until PUBCOMP arrives.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-6", specID: "MQTT-4.3.3-6", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_3_6, specID: "MQTT-4.3.3-6", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (sender)",
                       summary: "After sending PUBREL the sender must not re-send the PUBLISH.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-7", specID: "MQTT-4.3.3-7", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
+        SpecStatement(id: .mqtt5_4_3_3_7, specID: "MQTT-4.3.3-7", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (sender)",
                       summary: "Once a QoS 2 PUBLISH has been sent, the sender must not apply message expiry to it.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-8", specID: "MQTT-4.3.3-8", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_3_8, specID: "MQTT-4.3.3-8", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (receiver)",
                       summary: "The QoS 2 receiver must reply PUBREC with the PUBLISH's id once it owns the message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-9", specID: "MQTT-4.3.3-9", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_3_9, specID: "MQTT-4.3.3-9", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (receiver)",
                       summary: "After a PUBREC >= 0x80, a later PUBLISH with that id is a new message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-10", specID: "MQTT-4.3.3-10", family: .mqtt5, observable: .partly, severity: .error, area: "QoS 2 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_3_10, specID: "MQTT-4.3.3-10", family: .mqtt5, observable: .partly, severity: .error, area: "QoS 2 flow (receiver)",
                       summary: "Until PUBREL arrives the receiver must answer any repeat of the PUBLISH with PUBREC and must not deliver duplicates onward.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-11", specID: "MQTT-4.3.3-11", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_3_11, specID: "MQTT-4.3.3-11", family: .mqtt5, observable: .yes, severity: .error, area: "QoS 2 flow (receiver)",
                       summary: "The receiver must answer PUBREL with PUBCOMP carrying the same id.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-12", specID: "MQTT-4.3.3-12", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_3_12, specID: "MQTT-4.3.3-12", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (receiver)",
                       summary: "After PUBCOMP, a PUBLISH with that id is a new message.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.3.3-13", specID: "MQTT-4.3.3-13", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (receiver)",
+        SpecStatement(id: .mqtt5_4_3_3_13, specID: "MQTT-4.3.3-13", family: .mqtt5, observable: .partly, severity: .warning, area: "QoS 2 flow (receiver)",
                       summary: "The receiver must complete the QoS 2 exchange even if it applied message expiry.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.4.0-1", specID: "MQTT-4.4.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "Message retry",
+        SpecStatement(id: .mqtt5_4_4_0_1, specID: "MQTT-4.4.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "Message retry",
                       summary: "On reconnect with Clean Start=0 and a present session, both sides must re-send unacknowledged QoS>0 PUBLISH and PUBREL with the original ids; re-sending at any other time is forbidden.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.4.0-2", specID: "MQTT-4.4.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Message retry",
+        SpecStatement(id: .mqtt5_4_4_0_2, specID: "MQTT-4.4.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Message retry",
                       summary: "A PUBLISH answered with PUBACK/PUBREC >= 0x80 counts as acknowledged and must not be re-sent.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.5.0-1", specID: "MQTT-4.5.0-1", family: .mqtt5, observable: .partly, severity: .warning, area: "Message receipt",
+        SpecStatement(id: .mqtt5_4_5_0_1, specID: "MQTT-4.5.0-1", family: .mqtt5, observable: .partly, severity: .warning, area: "Message receipt",
                       summary: "Once it owns an incoming message the server must add it to the session of every client with a matching subscription.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.5.0-2", specID: "MQTT-4.5.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Message receipt",
+        SpecStatement(id: .mqtt5_4_5_0_2, specID: "MQTT-4.5.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Message receipt",
                       summary: "The client must acknowledge every PUBLISH per its QoS, even if it does not process the message.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.6.0-1", specID: "MQTT-4.6.0-1", family: .mqtt5, observable: .partly, severity: .warning, area: "Ordering",
+        SpecStatement(id: .mqtt5_4_6_0_1, specID: "MQTT-4.6.0-1", family: .mqtt5, observable: .partly, severity: .warning, area: "Ordering",
                       summary: "The client must re-send PUBLISHes in their original order.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.6.0-2", specID: "MQTT-4.6.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Ordering",
+        SpecStatement(id: .mqtt5_4_6_0_2, specID: "MQTT-4.6.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Ordering",
                       summary: "The client must send PUBACKs in the order the QoS 1 PUBLISHes arrived.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.6.0-3", specID: "MQTT-4.6.0-3", family: .mqtt5, observable: .yes, severity: .error, area: "Ordering",
+        SpecStatement(id: .mqtt5_4_6_0_3, specID: "MQTT-4.6.0-3", family: .mqtt5, observable: .yes, severity: .error, area: "Ordering",
                       summary: "The client must send PUBRECs in the order the QoS 2 PUBLISHes arrived.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.6.0-4", specID: "MQTT-4.6.0-4", family: .mqtt5, observable: .yes, severity: .error, area: "Ordering",
+        SpecStatement(id: .mqtt5_4_6_0_4, specID: "MQTT-4.6.0-4", family: .mqtt5, observable: .yes, severity: .error, area: "Ordering",
                       summary: "The client must send PUBRELs in the order the PUBRECs arrived.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.6.0-5", specID: "MQTT-4.6.0-5", family: .mqtt5, observable: .partly, severity: .warning, area: "Ordering",
+        SpecStatement(id: .mqtt5_4_6_0_5, specID: "MQTT-4.6.0-5", family: .mqtt5, observable: .partly, severity: .warning, area: "Ordering",
                       summary: "For an Ordered Topic the server must forward each client's messages in arrival order (same topic and QoS).", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.6.0-6", specID: "MQTT-4.6.0-6", family: .mqtt5, observable: .partly, severity: .warning, area: "Ordering",
+        SpecStatement(id: .mqtt5_4_6_0_6, specID: "MQTT-4.6.0-6", family: .mqtt5, observable: .partly, severity: .warning, area: "Ordering",
                       summary: "For non-shared subscriptions every topic must be treated as an Ordered Topic.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.7.0-1", specID: "MQTT-4.7.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / wildcards",
+        SpecStatement(id: .mqtt5_4_7_0_1, specID: "MQTT-4.7.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / wildcards",
                       summary: "Wildcards may appear only in Topic Filters, never in Topic Names.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.7.1-1", specID: "MQTT-4.7.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / wildcards",
+        SpecStatement(id: .mqtt5_4_7_1_1, specID: "MQTT-4.7.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / wildcards",
                       summary: "'#' must stand alone or follow '/', and be the filter's last character.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.7.1-2", specID: "MQTT-4.7.1-2", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / wildcards",
+        SpecStatement(id: .mqtt5_4_7_1_2, specID: "MQTT-4.7.1-2", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / wildcards",
                       summary: "'+' must occupy an entire level.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.7.2-1", specID: "MQTT-4.7.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / $ topics",
+        SpecStatement(id: .mqtt5_4_7_2_1, specID: "MQTT-4.7.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics / $ topics",
                       summary: "Filters starting with '#' or '+' must not match topics starting with '$'.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.7.3-1", specID: "MQTT-4.7.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics",
+        SpecStatement(id: .mqtt5_4_7_3_1, specID: "MQTT-4.7.3-1", family: .mqtt5, observable: .yes, severity: .error, area: "Topics",
                       summary: "Topic Names and Filters must be at least one character long.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.7.3-2", specID: "MQTT-4.7.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "Topics",
+        SpecStatement(id: .mqtt5_4_7_3_2, specID: "MQTT-4.7.3-2", family: .mqtt5, observable: .yes, severity: .error, area: "Topics",
                       summary: "Topic Names and Filters must not contain U+0000.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.7.3-3", specID: "MQTT-4.7.3-3", family: .mqtt5, observable: .no, severity: .info, area: "Topics",
+        SpecStatement(id: .mqtt5_4_7_3_3, specID: "MQTT-4.7.3-3", family: .mqtt5, observable: .no, severity: .info, area: "Topics",
                       summary: "Topic Names and Filters must not exceed 65535 bytes.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.7.3-4", specID: "MQTT-4.7.3-4", family: .mqtt5, observable: .partly, severity: .warning, area: "Topics / matching",
+        SpecStatement(id: .mqtt5_4_7_3_4, specID: "MQTT-4.7.3-4", family: .mqtt5, observable: .partly, severity: .warning, area: "Topics / matching",
                       summary: "The server must not normalise topics or filters when matching.", versions: "5.0 + 3.1.1 (same id)"),
-        SpecStatement(id: "MQTT5-4.8.2-1", specID: "MQTT-4.8.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Shared subscriptions",
+        SpecStatement(id: .mqtt5_4_8_2_1, specID: "MQTT-4.8.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Shared subscriptions",
                       summary: "A shared filter must start with '$share/' and have a ShareName of at least one character.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.8.2-2", specID: "MQTT-4.8.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "Shared subscriptions",
+        SpecStatement(id: .mqtt5_4_8_2_2, specID: "MQTT-4.8.2-2", family: .mqtt5, observable: .yes, severity: .error, area: "Shared subscriptions",
                       summary: "The ShareName must not contain '/', '+' or '#', must be followed by '/', and that '/' by a Topic Filter.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.8.2-3", specID: "MQTT-4.8.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "Shared subscriptions",
+        SpecStatement(id: .mqtt5_4_8_2_3, specID: "MQTT-4.8.2-3", family: .mqtt5, observable: .yes, severity: .error, area: "Shared subscriptions",
                       summary: "The server must respect the QoS granted to each shared subscriber.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.8.2-4", specID: "MQTT-4.8.2-4", family: .mqtt5, observable: .partly, severity: .warning, area: "Shared subscriptions",
+        SpecStatement(id: .mqtt5_4_8_2_4, specID: "MQTT-4.8.2-4", family: .mqtt5, observable: .partly, severity: .warning, area: "Shared subscriptions",
                       summary: "If a shared subscriber disconnects mid-delivery, the server must complete that delivery when it reconnects.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.8.2-5", specID: "MQTT-4.8.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "Shared subscriptions",
+        SpecStatement(id: .mqtt5_4_8_2_5, specID: "MQTT-4.8.2-5", family: .mqtt5, observable: .partly, severity: .warning, area: "Shared subscriptions",
                       summary: "If that client's session ends before it reconnects, the message must not go to another subscriber.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.8.2-6", specID: "MQTT-4.8.2-6", family: .mqtt5, observable: .partly, severity: .warning, area: "Shared subscriptions",
+        SpecStatement(id: .mqtt5_4_8_2_6, specID: "MQTT-4.8.2-6", family: .mqtt5, observable: .partly, severity: .warning, area: "Shared subscriptions",
                       summary: "If a shared subscriber rejects a message (PUBACK/PUBREC >= 0x80), the server must discard it, not re-route it.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.9.0-1", specID: "MQTT-4.9.0-1", family: .mqtt5, observable: .no, severity: .info, area: "Flow control",
+        SpecStatement(id: .mqtt5_4_9_0_1, specID: "MQTT-4.9.0-1", family: .mqtt5, observable: .no, severity: .info, area: "Flow control",
                       summary: "The initial send quota must be non-zero and not above the peer's Receive Maximum.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.9.0-2", specID: "MQTT-4.9.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Flow control",
+        SpecStatement(id: .mqtt5_4_9_0_2, specID: "MQTT-4.9.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Flow control",
                       summary: "When the send quota reaches zero no further QoS>0 PUBLISH may be sent.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.9.0-3", specID: "MQTT-4.9.0-3", family: .mqtt5, observable: .partly, severity: .warning, area: "Flow control",
+        SpecStatement(id: .mqtt5_4_9_0_3, specID: "MQTT-4.9.0-3", family: .mqtt5, observable: .partly, severity: .warning, area: "Flow control",
                       summary: "Both sides must keep processing and answering other packets when the quota is zero.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.0-1", specID: "MQTT-4.12.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
+        SpecStatement(id: .mqtt5_4_12_0_1, specID: "MQTT-4.12.0-1", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
                       summary: "If the server does not support the client's Authentication Method it may send CONNACK 0x8C or 0x87 and must close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.0-2", specID: "MQTT-4.12.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
+        SpecStatement(id: .mqtt5_4_12_0_2, specID: "MQTT-4.12.0-2", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
                       summary: "An AUTH sent by the server to continue authentication must carry reason 0x18.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.0-3", specID: "MQTT-4.12.0-3", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
+        SpecStatement(id: .mqtt5_4_12_0_3, specID: "MQTT-4.12.0-3", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
                       summary: "The client's AUTH reply during authentication must carry reason 0x18.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.0-4", specID: "MQTT-4.12.0-4", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
+        SpecStatement(id: .mqtt5_4_12_0_4, specID: "MQTT-4.12.0-4", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
                       summary: "The server may reject authentication at any point (CONNACK >= 0x80) and must then close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.0-5", specID: "MQTT-4.12.0-5", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
+        SpecStatement(id: .mqtt5_4_12_0_5, specID: "MQTT-4.12.0-5", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
                       summary: "If CONNECT had an Authentication Method, every AUTH and a successful CONNACK must carry the same method.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.0-6", specID: "MQTT-4.12.0-6", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
+        SpecStatement(id: .mqtt5_4_12_0_6, specID: "MQTT-4.12.0-6", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
                       summary: "Without an Authentication Method in CONNECT the server must send no AUTH and no Authentication Method in CONNACK.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.0-7", specID: "MQTT-4.12.0-7", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
+        SpecStatement(id: .mqtt5_4_12_0_7, specID: "MQTT-4.12.0-7", family: .mqtt5, observable: .yes, severity: .error, area: "Enhanced auth",
                       summary: "Without an Authentication Method in CONNECT the client must not send AUTH.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.1-1", specID: "MQTT-4.12.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "Re-authentication",
+        SpecStatement(id: .mqtt5_4_12_1_1, specID: "MQTT-4.12.1-1", family: .mqtt5, observable: .yes, severity: .error, area: "Re-authentication",
                       summary: "A client re-authenticating sends AUTH 0x19 with the same Authentication Method as originally used.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.12.1-2", specID: "MQTT-4.12.1-2", family: .mqtt5, observable: .partly, severity: .error, area: "Re-authentication",
+        SpecStatement(id: .mqtt5_4_12_1_2, specID: "MQTT-4.12.1-2", family: .mqtt5, observable: .partly, severity: .error, area: "Re-authentication",
                       summary: "If re-authentication fails the side detecting it SHOULD send DISCONNECT and must close.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.13.1-1", specID: "MQTT-4.13.1-1", family: .mqtt5, observable: .yes, severity: .warning, area: "Error handling",
+        SpecStatement(id: .mqtt5_4_13_1_1, specID: "MQTT-4.13.1-1", family: .mqtt5, observable: .yes, severity: .warning, area: "Error handling",
                       summary: "A server that detects a Malformed Packet or Protocol Error (with a defined reason code) must close the connection.", versions: "5.0"),
-        SpecStatement(id: "MQTT5-4.13.2-1", specID: "MQTT-4.13.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Error handling",
+        SpecStatement(id: .mqtt5_4_13_2_1, specID: "MQTT-4.13.2-1", family: .mqtt5, observable: .yes, severity: .error, area: "Error handling",
                       summary: "A CONNACK or DISCONNECT with reason >= 0x80 means the connection must be closed.", versions: "5.0"),
-        SpecStatement(id: "MQTT-6.0.0-1", specID: "MQTT-6.0.0-1", family: .mqttWebSocket, observable: .yes, severity: .error, area: "WebSocket / framing",
+        SpecStatement(id: .mqtt_6_0_0_1, specID: "MQTT-6.0.0-1", family: .mqttWebSocket, observable: .yes, severity: .error, area: "WebSocket / framing",
                       summary: "MQTT packets must travel in WebSocket binary data frames; a receiver of any other data frame type must close the connection.", versions: "3.1.1, 5.0 (same id and text)"),
-        SpecStatement(id: "MQTT-6.0.0-2", specID: "MQTT-6.0.0-2", family: .mqttWebSocket, observable: .partly, severity: .warning, area: "WebSocket / framing",
+        SpecStatement(id: .mqtt_6_0_0_2, specID: "MQTT-6.0.0-2", family: .mqttWebSocket, observable: .partly, severity: .warning, area: "WebSocket / framing",
                       summary: "A WebSocket frame may hold several or partial MQTT packets; the receiver must not assume packets align with frame boundaries.", versions: "3.1.1, 5.0 (same id and text)"),
-        SpecStatement(id: "MQTT-6.0.0-3", specID: "MQTT-6.0.0-3", family: .mqttWebSocket, observable: .yes, severity: .error, area: "WebSocket / handshake",
+        SpecStatement(id: .mqtt_6_0_0_3, specID: "MQTT-6.0.0-3", family: .mqttWebSocket, observable: .yes, severity: .error, area: "WebSocket / handshake",
                       summary: "The client must offer the subprotocol 'mqtt'.", versions: "3.1.1, 5.0 (same id and text)"),
-        SpecStatement(id: "MQTT-6.0.0-4", specID: "MQTT-6.0.0-4", family: .mqttWebSocket, observable: .yes, severity: .error, area: "WebSocket / handshake",
+        SpecStatement(id: .mqtt_6_0_0_4, specID: "MQTT-6.0.0-4", family: .mqttWebSocket, observable: .yes, severity: .error, area: "WebSocket / handshake",
                       summary: "The subprotocol selected by the server must be 'mqtt'.", versions: "3.1.1, 5.0 (same id and text)"),
-        SpecStatement(id: "U311-PKT-TYPE", specID: "U311-PKT-TYPE", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header (2.2.1)",
+        SpecStatement(id: .u311_PKT_TYPE, specID: "U311-PKT-TYPE", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header (2.2.1)",
                       summary: "Packet types 0 and 15 are reserved and must not be sent.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "U311-DIRECTION", specID: "U311-DIRECTION", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header (2.2.1)",
+        SpecStatement(id: .u311_DIRECTION, specID: "U311-DIRECTION", family: .mqtt311, observable: .yes, severity: .error, area: "Fixed header (2.2.1)",
                       summary: "Each packet type has a fixed direction: CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT client->server only; CONNACK, SUBACK, UNSUBACK, PINGRESP server->client only; PUBLISH and PUBACK/PUBREC/PUBREL/PUBCOMP both ways.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "U311-RL-ENCODING", specID: "U311-RL-ENCODING", family: .mqtt311, observable: .yes, severity: .error, area: "Remaining Length (2.2.3)",
+        SpecStatement(id: .u311_RL_ENCODING, specID: "U311-RL-ENCODING", family: .mqtt311, observable: .yes, severity: .error, area: "Remaining Length (2.2.3)",
                       summary: "Remaining Length uses 1-4 bytes (max 268,435,455).", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "U311-FIXED-RL", specID: "U311-FIXED-RL", family: .mqtt311, observable: .yes, severity: .error, area: "Packet lengths (3.x)",
+        SpecStatement(id: .u311_FIXED_RL, specID: "U311-FIXED-RL", family: .mqtt311, observable: .yes, severity: .error, area: "Packet lengths (3.x)",
                       summary: "Fixed Remaining Lengths: CONNACK 2, PUBACK/PUBREC/PUBREL/PUBCOMP 2, UNSUBACK 2, PINGREQ/PINGRESP/DISCONNECT 0; CONNECT variable header 10 bytes; SUBACK 2 + one byte per filter.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "U311-CONNACK-FLAGS", specID: "U311-CONNACK-FLAGS", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK (3.2.2.1)",
+        SpecStatement(id: .u311_CONNACK_FLAGS, specID: "U311-CONNACK-FLAGS", family: .mqtt311, observable: .yes, severity: .error, area: "CONNACK (3.2.2.1)",
                       summary: "CONNACK byte 1 bits 7-1 are reserved and must be 0.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "U311-PIPELINING", specID: "U311-PIPELINING", family: .mqtt311, observable: .yes, severity: .info, area: "CONNECT (3.1.4)",
+        SpecStatement(id: .u311_PIPELINING, specID: "U311-PIPELINING", family: .mqtt311, observable: .yes, severity: .info, area: "CONNECT (3.1.4)",
                       summary: "A client may send further packets right after CONNECT without waiting for CONNACK (not a violation).", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "U311-SUBACK-GRANT", specID: "U311-SUBACK-GRANT", family: .mqtt311, observable: .yes, severity: .error, area: "SUBACK (3.8.4)",
+        SpecStatement(id: .u311_SUBACK_GRANT, specID: "U311-SUBACK-GRANT", family: .mqtt311, observable: .yes, severity: .error, area: "SUBACK (3.8.4)",
                       summary: "The server may grant a lower QoS than requested, never a higher one.", versions: "3.1.1; also 3.1"),
-        SpecStatement(id: "U50-PKT-TYPE", specID: "U50-PKT-TYPE", family: .mqtt5, observable: .yes, severity: .error, area: "Fixed header (2.1.2)",
+        SpecStatement(id: .u50_PKT_TYPE, specID: "U50-PKT-TYPE", family: .mqtt5, observable: .yes, severity: .error, area: "Fixed header (2.1.2)",
                       summary: "Packet type 0 is reserved (forbidden).", versions: "5.0"),
-        SpecStatement(id: "U50-DIRECTION", specID: "U50-DIRECTION", family: .mqtt5, observable: .yes, severity: .error, area: "Fixed header (2.1.2)",
+        SpecStatement(id: .u50_DIRECTION, specID: "U50-DIRECTION", family: .mqtt5, observable: .yes, severity: .error, area: "Fixed header (2.1.2)",
                       summary: "Direction per type: CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ client->server only; CONNACK, SUBACK, UNSUBACK, PINGRESP server->client only; PUBLISH, PUBACK..PUBCOMP, DISCONNECT, AUTH both ways.", versions: "5.0"),
-        SpecStatement(id: "U50-VBI-MAX", specID: "U50-VBI-MAX", family: .mqtt5, observable: .yes, severity: .error, area: "Variable Byte Integer (1.5.5)",
+        SpecStatement(id: .u50_VBI_MAX, specID: "U50-VBI-MAX", family: .mqtt5, observable: .yes, severity: .error, area: "Variable Byte Integer (1.5.5)",
                       summary: "A Variable Byte Integer has at most 4 bytes.", versions: "5.0"),
-        SpecStatement(id: "U50-PROP-ALLOWED", specID: "U50-PROP-ALLOWED", family: .mqtt5, observable: .yes, severity: .error, area: "Properties (2.2.2.2)",
+        SpecStatement(id: .u50_PROP_ALLOWED, specID: "U50-PROP-ALLOWED", family: .mqtt5, observable: .yes, severity: .error, area: "Properties (2.2.2.2)",
                       summary: "A property identifier not allowed in the packet (or in Will Properties), or a value of the wrong data type, makes the packet Malformed.", versions: "5.0"),
-        SpecStatement(id: "U50-PROP-DUP", specID: "U50-PROP-DUP", family: .mqtt5, observable: .yes, severity: .error, area: "Properties",
+        SpecStatement(id: .u50_PROP_DUP, specID: "U50-PROP-DUP", family: .mqtt5, observable: .yes, severity: .error, area: "Properties",
                       summary: "Every property except User Property may appear at most once (Subscription Identifier may repeat only in a server->client PUBLISH); a repeat is a Protocol Error.", versions: "5.0"),
-        SpecStatement(id: "U50-PROP-VALUE", specID: "U50-PROP-VALUE", family: .mqtt5, observable: .yes, severity: .error, area: "Properties",
+        SpecStatement(id: .u50_PROP_VALUE, specID: "U50-PROP-VALUE", family: .mqtt5, observable: .yes, severity: .error, area: "Properties",
                       summary: "Property value limits: 0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2A only 0 or 1; Receive Maximum, Maximum Packet Size, Topic Alias and Subscription Identifier not 0; Subscription Identifier <= 268,435,455.", versions: "5.0"),
-        SpecStatement(id: "U50-AUTH-DATA", specID: "U50-AUTH-DATA", family: .mqtt5, observable: .yes, severity: .error, area: "Properties / auth",
+        SpecStatement(id: .u50_AUTH_DATA, specID: "U50-AUTH-DATA", family: .mqtt5, observable: .yes, severity: .error, area: "Properties / auth",
                       summary: "Authentication Data without Authentication Method is a Protocol Error.", versions: "5.0"),
-        SpecStatement(id: "U50-SEI-DISCONNECT", specID: "U50-SEI-DISCONNECT", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT (3.14.2.2.2)",
+        SpecStatement(id: .u50_SEI_DISCONNECT, specID: "U50-SEI-DISCONNECT", family: .mqtt5, observable: .yes, severity: .error, area: "DISCONNECT (3.14.2.2.2)",
                       summary: "A client must not set a non-zero Session Expiry Interval in DISCONNECT if the CONNECT's interval was 0.", versions: "5.0"),
-        SpecStatement(id: "U50-TOPIC-EMPTY", specID: "U50-TOPIC-EMPTY", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias (3.3.2.3.4)",
+        SpecStatement(id: .u50_TOPIC_EMPTY, specID: "U50-TOPIC-EMPTY", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Topic Alias (3.3.2.3.4)",
                       summary: "A zero-length Topic Name needs a Topic Alias that is already mapped on this connection.", versions: "5.0"),
-        SpecStatement(id: "U50-SUBID-ORIGIN", specID: "U50-SUBID-ORIGIN", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier (3.3.4)",
+        SpecStatement(id: .u50_SUBID_ORIGIN, specID: "U50-SUBID-ORIGIN", family: .mqtt5, observable: .yes, severity: .error, area: "PUBLISH / Subscription Identifier (3.3.4)",
                       summary: "A server PUBLISH may only carry Subscription Identifiers from the SUBSCRIBEs that caused it.", versions: "5.0"),
-        SpecStatement(id: "U50-SUBOPTS-VALUES", specID: "U50-SUBOPTS-VALUES", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE options (3.8.3.1)",
+        SpecStatement(id: .u50_SUBOPTS_VALUES, specID: "U50-SUBOPTS-VALUES", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE options (3.8.3.1)",
                       summary: "Subscription Options: QoS 3 is Malformed; Retain Handling 3 is a Protocol Error.", versions: "5.0"),
-        SpecStatement(id: "U50-FEATURE-AVAILABLE", specID: "U50-FEATURE-AVAILABLE", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE vs CONNACK (3.2.2.3)",
+        SpecStatement(id: .u50_FEATURE_AVAILABLE, specID: "U50-FEATURE-AVAILABLE", family: .mqtt5, observable: .yes, severity: .error, area: "SUBSCRIBE vs CONNACK (3.2.2.3)",
                       summary: "A client must not use features the server said it lacks: wildcards (0x28=0), Subscription Identifiers (0x29=0), Shared Subscriptions (0x2A=0).", versions: "5.0"),
-        SpecStatement(id: "U50-ACK-RL", specID: "U50-ACK-RL", family: .mqtt5, observable: .yes, severity: .error, area: "Ack layouts (3.4-3.7, 3.14, 3.15)",
+        SpecStatement(id: .u50_ACK_RL, specID: "U50-ACK-RL", family: .mqtt5, observable: .yes, severity: .error, area: "Ack layouts (3.4-3.7, 3.14, 3.15)",
                       summary: "Short forms: PUBACK/PUBREC/PUBREL/PUBCOMP RL 2 = reason 0x00, RL 3 = reason without properties; DISCONNECT RL 0 = 0x00, RL 1 = reason only; AUTH RL 0 = 0x00, otherwise reason + Property Length.", versions: "5.0"),
-        SpecStatement(id: "U50-PFI-UTF8", specID: "U50-PFI-UTF8", family: .mqtt5, observable: .yes, severity: .warning, area: "PUBLISH / Payload Format Indicator (3.3.2.3.2)",
+        SpecStatement(id: .u50_PFI_UTF8, specID: "U50-PFI-UTF8", family: .mqtt5, observable: .yes, severity: .warning, area: "PUBLISH / Payload Format Indicator (3.3.2.3.2)",
                       summary: "With Payload Format Indicator = 1 the payload SHOULD be valid UTF-8 (receiver may reject with 0x99).", versions: "5.0"),
-        SpecStatement(id: "U50-REQUEST-PROBLEM-CLIENT", specID: "U50-REQUEST-PROBLEM-CLIENT", family: .mqtt5, observable: .yes, severity: .error, area: "Request Problem Information (3.1.2.11.7)",
+        SpecStatement(id: .u50_REQUEST_PROBLEM_CLIENT, specID: "U50-REQUEST-PROBLEM-CLIENT", family: .mqtt5, observable: .yes, severity: .error, area: "Request Problem Information (3.1.2.11.7)",
                       summary: "With Request Problem Information 0, a Reason String or User Property on packets other than PUBLISH/CONNACK/DISCONNECT is a Protocol Error for the client to receive.", versions: "5.0"),
-        SpecStatement(id: "U50-PIPELINING", specID: "U50-PIPELINING", family: .mqtt5, observable: .yes, severity: .info, area: "CONNECT (3.1.4)",
+        SpecStatement(id: .u50_PIPELINING, specID: "U50-PIPELINING", family: .mqtt5, observable: .yes, severity: .info, area: "CONNECT (3.1.4)",
                       summary: "A client may send packets before CONNACK (unless using enhanced auth, MQTT-3.1.2-30); they must respect defaults since server limits are not known yet.", versions: "5.0"),
-        SpecStatement(id: "STOMP-1.2-FRAME-NUL", specID: "STOMP-1.2-FRAME-NUL", family: .stomp, observable: .yes, severity: .error, area: "Frame",
-                      summary: "Every frame ends with a NUL octet after the body (also when content-length is given); EOLs may follow the NUL.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-FRAME-EOL", specID: "STOMP-1.2-FRAME-EOL", family: .stomp, observable: .yes, severity: .error, area: "Frame",
-                      summary: "Command and header lines end with an EOL: optional CR then a required LF; a blank line ends the headers.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.1-FRAME-EOL", specID: "STOMP-1.1-FRAME-EOL", family: .stomp, observable: .yes, severity: .warning, area: "Frame",
-                      summary: "Lines end with LF only; a CR before LF becomes part of the command or header.", versions: "1.0, 1.1"),
-        SpecStatement(id: "STOMP-1.2-FRAME-COMMAND", specID: "STOMP-1.2-FRAME-COMMAND", family: .stomp, observable: .yes, severity: .error, area: "Frame",
-                      summary: "The command must be one of the client commands (client->server) or server commands (server->client); commands are case-sensitive.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-FRAME-HEADER", specID: "STOMP-1.2-FRAME-HEADER", family: .stomp, observable: .yes, severity: .error, area: "Frame / headers",
-                      summary: "A header line is name ':' value; the name is non-empty and contains no CR, LF or ':'.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-HDR-ESCAPE-UNDEF", specID: "STOMP-1.2-HDR-ESCAPE-UNDEF", family: .stomp, observable: .yes, severity: .error, area: "Frame / escaping",
-                      summary: "In headers of frames other than CONNECT/CONNECTED, a backslash (0x5C) may only start the escapes backslash+r, backslash+n, backslash+c or backslash+backslash; any other escape is a fatal protocol error.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.1-HDR-ESCAPE-UNDEF", specID: "STOMP-1.1-HDR-ESCAPE-UNDEF", family: .stomp, observable: .yes, severity: .error, area: "Frame / escaping",
-                      summary: "As in 1.2 but only backslash+n, backslash+c and backslash+backslash are defined (backslash+r is a fatal error).", versions: "1.1"),
-        SpecStatement(id: "STOMP-1.2-HDR-ESCAPE-ENCODE", specID: "STOMP-1.2-HDR-ESCAPE-ENCODE", family: .stomp, observable: .yes, severity: .error, area: "Frame / escaping",
-                      summary: "Senders must escape CR (1.2), LF, ':' and backslash in header names and values of frames other than CONNECT/CONNECTED.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-HDR-DECODE", specID: "STOMP-1.2-HDR-DECODE", family: .stomp, observable: .partly, severity: .warning, area: "Frame / escaping",
-                      summary: "Receivers must decode the escape sequences when reading headers.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-HDR-NOTRIM", specID: "STOMP-1.2-HDR-NOTRIM", family: .stomp, observable: .partly, severity: .warning, area: "Frame / headers",
-                      summary: "Header values must never be trimmed or padded with spaces.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-BODY-ALLOWED", specID: "STOMP-1.2-BODY-ALLOWED", family: .stomp, observable: .yes, severity: .error, area: "Frame / body",
-                      summary: "Only SEND, MESSAGE and ERROR may carry a body.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-CL-EXACT", specID: "STOMP-1.2-CL-EXACT", family: .stomp, observable: .yes, severity: .error, area: "Frame / content-length",
-                      summary: "When content-length is present exactly that many body octets are read, and the frame must still end with NUL.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-CL-NUL-BODY", specID: "STOMP-1.2-CL-NUL-BODY", family: .stomp, observable: .partly, severity: .warning, area: "Frame / content-length",
-                      summary: "A body that contains NUL octets requires a content-length header.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-CT-MIME", specID: "STOMP-1.2-CT-MIME", family: .stomp, observable: .yes, severity: .error, area: "Frame / content-type",
-                      summary: "A content-type value must be a MIME type.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.2-UTF8", specID: "STOMP-1.2-UTF8", family: .stomp, observable: .yes, severity: .warning, area: "Frame / encoding",
-                      summary: "Commands and headers are UTF-8; all peers must support UTF-8.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-CONNECT-FIRST", specID: "STOMP-1.2-CONNECT-FIRST", family: .stomp, observable: .yes, severity: .warning, area: "Connecting",
-                      summary: "A session begins with the client's CONNECT (or STOMP in 1.1+) and the server's CONNECTED or ERROR.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-STOMP-FRAME", specID: "STOMP-1.2-STOMP-FRAME", family: .stomp, observable: .partly, severity: .warning, area: "Connecting",
-                      summary: "Servers must handle a STOMP frame exactly like CONNECT.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.2-CONNECT-HDRS", specID: "STOMP-1.2-CONNECT-HDRS", family: .stomp, observable: .yes, severity: .error, area: "Connecting",
-                      summary: "CONNECT/STOMP must carry accept-version and host.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-CONNECTED-VERSION", specID: "STOMP-1.2-CONNECTED-VERSION", family: .stomp, observable: .yes, severity: .error, area: "Connecting",
-                      summary: "CONNECTED must carry the version header.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-NEG-VERSION", specID: "STOMP-1.2-NEG-VERSION", family: .stomp, observable: .yes, severity: .error, area: "Protocol negotiation",
-                      summary: "The session uses the highest version both support, so the chosen version must be one the client offered.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-NEG-NOCOMMON", specID: "STOMP-1.2-NEG-NOCOMMON", family: .stomp, observable: .yes, severity: .error, area: "Protocol negotiation",
-                      summary: "With no common version the server must send ERROR and close.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.2-SERVER-HDR", specID: "STOMP-1.2-SERVER-HDR", family: .stomp, observable: .yes, severity: .error, area: "Connecting",
-                      summary: "The CONNECTED 'server' header must start with a server-name (name[/version]) optionally followed by space-separated comments.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-HB-FORMAT", specID: "STOMP-1.2-HB-FORMAT", family: .stomp, observable: .yes, severity: .error, area: "Heart-beating",
-                      summary: "A heart-beat header must hold two non-negative integers separated by a comma.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-HB-SEND", specID: "STOMP-1.2-HB-SEND", family: .stomp, observable: .yes, severity: .warning, area: "Heart-beating",
-                      summary: "When heart-beating is agreed the sender must send data at least every n ms (n = max(cx,sy) client->server, max(sx,cy) server->client).", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-HB-EOL", specID: "STOMP-1.2-HB-EOL", family: .stomp, observable: .yes, severity: .error, area: "Heart-beating",
-                      summary: "With no frame to send, the heart-beat must be an EOL.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.1-HB-EOL", specID: "STOMP-1.1-HB-EOL", family: .stomp, observable: .yes, severity: .error, area: "Heart-beating",
-                      summary: "With no frame to send, the heart-beat must be a single LF byte.", versions: "1.1"),
-        SpecStatement(id: "STOMP-1.2-SEND-DEST", specID: "STOMP-1.2-SEND-DEST", family: .stomp, observable: .yes, severity: .error, area: "SEND",
-                      summary: "SEND must carry a destination header.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-SEND-USERHDR", specID: "STOMP-1.2-SEND-USERHDR", family: .stomp, observable: .partly, severity: .warning, area: "SEND / MESSAGE",
-                      summary: "User-defined SEND headers must be passed through in the resulting MESSAGE.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-SEND-FAIL", specID: "STOMP-1.2-SEND-FAIL", family: .stomp, observable: .partly, severity: .warning, area: "SEND",
-                      summary: "If the server cannot process a SEND it must send ERROR and close.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-SUB-FAIL", specID: "STOMP-1.2-SUB-FAIL", family: .stomp, observable: .partly, severity: .warning, area: "SUBSCRIBE",
-                      summary: "If the server cannot create a subscription it must send ERROR and close.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-SUB-DEST", specID: "STOMP-1.2-SUB-DEST", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
-                      summary: "SUBSCRIBE must carry a destination header.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-SUB-ID", specID: "STOMP-1.2-SUB-ID", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
-                      summary: "SUBSCRIBE must carry an id header.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-SUB-ID-UNIQUE", specID: "STOMP-1.2-SUB-ID-UNIQUE", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
-                      summary: "Subscriptions active on the same connection must have different ids.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-SUB-ACK-MODE", specID: "STOMP-1.2-SUB-ACK-MODE", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
-                      summary: "The ack header, if present, is auto, client or client-individual (1.0: auto or client).", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-ACK-CLIENT-MODE", specID: "STOMP-1.2-ACK-CLIENT-MODE", family: .stomp, observable: .partly, severity: .warning, area: "ACK",
-                      summary: "In client / client-individual mode the client must ACK (or NACK) the messages it processes.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-ACK-INDIVIDUAL", specID: "STOMP-1.2-ACK-INDIVIDUAL", family: .stomp, observable: .partly, severity: .warning, area: "ACK",
-                      summary: "In client-individual mode an ACK/NACK must affect only the named message.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-UNSUB-ID", specID: "STOMP-1.2-UNSUB-ID", family: .stomp, observable: .yes, severity: .error, area: "UNSUBSCRIBE",
-                      summary: "UNSUBSCRIBE must carry an id that matches an existing subscription.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.0-UNSUB-DEST-OR-ID", specID: "STOMP-1.0-UNSUB-DEST-OR-ID", family: .stomp, observable: .yes, severity: .error, area: "UNSUBSCRIBE",
-                      summary: "UNSUBSCRIBE needs a destination header or the id of an earlier SUBSCRIBE.", versions: "1.0"),
-        SpecStatement(id: "STOMP-1.2-ACK-ID", specID: "STOMP-1.2-ACK-ID", family: .stomp, observable: .yes, severity: .error, area: "ACK / NACK",
-                      summary: "ACK and NACK must carry an id equal to the ack header of the MESSAGE concerned.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.1-ACK-HDRS", specID: "STOMP-1.1-ACK-HDRS", family: .stomp, observable: .yes, severity: .error, area: "ACK / NACK",
-                      summary: "ACK and NACK must carry message-id (of the MESSAGE) and subscription (the subscription's id).", versions: "1.1"),
-        SpecStatement(id: "STOMP-1.0-ACK-MSGID", specID: "STOMP-1.0-ACK-MSGID", family: .stomp, observable: .yes, severity: .error, area: "ACK",
-                      summary: "ACK must carry the message-id of the MESSAGE being acknowledged.", versions: "1.0"),
-        SpecStatement(id: "STOMP-1.2-TX-BEGIN", specID: "STOMP-1.2-TX-BEGIN", family: .stomp, observable: .yes, severity: .error, area: "BEGIN",
-                      summary: "BEGIN requires a transaction header; concurrent transactions on one connection must use different ids (1.2).", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-TX-END", specID: "STOMP-1.2-TX-END", family: .stomp, observable: .yes, severity: .error, area: "COMMIT / ABORT",
-                      summary: "COMMIT and ABORT require a transaction header naming the transaction to end.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-DISCONNECT-LAST", specID: "STOMP-1.2-DISCONNECT-LAST", family: .stomp, observable: .yes, severity: .error, area: "DISCONNECT",
-                      summary: "The client must not send frames after DISCONNECT.", versions: "1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-MSG-HDRS", specID: "STOMP-1.2-MSG-HDRS", family: .stomp, observable: .yes, severity: .error, area: "MESSAGE",
-                      summary: "MESSAGE must carry destination, message-id and a subscription header equal to the receiving subscription's id.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.2-MSG-ACK", specID: "STOMP-1.2-MSG-ACK", family: .stomp, observable: .yes, severity: .error, area: "MESSAGE",
-                      summary: "MESSAGE for a client or client-individual subscription must carry an ack header.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.2-MSG-ID-UNIQUE", specID: "STOMP-1.2-MSG-ID-UNIQUE", family: .stomp, observable: .partly, severity: .warning, area: "MESSAGE",
-                      summary: "message-id identifies the message uniquely.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-RECEIPT-ID", specID: "STOMP-1.2-RECEIPT-ID", family: .stomp, observable: .yes, severity: .error, area: "RECEIPT",
-                      summary: "RECEIPT must carry receipt-id equal to the receipt header of the frame it acknowledges.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-ERROR-CLOSE", specID: "STOMP-1.2-ERROR-CLOSE", family: .stomp, observable: .yes, severity: .error, area: "ERROR",
-                      summary: "After sending ERROR the server must close the connection.", versions: "1.2"),
-        SpecStatement(id: "STOMP-1.2-RECEIPT-SCOPE", specID: "STOMP-1.2-RECEIPT-SCOPE", family: .stomp, observable: .yes, severity: .info, area: "receipt header",
-                      summary: "Any client frame except CONNECT may ask for a receipt.", versions: "1.0, 1.1, 1.2"),
-        SpecStatement(id: "STOMP-1.2-REPEATED-HDR", specID: "STOMP-1.2-REPEATED-HDR", family: .stomp, observable: .partly, severity: .info, area: "Headers",
-                      summary: "With repeated header entries only the first SHOULD be used.", versions: "1.1, 1.2"),
+        SpecStatement(id: .stomp_1_2_FRAME_NUL, specID: "STOMP-1.2-FRAME-NUL", family: .stomp, observable: .yes, severity: .error, area: "Frame",
+                      summary: "Every frame ends with a NUL octet after the body (also when content-length is given); EOLs may follow the NUL.", versions: "1.0, 1.1, 1.2", stompName: "FRAME-NUL"),
+        SpecStatement(id: .stomp_1_2_FRAME_EOL, specID: "STOMP-1.2-FRAME-EOL", family: .stomp, observable: .yes, severity: .error, area: "Frame",
+                      summary: "Command and header lines end with an EOL: optional CR then a required LF; a blank line ends the headers.", versions: "1.2", stompName: "FRAME-EOL"),
+        SpecStatement(id: .stomp_1_1_FRAME_EOL, specID: "STOMP-1.1-FRAME-EOL", family: .stomp, observable: .yes, severity: .warning, area: "Frame",
+                      summary: "Lines end with LF only; a CR before LF becomes part of the command or header.", versions: "1.0, 1.1", stompName: "FRAME-EOL"),
+        SpecStatement(id: .stomp_1_2_FRAME_COMMAND, specID: "STOMP-1.2-FRAME-COMMAND", family: .stomp, observable: .yes, severity: .error, area: "Frame",
+                      summary: "The command must be one of the client commands (client->server) or server commands (server->client); commands are case-sensitive.", versions: "1.0, 1.1, 1.2", stompName: "FRAME-COMMAND"),
+        SpecStatement(id: .stomp_1_2_FRAME_HEADER, specID: "STOMP-1.2-FRAME-HEADER", family: .stomp, observable: .yes, severity: .error, area: "Frame / headers",
+                      summary: "A header line is name ':' value; the name is non-empty and contains no CR, LF or ':'.", versions: "1.0, 1.1, 1.2", stompName: "FRAME-HEADER"),
+        SpecStatement(id: .stomp_1_2_HDR_ESCAPE_UNDEF, specID: "STOMP-1.2-HDR-ESCAPE-UNDEF", family: .stomp, observable: .yes, severity: .error, area: "Frame / escaping",
+                      summary: "In headers of frames other than CONNECT/CONNECTED, a backslash (0x5C) may only start the escapes backslash+r, backslash+n, backslash+c or backslash+backslash; any other escape is a fatal protocol error.", versions: "1.2", stompName: "HDR-ESCAPE-UNDEF"),
+        SpecStatement(id: .stomp_1_1_HDR_ESCAPE_UNDEF, specID: "STOMP-1.1-HDR-ESCAPE-UNDEF", family: .stomp, observable: .yes, severity: .error, area: "Frame / escaping",
+                      summary: "As in 1.2 but only backslash+n, backslash+c and backslash+backslash are defined (backslash+r is a fatal error).", versions: "1.1", stompName: "HDR-ESCAPE-UNDEF"),
+        SpecStatement(id: .stomp_1_2_HDR_ESCAPE_ENCODE, specID: "STOMP-1.2-HDR-ESCAPE-ENCODE", family: .stomp, observable: .yes, severity: .error, area: "Frame / escaping",
+                      summary: "Senders must escape CR (1.2), LF, ':' and backslash in header names and values of frames other than CONNECT/CONNECTED.", versions: "1.1, 1.2", stompName: "HDR-ESCAPE-ENCODE"),
+        SpecStatement(id: .stomp_1_2_HDR_DECODE, specID: "STOMP-1.2-HDR-DECODE", family: .stomp, observable: .partly, severity: .warning, area: "Frame / escaping",
+                      summary: "Receivers must decode the escape sequences when reading headers.", versions: "1.1, 1.2", stompName: "HDR-DECODE"),
+        SpecStatement(id: .stomp_1_2_HDR_NOTRIM, specID: "STOMP-1.2-HDR-NOTRIM", family: .stomp, observable: .partly, severity: .warning, area: "Frame / headers",
+                      summary: "Header values must never be trimmed or padded with spaces.", versions: "1.1, 1.2", stompName: "HDR-NOTRIM"),
+        SpecStatement(id: .stomp_1_2_BODY_ALLOWED, specID: "STOMP-1.2-BODY-ALLOWED", family: .stomp, observable: .yes, severity: .error, area: "Frame / body",
+                      summary: "Only SEND, MESSAGE and ERROR may carry a body.", versions: "1.1, 1.2", stompName: "BODY-ALLOWED"),
+        SpecStatement(id: .stomp_1_2_CL_EXACT, specID: "STOMP-1.2-CL-EXACT", family: .stomp, observable: .yes, severity: .error, area: "Frame / content-length",
+                      summary: "When content-length is present exactly that many body octets are read, and the frame must still end with NUL.", versions: "1.0, 1.1, 1.2", stompName: "CL-EXACT"),
+        SpecStatement(id: .stomp_1_2_CL_NUL_BODY, specID: "STOMP-1.2-CL-NUL-BODY", family: .stomp, observable: .partly, severity: .warning, area: "Frame / content-length",
+                      summary: "A body that contains NUL octets requires a content-length header.", versions: "1.1, 1.2", stompName: "CL-NUL-BODY"),
+        SpecStatement(id: .stomp_1_2_CT_MIME, specID: "STOMP-1.2-CT-MIME", family: .stomp, observable: .yes, severity: .error, area: "Frame / content-type",
+                      summary: "A content-type value must be a MIME type.", versions: "1.2", stompName: "CT-MIME"),
+        SpecStatement(id: .stomp_1_2_UTF8, specID: "STOMP-1.2-UTF8", family: .stomp, observable: .yes, severity: .warning, area: "Frame / encoding",
+                      summary: "Commands and headers are UTF-8; all peers must support UTF-8.", versions: "1.1, 1.2", stompName: "UTF8"),
+        SpecStatement(id: .stomp_1_2_CONNECT_FIRST, specID: "STOMP-1.2-CONNECT-FIRST", family: .stomp, observable: .yes, severity: .warning, area: "Connecting",
+                      summary: "A session begins with the client's CONNECT (or STOMP in 1.1+) and the server's CONNECTED or ERROR.", versions: "1.0, 1.1, 1.2", stompName: "CONNECT-FIRST"),
+        SpecStatement(id: .stomp_1_2_STOMP_FRAME, specID: "STOMP-1.2-STOMP-FRAME", family: .stomp, observable: .partly, severity: .warning, area: "Connecting",
+                      summary: "Servers must handle a STOMP frame exactly like CONNECT.", versions: "1.2", stompName: "STOMP-FRAME"),
+        SpecStatement(id: .stomp_1_2_CONNECT_HDRS, specID: "STOMP-1.2-CONNECT-HDRS", family: .stomp, observable: .yes, severity: .error, area: "Connecting",
+                      summary: "CONNECT/STOMP must carry accept-version and host.", versions: "1.1, 1.2", stompName: "CONNECT-HDRS"),
+        SpecStatement(id: .stomp_1_2_CONNECTED_VERSION, specID: "STOMP-1.2-CONNECTED-VERSION", family: .stomp, observable: .yes, severity: .error, area: "Connecting",
+                      summary: "CONNECTED must carry the version header.", versions: "1.1, 1.2", stompName: "CONNECTED-VERSION"),
+        SpecStatement(id: .stomp_1_2_NEG_VERSION, specID: "STOMP-1.2-NEG-VERSION", family: .stomp, observable: .yes, severity: .error, area: "Protocol negotiation",
+                      summary: "The session uses the highest version both support, so the chosen version must be one the client offered.", versions: "1.1, 1.2", stompName: "NEG-VERSION"),
+        SpecStatement(id: .stomp_1_2_NEG_NOCOMMON, specID: "STOMP-1.2-NEG-NOCOMMON", family: .stomp, observable: .yes, severity: .error, area: "Protocol negotiation",
+                      summary: "With no common version the server must send ERROR and close.", versions: "1.2", stompName: "NEG-NOCOMMON"),
+        SpecStatement(id: .stomp_1_2_SERVER_HDR, specID: "STOMP-1.2-SERVER-HDR", family: .stomp, observable: .yes, severity: .error, area: "Connecting",
+                      summary: "The CONNECTED 'server' header must start with a server-name (name[/version]) optionally followed by space-separated comments.", versions: "1.1, 1.2", stompName: "SERVER-HDR"),
+        SpecStatement(id: .stomp_1_2_HB_FORMAT, specID: "STOMP-1.2-HB-FORMAT", family: .stomp, observable: .yes, severity: .error, area: "Heart-beating",
+                      summary: "A heart-beat header must hold two non-negative integers separated by a comma.", versions: "1.1, 1.2", stompName: "HB-FORMAT"),
+        SpecStatement(id: .stomp_1_2_HB_SEND, specID: "STOMP-1.2-HB-SEND", family: .stomp, observable: .yes, severity: .warning, area: "Heart-beating",
+                      summary: "When heart-beating is agreed the sender must send data at least every n ms (n = max(cx,sy) client->server, max(sx,cy) server->client).", versions: "1.1, 1.2", stompName: "HB-SEND"),
+        SpecStatement(id: .stomp_1_2_HB_EOL, specID: "STOMP-1.2-HB-EOL", family: .stomp, observable: .yes, severity: .error, area: "Heart-beating",
+                      summary: "With no frame to send, the heart-beat must be an EOL.", versions: "1.2", stompName: "HB-EOL"),
+        SpecStatement(id: .stomp_1_1_HB_EOL, specID: "STOMP-1.1-HB-EOL", family: .stomp, observable: .yes, severity: .error, area: "Heart-beating",
+                      summary: "With no frame to send, the heart-beat must be a single LF byte.", versions: "1.1", stompName: "HB-EOL"),
+        SpecStatement(id: .stomp_1_2_SEND_DEST, specID: "STOMP-1.2-SEND-DEST", family: .stomp, observable: .yes, severity: .error, area: "SEND",
+                      summary: "SEND must carry a destination header.", versions: "1.0, 1.1, 1.2", stompName: "SEND-DEST"),
+        SpecStatement(id: .stomp_1_2_SEND_USERHDR, specID: "STOMP-1.2-SEND-USERHDR", family: .stomp, observable: .partly, severity: .warning, area: "SEND / MESSAGE",
+                      summary: "User-defined SEND headers must be passed through in the resulting MESSAGE.", versions: "1.1, 1.2", stompName: "SEND-USERHDR"),
+        SpecStatement(id: .stomp_1_2_SEND_FAIL, specID: "STOMP-1.2-SEND-FAIL", family: .stomp, observable: .partly, severity: .warning, area: "SEND",
+                      summary: "If the server cannot process a SEND it must send ERROR and close.", versions: "1.1, 1.2", stompName: "SEND-FAIL"),
+        SpecStatement(id: .stomp_1_2_SUB_FAIL, specID: "STOMP-1.2-SUB-FAIL", family: .stomp, observable: .partly, severity: .warning, area: "SUBSCRIBE",
+                      summary: "If the server cannot create a subscription it must send ERROR and close.", versions: "1.1, 1.2", stompName: "SUB-FAIL"),
+        SpecStatement(id: .stomp_1_2_SUB_DEST, specID: "STOMP-1.2-SUB-DEST", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
+                      summary: "SUBSCRIBE must carry a destination header.", versions: "1.0, 1.1, 1.2", stompName: "SUB-DEST"),
+        SpecStatement(id: .stomp_1_2_SUB_ID, specID: "STOMP-1.2-SUB-ID", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
+                      summary: "SUBSCRIBE must carry an id header.", versions: "1.1, 1.2", stompName: "SUB-ID"),
+        SpecStatement(id: .stomp_1_2_SUB_ID_UNIQUE, specID: "STOMP-1.2-SUB-ID-UNIQUE", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
+                      summary: "Subscriptions active on the same connection must have different ids.", versions: "1.1, 1.2", stompName: "SUB-ID-UNIQUE"),
+        SpecStatement(id: .stomp_1_2_SUB_ACK_MODE, specID: "STOMP-1.2-SUB-ACK-MODE", family: .stomp, observable: .yes, severity: .error, area: "SUBSCRIBE",
+                      summary: "The ack header, if present, is auto, client or client-individual (1.0: auto or client).", versions: "1.0, 1.1, 1.2", stompName: "SUB-ACK-MODE"),
+        SpecStatement(id: .stomp_1_2_ACK_CLIENT_MODE, specID: "STOMP-1.2-ACK-CLIENT-MODE", family: .stomp, observable: .partly, severity: .warning, area: "ACK",
+                      summary: "In client / client-individual mode the client must ACK (or NACK) the messages it processes.", versions: "1.1, 1.2", stompName: "ACK-CLIENT-MODE"),
+        SpecStatement(id: .stomp_1_2_ACK_INDIVIDUAL, specID: "STOMP-1.2-ACK-INDIVIDUAL", family: .stomp, observable: .partly, severity: .warning, area: "ACK",
+                      summary: "In client-individual mode an ACK/NACK must affect only the named message.", versions: "1.1, 1.2", stompName: "ACK-INDIVIDUAL"),
+        SpecStatement(id: .stomp_1_2_UNSUB_ID, specID: "STOMP-1.2-UNSUB-ID", family: .stomp, observable: .yes, severity: .error, area: "UNSUBSCRIBE",
+                      summary: "UNSUBSCRIBE must carry an id that matches an existing subscription.", versions: "1.1, 1.2", stompName: "UNSUB-ID"),
+        SpecStatement(id: .stomp_1_0_UNSUB_DEST_OR_ID, specID: "STOMP-1.0-UNSUB-DEST-OR-ID", family: .stomp, observable: .yes, severity: .error, area: "UNSUBSCRIBE",
+                      summary: "UNSUBSCRIBE needs a destination header or the id of an earlier SUBSCRIBE.", versions: "1.0", stompName: "UNSUB-DEST-OR-ID"),
+        SpecStatement(id: .stomp_1_2_ACK_ID, specID: "STOMP-1.2-ACK-ID", family: .stomp, observable: .yes, severity: .error, area: "ACK / NACK",
+                      summary: "ACK and NACK must carry an id equal to the ack header of the MESSAGE concerned.", versions: "1.2", stompName: "ACK-ID"),
+        SpecStatement(id: .stomp_1_1_ACK_HDRS, specID: "STOMP-1.1-ACK-HDRS", family: .stomp, observable: .yes, severity: .error, area: "ACK / NACK",
+                      summary: "ACK and NACK must carry message-id (of the MESSAGE) and subscription (the subscription's id).", versions: "1.1", stompName: "ACK-HDRS"),
+        SpecStatement(id: .stomp_1_0_ACK_MSGID, specID: "STOMP-1.0-ACK-MSGID", family: .stomp, observable: .yes, severity: .error, area: "ACK",
+                      summary: "ACK must carry the message-id of the MESSAGE being acknowledged.", versions: "1.0", stompName: "ACK-MSGID"),
+        SpecStatement(id: .stomp_1_2_TX_BEGIN, specID: "STOMP-1.2-TX-BEGIN", family: .stomp, observable: .yes, severity: .error, area: "BEGIN",
+                      summary: "BEGIN requires a transaction header; concurrent transactions on one connection must use different ids (1.2).", versions: "1.0, 1.1, 1.2", stompName: "TX-BEGIN"),
+        SpecStatement(id: .stomp_1_2_TX_END, specID: "STOMP-1.2-TX-END", family: .stomp, observable: .yes, severity: .error, area: "COMMIT / ABORT",
+                      summary: "COMMIT and ABORT require a transaction header naming the transaction to end.", versions: "1.0, 1.1, 1.2", stompName: "TX-END"),
+        SpecStatement(id: .stomp_1_2_DISCONNECT_LAST, specID: "STOMP-1.2-DISCONNECT-LAST", family: .stomp, observable: .yes, severity: .error, area: "DISCONNECT",
+                      summary: "The client must not send frames after DISCONNECT.", versions: "1.1, 1.2", stompName: "DISCONNECT-LAST"),
+        SpecStatement(id: .stomp_1_2_MSG_HDRS, specID: "STOMP-1.2-MSG-HDRS", family: .stomp, observable: .yes, severity: .error, area: "MESSAGE",
+                      summary: "MESSAGE must carry destination, message-id and a subscription header equal to the receiving subscription's id.", versions: "1.2", stompName: "MSG-HDRS"),
+        SpecStatement(id: .stomp_1_2_MSG_ACK, specID: "STOMP-1.2-MSG-ACK", family: .stomp, observable: .yes, severity: .error, area: "MESSAGE",
+                      summary: "MESSAGE for a client or client-individual subscription must carry an ack header.", versions: "1.2", stompName: "MSG-ACK"),
+        SpecStatement(id: .stomp_1_2_MSG_ID_UNIQUE, specID: "STOMP-1.2-MSG-ID-UNIQUE", family: .stomp, observable: .partly, severity: .warning, area: "MESSAGE",
+                      summary: "message-id identifies the message uniquely.", versions: "1.0, 1.1, 1.2", stompName: "MSG-ID-UNIQUE"),
+        SpecStatement(id: .stomp_1_2_RECEIPT_ID, specID: "STOMP-1.2-RECEIPT-ID", family: .stomp, observable: .yes, severity: .error, area: "RECEIPT",
+                      summary: "RECEIPT must carry receipt-id equal to the receipt header of the frame it acknowledges.", versions: "1.0, 1.1, 1.2", stompName: "RECEIPT-ID"),
+        SpecStatement(id: .stomp_1_2_ERROR_CLOSE, specID: "STOMP-1.2-ERROR-CLOSE", family: .stomp, observable: .yes, severity: .error, area: "ERROR",
+                      summary: "After sending ERROR the server must close the connection.", versions: "1.2", stompName: "ERROR-CLOSE"),
+        SpecStatement(id: .stomp_1_2_RECEIPT_SCOPE, specID: "STOMP-1.2-RECEIPT-SCOPE", family: .stomp, observable: .yes, severity: .info, area: "receipt header",
+                      summary: "Any client frame except CONNECT may ask for a receipt.", versions: "1.0, 1.1, 1.2", stompName: "RECEIPT-SCOPE"),
+        SpecStatement(id: .stomp_1_2_REPEATED_HDR, specID: "STOMP-1.2-REPEATED-HDR", family: .stomp, observable: .partly, severity: .info, area: "Headers",
+                      summary: "With repeated header entries only the first SHOULD be used.", versions: "1.1, 1.2", stompName: "REPEATED-HDR"),
     ]
 }

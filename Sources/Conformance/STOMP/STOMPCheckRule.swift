@@ -14,7 +14,7 @@ public struct STOMPCheckRuleDescriptor: Sendable {
     /// The STOMP 1.2 section that states the rule.
     public var section: String
     /// The `SpecStatement.id`s (family stomp) this rule checks.
-    public var covers: [String]
+    public var covers: [SpecStatementID]
 
     public func id(for v: STOMPVersion) -> RuleID? {
         switch v {
@@ -77,7 +77,7 @@ public enum STOMPCheckRule: String, CaseIterable, Sendable {
         let v11: [STOMPVersion] = [.v1_1, .v1_2]
         /// `STOMP-<v>-<name>` for each version in `versions`.
         func make(_ name: String, _ versions: [STOMPVersion], _ before12: Severity, _ at12: Severity, _ title: String,
-                  _ section: String, _ covers: [String]) -> STOMPCheckRuleDescriptor {
+                  _ section: String, _ covers: [SpecStatementID]) -> STOMPCheckRuleDescriptor {
             func id(_ v: STOMPVersion) -> RuleID? { versions.contains(v) ? RuleID("STOMP-\(v)-\(name)") : nil }
             return STOMPCheckRuleDescriptor(id10: id(.v1_0), id11: id(.v1_1), id12: id(.v1_2), severityBefore12: before12,
                                             severity12: at12, title: title, section: section, covers: covers)
@@ -86,111 +86,111 @@ public enum STOMPCheckRule: String, CaseIterable, Sendable {
         case .connectFirst:
             return make("CONNECT-FIRST", all, .warning, .warning,
                         "The session does not begin with CONNECT/STOMP, or the server sent other than CONNECTED/ERROR before CONNECTED",
-                        "Connecting", ["STOMP-1.2-CONNECT-FIRST"])
+                        "Connecting", [.stomp_1_2_CONNECT_FIRST])
         case .connectHeaders:
             return make("CONNECT-HDRS", v11, .error, .error,
                         "STOMP frame without accept-version, or 1.1+ CONNECT/STOMP without host", "Connecting",
-                        ["STOMP-1.2-CONNECT-HDRS"])
+                        [.stomp_1_2_CONNECT_HDRS])
         case .connectedVersion:
             return make("CONNECTED-VERSION", v11, .error, .error,
                         "CONNECTED without a version header although the client sent accept-version", "Connecting",
-                        ["STOMP-1.2-CONNECTED-VERSION"])
+                        [.stomp_1_2_CONNECTED_VERSION])
         case .negotiatedVersion:
             return make("NEG-VERSION", v11, .error, .error,
                         "CONNECTED names a version the client did not offer in accept-version", "Protocol Negotiation",
-                        ["STOMP-1.2-NEG-VERSION"])
+                        [.stomp_1_2_NEG_VERSION])
         case .noCommonVersion:
             return make("NEG-NOCOMMON", v11, .warning, .error,
                         "No common version, yet the server sent CONNECTED or kept sending after its ERROR",
-                        "Protocol Negotiation", ["STOMP-1.2-NEG-NOCOMMON"])
+                        "Protocol Negotiation", [.stomp_1_2_NEG_NOCOMMON])
         case .serverHeader:
             return make("SERVER-HDR", v11, .error, .error,
                         "The CONNECTED server header does not start with a server name (name[/version])", "Connecting",
-                        ["STOMP-1.2-SERVER-HDR"])
+                        [.stomp_1_2_SERVER_HDR])
         case .commandNotInVersion:
             return make("FRAME-COMMAND", [.v1_0], .warning, .warning,
                         "STOMP frame on a 1.0 session (the STOMP command exists from 1.1 on)", "Connecting",
-                        ["STOMP-1.2-FRAME-COMMAND"])
+                        [.stomp_1_2_FRAME_COMMAND])
         case .receiptOnConnect:
             return make("RECEIPT-SCOPE", all, .info, .info, "CONNECT/STOMP carries a receipt header",
-                        "Header receipt", ["STOMP-1.2-RECEIPT-SCOPE"])
+                        "Header receipt", [.stomp_1_2_RECEIPT_SCOPE])
         case .heartBeatSend:
             return make("HB-SEND", v11, .warning, .warning,
                         "Silence longer than the agreed heart-beat interval (+ max(1 s, 50 %)) while the connection stayed up",
-                        "Heart-beating", ["STOMP-1.2-HB-SEND"])
+                        "Heart-beating", [.stomp_1_2_HB_SEND])
         case .heartBeatEOL:
             return make("HB-EOL", [.v1_1], .error, .error, "STOMP 1.1 heart-beat sent as CR LF instead of a single LF",
-                        "Heart-beating", ["STOMP-1.1-HB-EOL"])
+                        "Heart-beating", [.stomp_1_1_HB_EOL])
         case .sendDestination:
             return make("SEND-DEST", all, .error, .error, "SEND without a destination header", "SEND",
-                        ["STOMP-1.2-SEND-DEST"])
+                        [.stomp_1_2_SEND_DEST])
         case .subscribeDestination:
             return make("SUB-DEST", all, .error, .error, "SUBSCRIBE without a destination header", "SUBSCRIBE",
-                        ["STOMP-1.2-SUB-DEST"])
+                        [.stomp_1_2_SUB_DEST])
         case .subscribeID:
             return make("SUB-ID", v11, .error, .error, "SUBSCRIBE without an id header", "SUBSCRIBE id Header",
-                        ["STOMP-1.2-SUB-ID"])
+                        [.stomp_1_2_SUB_ID])
         case .subscribeIDUnique:
             return make("SUB-ID-UNIQUE", v11, .error, .error,
                         "SUBSCRIBE reuses the id of a subscription still active on this connection", "SUBSCRIBE id Header",
-                        ["STOMP-1.2-SUB-ID-UNIQUE"])
+                        [.stomp_1_2_SUB_ID_UNIQUE])
         case .subscribeAckMode:
             return make("SUB-ACK-MODE", all, .error, .error,
                         "SUBSCRIBE ack header is not auto, client or client-individual (1.0: auto or client)",
-                        "SUBSCRIBE ack Header", ["STOMP-1.2-SUB-ACK-MODE"])
+                        "SUBSCRIBE ack Header", [.stomp_1_2_SUB_ACK_MODE])
         case .unsubscribeID:
             return STOMPCheckRuleDescriptor(
                 id10: "STOMP-1.0-UNSUB-DEST-OR-ID", id11: "STOMP-1.1-UNSUB-ID", id12: "STOMP-1.2-UNSUB-ID",
                 severityBefore12: .error, severity12: .error,
                 title: "UNSUBSCRIBE without id (1.0: without destination or id), or id of no active subscription",
-                section: "UNSUBSCRIBE", covers: ["STOMP-1.2-UNSUB-ID", "STOMP-1.0-UNSUB-DEST-OR-ID"])
+                section: "UNSUBSCRIBE", covers: [.stomp_1_2_UNSUB_ID, .stomp_1_0_UNSUB_DEST_OR_ID])
         case .ackID:
             return STOMPCheckRuleDescriptor(
                 id10: "STOMP-1.0-ACK-MSGID", id11: "STOMP-1.1-ACK-HDRS", id12: "STOMP-1.2-ACK-ID",
                 severityBefore12: .error, severity12: .error,
                 title: "ACK/NACK lacks the header naming the message (1.2 id, 1.1 message-id + subscription, 1.0 message-id), or names no MESSAGE seen",
-                section: "ACK", covers: ["STOMP-1.2-ACK-ID", "STOMP-1.1-ACK-HDRS", "STOMP-1.0-ACK-MSGID"])
+                section: "ACK", covers: [.stomp_1_2_ACK_ID, .stomp_1_1_ACK_HDRS, .stomp_1_0_ACK_MSGID])
         case .transactionBegin:
             return make("TX-BEGIN", all, .error, .error,
                         "BEGIN without a transaction header, or (1.2) reusing the id of an open transaction", "BEGIN",
-                        ["STOMP-1.2-TX-BEGIN"])
+                        [.stomp_1_2_TX_BEGIN])
         case .transactionEnd:
             return make("TX-END", all, .error, .error,
                         "COMMIT/ABORT without a transaction header (error) or naming no open transaction (warning)",
-                        "COMMIT", ["STOMP-1.2-TX-END"])
+                        "COMMIT", [.stomp_1_2_TX_END])
         case .disconnectLast:
             return make("DISCONNECT-LAST", v11, .error, .error, "The client sent a frame after its DISCONNECT",
-                        "DISCONNECT", ["STOMP-1.2-DISCONNECT-LAST"])
+                        "DISCONNECT", [.stomp_1_2_DISCONNECT_LAST])
         case .contentType:
             return make("CT-MIME", v11, .warning, .error, "content-type is not a MIME type (type/subtype[;param=value])",
-                        "Header content-type", ["STOMP-1.2-CT-MIME"])
+                        "Header content-type", [.stomp_1_2_CT_MIME])
         case .messageHeaders:
             return make("MSG-HDRS", all, .warning, .error,
                         "MESSAGE lacks destination, message-id or subscription, or its subscription is no subscription id of this connection",
-                        "MESSAGE", ["STOMP-1.2-MSG-HDRS"])
+                        "MESSAGE", [.stomp_1_2_MSG_HDRS])
         case .messageAck:
             return make("MSG-ACK", [.v1_2], .error, .error,
                         "MESSAGE on a client / client-individual subscription without an ack header", "MESSAGE",
-                        ["STOMP-1.2-MSG-ACK"])
+                        [.stomp_1_2_MSG_ACK])
         case .messageIDUnique:
             return make("MSG-ID-UNIQUE", all, .warning, .warning,
                         "Two MESSAGEs with the same message-id and different bodies on one connection", "MESSAGE",
-                        ["STOMP-1.2-MSG-ID-UNIQUE"])
+                        [.stomp_1_2_MSG_ID_UNIQUE])
         case .receiptID:
             return make("RECEIPT-ID", all, .warning, .error,
                         "RECEIPT without receipt-id, or answering no receipt request of this connection", "RECEIPT",
-                        ["STOMP-1.2-RECEIPT-ID"])
+                        [.stomp_1_2_RECEIPT_ID])
         case .receiptUnanswered:
             return make("RECEIPT-UNANSWERED", v11, .warning, .warning,
                         "A SEND/SUBSCRIBE receipt request was answered neither by RECEIPT nor by ERROR although the server kept sending",
-                        "SEND", ["STOMP-1.2-SEND-FAIL", "STOMP-1.2-SUB-FAIL"])
+                        "SEND", [.stomp_1_2_SEND_FAIL, .stomp_1_2_SUB_FAIL])
         case .errorClose:
             return make("ERROR-CLOSE", [.v1_2], .error, .error, "The server sent more frames after its ERROR",
-                        "ERROR", ["STOMP-1.2-ERROR-CLOSE"])
+                        "ERROR", [.stomp_1_2_ERROR_CLOSE])
         case .afterDisconnectReceipt:
             return make("DISCONNECT-RECEIPT", v11, .warning, .warning,
                         "The server sent frames after the RECEIPT answering the client's DISCONNECT", "DISCONNECT",
-                        ["STOMP-1.2-DISCONNECT-LAST"])
+                        [.stomp_1_2_DISCONNECT_LAST])
         case .midStream:
             return make("MIDSTREAM", all, .info, .info,
                         "Connection captured mid-stream: rules that need CONNECT/CONNECTED cannot be judged", "capture", [])

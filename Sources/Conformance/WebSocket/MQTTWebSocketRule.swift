@@ -28,6 +28,12 @@ public enum MQTTWebSocketRule: String, Sendable, CaseIterable {
 
     public var section: String { "MQTT §6.0 (WebSocket Transport)" }
 
-    /// The statement ids of spec-rules.tsv this rule checks.
-    public var covers: [String] { [id.rawValue] }
+    /// The statements of spec-rules.tsv this rule checks.
+    public var covers: [SpecStatementID] {
+        switch self {
+        case .binaryFramesOnly: [.mqtt_6_0_0_1]
+        case .subprotocolOffered: [.mqtt_6_0_0_3]
+        case .subprotocolSelected: [.mqtt_6_0_0_4]
+        }
+    }
 }

@@ -91,7 +91,7 @@ struct Decode: ParsableCommand {
         framer.finish { pdu, pduInfo in emit(pdu, pduInfo, &report) }
         for f in framer.findings {
             report.streamEvent(StreamEventReport(
-                connection: info, direction: .clientToServer, rule: f.rule, severity: f.severity, verdict: f.verdict,
+                connection: info, direction: .clientToServer, layer: .mqtt, rule: f.rule, severity: f.severity, verdict: f.verdict,
                 range: f.range, frames: [], time: .zero, message: f.message))
         }
         report.endFile(nil)

@@ -57,7 +57,7 @@ struct Rules: ParsableCommand {
             return s
         }
         if rules.isEmpty {
-            guard let st = byID[id] else { return nil }
+            guard let key = SpecStatementID(rawValue: id), let st = byID[key] else { return nil }
             let impl = c.implementation[st.id].map { $0.map(\.rawValue).joined(separator: ", ") } ?? "no rule of mqscope yet"
             return "statement\n" + statement(st) + "checked by: \(impl)\n"
         }
@@ -114,7 +114,7 @@ struct Rules: ParsableCommand {
             let rules = c.rules.filter { $0.versions == versions }
             s += "\n### Rules: \(title) (\(rules.count))\n\n| Rule | Stage | Severity | What it reports | Statements checked |\n|---|---|---|---|---|\n"
             for r in rules {
-                let covers = r.covers.filter { c.implementation[$0] != nil }.joined(separator: ", ")
+                let covers = r.covers.filter { c.implementation[$0] != nil }.map(\.rawValue).joined(separator: ", ")
                 s += "| `\(r.id.rawValue)` | \(r.stage.rawValue) | \(r.severity) | \(r.title) | \(covers) |\n"
             }
         }
@@ -145,7 +145,7 @@ struct Rules: ParsableCommand {
             w.key("section", r.section)
             w.key("covers")
             w.arrayStart()
-            for x in r.covers { w.string(x) }
+            for x in r.covers { w.string(x.rawValue) }
             w.arrayEnd()
             w.objectEnd()
         }
@@ -155,7 +155,7 @@ struct Rules: ParsableCommand {
         if !rulesOnly {
             for st in SpecStatement.all {
                 w.objectStart()
-                w.key("id", st.id)
+                w.key("id", st.id.rawValue)
                 w.key("spec_id", st.specID)
                 w.key("family", st.family.rawValue)
                 w.key("observable", st.observable.rawValue)
