@@ -59,7 +59,7 @@ let package = Package(
             ],
             swiftSettings: strict),
         // Stage 5: the conformance checker (rule catalog, per-connection state machines).
-        .target(name: "Conformance", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "TLSCodec"], swiftSettings: strict),
+        .target(name: "Conformance", dependencies: ["WireCore", "TCPReassembly", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "TLSCodec"], swiftSettings: strict),
         // Stage 6: renderers (know field trees, not protocols).
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
         // Display filters (-Y) and field columns (-T fields -e): compiled once, evaluated per unit.

@@ -124,8 +124,3 @@ public struct StreamEventReport: Sendable {
     }
 }
 
-/// Our rule ids for what reassembly reports (the catalog lists them with the spec rules).
-public enum TransportRule {
-    public static let gap: RuleID = "TCP-GAP"
-    public static let overlapConflict: RuleID = "TCP-OVERLAP-MISMATCH"
-}

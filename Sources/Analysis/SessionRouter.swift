@@ -100,7 +100,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
         }
         if env.decodePackets {
             env.sink.streamEvent(StreamEventReport(
-                connection: slots[slot].context.info, direction: direction, layer: .tcp, rule: TransportRule.gap, severity: .info,
+                connection: slots[slot].context.info, direction: direction, layer: .tcp, rule: TCPRule.gap.id, severity: .info,
                 verdict: .note, range: range, frames: [frame], time: time,
                 message: "\(range.count) byte(s) at stream offset \(range.lower) missing from the capture (\(cause.rawValue))"))
         }
@@ -112,7 +112,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
                                 firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {
         guard conflicting, env.decodePackets, let slot = slot(of: id) else { return }
         env.sink.streamEvent(StreamEventReport(
-            connection: slots[slot].context.info, direction: direction, layer: .tcp, rule: TransportRule.overlapConflict,
+            connection: slots[slot].context.info, direction: direction, layer: .tcp, rule: TCPRule.overlapConflict.id,
             severity: .warning, verdict: .violation, range: range, frames: [firstFrame, secondFrame],
             time: latestTime,
             message: "retransmitted bytes at stream offsets \(range) differ: frame \(firstFrame) vs frame \(secondFrame); the first copy is kept"))

@@ -390,7 +390,7 @@ public struct TLSConnection: Sendable {
             let length = Int(hs[1]) << 16 | Int(hs[2]) << 8 | Int(hs[3])
             if length > Self.maxHandshakeMessage {
                 events.append(.handshake(d, message: Array(hs.prefix(4)), tree: FieldTree(), record: info, decrypted: decrypted,
-                                         finding: Diagnostic("TLS-HANDSHAKE-TOO-LONG", .warning,
+                                         finding: Diagnostic(TLSStreamRule.handshakeTooLong.id, .warning,
                                                              "handshake message of \(length) bytes not buffered (limit \(Self.maxHandshakeMessage))",
                                                              verdict: .unverifiable)))
                 halves[h].handshake.removeAll()

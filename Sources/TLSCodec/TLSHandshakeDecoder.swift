@@ -76,7 +76,7 @@ public enum TLSHandshakeDecoder {
         } catch {
             let at: Int
             switch error { case .truncated(let a, _): at = a }
-            return Diagnostic("TLS-HANDSHAKE-MALFORMED", .error,
+            return Diagnostic(TLSStreamRule.handshakeMalformed.id, .error,
                               "handshake message ends before its field at offset \(at) does (\(fromClient ? "client" : "server"))",
                               range: ByteRange(base, base + msg.count))
         }

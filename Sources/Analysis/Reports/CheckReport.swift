@@ -400,10 +400,10 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func streamEvent(_ e: StreamEventReport) {
         let i = stateIndex(e.connection)
-        let lost = e.rule == TransportRule.gap || e.rule == TransportRule.overlapConflict
+        let lost = e.rule == TCPRule.gap.id || e.rule == TCPRule.overlapConflict.id
             || e.rule == MQTTRule.pduLostInGap.id || e.rule == MQTTRule.resyncSkipped.id
         let d = Int(e.direction.rawValue)
-        if e.rule == TransportRule.overlapConflict, states.values[i].conflictAt[d] == nil {
+        if e.rule == TCPRule.overlapConflict.id, states.values[i].conflictAt[d] == nil {
             states.values[i].conflictAt[d] = e.range.lower
         }
         if lost {
@@ -493,7 +493,7 @@ public struct CheckReport: AnalysisSink {
         // Fingerprinted before the ambiguity note (which names a stream offset) is appended.
         let print = Self.fingerprint(f, clientID: s.clientID)
         var f = f
-        if f.verdict == .violation, f.rule != TransportRule.overlapConflict,
+        if f.verdict == .violation, f.rule != TCPRule.overlapConflict.id,
            let c = s.conflictAt[Int(f.direction.rawValue)], let r = f.streamRange, r.upper > c {
             // After conflicting retransmissions the kept copy may not be what the peer received.
             let key = "\(f.direction)|\(f.rule.rawValue)"
@@ -502,7 +502,7 @@ public struct CheckReport: AnalysisSink {
             f.severity = .info
             f.message += " (ambiguous: these bytes follow conflicting retransmitted bytes at stream offset \(c); further such findings are not listed)"
         }
-        if f.verdict == .violation, f.severity >= .warning, f.rule != TransportRule.overlapConflict,
+        if f.verdict == .violation, f.severity >= .warning, f.rule != TCPRule.overlapConflict.id,
            let lost = s.lostUpTo[0] ?? s.lostUpTo[1] {
             // Bytes were lost in this connection and the stream has not yet shown (by units that
             // decode cleanly) that decoding is back on unit boundaries: the bytes judged may be

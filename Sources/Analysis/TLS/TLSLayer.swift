@@ -92,13 +92,13 @@ public struct TLSLayer: StreamLayer {
             case .resynchronized(let d, let skipped, let record):
                 guard env.decodePackets else { continue }
                 env.sink.streamEvent(StreamEventReport(
-                    connection: c.info, direction: d, layer: .tcp, rule: TLSRule.resynchronized, severity: .info, verdict: .note,
+                    connection: c.info, direction: d, layer: .tcp, rule: TLSStreamRule.resynchronized.id, severity: .info, verdict: .note,
                     range: Self.whole(record), frames: [record.lastFrame], time: env.time,
                     message: "decryption resumed after a lost record header: \(skipped) record(s) were lost (found by trial decryption)"))
             case .failure(let f):
                 guard env.decodePackets else { continue }
                 env.sink.streamEvent(StreamEventReport(
-                    connection: c.info, direction: .clientToServer, layer: .tcp, rule: TLSRule.notDecrypted, severity: .info,
+                    connection: c.info, direction: .clientToServer, layer: .tcp, rule: TLSStreamRule.notDecrypted.id, severity: .info,
                     verdict: .unverifiable, range: StreamRange(0, 0), frames: [c.lastFrame], time: env.time,
                     message: "TLS records left encrypted: \(f)"))
             }

@@ -65,9 +65,3 @@ public struct TLSEventReport: Sendable {
         }
     }
 }
-
-/// Rule ids of the TLS layer's stream notes.
-public enum TLSRule {
-    public static let notDecrypted: RuleID = "TLS-NOT-DECRYPTED"
-    public static let resynchronized: RuleID = "TLS-RESYNC"
-}

@@ -1,3 +1,4 @@
+import TCPReassembly
 import TLSCodec
 public import WireCore
 import MQTTCodec
@@ -94,24 +95,18 @@ public struct RuleCatalog: Sendable {
                               versions: "3.1.1, 5.0 over WebSocket", title: r.title, section: r.section,
                               covers: r.covers))
         }
-        rules.append(Rule(id: "TCP-GAP", name: nil, stage: .stream, severity: .info, versions: "all",
-                          title: "Bytes missing from the capture (state rules after it are unverifiable)",
-                          section: "capture", covers: []))
-        rules.append(Rule(id: "TCP-OVERLAP-MISMATCH", name: nil, stage: .stream, severity: .warning, versions: "all",
-                          title: "Retransmitted bytes differ from the first copy", section: "capture", covers: []))
+        for r in TCPRule.allCases {
+            rules.append(Rule(id: r.id, name: nil, stage: .stream, severity: r.severity, versions: "all",
+                              title: r.title, section: r.section, covers: []))
+        }
         for r in TLSCheckRule.allCases {
             rules.append(Rule(id: r.id, name: nil, stage: .stream, severity: r.severity, versions: "TLS",
                               title: r.title, section: r.section, covers: []))
         }
-        rules.append(Rule(id: "TLS-NOT-DECRYPTED", name: nil, stage: .stream, severity: .info, versions: "TLS",
-                          title: "TLS records left encrypted, with the reason (no key, no ClientHello, key does not decrypt, unsupported suite, lost record)",
-                          section: "capture", covers: []))
-        rules.append(Rule(id: "TLS-RESYNC", name: nil, stage: .stream, severity: .info, versions: "TLS",
-                          title: "Decryption resumed after a lost record header (found by trial decryption)", section: "capture", covers: []))
-        rules.append(Rule(id: "TLS-HANDSHAKE-MALFORMED", name: nil, stage: .decode, severity: .error, versions: "TLS",
-                          title: "A handshake message ends before one of its fields does", section: "RFC 8446 4", covers: []))
-        rules.append(Rule(id: "TLS-HANDSHAKE-TOO-LONG", name: nil, stage: .decode, severity: .warning, versions: "TLS",
-                          title: "A handshake message longer than mqscope buffers (256 KiB) was skipped", section: "RFC 8446 4", covers: []))
+        for r in TLSStreamRule.allCases {
+            rules.append(Rule(id: r.id, name: nil, stage: r.isDecodeRule ? .decode : .stream, severity: r.severity,
+                              versions: "TLS", title: r.title, section: r.section, covers: []))
+        }
         var impl: [SpecStatementID: [RuleID]] = [:]
         for r in rules {
             for c in r.covers {
