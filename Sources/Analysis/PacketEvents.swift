@@ -122,5 +122,13 @@ public struct StreamEventReport: Sendable {
         self.time = time
         self.message = message
     }
+
+    /// A framer's finding, reported by the layer it belongs to (the one conversion from
+    /// `StreamFinding`).
+    public init(_ f: StreamFinding, layer: FindingLayer, connection: ConnectionInfo, direction: Direction,
+                time: Timestamp) {
+        self.init(connection: connection, direction: direction, layer: layer, rule: f.rule, severity: f.severity,
+                  verdict: f.verdict, range: f.range, frames: [f.frame], time: time, message: f.message)
+    }
 }
 

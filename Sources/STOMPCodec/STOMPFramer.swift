@@ -253,7 +253,7 @@ public struct STOMPFramer: Sendable {
             let d = STOMPRule.gap.diagnostic(
                 version, "capture gap of \(range.count) bytes inside a frame: \(range.lower &- lower) buffered bytes dropped",
                 verdict: .unverifiable)
-            onEvent(.problem(STOMPFramingProblem(diagnostic: d, stream: StreamRange(lower, range.upper), frame: frame)),
+            onEvent(.problem(StreamFinding(d, range: StreamRange(lower, range.upper), frame: frame)),
                     EmptyBytes.none.span)
         }
         pending.removeAll(keepingCapacity: true)
@@ -339,7 +339,7 @@ public struct STOMPFramer: Sendable {
         let d = STOMPRule.frameTooLarge.diagnostic(
             version, "frame exceeds \(maxFrameSize) bytes; skipped to its end")
         let here = frameStart &+ UInt64(framePos)
-        onEvent(.problem(STOMPFramingProblem(diagnostic: d, stream: StreamRange(frameStart, here), frame: lastFrameNo)),
+        onEvent(.problem(StreamFinding(d, range: StreamRange(frameStart, here), frame: lastFrameNo)),
                 EmptyBytes.none.span)
         pending.removeAll(keepingCapacity: true)
         frameInPending = false
@@ -359,8 +359,8 @@ public struct STOMPFramer: Sendable {
         if framePos > maxFrameSize {
             // Complete but too large (it arrived within one append): reported, not handed out.
             let d = STOMPRule.frameTooLarge.diagnostic(version, "frame of \(framePos) bytes exceeds \(maxFrameSize) bytes; skipped")
-            onEvent(.problem(STOMPFramingProblem(diagnostic: d, stream: StreamRange(frameStart, frameStart &+ UInt64(framePos)),
-                                                 frame: lastFrameNo)), EmptyBytes.none.span)
+            onEvent(.problem(StreamFinding(d, range: StreamRange(frameStart, frameStart &+ UInt64(framePos)),
+                                           frame: lastFrameNo)), EmptyBytes.none.span)
             pending.removeAll(keepingCapacity: true)
             frameInPending = false
             phase = .idle

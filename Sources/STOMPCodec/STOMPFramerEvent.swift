@@ -26,18 +26,11 @@ public struct STOMPHeartBeatEOL: Sendable, Equatable {
     public var stream: StreamRange { StreamRange(offset, offset &+ UInt64(length)) }
 }
 
-/// A framing finding that belongs to no decoded frame (gap, oversize skip, truncated end).
-public struct STOMPFramingProblem: Sendable, Equatable {
-    public var diagnostic: Diagnostic
-    public var stream: StreamRange
-    public var frame: FrameNumber
-}
-
 public enum STOMPFramerEvent: Sendable, Equatable {
     /// A frame; its bytes are the span passed alongside.
     case frame(STOMPRawFrame)
     /// A heart-beat EOL between frames (the span passed alongside is empty).
     case heartBeat(STOMPHeartBeatEOL)
     /// A framing problem (the span passed alongside is empty).
-    case problem(STOMPFramingProblem)
+    case problem(StreamFinding)
 }

@@ -26,7 +26,7 @@ public enum WebSocketEvent: Sendable {
     /// Application bytes that were lost (gap or oversize frame); `count` may be unknown (nil).
     case applicationGap(appOffset: UInt64, count: UInt64?)
     /// A finding that belongs to no frame: gap, resynchronisation, giving up, oversize skip.
-    case problem(Diagnostic, stream: StreamRange, frame: FrameNumber)
+    case problem(StreamFinding)
 }
 
 /// One direction of a WebSocket connection: the HTTP head (unless started mid-stream), then
@@ -194,14 +194,14 @@ public struct WebSocketStream: Sendable {
         skipRemaining = 0
         if state == .httpHead {
             state = .gaveUp
-            onEvent(.problem(WebSocketRule.gap.diagnostic(
+            onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
                 "capture gap in the opening handshake: direction abandoned", verdict: .unverifiable),
-                stream: range, frame: frame), Self.noBytes.span)
+                range: range, frame: frame)), Self.noBytes.span)
             return
         }
-        onEvent(.problem(WebSocketRule.gap.diagnostic(
+        onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
             partial ? "capture gap inside a frame: partial frame dropped" : "capture gap between frames",
-            verdict: .unverifiable), stream: StreamRange(lower, range.upper), frame: frame), Self.noBytes.span)
+            verdict: .unverifiable), range: StreamRange(lower, range.upper), frame: frame)), Self.noBytes.span)
         onEvent(.applicationGap(appOffset: appOffset, count: nil), Self.noBytes.span)
         messageState.openMessage = nil
         state = .lost
@@ -260,13 +260,13 @@ public struct WebSocketStream: Sendable {
                            _ onEvent: (WebSocketEvent, Span<UInt8>) -> Void) {
         skipRemaining = h.payloadLength
         if h.payloadLength >> 63 != 0 {
-            onEvent(.problem(WebSocketRule.lengthHighBit.diagnostic(
+            onEvent(.problem(StreamFinding(WebSocketRule.lengthHighBit.diagnostic(
                 "64-bit payload length with the most significant bit set"),
-                stream: StreamRange(start, start &+ UInt64(h.headerLength)), frame: frame), Self.noBytes.span)
+                range: StreamRange(start, start &+ UInt64(h.headerLength)), frame: frame)), Self.noBytes.span)
         }
-        onEvent(.problem(WebSocketRule.frameTooLarge.diagnostic(
+        onEvent(.problem(StreamFinding(WebSocketRule.frameTooLarge.diagnostic(
             "frame with \(h.payloadLength)-byte payload exceeds \(maxFrameSize) bytes; skipped"),
-            stream: StreamRange(start, saturatingCount: UInt64(h.headerLength).saturatingAdd(h.payloadLength)), frame: frame),
+            range: StreamRange(start, saturatingCount: UInt64(h.headerLength).saturatingAdd(h.payloadLength)), frame: frame)),
             Self.noBytes.span)
         onEvent(.applicationGap(appOffset: appOffset, count: h.payloadLength), Self.noBytes.span)
         appOffset = appOffset.saturatingAdd(h.payloadLength)
@@ -328,8 +328,8 @@ public struct WebSocketStream: Sendable {
         }
         appendPending(bytes, from, n)
         if pending.count > Self.maxHeadSize {
-            onEvent(.problem(WebSocketRule.handshakeInvalid.diagnostic("HTTP head exceeds \(Self.maxHeadSize) bytes"),
-                             stream: StreamRange(pendingStart, base &+ UInt64(n)), frame: frame), Self.noBytes.span)
+            onEvent(.problem(StreamFinding(WebSocketRule.handshakeInvalid.diagnostic("HTTP head exceeds \(Self.maxHeadSize) bytes"),
+                             range: StreamRange(pendingStart, base &+ UInt64(n)), frame: frame)), Self.noBytes.span)
             pending.removeAll(keepingCapacity: true)
             state = .gaveUp
         }
@@ -383,9 +383,9 @@ public struct WebSocketStream: Sendable {
                     confirmed = plausible(bytes, j + total)
                 }
                 if confirmed {
-                    onEvent(.problem(WebSocketRule.gap.diagnostic(
+                    onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
                         "resynchronised on a frame header after skipping \(lostScanned + j - from) bytes",
-                        verdict: .note), stream: StreamRange(base &+ UInt64(j), base &+ UInt64(j)), frame: frame),
+                        verdict: .note), range: StreamRange(base &+ UInt64(j), base &+ UInt64(j)), frame: frame)),
                         Self.noBytes.span)
                     state = .frames
                     return j
@@ -396,9 +396,9 @@ public struct WebSocketStream: Sendable {
         lostScanned += n - from
         if lostScanned > Self.maxLostScan {
             state = .gaveUp
-            onEvent(.problem(WebSocketRule.gap.diagnostic(
+            onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
                 "no plausible frame header within \(Self.maxLostScan) bytes after a gap: direction abandoned",
-                verdict: .unverifiable), stream: StreamRange(base, base &+ UInt64(n)), frame: frame), Self.noBytes.span)
+                verdict: .unverifiable), range: StreamRange(base, base &+ UInt64(n)), frame: frame)), Self.noBytes.span)
         }
         return n
     }

@@ -25,7 +25,7 @@ import TestSupport
             case .heartBeat(let eol):
                 lines.append("heart-beat \(eol.stream)")
             case .problem(let p):
-                lines.append("problem \(p.diagnostic.rule) \(p.stream)")
+                lines.append("problem \(p.diagnostic.rule) \(p.range)")
             }
         }
         for p in pieces {

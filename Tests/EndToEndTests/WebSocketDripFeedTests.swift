@@ -63,8 +63,8 @@ import TestSupport
                 lines.append("app \(c.appOffset) \(a)")
             case .applicationGap(let at, _):
                 lines.append("app-gap \(at)")
-            case .problem(let diag, let stream, _):
-                lines.append("problem \(diag.rule) \(stream)")
+            case .problem(let f):
+                lines.append("problem \(f.rule) \(f.range)")
             }
         }
         for (direction, p) in pieces {

@@ -63,7 +63,7 @@ import TestSupport
     @Test func oversizeFrameIsReportedAndSkipped() {
         let big = Array("SEND\ndestination:/a\n\n".utf8) + [UInt8](repeating: 0x41, count: 200) + [0]
         let events = frameAll([big + Array("ACK\nid:1\n\n\0".utf8)], maxFrameSize: 64)
-        let problems = events.compactMap { e, _ -> STOMPFramingProblem? in
+        let problems = events.compactMap { e, _ -> StreamFinding? in
             if case .problem(let p) = e { return p } else { return nil }
         }
         #expect(problems.map(\.diagnostic.rule.rawValue) == ["STOMP-1.2-FRAME-TOO-LARGE"])

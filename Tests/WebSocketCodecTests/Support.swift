@@ -54,7 +54,7 @@ struct Recorded {
             chunks.append(c)
             app[dir, default: []] += bytes
         case .applicationGap: appGaps += 1
-        case .problem(let d, _, _): problems.append(d)
+        case .problem(let f): problems.append(f.diagnostic)
         }
     }
 }

@@ -49,9 +49,7 @@ public struct MQTTLayer: StreamLayer {
                                                         _ c: ConnectionContext, _ env: inout LayerEnvironment<S>) {
         guard framer.hasFindings else { return }
         for f in framer.findings {
-            env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: d, layer: .mqtt, rule: f.rule, severity: f.severity, verdict: f.verdict,
-                range: f.range, frames: [f.frame], time: env.time, message: f.message))
+            env.sink.streamEvent(StreamEventReport(f, layer: .mqtt, connection: c.info, direction: d, time: env.time))
         }
         framer.clearFindings()
     }

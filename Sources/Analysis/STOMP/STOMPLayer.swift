@@ -68,11 +68,8 @@ public struct STOMPLayer: StreamLayer {
             env.diagnostics.removeAll(keepingCapacity: true)
             emit(d, eol.stream, eol.frame, eol.frame, heartBeat: true, complete: true, STOMPFrameSummary(), bytes, c,
                  &env)
-        case .problem(let p):
-            env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: d, layer: .stomp, rule: p.diagnostic.rule, severity: p.diagnostic.severity,
-                verdict: p.diagnostic.verdict, range: p.stream, frames: [p.frame], time: env.time,
-                message: p.diagnostic.message))
+        case .problem(let f):
+            env.sink.streamEvent(StreamEventReport(f, layer: .stomp, connection: c.info, direction: d, time: env.time))
         }
     }
 

@@ -83,11 +83,9 @@ public struct WebSocketLayer: StreamLayer {
             self[shift: d] &+= 1
             let none: [UInt8] = []  // the bytes of an event that carries none
             up(.gap(StreamRange(before, before &+ 1), frame: c.lastFrame), none.span, d, &c, &env)
-        case .problem(let diag, let stream, let frame):
+        case .problem(let f):
             guard env.decodePackets else { return }
-            env.sink.streamEvent(StreamEventReport(
-                connection: c.info, direction: d, layer: .webSocket, rule: diag.rule, severity: diag.severity,
-                verdict: diag.verdict, range: stream, frames: [frame], time: env.time, message: diag.message))
+            env.sink.streamEvent(StreamEventReport(f, layer: .webSocket, connection: c.info, direction: d, time: env.time))
         }
     }
 

@@ -11,26 +11,31 @@ public struct FrameChunk: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(offset)@\(frame)" }
 }
 
-/// A problem a stream framer found between or across PDUs (lost bytes, desynchronisation,
-/// oversize PDUs). Unlike `Diagnostic`, its range is in absolute stream offsets.
+/// A problem a stream framer found between or across units (lost bytes, desynchronisation,
+/// oversize units): a `Diagnostic` anchored at absolute stream offsets instead of a unit's
+/// bytes. The MQTT, STOMP and WebSocket framers all report this one type; the analysis layer
+/// hands it to the sink as a `StreamEventReport` through one conversion.
 public struct StreamFinding: Sendable, Equatable {
-    public var rule: RuleID
-    public var severity: Severity
-    public var verdict: Verdict
+    public var diagnostic: Diagnostic
     public var range: StreamRange
     /// The capture frame whose bytes (or gap) revealed the problem.
     public var frame: FrameNumber
-    public var message: String
+
+    public init(_ diagnostic: Diagnostic, range: StreamRange, frame: FrameNumber) {
+        self.diagnostic = diagnostic
+        self.range = range
+        self.frame = frame
+    }
 
     public init(_ rule: RuleID, _ severity: Severity, _ message: String, range: StreamRange, frame: FrameNumber,
                 verdict: Verdict = .violation) {
-        self.rule = rule
-        self.severity = severity
-        self.verdict = verdict
-        self.range = range
-        self.frame = frame
-        self.message = message
+        self.init(Diagnostic(rule, severity, message, verdict: verdict), range: range, frame: frame)
     }
+
+    public var rule: RuleID { diagnostic.rule }
+    public var severity: Severity { diagnostic.severity }
+    public var verdict: Verdict { diagnostic.verdict }
+    public var message: String { diagnostic.message }
 }
 
 /// Accumulates the bytes of one PDU that arrives split over several appends, remembering which

@@ -90,9 +90,9 @@ struct Decode: ParsableCommand {
         framer.append(bytes.span, at: 0, frame: 0) { pdu, pduInfo in emit(pdu, pduInfo, &report) }
         framer.finish { pdu, pduInfo in emit(pdu, pduInfo, &report) }
         for f in framer.findings {
-            report.streamEvent(StreamEventReport(
-                connection: info, direction: .clientToServer, layer: .mqtt, rule: f.rule, severity: f.severity, verdict: f.verdict,
-                range: f.range, frames: [], time: .zero, message: f.message))
+            var e = StreamEventReport(f, layer: .mqtt, connection: info, direction: .clientToServer, time: .zero)
+            e.frames = []  // a hex dump has no capture frames
+            report.streamEvent(e)
         }
         report.endFile(nil)
         report.endRun()
