@@ -1,5 +1,6 @@
 public import WireCore
 public import TCPReassembly
+import MQTTCodec
 
 /// The router mqscope runs: the standard layers.
 public typealias SessionRouter<Sink: AnalysisSink> = LayerRouter<Sink, StandardLayers>
@@ -82,7 +83,8 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
         env.time = time
         slots[slot].context.lastFrame = frame
         if !slots[slot].decided {
-            Self.decide(&slots[slot], direction, offset: offset, bytes: bytes, frame: frame, ports: env.options.ports)
+            Self.decide(&slots[slot], direction, offset: offset, bytes: bytes, frame: frame, ports: env.options.ports,
+                        identify: !env.decodePackets)
             guard slots[slot].decided else { return }
             commit(slot)
         }
@@ -130,6 +132,8 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
         for d in Direction.allCases { slots[slot].deliver(.end, none.span, d, &env) }
         let c = slots[slot].context
         let firstFrame = slots[slot].firstFrame
+        // Without decoding (`streams`), the CONNECT read at detection gives the version and client id.
+        let mqtt = c.isMQTT || (!env.decodePackets && c.appProtocol == .mqtt && c.mqtt.versionSource == .connect)
         slotOf.remove(slot: slot, hash: UInt64(info.id))
         if cachedID == info.id { cachedID = nil }
         slots[slot].stack.reset()
@@ -138,8 +142,8 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
         env.sink.connectionFinished(ConnectionSummary(
             info: c.info, stats: stats, appProtocol: c.appProtocol, detection: c.detection,
             end: reason, firstFrame: firstFrame, lastFrame: Swift.max(c.lastFrame, frame),
-            mqttVersion: c.isMQTT ? c.mqtt.version : nil, versionSource: c.isMQTT ? c.mqtt.versionSource : nil,
-            clientID: c.isMQTT ? c.mqtt.clientID : nil, inner: c.inner,
+            mqttVersion: mqtt ? c.mqtt.version : nil, versionSource: mqtt ? c.mqtt.versionSource : nil,
+            clientID: mqtt ? c.mqtt.clientID : nil, inner: c.inner,
             stompVersion: c.isSTOMP ? c.stomp.version : nil,
             stompVersionSource: c.isSTOMP ? c.stomp.versionSource : nil, tls: c.tls))
     }
@@ -179,8 +183,10 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     /// Content decides when the client's stream is seen from its first byte; else the port.
     /// Static, so that deciding for one slot never needs a copy of the router (and its table).
+    /// `identify`: when no layer will decode the packets (`streams`), an MQTT CONNECT found here
+    /// also gives the connection its version and client id.
     private static func decide(_ state: inout Slot, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
-                               frame: FrameNumber, ports: PortMap) {
+                               frame: FrameNumber, ports: PortMap, identify: Bool) {
         guard direction == .clientToServer, offset == UInt64(state.sniffed.count),
               state.context.info.sawHandshake else {
             decideByPort(&state, ports: ports)
@@ -232,7 +238,23 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
             state.context.appProtocol = found
             state.context.detection = .content
             state.decided = true
+            if found == .mqtt, identify {
+                if state.sniffed.isEmpty {
+                    identifyConnect(&state.context, bytes)
+                } else {
+                    var joined = state.sniffed
+                    for i in 0..<bytes.count { joined.append(bytes[i]) }
+                    identifyConnect(&state.context, joined.span)
+                }
+            }
         }
+    }
+
+    private static func identifyConnect(_ c: inout ConnectionContext, _ bytes: Span<UInt8>) {
+        guard let (version, clientID) = MQTTConnectSniffer.identity(bytes) else { return }
+        c.mqtt.version = version
+        c.mqtt.versionSource = .connect
+        c.mqtt.clientID = clientID
     }
 
     /// An HTTP request line's start: 3 to 7 upper-case letters, then a space.

@@ -39,6 +39,28 @@ public enum MQTTConnectSniffer {
         }
         return candidates > 0 ? nil : false
     }
+
+    /// The version and client id of the CONNECT `prefix` starts with, when the whole packet is
+    /// there and decodes as one (for `streams`, which decodes nothing else). Allocates: once per
+    /// connection, never per packet.
+    public static func identity(_ prefix: Span<UInt8>) -> (MQTTVersion, String?)? {
+        guard prefix.count > 1, prefix[0] == 0x10,
+              case .value(let rl, let n, _) = MQTTVBI.decode(prefix, at: 1) else { return nil }
+        let (total, overflow) = (1 + n).addingReportingOverflow(Int(clamping: rl))
+        guard !overflow, total <= prefix.count else { return nil }
+        var tree = FieldTree()
+        var diags = [Diagnostic]()
+        guard case .connect(let c) = MQTTDecoder.decode(prefix.extracting(0..<total), version: .v3_1_1, into: &tree,
+                                                        diagnostics: &diags),
+              MQTTVersion(protocolLevel: c.protocolLevel) != nil else { return nil }
+        var id: String?
+        if let r = c.clientID, r.lower >= 0, r.upper <= total {
+            var b: [UInt8] = []
+            for i in r.lower..<r.upper { b.append(prefix[i]) }
+            id = String(decoding: b, as: UTF8.self)
+        }
+        return (c.version, id)
+    }
 }
 
 extension MQTTVersion {

@@ -37,7 +37,8 @@ struct Streams: ParsableCommand {
         }
         var out = Output()
         switch format {
-        case .text: StreamsText.render(results, multipleFiles: input.files.count > 1, into: &out)
+        case .text:
+            StreamsText.render(results, multipleFiles: input.files.count > 1, width: StreamsText.terminalWidth(), into: &out)
         case .json: StreamsJSON.render(results, into: &out)
         }
         out.flush()

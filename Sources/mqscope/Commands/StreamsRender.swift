@@ -4,24 +4,41 @@ import Rendering
 import TCPReassembly
 import WireCore
 import TLSCodec
+import MQTTCodec
+import STOMPCodec
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The `streams` table for people.
 enum StreamsText {
-    static let columns = ["ID", "CLIENT", "SERVER", "PROTO", "BY", "START (UTC)", "DURATION", "C>S FRM", "C>S BYTES",
-                          "C>S DATA", "S>C FRM", "S>C BYTES", "S>C DATA", "GAPS", "OVL", "OOO", "END"]
+    static let columns = ["ID", "CLIENT", "SERVER", "PROTO", "VERSION", "CLIENT ID", "BY", "START (UTC)", "DURATION",
+                          "C>S FRM", "C>S BYTES", "C>S DATA", "S>C FRM", "S>C BYTES", "S>C DATA", "GAPS", "OVL", "OOO",
+                          "END"]
+    /// On a terminal narrower than the table, these columns go first, in this order (the frame
+    /// and byte counts of whole frames, then the detection basis, the start time …); the client
+    /// id is then cut to `clientIDWidth`.
+    static let dropOrder = ["C>S FRM", "S>C FRM", "C>S BYTES", "S>C BYTES", "BY", "OOO", "OVL", "START (UTC)",
+                            "VERSION", "DURATION"]
+    static let clientIDWidth = 20
 
-    static func render(_ results: [(FileSummary, [ConnectionSummary])], multipleFiles: Bool, into out: inout Output) {
+    /// `width`: the terminal's width when the table goes to a terminal, nil otherwise (a file or
+    /// a pipe gets every column whole).
+    static func render(_ results: [(FileSummary, [ConnectionSummary])], multipleFiles: Bool, width: Int? = nil,
+                       into out: inout Output) {
         for (index, (file, conns)) in results.enumerated() {
             if index > 0 { out.write("\n") }
             out.write("\(displayName(file.name)): \(file.frames) frames, link type \(file.linkType), \(conns.count) TCP connection\(conns.count == 1 ? "" : "s")\n")
             var rows: [[String]] = [columns]
             for c in conns.sorted(by: { $0.info.id < $1.info.id }) { rows.append(row(c)) }
-            var widths = Array(repeating: 0, count: columns.count)
-            for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.utf8.count) } }
+            if let width { fit(&rows, width) }
+            var widths = Array(repeating: 0, count: rows[0].count)
+            for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
             for r in rows {
                 for (i, cell) in r.enumerated() {
                     out.write(cell)
-                    if i < r.count - 1 { for _ in 0..<(widths[i] - cell.utf8.count + 2) { out.byte(0x20) } }
+                    if i < r.count - 1 { for _ in 0..<(widths[i] - cell.count + 2) { out.byte(0x20) } }
                 }
                 out.byte(0x0A)
             }
@@ -32,6 +49,42 @@ enum StreamsText {
             for line in groupedNotes(file.notes) { out.write(line + "\n") }
             if let d = file.damaged { out.write("warning: reading stopped early: \(d)\n") }
         }
+    }
+
+    /// Drops columns in `dropOrder`, then cuts long client ids, until a row fits in `width`.
+    static func fit(_ rows: inout [[String]], _ width: Int) {
+        func tableWidth() -> Int {
+            var w = Array(repeating: 0, count: rows[0].count)
+            for r in rows { for (i, cell) in r.enumerated() { w[i] = max(w[i], cell.count) } }
+            return w.reduce(0, +) + 2 * (w.count - 1)
+        }
+        for name in dropOrder where tableWidth() > width {
+            guard let i = rows[0].firstIndex(of: name) else { continue }
+            for k in rows.indices { rows[k].remove(at: i) }
+        }
+        if tableWidth() > width, let i = rows[0].firstIndex(of: "CLIENT ID") {
+            for k in rows.indices.dropFirst() where rows[k][i].count > clientIDWidth {
+                rows[k][i] = String(rows[k][i].prefix(clientIDWidth - 1)) + "…"
+            }
+        }
+    }
+
+    /// The terminal's width when standard output is one (`COLUMNS` first, as shells set it), else nil.
+    static func terminalWidth() -> Int? {
+        guard isatty(1) != 0 else { return nil }
+        if let c = ProcessInfo.processInfo.environment["COLUMNS"], let n = Int(c), n > 0 { return n }
+        var ws = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
+        return 80
+    }
+
+    /// A client id as a table cell: control characters shown as `·` (one line per row), an
+    /// empty id as `""`.
+    static func cell(_ id: String) -> String {
+        if id.isEmpty { return "\"\"" }
+        var out = ""
+        for u in id.unicodeScalars { out.unicodeScalars.append(u.value < 0x20 || u.value == 0x7F ? "·" : u) }
+        return out
     }
 
     /// Notes of the same kind and message become one line with a frame count and range.
@@ -58,9 +111,12 @@ enum StreamsText {
         func gaps(_ d: DirectionStats) -> Int { d.gaps }
         let overlaps = s.clientToServer.overlaps + s.serverToClient.overlaps
         let conflicting = s.clientToServer.conflictingOverlaps + s.serverToClient.conflictingOverlaps
+        let version = c.mqttVersion.map { $0.description + (c.versionSource == .connect ? "" : "?") }
+            ?? c.stompVersion.map { $0.description } ?? "-"
         return [
             String(c.info.id), c.info.client.description, c.info.server.description,
-            c.protocolName, c.detection.rawValue + (c.info.sawHandshake ? "" : "*"),
+            c.protocolName, version, c.clientID.map(cell) ?? "-",
+            c.detection.rawValue + (c.info.sawHandshake ? "" : "*"),
             TimeFormat.iso8601(s.firstTime), TimeFormat.relative(s.lastTime, to: s.firstTime),
             String(s.clientToServer.frames), String(s.clientToServer.frameBytes), String(s.clientToServer.payloadBytes),
             String(s.serverToClient.frames), String(s.serverToClient.frameBytes), String(s.serverToClient.payloadBytes),
@@ -157,6 +213,8 @@ enum StreamsJSON {
         w.key("handshake_seen", c.info.sawHandshake)
         w.key("protocol", c.protocolName)
         w.key("detected_by", c.detection.rawValue)
+        if let v = c.mqttVersion { w.key("version", v.description) } else if let v = c.stompVersion { w.key("version", v.description) }
+        if let id = c.clientID { w.key("client_id", id) }
         if let t = c.tls { tls(t, &w) }
         w.key("first_frame", Int(c.firstFrame))
         w.key("last_frame", Int(c.lastFrame))
