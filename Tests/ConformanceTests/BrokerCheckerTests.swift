@@ -47,6 +47,68 @@ import TestSupport
     }
 }
 
+/// The Will rules (captures/broker/scenarios.sh will): one subscriber on fault/will/# throughout; a
+/// 3.1.1 client with a Will killed and one ending with DISCONNECT; 5.0 clients with a Will Delay
+/// killed, ending with DISCONNECT 0x04, and killed then resumed within the delay.
+@Suite struct BrokerWillCaptureTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("will-fault-drop-will.pcap", BrokerCheckRule.willPublished, ["MQTT311-3.1.2-8", "MQTT5-3.1.2-8", "MQTT5-3.1.2-8"]),
+        ("will-fault-early-will.pcap", .willPublished, ["MQTT5-3.1.2-8", "MQTT5-3.1.2-8"]),
+        ("will-fault-resume-will.pcap", .willNotAfterResume, ["MQTT5-3.1.3-9"]),
+    ])
+    func faultFiresItsRule(_ name: String, _ rule: BrokerCheckRule, _ ids: [String]) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        let found = report.findings.map(\.finding)
+        #expect(found.map(\.rule.rawValue).sorted() == ids.sorted(), "\(name): \(found.map { "\($0.rule): \($0.message)" })")
+        #expect(found.allSatisfy { $0.checkRule == rule.rawValue && $0.verdict == .violation && $0.severity == .warning })
+        // The chain of evidence starts at the Will's CONNECT and names the delivery or its absence.
+        #expect(found.allSatisfy { $0.evidence.first?.role == .will })
+        #expect(found.allSatisfy { $0.evidence.contains { $0.role == .delivery || $0.role == .notDelivered } })
+    }
+
+    @Test(arguments: ["will-clean-faulty.pcap", "will-clean-mosquitto.pcap"])
+    func cleanWillScenariosAreClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 7)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+    }
+
+    /// The default grace comes from the keep-alive and is stated; --grace replaces it; a window
+    /// that runs past the capture's end makes "not published" unverifiable.
+    @Test func graceIsStatedAndAWindowPastTheCaptureIsUnverifiable() throws {
+        let url = Self.dir.appendingPathComponent("will-fault-drop-will.pcap")
+        let byDefault = try check(url).findings.map(\.finding.message)
+        #expect(byDefault.contains { $0.contains("grace 7.500 s assumed (1.5 × keep-alive 5 s") })
+        var config = CheckConfig()
+        config.willGrace = 1
+        let short = try check(url, config: config).findings.map(\.finding)
+        #expect(short.count == 3 && short.allSatisfy { $0.verdict == .violation && $0.message.contains("grace 1 s (--grace)") })
+        config.willGrace = 100
+        let long = try check(url, config: config).findings.map(\.finding)
+        #expect(long.count == 3 && long.allSatisfy { $0.verdict == .unverifiable && $0.severity == .info })
+        #expect(long.allSatisfy { $0.message.contains("the capture ends") })
+    }
+
+    /// `check --explain` and the JSON `evidence` array.
+    @Test func evidenceInTextAndJSON() throws {
+        let report = try check(Self.dir.appendingPathComponent("will-fault-drop-will.pcap"))
+        let text = report.text(failOn: .error, explain: true)
+        #expect(text.contains("    evidence: not-delivered #0 topic \"fault/will/abrupt311\""))
+        #expect(!report.text(failOn: .error).contains("evidence:"))
+        let doc = try #require(JSONSerialization.jsonObject(with: Data(report.json(failOn: .error).utf8)) as? [String: Any])
+        let findings = try #require(doc["findings"] as? [[String: Any]])
+        let chain = try #require(findings.first?["evidence"] as? [[String: Any]])
+        #expect(chain.map { $0["role"] as? String } == ["will", "close", "subscription", "not-delivered"])
+        #expect(chain[2]["filter"] as? String == "fault/will/#")
+        #expect(chain[3]["frame"] is NSNull)
+        // Per-connection findings carry none.
+        let other = try check(Paths.captures.appendingPathComponent("hostile/gap-in-publish.pcap"))
+        #expect(!other.json(failOn: .error).contains("\"evidence\""))
+    }
+}
+
 /// The checker fed packet by packet: a gap or a mid-stream start makes a would-be violation
 /// unverifiable, once per connection.
 @Suite struct BrokerCheckerUnitTests {
@@ -121,6 +183,25 @@ import TestSupport
         f.send(1, .serverToClient, P.publish("w", qos: 0, v5: true, payload: Array("gone".utf8)), v5: true)
         let found = f.checker.takeFindings().filter { $0.finding.checkRule == BrokerCheckRule.willAfterDisconnect.rawValue }
         #expect(found.count == (fires ? 1 : 0))
+    }
+
+    /// A Will due at a close: a subscriber captured mid-stream cannot prove it was not published.
+    @Test(arguments: [true, false])
+    func willNotPublished(_ subscriberWhole: Bool) {
+        var f = Feed()
+        f.send(1, .clientToServer, P.connect(id: "sub"), sawStart: subscriberWhole)
+        f.send(1, .clientToServer, P.subscribe([("w/#", 1)]), sawStart: subscriberWhole)
+        f.send(1, .serverToClient, [0x90, 0x03, 0x00, 0x01, 0x01], sawStart: subscriberWhole)
+        let will = P.packet(0x10, P.str("MQTT") + [4, 0x06] + P.u16(4) + P.str("pub") + P.str("w/x") + P.str("gone"))
+        f.send(2, .clientToServer, will)
+        f.send(2, .serverToClient, P.connack())
+        f.checker.connectionEnded(2, closed: true, time: Timestamp(seconds: 1_700_000_010, nanoseconds: 0), frame: 10)
+        f.checker.finish(captureEnd: Timestamp(seconds: 1_700_000_100, nanoseconds: 0))
+        let found = f.checker.takeFindings().map(\.finding)
+        #expect(found.count == 1 && found.allSatisfy { $0.checkRule == BrokerCheckRule.willPublished.rawValue })
+        #expect(found.first?.verdict == (subscriberWhole ? .violation : .unverifiable))
+        #expect(found.first?.message.contains("grace 6 s assumed (1.5 × keep-alive 4 s") ?? false)
+        if !subscriberWhole { #expect(found.first?.message.contains("mid-stream") ?? false) }
     }
 
     @Test func topicMatching() {

@@ -12,12 +12,17 @@ FAULT (default none):
   retain   keep RETAIN=1 when forwarding to established subscriptions (MQTT311-3.3.1-9 / MQTT5-3.3.1-12)
   nolocal  ignore No Local                                           (MQTT5-3.8.3-3)
   will     publish the Will after a normal DISCONNECT too            (MQTT311-3.14.4-3 / MQTT5-3.14.4-3)
+  drop-will    never publish a Will (abrupt close, DISCONNECT 0x04)  (MQTT311-3.1.2-8 / MQTT5-3.1.2-8)
+  early-will   ignore the Will Delay Interval: publish at the close  (MQTT5-3.1.2-8)
+  resume-will  publish a delayed Will even when its session resumed (MQTT5-3.1.3-9)
 
 What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
 0/1/2 both ways with their acknowledgements, retained messages (sent with RETAIN=1 when a
 subscription is made, cleared by an empty retained payload), No Local and Retain As Published
-(5.0), Wills (published when a connection ends without DISCONNECT), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
+(5.0), Wills (published when a connection ends without DISCONNECT or with DISCONNECT 0x04; 5.0:
+after min(Will Delay Interval, Session Expiry Interval), not when a connection of the same Client
+Identifier with Clean Start 0 comes first), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
 """
 import asyncio
 import os
@@ -55,6 +60,7 @@ class Session:
         self.next_id = 1
         self.inbound_qos2 = set()
         self.will = None  # (topic, payload, qos, retain)
+        self.will_delay = 0
         self.disconnected = False
 
     def send(self, data):
@@ -85,8 +91,13 @@ class Session:
         return b0, (await self.reader.readexactly(n)) if n else b""
 
     def skip_props(self, body, i):
+        return self.read_props(body, i)[1]
+
+    def read_props(self, body, i):
+        """The four-byte-integer properties (Session Expiry 0x11, Will Delay 0x18 …) by id, and the
+        index after the properties (5.0 §2.2.2)."""
         if not self.v5:
-            return i
+            return {}, i
         n, shift = 0, 0
         while True:
             b = body[i]
@@ -95,7 +106,21 @@ class Session:
             shift += 7
             if not b & 0x80:
                 break
-        return i + n
+        end, out, j = i + n, {}, i
+        sizes = {0x01: 1, 0x17: 1, 0x19: 1, 0x21: 2, 0x22: 2, 0x02: 4, 0x11: 4, 0x18: 4, 0x27: 4}
+        while j < end:
+            pid = body[j]
+            j += 1
+            if pid in sizes:
+                if sizes[pid] == 4:
+                    out[pid] = struct.unpack(">I", body[j:j + 4])[0]
+                j += sizes[pid]
+            elif pid == 0x26:  # string pair
+                for _ in range(2):
+                    j += 2 + struct.unpack(">H", body[j:j + 2])[0]
+            else:  # strings and binary data
+                j += 2 + struct.unpack(">H", body[j:j + 2])[0]
+        return out, end
 
     async def run(self):
         try:
@@ -109,7 +134,7 @@ class Session:
         finally:
             self.broker.sessions.discard(self)
             if self.will and not self.disconnected:  # ended without DISCONNECT: publish the Will
-                self.broker.publish_will(self)
+                self.broker.will_due(self)
             self.writer.close()
 
     async def handle(self, kind, flags, body):
@@ -118,12 +143,15 @@ class Session:
             level = body[2 + n]
             self.v5 = level == 5
             flags = body[2 + n + 1]
-            i = self.skip_props(body, 2 + n + 4)
+            props, i = self.read_props(body, 2 + n + 4)
             cl = struct.unpack(">H", body[i:i + 2])[0]
             self.client_id = body[i + 2:i + 2 + cl].decode()
             i += 2 + cl
+            self.broker.resumed(self.client_id, clean=bool(flags & 0x02))
             if flags & 0x04:
-                i = self.skip_props(body, i)
+                wprops, i = self.read_props(body, i)
+                # 5.0 §3.1.2.5: published once the Will Delay has passed or the session ended.
+                self.will_delay = min(wprops.get(0x18, 0), props.get(0x11, 0)) if self.v5 else 0
                 tl = struct.unpack(">H", body[i:i + 2])[0]
                 topic = body[i + 2:i + 2 + tl].decode()
                 i += 2 + tl
@@ -204,6 +232,28 @@ class Broker:
         self.fault = fault
         self.sessions = set()
         self.retained = {}
+        self.delayed = {}  # client id -> the delayed Will's timer
+
+    def will_due(self, s):
+        if self.fault == "drop-will":
+            return
+        if s.will_delay and self.fault != "early-will":
+            def fire():
+                self.delayed.pop(s.client_id, None)
+                self.publish_will(s)
+            self.delayed[s.client_id] = (asyncio.get_running_loop().call_later(s.will_delay, fire), fire)
+        else:
+            self.publish_will(s)
+
+    def resumed(self, client_id, clean):
+        """A CONNECT: a delayed Will of the same Client Identifier is not sent if the session
+        resumes (5.0 [MQTT-3.1.3-9]); a new session (Clean Start 1) ends the old one: sent now."""
+        if client_id not in self.delayed or self.fault == "resume-will":
+            return
+        handle, fire = self.delayed.pop(client_id)
+        handle.cancel()
+        if clean:
+            fire()
 
     def publish_will(self, s):
         topic, payload, qos, retain = s.will

@@ -7,6 +7,11 @@
 # Each capture holds all five scenarios (QoS downgrade, routing, RETAIN on a live delivery, No Local,
 # a Will after a normal DISCONNECT).
 #   sudo bash captures/broker/scenarios.sh    (own network namespace; MQ_NO_NETNS=1: host loopback, port 1883 free)
+# With the argument `will`, the Will scenarios instead (a subscriber on fault/will/# throughout; a
+# 3.1.1 client with a Will killed, another ending with DISCONNECT; 5.0 clients with a Will Delay
+# killed, ending with DISCONNECT 0x04, killed then resumed within the delay):
+#   will-fault-<F>.pcap   faulty_broker.py with fault F (drop-will, early-will, resume-will)
+#   will-clean-faulty.pcap, will-clean-mosquitto.pcap   the same without a fault / against mosquitto
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [[ $(id -u) -eq 0 ]] || { echo "scenarios.sh: must run as root (packet capture)" >&2; exit 1; }
@@ -64,12 +69,38 @@ scenarios() {
     sleep 0.5; mosquitto_pub -p $PORT -i mqscope-pub-will --will-topic fault/will --will-payload gone --will-qos 1 \
         -q 1 -t fault/alive -m alive; wait $a
 }
-for fault in qos route retain nolocal will; do
-    echo "== fault-$fault.pcap"
-    start faulty "$fault"; capture "$HERE/fault-$fault.pcap"; scenarios; uncapture "$HERE/fault-$fault.pcap"; stop
-done
-echo "== clean-faulty.pcap"
-start faulty none; capture "$HERE/clean-faulty.pcap"; scenarios; uncapture "$HERE/clean-faulty.pcap"; stop
-echo "== clean-mosquitto.pcap"
-start mosquitto; capture "$HERE/clean-mosquitto.pcap"; scenarios; uncapture "$HERE/clean-mosquitto.pcap"; stop
+will_scenarios() {
+    mosquitto_sub -p $PORT -i mqscope-sub-wills -q 1 -t 'fault/will/#' -W 14 > /dev/null 2>&1 & local a=$!
+    sleep 0.5
+    # 3.1.1, abrupt end: a client with a Will (keep-alive 5 s, mosquitto_sub's least) killed by SIGKILL: the Will is due at the close.
+    mosquitto_sub -p $PORT -i mqscope-will-abrupt311 -k 5 --will-topic fault/will/abrupt311 --will-payload lost \
+        --will-qos 1 -t fault/none > /dev/null 2>&1 & local k=$!
+    sleep 0.5; kill -9 $k; wait $k 2>/dev/null || true
+    # 3.1.1, normal end: the DISCONNECT discards the Will.
+    mosquitto_pub -p $PORT -i mqscope-will-normal311 -k 5 --will-topic fault/will/normal311 --will-payload kept \
+        -q 1 -t fault/alive -m alive
+    # 5.0: Will Delay 2 s then killed; DISCONNECT 0x04; Will Delay 3 s, killed, resumed 0.1 s later.
+    python3 "$HERE/will_client.py" $PORT abrupt delayed 2 2>/dev/null || true
+    python3 "$HERE/will_client.py" $PORT with-will reason4
+    python3 "$HERE/will_client.py" $PORT abrupt resumed 3 2>/dev/null || true
+    python3 "$HERE/will_client.py" $PORT resume resumed
+    wait $a || true  # mosquitto_sub -W exits non-zero at its timeout
+}
+# record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
+record_set() {
+    local prefix=$1 run=$2; shift 2
+    for fault in "$@" none mosquitto; do
+        local name="${prefix}fault-$fault.pcap"
+        [[ $fault == none ]] && name="${prefix}clean-faulty.pcap"
+        [[ $fault == mosquitto ]] && name="${prefix}clean-mosquitto.pcap"
+        echo "== $name"
+        if [[ $fault == mosquitto ]]; then start mosquitto; else start faulty "$fault"; fi
+        capture "$HERE/$name"; $run; uncapture "$HERE/$name"; stop
+    done
+}
+if [[ ${1:-} == will ]]; then
+    record_set will- will_scenarios drop-will early-will resume-will
+else
+    record_set "" scenarios qos route retain nolocal will
+fi
 echo "scenarios.sh: done"
