@@ -30,6 +30,10 @@ import TestSupport
         #expect(f.frames == [frame])
         // The chain of evidence: the publisher's connection and frame (or the Will's CONNECT).
         #expect(f.message.contains("by connection #") || f.message.contains("is the Will of connection #"))
+        // ... and as structured links, ending with the delivery.
+        #expect(f.evidence.last?.role == .delivery && f.evidence.last?.frame == frame)
+        #expect(f.evidence.contains { $0.role == .publish || $0.role == .will })
+        #expect(f.evidence.contains { $0.role == .subscription && $0.filter != nil })
     }
 
     @Test(arguments: ["clean-faulty.pcap", "clean-mosquitto.pcap"])
