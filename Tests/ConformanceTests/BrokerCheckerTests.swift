@@ -43,6 +43,20 @@ import TestSupport
         #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
     }
 
+    /// A second broker implementation (amqtt 0.12.1, 3.1.1 only; `scenarios.sh amqtt`): the 3.1.1
+    /// scenarios of both sets are clean but for one real misbehaviour of amqtt: publishing an empty
+    /// retained message (to clear it) makes amqtt send the old retained message back to the
+    /// publisher, which has no subscription.
+    @Test func secondBrokerAmqtt() throws {
+        let report = try check(Self.dir.appendingPathComponent("clean-amqtt.pcap"))
+        #expect(report.connections.count == 13)
+        let found = report.findings.map(\.finding)
+        #expect(found.count == 1, "\(found.map { "\($0.rule): \($0.message)" })")
+        let f = try #require(found.first)
+        #expect(f.rule.rawValue == "MQTT311-3.3.2-3" && f.verdict == .violation)
+        #expect(report.findings.first?.clientID == "mqscope-pub-clear" && f.message.contains("no subscription"))
+    }
+
     @Test func disabledByName() throws {
         var config = CheckConfig()
         config.disabled = [BrokerCheckRule.deliveryQoS.rawValue]

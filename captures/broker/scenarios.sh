@@ -12,6 +12,8 @@
 # killed, ending with DISCONNECT 0x04, killed then resumed within the delay):
 #   will-fault-<F>.pcap   faulty_broker.py with fault F (drop-will, early-will, resume-will)
 #   will-clean-faulty.pcap, will-clean-mosquitto.pcap   the same without a fault / against mosquitto
+# With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
+# second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 [[ $(id -u) -eq 0 ]] || { echo "scenarios.sh: must run as root (packet capture)" >&2; exit 1; }
@@ -30,8 +32,12 @@ cleanup() {
 }
 trap cleanup EXIT
 wait_port() { for _ in $(seq 100); do ss -Hltn "sport = :$PORT" | grep -q . && return 0; sleep 0.1; done; echo "no listener" >&2; exit 1; }
-start() {  # faulty FAULT | mosquitto
-    if [[ $1 == mosquitto ]]; then
+start() {  # faulty FAULT | mosquitto | amqtt
+    if [[ $1 == amqtt ]]; then  # amqtt 0.12 (PyPI): anonymous access, no $SYS publishing
+        printf '%s\n' "listeners:" "  default:" "    type: tcp" "    bind: 127.0.0.1:$PORT" "plugins:" \
+            "  amqtt.plugins.authentication.AnonymousAuthPlugin:" "    allow_anonymous: true" > "$WORK/amqtt.yaml"
+        amqtt -c "$WORK/amqtt.yaml" > "$WORK/amqtt.log" 2>&1 & BROKER=$!
+    elif [[ $1 == mosquitto ]]; then
         printf '%s\n' "listener $PORT 127.0.0.1" "allow_anonymous true" "persistence false" "user root" > "$WORK/m.conf"
         mosquitto -c "$WORK/m.conf" 2>/dev/null & BROKER=$!
     else
@@ -62,8 +68,10 @@ scenarios() {
     sleep 0.5; mosquitto_pub -p $PORT -i mqscope-pub-retain -q 1 -r -t fault/retain -m retained; wait $a
     mosquitto_pub -p $PORT -i mqscope-pub-clear -q 1 -r -t fault/retain -n
     # No Local (5.0): a paho client's own message is not sent back; a second subscriber gets it.
-    sub -V 5 -i mqscope-sub-nl-other -q 1 -t fault/nl -C 1 & a=$!
-    sleep 0.5; python3 "$HERE/nolocal_client.py" $PORT; wait $a
+    if [[ ${V5:-1} == 1 ]]; then
+        sub -V 5 -i mqscope-sub-nl-other -q 1 -t fault/nl -C 1 & a=$!
+        sleep 0.5; python3 "$HERE/nolocal_client.py" $PORT; wait $a
+    fi
     # Will: a client that ends with DISCONNECT has its Will discarded, never published.
     sub -i mqscope-sub-will -q 1 -t fault/will -C 1 & a=$!
     sleep 0.5; mosquitto_pub -p $PORT -i mqscope-pub-will --will-topic fault/will --will-payload gone --will-qos 1 \
@@ -80,10 +88,12 @@ will_scenarios() {
     mosquitto_pub -p $PORT -i mqscope-will-normal311 -k 5 --will-topic fault/will/normal311 --will-payload kept \
         -q 1 -t fault/alive -m alive
     # 5.0: Will Delay 2 s then killed; DISCONNECT 0x04; Will Delay 3 s, killed, resumed 0.1 s later.
-    python3 "$HERE/will_client.py" $PORT abrupt delayed 2 2>/dev/null || true
-    python3 "$HERE/will_client.py" $PORT with-will reason4
-    python3 "$HERE/will_client.py" $PORT abrupt resumed 3 2>/dev/null || true
-    python3 "$HERE/will_client.py" $PORT resume resumed
+    if [[ ${V5:-1} == 1 ]]; then
+        python3 "$HERE/will_client.py" $PORT abrupt delayed 2 2>/dev/null || true
+        python3 "$HERE/will_client.py" $PORT with-will reason4
+        python3 "$HERE/will_client.py" $PORT abrupt resumed 3 2>/dev/null || true
+        python3 "$HERE/will_client.py" $PORT resume resumed
+    fi
     wait $a || true  # mosquitto_sub -W exits non-zero at its timeout
 }
 # record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
@@ -100,6 +110,10 @@ record_set() {
 }
 if [[ ${1:-} == will ]]; then
     record_set will- will_scenarios drop-will early-will resume-will
+elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
+    V5=0
+    echo "== clean-amqtt.pcap"
+    start amqtt; capture "$HERE/clean-amqtt.pcap"; scenarios; will_scenarios; uncapture "$HERE/clean-amqtt.pcap"; stop
 else
     record_set "" scenarios qos route retain nolocal will
 fi
