@@ -127,6 +127,30 @@ import TestSupport
     }
 }
 
+/// The limits a 5.0 client announces, honoured by the server towards it (per-connection rules, made
+/// to fire on real clients' traffic by captures/broker/faulty_broker.py: `scenarios.sh limits`).
+@Suite struct ServerLimitCaptureTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("limits-fault-receive-max.pcap", MQTTCheckRule.receiveMaximumExceededServer, 1),
+        ("limits-fault-alias-max.pcap", .topicAliasAboveMaximumServer, 2),
+        ("limits-fault-packet-size.pcap", .maximumPacketSizeExceededServer, 1),
+    ])
+    func faultFiresItsRule(_ name: String, _ rule: MQTTCheckRule, _ count: Int) throws {
+        let found = try check(Self.dir.appendingPathComponent(name)).findings.map(\.finding)
+        #expect(found.count == count && found.allSatisfy { $0.checkRule == rule.rawValue && $0.verdict == .violation },
+                "\(name): \(found.map { "\($0.rule): \($0.message)" })")
+    }
+
+    @Test(arguments: ["limits-clean-faulty.pcap", "limits-clean-mosquitto.pcap"])
+    func cleanIsClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 6)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+    }
+}
+
 /// The checker fed packet by packet: a gap or a mid-stream start makes a would-be violation
 /// unverifiable, once per connection.
 @Suite struct BrokerCheckerUnitTests {

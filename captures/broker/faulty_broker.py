@@ -15,6 +15,9 @@ FAULT (default none):
   drop-will    never publish a Will (abrupt close, DISCONNECT 0x04)  (MQTT311-3.1.2-8 / MQTT5-3.1.2-8)
   early-will   ignore the Will Delay Interval: publish at the close  (MQTT5-3.1.2-8)
   resume-will  publish a delayed Will even when its session resumed (MQTT5-3.1.3-9)
+  receive-max  ignore the client's Receive Maximum                  (MQTT5-3.3.4-9)
+  alias-max    give each topic a Topic Alias, above the client's Topic Alias Maximum too (MQTT5-3.3.2-11)
+  packet-size  ignore the client's Maximum Packet Size              (MQTT5-3.1.2-24)
 
 What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
@@ -22,7 +25,9 @@ What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (gra
 subscription is made, cleared by an empty retained payload), No Local and Retain As Published
 (5.0), Wills (published when a connection ends without DISCONNECT or with DISCONNECT 0x04; 5.0:
 after min(Will Delay Interval, Session Expiry Interval), not when a connection of the same Client
-Identifier with Clean Start 0 comes first), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
+Identifier with Clean Start 0 comes first), the client's Receive Maximum (QoS 1/2 deliveries beyond
+it wait for a PUBACK/PUBCOMP) and Maximum Packet Size (larger deliveries are dropped), PINGREQ,
+DISCONNECT. It sends no Topic Alias (but with `alias-max`). Prints "faulty broker ready" when it listens.
 """
 import asyncio
 import os
@@ -61,6 +66,8 @@ class Session:
         self.inbound_qos2 = set()
         self.will = None  # (topic, payload, qos, retain)
         self.will_delay = 0
+        self.receive_max, self.max_packet = 65535, 1 << 28
+        self.inflight, self.waiting, self.aliases = 0, [], {}
         self.disconnected = False
 
     def send(self, data):
@@ -75,9 +82,30 @@ class Session:
         return p
 
     def deliver(self, topic, payload, qos, retain, props=b""):
+        fault = self.broker.fault
+        if qos and self.inflight >= self.receive_max and fault != "receive-max":
+            self.waiting.append((topic, payload, qos, retain, props))  # 5.0 §4.9: no send quota left
+            return
+        name = topic
+        if self.v5 and fault == "alias-max":  # one alias per topic, the topic sent only the first time
+            if topic in self.aliases:
+                name = ""
+            else:
+                self.aliases[topic] = len(self.aliases) + 1
+            props += b"\x23" + struct.pack(">H", self.aliases[topic])
         b0 = 0x30 | (qos << 1) | (1 if retain else 0)
-        body = utf8(topic) + (struct.pack(">H", self.pid()) if qos else b"") + self.props(props) + payload
-        self.send(packet(b0, body))
+        body = utf8(name) + (struct.pack(">H", self.pid()) if qos else b"") + self.props(props) + payload
+        data = packet(b0, body)
+        if len(data) > self.max_packet and fault != "packet-size":
+            return  # 5.0 [MQTT-3.1.2-25]: dropped, as if sent
+        if qos:
+            self.inflight += 1
+        self.send(data)
+
+    def acknowledged(self):
+        self.inflight = max(0, self.inflight - 1)
+        if self.waiting:
+            self.deliver(*self.waiting.pop(0))
 
     async def read_packet(self):
         b0 = (await self.reader.readexactly(1))[0]
@@ -112,8 +140,8 @@ class Session:
             pid = body[j]
             j += 1
             if pid in sizes:
-                if sizes[pid] == 4:
-                    out[pid] = struct.unpack(">I", body[j:j + 4])[0]
+                if sizes[pid] > 1:
+                    out[pid] = int.from_bytes(body[j:j + sizes[pid]], "big")
                 j += sizes[pid]
             elif pid == 0x26:  # string pair
                 for _ in range(2):
@@ -144,6 +172,8 @@ class Session:
             self.v5 = level == 5
             flags = body[2 + n + 1]
             props, i = self.read_props(body, 2 + n + 4)
+            self.receive_max = props.get(0x21, 65535)
+            self.max_packet = props.get(0x27, 1 << 28)
             cl = struct.unpack(">H", body[i:i + 2])[0]
             self.client_id = body[i + 2:i + 2 + cl].decode()
             i += 2 + cl
@@ -224,7 +254,9 @@ class Session:
                 self.broker.publish_will(self)
                 self.will = None
             return False
-        return True  # PUBACK, PUBCOMP: nothing to do
+        elif kind in (4, 7):  # PUBACK, PUBCOMP: a send quota back
+            self.acknowledged()
+        return True
 
 
 class Broker:

@@ -12,6 +12,9 @@
 # killed, ending with DISCONNECT 0x04, killed then resumed within the delay):
 #   will-fault-<F>.pcap   faulty_broker.py with fault F (drop-will, early-will, resume-will)
 #   will-clean-faulty.pcap, will-clean-mosquitto.pcap   the same without a fault / against mosquitto
+# With `limits`, a 5.0 subscriber's Receive Maximum, Topic Alias Maximum and Maximum Packet Size
+# (limits_client.py) against publishers: limits-fault-<F>.pcap (receive-max, alias-max, packet-size),
+# limits-clean-faulty.pcap, limits-clean-mosquitto.pcap.
 # With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
 # second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
@@ -96,6 +99,17 @@ will_scenarios() {
     fi
     wait $a || true  # mosquitto_sub -W exits non-zero at its timeout
 }
+limits_scenarios() {
+    # A 5.0 subscriber with Receive Maximum 1, Topic Alias Maximum 2, Maximum Packet Size 200.
+    python3 "$HERE/limits_client.py" $PORT 3 > "$WORK/limits.out" & local a=$!
+    for _ in $(seq 100); do grep -q ready "$WORK/limits.out" && break; sleep 0.1; done
+    # Three QoS 1 messages at once (one send quota: one at a time), three more topics (aliases),
+    # and a 500-byte payload (too large for the subscriber: dropped).
+    printf 'one\ntwo\nthree\n' | mosquitto_pub -V 5 -p $PORT -i mqscope-pub-burst -q 1 -t fault/limits/a -l
+    for t in b c d; do mosquitto_pub -V 5 -p $PORT -i mqscope-pub-$t -q 0 -t fault/limits/$t -m "to $t"; done
+    head -c 500 /dev/zero | tr '\0' x | mosquitto_pub -V 5 -p $PORT -i mqscope-pub-big -q 0 -t fault/limits/big -s
+    wait $a
+}
 # record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
 record_set() {
     local prefix=$1 run=$2; shift 2
@@ -110,6 +124,8 @@ record_set() {
 }
 if [[ ${1:-} == will ]]; then
     record_set will- will_scenarios drop-will early-will resume-will
+elif [[ ${1:-} == limits ]]; then
+    record_set limits- limits_scenarios receive-max alias-max packet-size
 elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
     V5=0
     echo "== clean-amqtt.pcap"
