@@ -426,7 +426,16 @@ public struct BrokerChecker: Sendable {
         var all: [(UInt64, Will)] = []
         for (key, ws) in wills { for w in ws { all.append((key, w)) } }
         all.sort { $0.1.connectFrame < $1.1.connectFrame }
-        for (key, w) in all { judgeWill(w, key, captureEnd: captureEnd) }
+        guard all.contains(where: { $0.1.accepted && $0.1.discardedFrame == nil }) else { return }
+        // Built once: connections by Client Identifier, and those with a subscription (in order).
+        var byClient: [String: [ConnectionID]] = [:]
+        var subscribers: [ConnectionID] = []
+        for id in sessions.keys.sorted() {
+            guard let o = sessions[id] else { continue }
+            if let c = o.clientID { byClient[c, default: []].append(id) }
+            if !o.subscriptions.isEmpty { subscribers.append(id) }
+        }
+        for (key, w) in all { judgeWill(w, key, captureEnd: captureEnd, byClient: byClient, subscribers: subscribers) }
     }
 
     static func nanos(_ seconds: Double) -> Int64 { Int64((min(max(seconds, 0), 1e9) * 1e9).rounded()) }
@@ -440,7 +449,8 @@ public struct BrokerChecker: Sendable {
         return "\(ms < 0 ? "-" : "")\(a / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
     }
 
-    mutating func judgeWill(_ w: Will, _ key: UInt64, captureEnd: Timestamp?) {
+    mutating func judgeWill(_ w: Will, _ key: UInt64, captureEnd: Timestamp?, byClient: [String: [ConnectionID]],
+                            subscribers: [ConnectionID]) {
         guard w.accepted, w.discardedFrame == nil, let ws = sessions[w.connection], let close = ws.endTime else { return }
         // 5.0 §3.1.2.5: published once the Will Delay Interval has passed or the session ended,
         // whichever is first (the session ends at the close when its expiry is 0).
@@ -480,7 +490,8 @@ public struct BrokerChecker: Sendable {
         // A later connection of the same Client Identifier before the Will was due.
         var again: (ConnectionID, Session)?
         if let c = w.clientID {
-            for (id, o) in sessions where id != w.connection && o.clientID == c {
+            for id in byClient[c] ?? [] where id != w.connection {
+                guard let o = sessions[id] else { continue }
                 guard let t = o.connectTime, t.totalNanoseconds > (ws.connectTime ?? .zero).totalNanoseconds,
                       t.totalNanoseconds <= Self.plus(close, delay) else { continue }
                 if again.map({ t < ($0.1.connectTime ?? t) }) ?? true { again = (id, o) }
@@ -500,7 +511,7 @@ public struct BrokerChecker: Sendable {
         // Not published: only a subscriber that matches and is captured whole over the window proves it.
         var witness: (ConnectionID, Subscription)?
         var doubt: (ConnectionID, Subscription, String)?
-        for id in sessions.keys.sorted() where id != w.connection {
+        for id in subscribers where id != w.connection {
             guard let o = sessions[id], o.clientID == nil || o.clientID != w.clientID else { continue }
             for sub in o.subscriptions {
                 guard let g = sub.granted, g != 0xFF, let at = sub.subackTime, at <= from,
