@@ -57,6 +57,18 @@ import TestSupport
         #expect(report.findings.first?.clientID == "mqscope-pub-clear" && f.message.contains("no subscription"))
     }
 
+    /// Ordered topics (`scenarios.sh order`): one publisher's four QoS 1 messages on one topic.
+    @Test func orderedTopic() throws {
+        let bad = try check(Self.dir.appendingPathComponent("order-fault-order.pcap")).findings.map(\.finding)
+        #expect(bad.count == 2 && bad.allSatisfy { $0.rule.rawValue == "MQTT311-4.6.0-6" && $0.verdict == .violation
+            && $0.checkRule == BrokerCheckRule.orderedTopic.rawValue }, "\(bad.map(\.message))")
+        #expect(bad.first?.frames == [24] && bad.first?.evidence.map(\.role) == [.publish, .publish, .delivery, .subscription, .delivery])
+        for name in ["order-clean-faulty.pcap", "order-clean-mosquitto.pcap"] {
+            let report = try check(Self.dir.appendingPathComponent(name))
+            #expect(report.connections.count == 2 && report.findings.isEmpty, "\(name)")
+        }
+    }
+
     @Test func disabledByName() throws {
         var config = CheckConfig()
         config.disabled = [BrokerCheckRule.deliveryQoS.rawValue]

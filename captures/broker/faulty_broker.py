@@ -18,6 +18,7 @@ FAULT (default none):
   receive-max  ignore the client's Receive Maximum                  (MQTT5-3.3.4-9)
   alias-max    give each topic a Topic Alias, above the client's Topic Alias Maximum too (MQTT5-3.3.2-11)
   packet-size  ignore the client's Maximum Packet Size              (MQTT5-3.1.2-24)
+  order        deliver live QoS 1/2 messages in swapped pairs          (MQTT311-4.6.0-6 / MQTT5-4.6.0-5)
 
 What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
@@ -68,6 +69,7 @@ class Session:
         self.will_delay = 0
         self.receive_max, self.max_packet = 65535, 1 << 28
         self.inflight, self.waiting, self.aliases = 0, [], {}
+        self.held = None  # fault `order`: a delivery held back until the next one is sent
         self.disconnected = False
 
     def send(self, data):
@@ -81,8 +83,16 @@ class Session:
         self.next_id = p % 65535 + 1
         return p
 
-    def deliver(self, topic, payload, qos, retain, props=b""):
+    def deliver(self, topic, payload, qos, retain, props=b"", now=False):
         fault = self.broker.fault
+        if fault == "order" and qos and not retain and not now:
+            if self.held is None:
+                self.held = (topic, payload, qos, retain, props)
+                return
+            held, self.held = self.held, None
+            self.deliver(topic, payload, qos, retain, props, now=True)
+            self.deliver(*held, now=True)
+            return
         if qos and self.inflight >= self.receive_max and fault != "receive-max":
             self.waiting.append((topic, payload, qos, retain, props))  # 5.0 §4.9: no send quota left
             return

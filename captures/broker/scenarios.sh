@@ -15,6 +15,8 @@
 # With `limits`, a 5.0 subscriber's Receive Maximum, Topic Alias Maximum and Maximum Packet Size
 # (limits_client.py) against publishers: limits-fault-<F>.pcap (receive-max, alias-max, packet-size),
 # limits-clean-faulty.pcap, limits-clean-mosquitto.pcap.
+# With `order`: order-fault-order.pcap, order-clean-faulty.pcap, order-clean-mosquitto.pcap (one
+# publisher's four QoS 1 messages on one topic, one subscriber).
 # With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
 # second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
@@ -110,6 +112,13 @@ limits_scenarios() {
     head -c 500 /dev/zero | tr '\0' x | mosquitto_pub -V 5 -p $PORT -i mqscope-pub-big -q 0 -t fault/limits/big -s
     wait $a
 }
+order_scenarios() {
+    # Four QoS 1 messages of one publisher on one topic: delivered in the order published.
+    sub -i mqscope-sub-order -q 1 -t fault/order -C 4 & local a=$!
+    sleep 0.5
+    printf 'm1\nm2\nm3\nm4\n' | mosquitto_pub -p $PORT -i mqscope-pub-order -q 1 -t fault/order -l
+    wait $a
+}
 # record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
 record_set() {
     local prefix=$1 run=$2; shift 2
@@ -126,6 +135,8 @@ if [[ ${1:-} == will ]]; then
     record_set will- will_scenarios drop-will early-will resume-will
 elif [[ ${1:-} == limits ]]; then
     record_set limits- limits_scenarios receive-max alias-max packet-size
+elif [[ ${1:-} == order ]]; then
+    record_set order- order_scenarios order
 elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
     V5=0
     echo "== clean-amqtt.pcap"

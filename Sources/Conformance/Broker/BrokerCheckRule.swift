@@ -11,6 +11,7 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
     case willAfterDisconnect = "broker-will-after-disconnect"
     case willPublished = "broker-will-published"
     case willNotAfterResume = "broker-will-not-after-resume"
+    case orderedTopic = "broker-ordered-topic"
 
     public var descriptor: CheckRuleDescriptor {
         switch self {
@@ -51,6 +52,12 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
                 id311: nil, id5: "MQTT5-3.1.3-9", severity: .warning,
                 title: "A Will is not published when its session resumes before the Will Delay Interval has passed",
                 section: "5.0 §3.1.3.2.2", covers: [.mqtt5_3_1_3_9])
+        case .orderedTopic:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-4.6.0-6", id5: "MQTT5-4.6.0-5", severity: .warning,
+                title: "Messages of one publisher on one topic and QoS reach each subscriber in the order they were published (5.0: not for shared subscriptions)",
+                section: "3.1.1 §4.6; 5.0 §4.6",
+                covers: [.mqtt311_4_6_0_6, .mqtt311_4_6_0_5, .mqtt5_4_6_0_5, .mqtt5_4_6_0_6])
         }
     }
 }

@@ -90,6 +90,22 @@ public struct BrokerChecker: Sendable {
         var qos: UInt8
         var retain: Bool
         var complete: Bool
+        /// Capture order of the client PUBLISHes (never reset).
+        var seq = 0
+    }
+
+    /// One publisher's messages on one topic and QoS towards one subscriber (ordering, §4.6).
+    struct OrderKey: Hashable {
+        var subscriber: ConnectionID
+        var publisher: ConnectionID
+        var topic: UInt64
+        var qos: UInt8
+    }
+    /// The latest message delivered per `OrderKey`: its publication's order and frames.
+    struct Delivered {
+        var seq: Int
+        var publishFrame: FrameNumber
+        var deliveryFrame: FrameNumber
     }
 
     /// A delivery's evidence: where it was published, delivered, and which subscriptions matched.
@@ -104,6 +120,8 @@ public struct BrokerChecker: Sendable {
     /// Client PUBLISHes by (topic, payload) hash; bounded by `maxPublications`.
     var publications: [UInt64: [Publication]] = [:]
     var publicationCount = 0
+    var publicationSeq = 0
+    var lastDelivered: [OrderKey: Delivered] = [:]
     var publicationsForgotten = false
     /// Wills by (topic, payload) key.
     var wills: [UInt64: [Will]] = [:]
@@ -114,6 +132,7 @@ public struct BrokerChecker: Sendable {
     /// connection's keep-alive (the time §3.1.2.10 gives a server to notice a silent client), 5 s without one.
     public var grace: Double?
     static let maxPublications = 200_000
+    static let sharePrefix = Array("$share/".utf8)
     public private(set) var findings: [Finding] = []
     public var enabled: Set<BrokerCheckRule> = Set(BrokerCheckRule.allCases)
 
@@ -297,8 +316,9 @@ public struct BrokerChecker: Sendable {
         let s = sessions[id]
         publications[key, default: []].append(Publication(
             connection: id, clientID: s?.clientID, frame: p.lastFrame, time: p.time, qos: m.qos, retain: m.retain,
-            complete: s?.complete ?? false))
+            complete: s?.complete ?? false, seq: publicationSeq))
         publicationCount += 1
+        publicationSeq += 1
     }
 
     // MARK: deliveries
@@ -401,6 +421,24 @@ public struct BrokerChecker: Sendable {
             judge(.noLocal, id, s, p, proven: s.complete && src.complete,
                   "\(delivered())\(sourceText()) sent back to its publisher's Client Identifier although every matching subscription has No Local: \(evidence())",
                   evidence: chain(matching))
+        }
+
+        // Ordering (§4.6): judged for a live delivery (not DUP, not RETAIN) whose publication is
+        // unambiguous (one PUBLISH of these bytes so far), not for 5.0 shared subscriptions.
+        if !m.dup, !m.retain, let src = source, publications[key]?.count == 1,
+           !(s.version == .v5 && matching.allSatisfy { $0.filter.starts(with: Self.sharePrefix) }) {
+            if lastDelivered.count >= Self.maxPublications { lastDelivered.removeAll() }
+            let k = OrderKey(subscriber: id, publisher: src.connection, topic: Self.hash(topic), qos: src.qos << 2 | m.qos)
+            if let last = lastDelivered[k], src.seq < last.seq {
+                judge(.orderedTopic, id, s, p, proven: s.complete && src.complete && !publicationsForgotten,
+                      "\(delivered())\(sourceText()) after a message its publisher sent later on the same topic and QoS (published in frame \(last.publishFrame), delivered in frame \(last.deliveryFrame))",
+                      evidence: [Evidence(.publish, connection: src.connection, frame: src.frame, topic: topicText, note: "sent first"),
+                                 Evidence(.publish, connection: src.connection, frame: last.publishFrame, topic: topicText, note: "sent second"),
+                                 Evidence(.delivery, connection: id, frame: last.deliveryFrame, topic: topicText, note: "delivered first")]
+                        + chain(matching).filter { $0.role != .publish })
+            } else {
+                lastDelivered[k] = Delivered(seq: src.seq, publishFrame: src.frame, deliveryFrame: p.lastFrame)
+            }
         }
     }
 
@@ -515,7 +553,7 @@ public struct BrokerChecker: Sendable {
             guard let o = sessions[id], o.clientID == nil || o.clientID != w.clientID else { continue }
             for sub in o.subscriptions {
                 guard let g = sub.granted, g != 0xFF, let at = sub.subackTime, at <= from,
-                      !sub.filter.starts(with: Array("$share/".utf8)),
+                      !sub.filter.starts(with: Self.sharePrefix),
                       sub.unsubscribeTime.map({ $0.totalNanoseconds > windowEnd }) ?? true,
                       TopicMatch.matches(filter: sub.filter, topic: Array(w.topic.utf8)) else { continue }
                 var why: String?
