@@ -424,9 +424,10 @@ public struct BrokerChecker: Sendable {
         }
 
         // Ordering (§4.6): judged for a live delivery (not DUP, not RETAIN) whose publication is
-        // unambiguous (one PUBLISH of these bytes so far), not for 5.0 shared subscriptions.
-        if !m.dup, !m.retain, let src = source, publications[key]?.count == 1,
-           !(s.version == .v5 && matching.allSatisfy { $0.filter.starts(with: Self.sharePrefix) }) {
+        // unambiguous (one PUBLISH of these bytes so far) through one subscription (overlapping
+        // ones may each get a copy, in any interleaving), not a 5.0 shared one.
+        if !m.dup, !m.retain, let src = source, publications[key]?.count == 1, matching.count == 1,
+           !(s.version == .v5 && matching[0].filter.starts(with: Self.sharePrefix)) {
             if lastDelivered.count >= Self.maxPublications { lastDelivered.removeAll() }
             let k = OrderKey(subscriber: id, publisher: src.connection, topic: Self.hash(topic), qos: src.qos << 2 | m.qos)
             if let last = lastDelivered[k], src.seq < last.seq {
