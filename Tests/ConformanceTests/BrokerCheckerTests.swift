@@ -69,6 +69,18 @@ import TestSupport
         }
     }
 
+    /// Subscription Identifiers (`scenarios.sh subid`): mosquitto_sub 5.0 subscribes with identifier 7.
+    @Test func subscriptionIdentifiers() throws {
+        let bad = try check(Self.dir.appendingPathComponent("subid-fault-subid.pcap")).findings.map(\.finding)
+        #expect(bad.count == 1 && bad.first?.rule.rawValue == "MQTT5-3.3.4-3" && bad.first?.verdict == .violation,
+                "\(bad.map(\.message))")
+        #expect(bad.first?.evidence.contains { $0.role == .subscription && $0.filter == "fault/subid/#" } ?? false)
+        for name in ["subid-clean-faulty.pcap", "subid-clean-mosquitto.pcap"] {
+            let report = try check(Self.dir.appendingPathComponent(name))
+            #expect(report.connections.count == 2 && report.findings.isEmpty, "\(name)")
+        }
+    }
+
     @Test func disabledByName() throws {
         var config = CheckConfig()
         config.disabled = [BrokerCheckRule.deliveryQoS.rawValue]
@@ -145,8 +157,8 @@ import TestSupport
     static let dir = Paths.captures.appendingPathComponent("broker")
 
     @Test(arguments: [
-        ("limits-fault-receive-max.pcap", MQTTCheckRule.receiveMaximumExceededServer, 1),
-        ("limits-fault-alias-max.pcap", .topicAliasAboveMaximumServer, 2),
+        ("limits-fault-receive-max.pcap", MQTTCheckRule.receiveMaximumExceededServer, 2),
+        ("limits-fault-alias-max.pcap", .topicAliasAboveMaximumServer, 7),
         ("limits-fault-packet-size.pcap", .maximumPacketSizeExceededServer, 1),
     ])
     func faultFiresItsRule(_ name: String, _ rule: MQTTCheckRule, _ count: Int) throws {
@@ -158,7 +170,7 @@ import TestSupport
     @Test(arguments: ["limits-clean-faulty.pcap", "limits-clean-mosquitto.pcap"])
     func cleanIsClean(_ name: String) throws {
         let report = try check(Self.dir.appendingPathComponent(name))
-        #expect(report.connections.count == 6)
+        #expect(report.connections.count == 9)
         #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
     }
 }

@@ -19,6 +19,7 @@ FAULT (default none):
   alias-max    give each topic a Topic Alias, above the client's Topic Alias Maximum too (MQTT5-3.3.2-11)
   packet-size  ignore the client's Maximum Packet Size              (MQTT5-3.1.2-24)
   order        deliver live QoS 1/2 messages in swapped pairs          (MQTT311-4.6.0-6 / MQTT5-4.6.0-5)
+  subid        leave the Subscription Identifiers out of deliveries  (MQTT5-3.3.4-3)
 
 What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
@@ -28,7 +29,8 @@ subscription is made, cleared by an empty retained payload), No Local and Retain
 after min(Will Delay Interval, Session Expiry Interval), not when a connection of the same Client
 Identifier with Clean Start 0 comes first), the client's Receive Maximum (QoS 1/2 deliveries beyond
 it wait for a PUBACK/PUBCOMP) and Maximum Packet Size (larger deliveries are dropped), PINGREQ,
-DISCONNECT. It sends no Topic Alias (but with `alias-max`). Prints "faulty broker ready" when it listens.
+DISCONNECT, Subscription Identifiers (5.0: every matching subscription's, on the one copy sent). It
+sends no Topic Alias (but with `alias-max`). Prints "faulty broker ready" when it listens.
 """
 import asyncio
 import os
@@ -36,7 +38,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients"))
-from mqtt_wire import packet, utf8, vbi  # noqa: E402
+from mqtt_wire import packet, read_vbi, utf8, vbi  # noqa: E402
 
 MAX_GRANT = 1
 
@@ -132,18 +134,11 @@ class Session:
         return self.read_props(body, i)[1]
 
     def read_props(self, body, i):
-        """The four-byte-integer properties (Session Expiry 0x11, Will Delay 0x18 …) by id, and the
+        """The integer properties (Session Expiry 0x11, Will Delay 0x18, Subscription Identifier 0x0B …) by id, and the
         index after the properties (5.0 §2.2.2)."""
         if not self.v5:
             return {}, i
-        n, shift = 0, 0
-        while True:
-            b = body[i]
-            i += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
+        n, i = read_vbi(body, i)
         end, out, j = i + n, {}, i
         sizes = {0x01: 1, 0x17: 1, 0x19: 1, 0x21: 2, 0x22: 2, 0x02: 4, 0x11: 4, 0x18: 4, 0x27: 4}
         while j < end:
@@ -153,6 +148,8 @@ class Session:
                 if sizes[pid] > 1:
                     out[pid] = int.from_bytes(body[j:j + sizes[pid]], "big")
                 j += sizes[pid]
+            elif pid == 0x0B:  # Subscription Identifier
+                out[pid], j = read_vbi(body, j)
             elif pid == 0x26:  # string pair
                 for _ in range(2):
                     j += 2 + struct.unpack(">H", body[j:j + 2])[0]
@@ -201,7 +198,8 @@ class Session:
             self.broker.sessions.add(self)
         elif kind == 8:  # SUBSCRIBE
             pid = body[0:2]
-            i = self.skip_props(body, 2)
+            props, i = self.read_props(body, 2)
+            subid = props.get(0x0B)
             codes = bytearray()
             new = []
             while i < len(body):
@@ -210,7 +208,7 @@ class Session:
                 opts = body[i + 2 + n]
                 i += 3 + n
                 granted = min(opts & 0x03, MAX_GRANT)
-                self.subs[filt] = (granted, bool(opts & 0x04) and self.v5, bool(opts & 0x08) and self.v5)
+                self.subs[filt] = (granted, bool(opts & 0x04) and self.v5, bool(opts & 0x08) and self.v5, subid)
                 codes.append(granted)
                 new.append((filt, granted))
             self.send(packet(0x90, pid + self.props() + bytes(codes)))
@@ -306,13 +304,16 @@ class Broker:
     def route(self, sender, topic, payload, qos, retain):
         for s in sorted(self.sessions, key=lambda s: s.client_id):
             best = None
-            for filt, (granted, no_local, rap) in s.subs.items():
+            ids = b""
+            for filt, (granted, no_local, rap, subid) in s.subs.items():
                 if not matches(filt, topic):
                     continue
                 if no_local and s.client_id == sender.client_id and self.fault != "nolocal":
                     continue
                 if best is None or granted > best[0]:
                     best = (granted, rap)
+                if subid and self.fault != "subid":
+                    ids += b"\x0b" + vbi(subid)
             if best is None:
                 if self.fault != "route" or s is sender or not s.subs:
                     continue
@@ -320,7 +321,7 @@ class Broker:
             granted, rap = best
             out_qos = qos if self.fault == "qos" else min(qos, granted)
             out_retain = retain if (rap or self.fault == "retain") else False
-            s.deliver(topic, payload, out_qos, out_retain)
+            s.deliver(topic, payload, out_qos, out_retain, ids)
 
 
 async def main():

@@ -17,6 +17,8 @@
 # limits-clean-faulty.pcap, limits-clean-mosquitto.pcap.
 # With `order`: order-fault-order.pcap, order-clean-faulty.pcap, order-clean-mosquitto.pcap (one
 # publisher's four QoS 1 messages on one topic, one subscriber).
+# With `subid`: subid-fault-subid.pcap, subid-clean-faulty.pcap, subid-clean-mosquitto.pcap (a 5.0
+# subscription with Subscription Identifier 7 and one delivery).
 # With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
 # second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
@@ -102,6 +104,9 @@ will_scenarios() {
     wait $a || true  # mosquitto_sub -W exits non-zero at its timeout
 }
 limits_scenarios() {
+    # Three retained QoS 1 messages, sent together when the subscription is made (one send quota:
+    # one at a time) — deterministic, unlike a live burst whose PUBACKs may come in between.
+    for t in r1 r2 r3; do mosquitto_pub -V 5 -p $PORT -i mqscope-pub-$t -q 1 -r -t fault/limits/$t -m "kept $t"; done
     # A 5.0 subscriber with Receive Maximum 1, Topic Alias Maximum 2, Maximum Packet Size 200.
     python3 "$HERE/limits_client.py" $PORT 3 > "$WORK/limits.out" & local a=$!
     for _ in $(seq 100); do grep -q ready "$WORK/limits.out" && break; sleep 0.1; done
@@ -117,6 +122,13 @@ order_scenarios() {
     sub -i mqscope-sub-order -q 1 -t fault/order -C 4 & local a=$!
     sleep 0.5
     printf 'm1\nm2\nm3\nm4\n' | mosquitto_pub -p $PORT -i mqscope-pub-order -q 1 -t fault/order -l
+    wait $a
+}
+subid_scenarios() {
+    # A 5.0 subscription with Subscription Identifier 7; a delivery carries it.
+    sub -V 5 -i mqscope-sub-subid -q 1 -t 'fault/subid/#' -D subscribe subscription-identifier 7 -C 1 & local a=$!
+    sleep 0.5
+    mosquitto_pub -V 5 -p $PORT -i mqscope-pub-subid -q 1 -t fault/subid/x -m tagged
     wait $a
 }
 # record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
@@ -137,6 +149,8 @@ elif [[ ${1:-} == limits ]]; then
     record_set limits- limits_scenarios receive-max alias-max packet-size
 elif [[ ${1:-} == order ]]; then
     record_set order- order_scenarios order
+elif [[ ${1:-} == subid ]]; then
+    record_set subid- subid_scenarios subid
 elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
     V5=0
     echo "== clean-amqtt.pcap"

@@ -12,6 +12,7 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
     case willPublished = "broker-will-published"
     case willNotAfterResume = "broker-will-not-after-resume"
     case orderedTopic = "broker-ordered-topic"
+    case subscriptionIdentifiers = "broker-subscription-identifiers"
 
     public var descriptor: CheckRuleDescriptor {
         switch self {
@@ -58,6 +59,11 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
                 title: "Messages of one publisher on one topic and QoS reach each subscriber in the order they were published (5.0: not for shared subscriptions)",
                 section: "3.1.1 §4.6; 5.0 §4.6",
                 covers: [.mqtt311_4_6_0_6, .mqtt311_4_6_0_5, .mqtt5_4_6_0_5, .mqtt5_4_6_0_6])
+        case .subscriptionIdentifiers:
+            return CheckRuleDescriptor(
+                id311: nil, id5: "MQTT5-3.3.4-3", severity: .error,
+                title: "A delivery carries the Subscription Identifier of the subscription it matched (one of them when several matched)",
+                section: "5.0 §3.3.4, §3.8.2.1.2", covers: [.mqtt5_3_3_4_3])
         }
     }
 }

@@ -28,6 +28,8 @@ public struct BrokerChecker: Sendable {
         var subackTime: Timestamp?
         /// When an UNSUBSCRIBE of the same filter was sent.
         var unsubscribeTime: Timestamp?
+        /// 5.0: the SUBSCRIBE's Subscription Identifier.
+        var identifier: UInt32?
     }
 
     struct Session: Sendable {
@@ -272,7 +274,8 @@ public struct BrokerChecker: Sendable {
             s.subscriptions.append(Subscription(filter: f, requested: e.options?.qos ?? 0, granted: nil,
                                                 noLocal: v5 && e.options?.noLocal == true,
                                                 retainAsPublished: v5 && e.options?.retainAsPublished == true,
-                                                connection: id, subscribeFrame: p.lastFrame, subscribeTime: p.time))
+                                                connection: id, subscribeFrame: p.lastFrame, subscribeTime: p.time,
+                                                identifier: v5 ? m.properties.subscriptionIdentifier : nil))
         }
         s.pending[m.packetID] = added
         sessions[id] = s
@@ -421,6 +424,29 @@ public struct BrokerChecker: Sendable {
             judge(.noLocal, id, s, p, proven: s.complete && src.complete,
                   "\(delivered())\(sourceText()) sent back to its publisher's Client Identifier although every matching subscription has No Local: \(evidence())",
                   evidence: chain(matching))
+        }
+
+        // Subscription Identifiers (5.0 §3.3.4): the delivery carries the identifier of the
+        // subscription it matched — of the latest SUBSCRIBE of each matching filter (a new
+        // SUBSCRIBE of a filter replaces its subscription), not unsubscribed before the delivery.
+        if s.version == .v5, !s.bridge {
+            var current: [Subscription] = []
+            for sub in matching where sub.unsubscribeTime.map({ $0 > p.time }) ?? true {
+                if let k = current.firstIndex(where: { $0.filter == sub.filter }) { current[k] = sub } else { current.append(sub) }
+            }
+            let ids = current.compactMap(\.identifier)
+            let carried = m.properties.subscriptionIdentifierCount
+            let first = m.properties.subscriptionIdentifier
+            // Several matching: separate copies may each carry only their own subscription's
+            // identifier (§3.3.4, [MQTT-3.3.4-5]), so only a copy with none when all have one is wrong.
+            let wrong = current.count == 1
+                ? !ids.isEmpty && (carried == 0 || (carried == 1 && first != ids[0]))
+                : ids.count == current.count && carried == 0
+            if wrong {
+                judge(.subscriptionIdentifiers, id, s, p, proven: s.complete,
+                      "\(delivered())\(sourceText()) carries \(carried == 0 ? "no Subscription Identifier" : "Subscription Identifier \(first ?? 0)") although the subscription it matched has \(ids.map(String.init).joined(separator: ", ")): \(evidence())",
+                      evidence: chain(current))
+            }
         }
 
         // Ordering (§4.6): judged for a live delivery (not DUP, not RETAIN) whose publication is
