@@ -23,7 +23,11 @@ struct Check: ParsableCommand {
             (binary frames, subprotocol 'mqtt'), and what they carry as above. Decode-time findings and \
             capture gaps are part of the same report. Rules are named by the spec's statement ids \
             where there is one (MQTT311-3.1.0-1, MQTT5-3.3.2-8, MQTT-6.0.0-1, STOMP-1.2-SEND-DEST); \
-            `mqscope rules` lists them all. TLS and unrecognised connections are counted, not checked.
+            `mqscope rules` lists them all. TLS and unrecognised connections are counted, not checked. \
+            A broker-level checker sees all the MQTT connections of a file at once (routing, QoS \
+            downgrade, RETAIN, No Local, Wills, ordering, Subscription Identifiers); --explain prints \
+            the chain of evidence of its findings, and --grace sets how long after a Will is due \
+            its absence counts.
 
             Incomplete captures are reported honestly: when a connection was captured mid-stream, or \
             bytes were lost in a gap, a rule that needs the missing state is reported as \
