@@ -81,6 +81,18 @@ import TestSupport
         }
     }
 
+    /// Shared subscriptions (`scenarios.sh shared`): two 5.0 members of share group g, four messages.
+    @Test func sharedOneCopyPerGroup() throws {
+        let bad = try check(Self.dir.appendingPathComponent("shared-fault-shared.pcap")).findings.map(\.finding)
+        #expect(bad.count == 4 && bad.allSatisfy { $0.rule.rawValue == "MQTT5-4.8.2-5" && $0.verdict == .violation },
+                "\(bad.map(\.message))")
+        #expect(bad.first?.evidence.first?.role == .delivery && bad.first?.evidence.last?.role == .delivery)
+        for name in ["shared-clean-faulty.pcap", "shared-clean-mosquitto.pcap"] {
+            let report = try check(Self.dir.appendingPathComponent(name))
+            #expect(report.connections.count == 3 && report.findings.isEmpty, "\(name)")
+        }
+    }
+
     @Test func disabledByName() throws {
         var config = CheckConfig()
         config.disabled = [BrokerCheckRule.deliveryQoS.rawValue]

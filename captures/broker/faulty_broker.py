@@ -20,6 +20,7 @@ FAULT (default none):
   packet-size  ignore the client's Maximum Packet Size              (MQTT5-3.1.2-24)
   order        deliver live QoS 1/2 messages in swapped pairs          (MQTT311-4.6.0-6 / MQTT5-4.6.0-5)
   subid        leave the Subscription Identifiers out of deliveries  (MQTT5-3.3.4-3)
+  shared       deliver to every member of a share group              (MQTT5-4.8.2-5)
 
 What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
@@ -29,7 +30,8 @@ subscription is made, cleared by an empty retained payload), No Local and Retain
 after min(Will Delay Interval, Session Expiry Interval), not when a connection of the same Client
 Identifier with Clean Start 0 comes first), the client's Receive Maximum (QoS 1/2 deliveries beyond
 it wait for a PUBACK/PUBCOMP) and Maximum Packet Size (larger deliveries are dropped), PINGREQ,
-DISCONNECT, Subscription Identifiers (5.0: every matching subscription's, on the one copy sent). It
+DISCONNECT, Subscription Identifiers (5.0: every matching subscription's, on the one copy sent),
+shared subscriptions (each message to one member of the group, in turn). It
 sends no Topic Alias (but with `alias-max`). Prints "faulty broker ready" when it listens.
 """
 import asyncio
@@ -273,6 +275,7 @@ class Broker:
         self.sessions = set()
         self.retained = {}
         self.delayed = {}  # client id -> the delayed Will's timer
+        self.turns = {}  # shared filter -> deliveries so far (round robin over its members)
 
     def will_due(self, s):
         if self.fault == "drop-will":
@@ -302,11 +305,15 @@ class Broker:
         self.route(s, topic, payload, qos, retain)
 
     def route(self, sender, topic, payload, qos, retain):
+        shared = {}  # "$share/G/filter" -> [(session, granted, subid)]: one member each (5.0 §4.8.2)
         for s in sorted(self.sessions, key=lambda s: s.client_id):
             best = None
             ids = b""
             for filt, (granted, no_local, rap, subid) in s.subs.items():
                 if not matches(filt, topic):
+                    continue
+                if filt.startswith("$share/"):
+                    shared.setdefault(filt, []).append((s, granted, subid))
                     continue
                 if no_local and s.client_id == sender.client_id and self.fault != "nolocal":
                     continue
@@ -322,6 +329,12 @@ class Broker:
             out_qos = qos if self.fault == "qos" else min(qos, granted)
             out_retain = retain if (rap or self.fault == "retain") else False
             s.deliver(topic, payload, out_qos, out_retain, ids)
+        for filt, members in sorted(shared.items()):
+            turn = self.turns.get(filt, 0)
+            self.turns[filt] = turn + 1
+            for s, granted, subid in members if self.fault == "shared" else [members[turn % len(members)]]:
+                ids = b"\x0b" + vbi(subid) if subid and self.fault != "subid" else b""
+                s.deliver(topic, payload, min(qos, granted), False, ids)
 
 
 async def main():

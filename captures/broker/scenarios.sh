@@ -19,6 +19,8 @@
 # publisher's four QoS 1 messages on one topic, one subscriber).
 # With `subid`: subid-fault-subid.pcap, subid-clean-faulty.pcap, subid-clean-mosquitto.pcap (a 5.0
 # subscription with Subscription Identifier 7 and one delivery).
+# With `shared`: shared-fault-shared.pcap, shared-clean-faulty.pcap, shared-clean-mosquitto.pcap (two
+# members of a 5.0 share group, four messages).
 # With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
 # second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
@@ -131,6 +133,14 @@ subid_scenarios() {
     mosquitto_pub -V 5 -p $PORT -i mqscope-pub-subid -q 1 -t fault/subid/x -m tagged
     wait $a
 }
+shared_scenarios() {
+    # Two 5.0 members of share group g; four QoS 1 messages: each goes to one member.
+    mosquitto_sub -p $PORT -V 5 -i mqscope-sub-share1 -q 1 -t '$share/g/fault/shared' -W 3 > /dev/null 2>&1 & local a=$!
+    mosquitto_sub -p $PORT -V 5 -i mqscope-sub-share2 -q 1 -t '$share/g/fault/shared' -W 3 > /dev/null 2>&1 & local b=$!
+    sleep 0.5
+    printf 's1\ns2\ns3\ns4\n' | mosquitto_pub -V 5 -p $PORT -i mqscope-pub-shared -q 1 -t fault/shared -l
+    wait $a $b || true  # mosquitto_sub -W exits non-zero at its timeout
+}
 # record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
 record_set() {
     local prefix=$1 run=$2; shift 2
@@ -151,6 +161,8 @@ elif [[ ${1:-} == order ]]; then
     record_set order- order_scenarios order
 elif [[ ${1:-} == subid ]]; then
     record_set subid- subid_scenarios subid
+elif [[ ${1:-} == shared ]]; then
+    record_set shared- shared_scenarios shared
 elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
     V5=0
     echo "== clean-amqtt.pcap"

@@ -13,6 +13,7 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
     case willNotAfterResume = "broker-will-not-after-resume"
     case orderedTopic = "broker-ordered-topic"
     case subscriptionIdentifiers = "broker-subscription-identifiers"
+    case sharedOneCopy = "broker-shared-one-copy"
 
     public var descriptor: CheckRuleDescriptor {
         switch self {
@@ -64,6 +65,11 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
                 id311: nil, id5: "MQTT5-3.3.4-3", severity: .error,
                 title: "A delivery carries the Subscription Identifier of the subscription it matched (one of them when several matched)",
                 section: "5.0 §3.3.4, §3.8.2.1.2", covers: [.mqtt5_3_3_4_3])
+        case .sharedOneCopy:
+            return CheckRuleDescriptor(
+                id311: nil, id5: "MQTT5-4.8.2-5", severity: .error,
+                title: "A message published to a shared subscription goes to one session of the share group only (never re-sent to another member)",
+                section: "5.0 §4.8.2", covers: [.mqtt5_4_8_2_5, .mqtt5_4_8_2_6])
         }
     }
 }

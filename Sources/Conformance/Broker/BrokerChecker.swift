@@ -124,6 +124,12 @@ public struct BrokerChecker: Sendable {
     var publicationCount = 0
     var publicationSeq = 0
     var lastDelivered: [OrderKey: Delivered] = [:]
+    /// The session that got a publication through a share group: (publication order, "$share/G/filter").
+    struct SharedKey: Hashable {
+        var seq: Int
+        var group: [UInt8]
+    }
+    var sharedCopies: [SharedKey: (connection: ConnectionID, clientID: String?, frame: FrameNumber)] = [:]
     var publicationsForgotten = false
     /// Wills by (topic, payload) key.
     var wills: [UInt64: [Will]] = [:]
@@ -446,6 +452,29 @@ public struct BrokerChecker: Sendable {
                 judge(.subscriptionIdentifiers, id, s, p, proven: s.complete,
                       "\(delivered())\(sourceText()) carries \(carried == 0 ? "no Subscription Identifier" : "Subscription Identifier \(first ?? 0)") although the subscription it matched has \(ids.map(String.init).joined(separator: ", ")): \(evidence())",
                       evidence: chain(current))
+            }
+        }
+
+        // Shared subscriptions (5.0 §4.8.2): a message goes to one session of each share group; a
+        // delivery only through shared subscriptions, of a publication that is unambiguous.
+        if s.version == .v5, let src = source, publications[key]?.count == 1,
+           matching.allSatisfy({ $0.filter.starts(with: Self.sharePrefix) }) {
+            if sharedCopies.count >= Self.maxPublications { sharedCopies.removeAll() }
+            for sub in matching {
+                let k = SharedKey(seq: src.seq, group: sub.filter)
+                guard let first = sharedCopies[k] else {
+                    sharedCopies[k] = (id, s.clientID, p.lastFrame)
+                    continue
+                }
+                // The same session (a resumed connection of its Client Identifier) may get it again.
+                guard first.connection != id, first.clientID == nil || first.clientID != s.clientID else { continue }
+                let group = String(decoding: sub.filter, as: UTF8.self)
+                judge(.sharedOneCopy, id, s, p, proven: s.complete && src.complete && !publicationsForgotten
+                        && (sessions[first.connection]?.complete ?? false),
+                      "\(delivered())\(sourceText()) through \"\(group)\", whose member connection #\(first.connection)\(first.clientID.map { " \"\($0)\"" } ?? "") already got it in frame \(first.frame)",
+                      evidence: [Evidence(.delivery, connection: first.connection, frame: first.frame, topic: topicText,
+                                          note: "first copy to the group")] + chain(matching))
+                break
             }
         }
 
