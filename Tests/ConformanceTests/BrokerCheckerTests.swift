@@ -30,6 +30,10 @@ import TestSupport
         #expect(f.frames == [frame])
         // The chain of evidence: the publisher's connection and frame (or the Will's CONNECT).
         #expect(f.message.contains("by connection #") || f.message.contains("is the Will of connection #"))
+        // ... and as structured links, ending with the delivery.
+        #expect(f.evidence.last?.role == .delivery && f.evidence.last?.frame == frame)
+        #expect(f.evidence.contains { $0.role == .publish || $0.role == .will })
+        #expect(f.evidence.contains { $0.role == .subscription && $0.filter != nil })
     }
 
     @Test(arguments: ["clean-faulty.pcap", "clean-mosquitto.pcap"])
@@ -39,11 +43,147 @@ import TestSupport
         #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
     }
 
+    /// A second broker implementation (amqtt 0.12.1, 3.1.1 only; `scenarios.sh amqtt`): the 3.1.1
+    /// scenarios of both sets are clean but for one real misbehaviour of amqtt: publishing an empty
+    /// retained message (to clear it) makes amqtt send the old retained message back to the
+    /// publisher, which has no subscription.
+    @Test func secondBrokerAmqtt() throws {
+        let report = try check(Self.dir.appendingPathComponent("clean-amqtt.pcap"))
+        #expect(report.connections.count == 13)
+        let found = report.findings.map(\.finding)
+        #expect(found.count == 1, "\(found.map { "\($0.rule): \($0.message)" })")
+        let f = try #require(found.first)
+        #expect(f.rule.rawValue == "MQTT311-3.3.2-3" && f.verdict == .violation)
+        #expect(report.findings.first?.clientID == "mqscope-pub-clear" && f.message.contains("no subscription"))
+    }
+
+    /// Ordered topics (`scenarios.sh order`): one publisher's four QoS 1 messages on one topic.
+    @Test func orderedTopic() throws {
+        let bad = try check(Self.dir.appendingPathComponent("order-fault-order.pcap")).findings.map(\.finding)
+        #expect(bad.count == 2 && bad.allSatisfy { $0.rule.rawValue == "MQTT311-4.6.0-6" && $0.verdict == .violation
+            && $0.checkRule == BrokerCheckRule.orderedTopic.rawValue }, "\(bad.map(\.message))")
+        #expect(bad.first?.frames == [24] && bad.first?.evidence.map(\.role) == [.publish, .publish, .delivery, .subscription, .delivery])
+        for name in ["order-clean-faulty.pcap", "order-clean-mosquitto.pcap"] {
+            let report = try check(Self.dir.appendingPathComponent(name))
+            #expect(report.connections.count == 2 && report.findings.isEmpty, "\(name)")
+        }
+    }
+
+    /// Subscription Identifiers (`scenarios.sh subid`): mosquitto_sub 5.0 subscribes with identifier 7.
+    @Test func subscriptionIdentifiers() throws {
+        let bad = try check(Self.dir.appendingPathComponent("subid-fault-subid.pcap")).findings.map(\.finding)
+        #expect(bad.count == 1 && bad.first?.rule.rawValue == "MQTT5-3.3.4-3" && bad.first?.verdict == .violation,
+                "\(bad.map(\.message))")
+        #expect(bad.first?.evidence.contains { $0.role == .subscription && $0.filter == "fault/subid/#" } ?? false)
+        for name in ["subid-clean-faulty.pcap", "subid-clean-mosquitto.pcap"] {
+            let report = try check(Self.dir.appendingPathComponent(name))
+            #expect(report.connections.count == 2 && report.findings.isEmpty, "\(name)")
+        }
+    }
+
+    /// Shared subscriptions (`scenarios.sh shared`): two 5.0 members of share group g, four messages.
+    @Test func sharedOneCopyPerGroup() throws {
+        let bad = try check(Self.dir.appendingPathComponent("shared-fault-shared.pcap")).findings.map(\.finding)
+        #expect(bad.count == 4 && bad.allSatisfy { $0.rule.rawValue == "MQTT5-4.8.2-5" && $0.verdict == .violation },
+                "\(bad.map(\.message))")
+        #expect(bad.first?.evidence.first?.role == .delivery && bad.first?.evidence.last?.role == .delivery)
+        for name in ["shared-clean-faulty.pcap", "shared-clean-mosquitto.pcap"] {
+            let report = try check(Self.dir.appendingPathComponent(name))
+            #expect(report.connections.count == 3 && report.findings.isEmpty, "\(name)")
+        }
+    }
+
     @Test func disabledByName() throws {
         var config = CheckConfig()
         config.disabled = [BrokerCheckRule.deliveryQoS.rawValue]
         let report = try check(Self.dir.appendingPathComponent("fault-qos.pcap"), config: config)
         #expect(report.findings.isEmpty)
+    }
+}
+
+/// The Will rules (captures/broker/scenarios.sh will): one subscriber on fault/will/# throughout; a
+/// 3.1.1 client with a Will killed and one ending with DISCONNECT; 5.0 clients with a Will Delay
+/// killed, ending with DISCONNECT 0x04, and killed then resumed within the delay.
+@Suite struct BrokerWillCaptureTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("will-fault-drop-will.pcap", BrokerCheckRule.willPublished, ["MQTT311-3.1.2-8", "MQTT5-3.1.2-8", "MQTT5-3.1.2-8"]),
+        ("will-fault-early-will.pcap", .willPublished, ["MQTT5-3.1.2-8", "MQTT5-3.1.2-8"]),
+        ("will-fault-resume-will.pcap", .willNotAfterResume, ["MQTT5-3.1.3-9"]),
+    ])
+    func faultFiresItsRule(_ name: String, _ rule: BrokerCheckRule, _ ids: [String]) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        let found = report.findings.map(\.finding)
+        #expect(found.map(\.rule.rawValue).sorted() == ids.sorted(), "\(name): \(found.map { "\($0.rule): \($0.message)" })")
+        #expect(found.allSatisfy { $0.checkRule == rule.rawValue && $0.verdict == .violation && $0.severity == .warning })
+        // The chain of evidence starts at the Will's CONNECT and names the delivery or its absence.
+        #expect(found.allSatisfy { $0.evidence.first?.role == .will })
+        #expect(found.allSatisfy { $0.evidence.contains { $0.role == .delivery || $0.role == .notDelivered } })
+    }
+
+    @Test(arguments: ["will-clean-faulty.pcap", "will-clean-mosquitto.pcap"])
+    func cleanWillScenariosAreClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 7)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+    }
+
+    /// The default grace comes from the keep-alive and is stated; --grace replaces it; a window
+    /// that runs past the capture's end makes "not published" unverifiable.
+    @Test func graceIsStatedAndAWindowPastTheCaptureIsUnverifiable() throws {
+        let url = Self.dir.appendingPathComponent("will-fault-drop-will.pcap")
+        let byDefault = try check(url).findings.map(\.finding.message)
+        #expect(byDefault.contains { $0.contains("grace 7.500 s assumed (1.5 × keep-alive 5 s") })
+        var config = CheckConfig()
+        config.willGrace = 1
+        let short = try check(url, config: config).findings.map(\.finding)
+        #expect(short.count == 3 && short.allSatisfy { $0.verdict == .violation && $0.message.contains("grace 1 s (--grace)") })
+        config.willGrace = 100
+        let long = try check(url, config: config).findings.map(\.finding)
+        #expect(long.count == 3 && long.allSatisfy { $0.verdict == .unverifiable && $0.severity == .info })
+        #expect(long.allSatisfy { $0.message.contains("the capture ends") })
+    }
+
+    /// `check --explain` and the JSON `evidence` array.
+    @Test func evidenceInTextAndJSON() throws {
+        let report = try check(Self.dir.appendingPathComponent("will-fault-drop-will.pcap"))
+        let text = report.text(failOn: .error, explain: true)
+        #expect(text.contains("    evidence: not-delivered #0 topic \"fault/will/abrupt311\""))
+        #expect(!report.text(failOn: .error).contains("evidence:"))
+        let doc = try #require(JSONSerialization.jsonObject(with: Data(report.json(failOn: .error).utf8)) as? [String: Any])
+        let findings = try #require(doc["findings"] as? [[String: Any]])
+        let chain = try #require(findings.first?["evidence"] as? [[String: Any]])
+        #expect(chain.map { $0["role"] as? String } == ["will", "close", "subscription", "not-delivered"])
+        #expect(chain[2]["filter"] as? String == "fault/will/#")
+        #expect(chain[3]["frame"] is NSNull)
+        // Per-connection findings carry none.
+        let other = try check(Paths.captures.appendingPathComponent("hostile/gap-in-publish.pcap"))
+        #expect(!other.json(failOn: .error).contains("\"evidence\""))
+    }
+}
+
+/// The limits a 5.0 client announces, honoured by the server towards it (per-connection rules, made
+/// to fire on real clients' traffic by captures/broker/faulty_broker.py: `scenarios.sh limits`).
+@Suite struct ServerLimitCaptureTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("limits-fault-receive-max.pcap", MQTTCheckRule.receiveMaximumExceededServer, 2),
+        ("limits-fault-alias-max.pcap", .topicAliasAboveMaximumServer, 7),
+        ("limits-fault-packet-size.pcap", .maximumPacketSizeExceededServer, 1),
+    ])
+    func faultFiresItsRule(_ name: String, _ rule: MQTTCheckRule, _ count: Int) throws {
+        let found = try check(Self.dir.appendingPathComponent(name)).findings.map(\.finding)
+        #expect(found.count == count && found.allSatisfy { $0.checkRule == rule.rawValue && $0.verdict == .violation },
+                "\(name): \(found.map { "\($0.rule): \($0.message)" })")
+    }
+
+    @Test(arguments: ["limits-clean-faulty.pcap", "limits-clean-mosquitto.pcap"])
+    func cleanIsClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 9)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
     }
 }
 
@@ -121,6 +261,25 @@ import TestSupport
         f.send(1, .serverToClient, P.publish("w", qos: 0, v5: true, payload: Array("gone".utf8)), v5: true)
         let found = f.checker.takeFindings().filter { $0.finding.checkRule == BrokerCheckRule.willAfterDisconnect.rawValue }
         #expect(found.count == (fires ? 1 : 0))
+    }
+
+    /// A Will due at a close: a subscriber captured mid-stream cannot prove it was not published.
+    @Test(arguments: [true, false])
+    func willNotPublished(_ subscriberWhole: Bool) {
+        var f = Feed()
+        f.send(1, .clientToServer, P.connect(id: "sub"), sawStart: subscriberWhole)
+        f.send(1, .clientToServer, P.subscribe([("w/#", 1)]), sawStart: subscriberWhole)
+        f.send(1, .serverToClient, [0x90, 0x03, 0x00, 0x01, 0x01], sawStart: subscriberWhole)
+        let will = P.packet(0x10, P.str("MQTT") + [4, 0x06] + P.u16(4) + P.str("pub") + P.str("w/x") + P.str("gone"))
+        f.send(2, .clientToServer, will)
+        f.send(2, .serverToClient, P.connack())
+        f.checker.connectionEnded(2, closed: true, time: Timestamp(seconds: 1_700_000_010, nanoseconds: 0), frame: 10)
+        f.checker.finish(captureEnd: Timestamp(seconds: 1_700_000_100, nanoseconds: 0))
+        let found = f.checker.takeFindings().map(\.finding)
+        #expect(found.count == 1 && found.allSatisfy { $0.checkRule == BrokerCheckRule.willPublished.rawValue })
+        #expect(found.first?.verdict == (subscriberWhole ? .violation : .unverifiable))
+        #expect(found.first?.message.contains("grace 6 s assumed (1.5 × keep-alive 4 s") ?? false)
+        if !subscriberWhole { #expect(found.first?.message.contains("mid-stream") ?? false) }
     }
 
     @Test func topicMatching() {

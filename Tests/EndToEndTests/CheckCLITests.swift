@@ -13,6 +13,21 @@ import TestSupport
         #expect(r.out.contains("0 errors, 0 warnings"))
     }
 
+    /// `--explain` prints the chain of evidence of cross-connection findings; `--grace` sets the
+    /// Will rule's window (and is stated); the JSON `evidence` array follows the schema.
+    @Test func explainGraceAndEvidence() throws {
+        let pcap = Paths.captures.appendingPathComponent("broker/will-fault-drop-will.pcap").path
+        let r = try runProcess(Paths.executable.path, ["check", "--explain", "--grace", "1", "--fail-on", "warning", pcap])
+        #expect(r.status == 1)
+        #expect(r.out.contains("grace 1 s (--grace)") && r.out.contains("    evidence: subscription #0 frame 8 filter \"fault/will/#\""))
+        let j = try runProcess(Paths.executable.path, ["check", "--format", "json", pcap,
+                                                       Paths.captures.appendingPathComponent("broker/fault-qos.pcap").path])
+        #expect(j.out.contains("\"evidence\""))
+        #expect(try schemaViolations(j.out, schema: "check-v2.json") == "")
+        let bad = try runProcess(Paths.executable.path, ["check", "--grace", "-1", pcap])
+        #expect(bad.status == 2)
+    }
+
     @Test(Corpus.required) func violationExits1AndNamesRuleFrameAndBytes() throws {
         try #require(FileManager.default.fileExists(atPath: Self.invalidQoS.path))
         let r = try runProcess(Paths.executable.path, ["check", Self.invalidQoS.path])

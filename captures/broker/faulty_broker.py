@@ -12,12 +12,27 @@ FAULT (default none):
   retain   keep RETAIN=1 when forwarding to established subscriptions (MQTT311-3.3.1-9 / MQTT5-3.3.1-12)
   nolocal  ignore No Local                                           (MQTT5-3.8.3-3)
   will     publish the Will after a normal DISCONNECT too            (MQTT311-3.14.4-3 / MQTT5-3.14.4-3)
+  drop-will    never publish a Will (abrupt close, DISCONNECT 0x04)  (MQTT311-3.1.2-8 / MQTT5-3.1.2-8)
+  early-will   ignore the Will Delay Interval: publish at the close  (MQTT5-3.1.2-8)
+  resume-will  publish a delayed Will even when its session resumed (MQTT5-3.1.3-9)
+  receive-max  ignore the client's Receive Maximum                  (MQTT5-3.3.4-9)
+  alias-max    give each topic a Topic Alias, above the client's Topic Alias Maximum too (MQTT5-3.3.2-11)
+  packet-size  ignore the client's Maximum Packet Size              (MQTT5-3.1.2-24)
+  order        deliver live QoS 1/2 messages in swapped pairs          (MQTT311-4.6.0-6 / MQTT5-4.6.0-5)
+  subid        leave the Subscription Identifiers out of deliveries  (MQTT5-3.3.4-3)
+  shared       deliver to every member of a share group              (MQTT5-4.8.2-5)
 
 What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
 0/1/2 both ways with their acknowledgements, retained messages (sent with RETAIN=1 when a
 subscription is made, cleared by an empty retained payload), No Local and Retain As Published
-(5.0), Wills (published when a connection ends without DISCONNECT), PINGREQ, DISCONNECT. Prints "faulty broker ready" when it listens.
+(5.0), Wills (published when a connection ends without DISCONNECT or with DISCONNECT 0x04; 5.0:
+after min(Will Delay Interval, Session Expiry Interval), not when a connection of the same Client
+Identifier with Clean Start 0 comes first), the client's Receive Maximum (QoS 1/2 deliveries beyond
+it wait for a PUBACK/PUBCOMP) and Maximum Packet Size (larger deliveries are dropped), PINGREQ,
+DISCONNECT, Subscription Identifiers (5.0: every matching subscription's, on the one copy sent),
+shared subscriptions (each message to one member of the group, in turn). It
+sends no Topic Alias (but with `alias-max`). Prints "faulty broker ready" when it listens.
 """
 import asyncio
 import os
@@ -25,7 +40,7 @@ import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "clients"))
-from mqtt_wire import packet, utf8, vbi  # noqa: E402
+from mqtt_wire import packet, read_vbi, utf8, vbi  # noqa: E402
 
 MAX_GRANT = 1
 
@@ -55,6 +70,10 @@ class Session:
         self.next_id = 1
         self.inbound_qos2 = set()
         self.will = None  # (topic, payload, qos, retain)
+        self.will_delay = 0
+        self.receive_max, self.max_packet = 65535, 1 << 28
+        self.inflight, self.waiting, self.aliases = 0, [], {}
+        self.held = None  # fault `order`: a delivery held back until the next one is sent
         self.disconnected = False
 
     def send(self, data):
@@ -68,10 +87,39 @@ class Session:
         self.next_id = p % 65535 + 1
         return p
 
-    def deliver(self, topic, payload, qos, retain, props=b""):
+    def deliver(self, topic, payload, qos, retain, props=b"", now=False):
+        fault = self.broker.fault
+        if fault == "order" and qos and not retain and not now:
+            if self.held is None:
+                self.held = (topic, payload, qos, retain, props)
+                return
+            held, self.held = self.held, None
+            self.deliver(topic, payload, qos, retain, props, now=True)
+            self.deliver(*held, now=True)
+            return
+        if qos and self.inflight >= self.receive_max and fault != "receive-max":
+            self.waiting.append((topic, payload, qos, retain, props))  # 5.0 §4.9: no send quota left
+            return
+        name = topic
+        if self.v5 and fault == "alias-max":  # one alias per topic, the topic sent only the first time
+            if topic in self.aliases:
+                name = ""
+            else:
+                self.aliases[topic] = len(self.aliases) + 1
+            props += b"\x23" + struct.pack(">H", self.aliases[topic])
         b0 = 0x30 | (qos << 1) | (1 if retain else 0)
-        body = utf8(topic) + (struct.pack(">H", self.pid()) if qos else b"") + self.props(props) + payload
-        self.send(packet(b0, body))
+        body = utf8(name) + (struct.pack(">H", self.pid()) if qos else b"") + self.props(props) + payload
+        data = packet(b0, body)
+        if len(data) > self.max_packet and fault != "packet-size":
+            return  # 5.0 [MQTT-3.1.2-25]: dropped, as if sent
+        if qos:
+            self.inflight += 1
+        self.send(data)
+
+    def acknowledged(self):
+        self.inflight = max(0, self.inflight - 1)
+        if self.waiting:
+            self.deliver(*self.waiting.pop(0))
 
     async def read_packet(self):
         b0 = (await self.reader.readexactly(1))[0]
@@ -85,17 +133,31 @@ class Session:
         return b0, (await self.reader.readexactly(n)) if n else b""
 
     def skip_props(self, body, i):
+        return self.read_props(body, i)[1]
+
+    def read_props(self, body, i):
+        """The integer properties (Session Expiry 0x11, Will Delay 0x18, Subscription Identifier 0x0B …) by id, and the
+        index after the properties (5.0 §2.2.2)."""
         if not self.v5:
-            return i
-        n, shift = 0, 0
-        while True:
-            b = body[i]
-            i += 1
-            n |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        return i + n
+            return {}, i
+        n, i = read_vbi(body, i)
+        end, out, j = i + n, {}, i
+        sizes = {0x01: 1, 0x17: 1, 0x19: 1, 0x21: 2, 0x22: 2, 0x02: 4, 0x11: 4, 0x18: 4, 0x27: 4}
+        while j < end:
+            pid = body[j]
+            j += 1
+            if pid in sizes:
+                if sizes[pid] > 1:
+                    out[pid] = int.from_bytes(body[j:j + sizes[pid]], "big")
+                j += sizes[pid]
+            elif pid == 0x0B:  # Subscription Identifier
+                out[pid], j = read_vbi(body, j)
+            elif pid == 0x26:  # string pair
+                for _ in range(2):
+                    j += 2 + struct.unpack(">H", body[j:j + 2])[0]
+            else:  # strings and binary data
+                j += 2 + struct.unpack(">H", body[j:j + 2])[0]
+        return out, end
 
     async def run(self):
         try:
@@ -109,7 +171,7 @@ class Session:
         finally:
             self.broker.sessions.discard(self)
             if self.will and not self.disconnected:  # ended without DISCONNECT: publish the Will
-                self.broker.publish_will(self)
+                self.broker.will_due(self)
             self.writer.close()
 
     async def handle(self, kind, flags, body):
@@ -118,12 +180,17 @@ class Session:
             level = body[2 + n]
             self.v5 = level == 5
             flags = body[2 + n + 1]
-            i = self.skip_props(body, 2 + n + 4)
+            props, i = self.read_props(body, 2 + n + 4)
+            self.receive_max = props.get(0x21, 65535)
+            self.max_packet = props.get(0x27, 1 << 28)
             cl = struct.unpack(">H", body[i:i + 2])[0]
             self.client_id = body[i + 2:i + 2 + cl].decode()
             i += 2 + cl
+            self.broker.resumed(self.client_id, clean=bool(flags & 0x02))
             if flags & 0x04:
-                i = self.skip_props(body, i)
+                wprops, i = self.read_props(body, i)
+                # 5.0 §3.1.2.5: published once the Will Delay has passed or the session ended.
+                self.will_delay = min(wprops.get(0x18, 0), props.get(0x11, 0)) if self.v5 else 0
                 tl = struct.unpack(">H", body[i:i + 2])[0]
                 topic = body[i + 2:i + 2 + tl].decode()
                 i += 2 + tl
@@ -133,7 +200,8 @@ class Session:
             self.broker.sessions.add(self)
         elif kind == 8:  # SUBSCRIBE
             pid = body[0:2]
-            i = self.skip_props(body, 2)
+            props, i = self.read_props(body, 2)
+            subid = props.get(0x0B)
             codes = bytearray()
             new = []
             while i < len(body):
@@ -142,7 +210,7 @@ class Session:
                 opts = body[i + 2 + n]
                 i += 3 + n
                 granted = min(opts & 0x03, MAX_GRANT)
-                self.subs[filt] = (granted, bool(opts & 0x04) and self.v5, bool(opts & 0x08) and self.v5)
+                self.subs[filt] = (granted, bool(opts & 0x04) and self.v5, bool(opts & 0x08) and self.v5, subid)
                 codes.append(granted)
                 new.append((filt, granted))
             self.send(packet(0x90, pid + self.props() + bytes(codes)))
@@ -196,7 +264,9 @@ class Session:
                 self.broker.publish_will(self)
                 self.will = None
             return False
-        return True  # PUBACK, PUBCOMP: nothing to do
+        elif kind in (4, 7):  # PUBACK, PUBCOMP: a send quota back
+            self.acknowledged()
+        return True
 
 
 class Broker:
@@ -204,6 +274,29 @@ class Broker:
         self.fault = fault
         self.sessions = set()
         self.retained = {}
+        self.delayed = {}  # client id -> the delayed Will's timer
+        self.turns = {}  # shared filter -> deliveries so far (round robin over its members)
+
+    def will_due(self, s):
+        if self.fault == "drop-will":
+            return
+        if s.will_delay and self.fault != "early-will":
+            def fire():
+                self.delayed.pop(s.client_id, None)
+                self.publish_will(s)
+            self.delayed[s.client_id] = (asyncio.get_running_loop().call_later(s.will_delay, fire), fire)
+        else:
+            self.publish_will(s)
+
+    def resumed(self, client_id, clean):
+        """A CONNECT: a delayed Will of the same Client Identifier is not sent if the session
+        resumes (5.0 [MQTT-3.1.3-9]); a new session (Clean Start 1) ends the old one: sent now."""
+        if client_id not in self.delayed or self.fault == "resume-will":
+            return
+        handle, fire = self.delayed.pop(client_id)
+        handle.cancel()
+        if clean:
+            fire()
 
     def publish_will(self, s):
         topic, payload, qos, retain = s.will
@@ -212,15 +305,22 @@ class Broker:
         self.route(s, topic, payload, qos, retain)
 
     def route(self, sender, topic, payload, qos, retain):
+        shared = {}  # "$share/G/filter" -> [(session, granted, subid)]: one member each (5.0 §4.8.2)
         for s in sorted(self.sessions, key=lambda s: s.client_id):
             best = None
-            for filt, (granted, no_local, rap) in s.subs.items():
+            ids = b""
+            for filt, (granted, no_local, rap, subid) in s.subs.items():
                 if not matches(filt, topic):
+                    continue
+                if filt.startswith("$share/"):
+                    shared.setdefault(filt, []).append((s, granted, subid))
                     continue
                 if no_local and s.client_id == sender.client_id and self.fault != "nolocal":
                     continue
                 if best is None or granted > best[0]:
                     best = (granted, rap)
+                if subid and self.fault != "subid":
+                    ids += b"\x0b" + vbi(subid)
             if best is None:
                 if self.fault != "route" or s is sender or not s.subs:
                     continue
@@ -228,7 +328,13 @@ class Broker:
             granted, rap = best
             out_qos = qos if self.fault == "qos" else min(qos, granted)
             out_retain = retain if (rap or self.fault == "retain") else False
-            s.deliver(topic, payload, out_qos, out_retain)
+            s.deliver(topic, payload, out_qos, out_retain, ids)
+        for filt, members in sorted(shared.items()):
+            turn = self.turns.get(filt, 0)
+            self.turns[filt] = turn + 1
+            for s, granted, subid in members if self.fault == "shared" else [members[turn % len(members)]]:
+                ids = b"\x0b" + vbi(subid) if subid and self.fault != "subid" else b""
+                s.deliver(topic, payload, min(qos, granted), False, ids)
 
 
 async def main():

@@ -13,6 +13,8 @@ public struct CheckConfig: Sendable {
     public var severities: [String: Severity] = [:]
     /// Fingerprints of findings already known (`--baseline`): reported, but they do not fail.
     public var baseline: Set<String> = []
+    /// `--grace`: seconds a broker may take past a Will's due time (nil: from the keep-alive).
+    public var willGrace: Double?
 
     public init() {}
 

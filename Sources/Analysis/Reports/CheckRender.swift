@@ -101,7 +101,8 @@ extension CheckReport {
 
     // MARK: Text
 
-    public func text(failOn: Severity?) -> String {
+    /// `explain`: each cross-connection finding's chain of evidence, one link per line.
+    public func text(failOn: Severity?, explain: Bool = false) -> String {
         var out = ""
         for x in sorted() {
             let f = x.finding
@@ -116,6 +117,7 @@ extension CheckReport {
             if !f.section.isEmpty { out += " (\(f.section))" }
             if x.baselined { out += " (baseline)" }
             out += "\n"
+            if explain { for e in f.evidence { out += "    evidence: \(e.text)\n" } }
         }
         let s = counts()
         let kinds = connectionsByProtocol().map { "\($0.count) \($0.name)" }.joined(separator: ", ")
@@ -246,6 +248,21 @@ extension CheckReport {
             w.key("section", f.section)
             w.key("fingerprint", x.fingerprint)
             w.key("baselined", x.baselined)
+            if !f.evidence.isEmpty {
+                w.key("evidence")
+                w.arrayStart()
+                for e in f.evidence {
+                    w.objectStart()
+                    w.key("role", e.role.rawValue)
+                    w.key("connection", Int(e.connection))
+                    w.key("frame", e.frame.map(Int.init))
+                    if let v = e.filter { w.key("filter", v) }
+                    if let v = e.topic { w.key("topic", v) }
+                    if let v = e.note { w.key("note", v) }
+                    w.objectEnd()
+                }
+                w.arrayEnd()
+            }
             w.objectEnd()
         }
         w.arrayEnd()

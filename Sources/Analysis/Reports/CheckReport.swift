@@ -119,6 +119,8 @@ public struct CheckReport: AnalysisSink {
     var states: [ConnectionID: ConnectionState] = [:]
     /// The cross-connection checker: every MQTT connection of the file at once.
     var broker = BrokerChecker()
+    /// Connections that ended with a Will pending: the broker checker judges it at the file's end.
+    var retired: [ConnectionID: ConnectionState] = [:]
     /// Per connection and rule of the current file: findings seen, and the index of the finding that
     /// stands for those past `FindingCap.perRule` (it takes each later one's place and message).
     var repeats: [RepeatKey: (count: Int, aggregate: Int?)] = [:]
@@ -127,12 +129,17 @@ public struct CheckReport: AnalysisSink {
         var rule: RuleID
     }
 
-    public init(config: CheckConfig) { self.config = config }
+    public init(config: CheckConfig) {
+        self.config = config
+        broker.grace = config.willGrace
+    }
 
     public mutating func beginFile(_ name: String) {
         fileName = name
         states.removeAll()
         broker = BrokerChecker()
+        broker.grace = config.willGrace
+        retired.removeAll()
         repeats.removeAll()
     }
 
@@ -142,6 +149,11 @@ public struct CheckReport: AnalysisSink {
     }
 
     public mutating func endFile(_ summary: FileSummary?) {
+        broker.finish(captureEnd: summary?.lastTime)
+        for f in broker.takeFindings() {
+            if let s = states[f.connection] ?? retired[f.connection] { add(f.finding, s, layer: .mqtt) }
+        }
+        retired.removeAll()
         // Connections still open (the router reports them all at the end; this is a safety net).
         for id in states.keys.sorted() {
             guard var s = states.removeValue(forKey: id) else { continue }
@@ -410,7 +422,7 @@ public struct CheckReport: AnalysisSink {
             states.values[i].lostUpTo[d] = max(states.values[i].lostUpTo[d] ?? 0, e.range.upper)
             states.values[i].cleanSinceLoss[d] = 0
             let frame = e.frames.first ?? 0
-            broker.gap(e.connection.id, frame: frame)
+            broker.gap(e.connection.id, frame: frame, time: e.time)
             if states.values[i].hasMQTT {
                 let v = states.values[i].mqttVersion ?? .v3_1_1
                 states.values[i].mqtt!.gap(e.direction, range: e.range, frame: frame, time: e.time, version: v)
@@ -445,13 +457,19 @@ public struct CheckReport: AnalysisSink {
             if let i = states.index(forKey: c.info.id) { markKnown(i) }
             s = states.removeValue(forKey: c.info.id) ?? s
         }
-        finishCheckers(&s, closed: c.end == .fin || c.end == .rst || c.end == .reused, end: c.stats.lastTime)
+        let closed = c.end == .fin || c.end == .rst || c.end == .reused
+        finishCheckers(&s, closed: closed, end: c.stats.lastTime)
+        broker.connectionEnded(c.info.id, closed: closed, time: c.stats.lastTime, frame: c.lastFrame)
         if let v = c.mqttVersion { s.mqttVersion = v }
         if let src = c.versionSource { s.mqttVersionSource = src }
         if let v = c.stompVersion { s.stompVersion = v }
         if let src = c.stompVersionSource { s.stompVersionSource = src }
         if s.clientID == nil { s.clientID = c.clientID }
         record(s, protocolName: c.protocolName, first: c.firstFrame, last: c.lastFrame)
+        if broker.hasWill(c.info.id) {
+            s.mqtt = nil
+            retired[c.info.id] = s
+        }
     }
 
     static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }

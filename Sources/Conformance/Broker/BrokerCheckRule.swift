@@ -9,6 +9,11 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
     case retainOnEstablishedSubscription = "broker-retain-on-established-subscription"
     case noLocal = "broker-no-local"
     case willAfterDisconnect = "broker-will-after-disconnect"
+    case willPublished = "broker-will-published"
+    case willNotAfterResume = "broker-will-not-after-resume"
+    case orderedTopic = "broker-ordered-topic"
+    case subscriptionIdentifiers = "broker-subscription-identifiers"
+    case sharedOneCopy = "broker-shared-one-copy"
 
     public var descriptor: CheckRuleDescriptor {
         switch self {
@@ -38,6 +43,33 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
                 title: "A Will is not published after the client's normal DISCONNECT (5.0: reason 0x00)",
                 section: "3.1.1 §3.1.2.5, §3.14.4; 5.0 §3.1.2.5, §3.14.4",
                 covers: [.mqtt311_3_14_4_3, .mqtt311_3_1_2_10, .mqtt5_3_14_4_3, .mqtt5_3_1_2_10])
+        case .willPublished:
+            // Timing-based: the window assumes a grace period (`--grace`), hence a warning.
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.1.2-8", id5: "MQTT5-3.1.2-8", severity: .warning,
+                title: "A Will is published when its connection closes without a normal DISCONNECT (5.0: once the Will Delay Interval, or the session, has ended; not before)",
+                section: "3.1.1 §3.1.2.5; 5.0 §3.1.2.5, §3.1.3.2.2", covers: [.mqtt311_3_1_2_8, .mqtt5_3_1_2_8])
+        case .willNotAfterResume:
+            return CheckRuleDescriptor(
+                id311: nil, id5: "MQTT5-3.1.3-9", severity: .warning,
+                title: "A Will is not published when its session resumes before the Will Delay Interval has passed",
+                section: "5.0 §3.1.3.2.2", covers: [.mqtt5_3_1_3_9])
+        case .orderedTopic:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-4.6.0-6", id5: "MQTT5-4.6.0-5", severity: .warning,
+                title: "Messages of one publisher on one topic and QoS reach each subscriber in the order they were published (5.0: not for shared subscriptions)",
+                section: "3.1.1 §4.6; 5.0 §4.6",
+                covers: [.mqtt311_4_6_0_6, .mqtt311_4_6_0_5, .mqtt5_4_6_0_5, .mqtt5_4_6_0_6])
+        case .subscriptionIdentifiers:
+            return CheckRuleDescriptor(
+                id311: nil, id5: "MQTT5-3.3.4-3", severity: .error,
+                title: "A delivery carries the Subscription Identifier of the subscription it matched (one of them when several matched)",
+                section: "5.0 §3.3.4, §3.8.2.1.2", covers: [.mqtt5_3_3_4_3])
+        case .sharedOneCopy:
+            return CheckRuleDescriptor(
+                id311: nil, id5: "MQTT5-4.8.2-5", severity: .error,
+                title: "A message published to a shared subscription goes to one session of the share group only (never re-sent to another member)",
+                section: "5.0 §4.8.2", covers: [.mqtt5_4_8_2_5, .mqtt5_4_8_2_6])
         }
     }
 }

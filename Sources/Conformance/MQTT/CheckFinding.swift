@@ -62,6 +62,8 @@ public struct CheckFinding: Sendable, Equatable {
     /// The MQTT packet type, STOMP command or WebSocket unit the finding is about (nil for
     /// stream-level findings).
     public var packetType: String?
+    /// A cross-connection finding's chain of evidence (empty for the others).
+    public var evidence: [Evidence] = []
 
     public init(rule: RuleID, checkRule: String?, severity: Severity, verdict: Verdict, direction: Direction,
                 packetIndex: Int?, frames: [FrameNumber], time: Timestamp, streamRange: StreamRange?,
@@ -79,5 +81,48 @@ public struct CheckFinding: Sendable, Equatable {
         self.message = message
         self.section = section
         self.packetType = packetType
+    }
+}
+
+/// One link of a cross-connection finding's chain of evidence (`check --explain`, the JSON
+/// `evidence` array): a packet (or its absence) on one connection of the capture.
+public struct Evidence: Sendable, Equatable {
+    public enum Role: String, Sendable {
+        /// A client's PUBLISH, or the CONNECT that carried a Will.
+        case publish, will
+        /// The subscription that matched, or should have.
+        case subscription
+        /// The server's PUBLISH to a subscriber; `notDelivered`: none within the window (no frame).
+        case delivery, notDelivered = "not-delivered"
+        /// How the Will's connection ended (DISCONNECT or close), and a later connection of its session.
+        case disconnect, close, reconnect
+    }
+    public var role: Role
+    public var connection: ConnectionID
+    public var frame: FrameNumber?
+    /// The subscription's filter.
+    public var filter: String?
+    /// The topic published or delivered.
+    public var topic: String?
+    /// What else identifies it: "qos=1 retain", "granted 0", "reason 0x04" …
+    public var note: String?
+
+    public init(_ role: Role, connection: ConnectionID, frame: FrameNumber?, filter: String? = nil,
+                topic: String? = nil, note: String? = nil) {
+        self.role = role
+        self.connection = connection
+        self.frame = frame
+        self.filter = filter
+        self.topic = topic
+        self.note = note
+    }
+
+    /// One line of `check --explain`.
+    public var text: String {
+        var s = "\(role.rawValue) #\(connection)" + (frame.map { " frame \($0)" } ?? "")
+        if let filter { s += " filter \"\(filter)\"" }
+        if let topic { s += " topic \"\(topic)\"" }
+        if let note { s += " (\(note))" }
+        return s
     }
 }

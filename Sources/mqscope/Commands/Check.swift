@@ -23,7 +23,11 @@ struct Check: ParsableCommand {
             (binary frames, subprotocol 'mqtt'), and what they carry as above. Decode-time findings and \
             capture gaps are part of the same report. Rules are named by the spec's statement ids \
             where there is one (MQTT311-3.1.0-1, MQTT5-3.3.2-8, MQTT-6.0.0-1, STOMP-1.2-SEND-DEST); \
-            `mqscope rules` lists them all. TLS and unrecognised connections are counted, not checked.
+            `mqscope rules` lists them all. TLS and unrecognised connections are counted, not checked. \
+            A broker-level checker sees all the MQTT connections of a file at once (routing, QoS \
+            downgrade, RETAIN, No Local, Wills, ordering, Subscription Identifiers); --explain prints \
+            the chain of evidence of its findings, and --grace sets how long after a Will is due \
+            its absence counts.
 
             Incomplete captures are reported honestly: when a connection was captured mid-stream, or \
             bytes were lost in a gap, a rule that needs the missing state is reported as \
@@ -81,8 +85,15 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
+    @Option(help: ArgumentHelp("Seconds a broker may take past a Will's due time before 'not published' (default: 1.5 × the Will connection's keep-alive, 5 s without one).", valueName: "seconds"))
+    var grace: Double?
+
+    @Flag(help: "Under each cross-connection finding, list its chain of evidence: the publish or Will, the subscription that matched or should have, the delivery or its absence (connection, frame).")
+    var explain = false
+
     func validate() throws {
         if maxPacketSize < 0 { throw ValidationError("--max-packet-size cannot be negative.") }
+        if let g = grace, !(g >= 0 && g <= 86_400) { throw ValidationError("--grace takes seconds from 0 to 86400.") }
     }
 
     func run() throws {
@@ -96,6 +107,7 @@ struct Check: ParsableCommand {
             return usage("unknown rule '\(r)' (see `mqscope rules`)")
         }
         config.disabled = Set(disable)
+        config.willGrace = grace
         config.enabled = Set(enable)
         for s in severity {
             let parts = s.split(separator: "=", maxSplits: 1).map(String.init)
@@ -131,7 +143,7 @@ struct Check: ParsableCommand {
             report.keepFindings { filter.matches($0.filterSubject, pdu: noBytes.span, tree: none) }
         }
         var out = Output()
-        out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level))
+        out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level, explain: explain))
         out.flush()
         if let j = junit {
             do { try report.junit(failOn: level, requiredConnections: requireConnections).write(toFile: j, atomically: true, encoding: .utf8) } catch {
