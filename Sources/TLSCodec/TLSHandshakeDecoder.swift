@@ -286,10 +286,33 @@ public enum TLSHandshakeDecoder {
         return UTF8Validation.check(slice.span) == .valid
     }
 
+    /// RFC 3339 in UTC (`2026-12-07T21:47:40Z`), as ISO8601DateFormatter's internet date-time
+    /// writes it, without building a formatter per certificate (that cost more than decrypting a
+    /// session). The civil date from the day count: the proleptic Gregorian calendar's 400-year cycle.
     public static func isoDate(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d)
+        let t = d.timeIntervalSince1970.rounded(.down)
+        // Years 0001-9999 only (what X.509 times hold); anything else is formatted by Foundation.
+        guard t.isFinite, t >= -62_135_596_800, t < 253_402_300_800 else {
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime]
+            return f.string(from: d)
+        }
+        let seconds = Int64(t)
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let inDay = seconds - days * 86400
+        let z = days + 719_468  // days since 0000-03-01
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let y = String(year)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-\(two(month))-\(two(day))T"
+            + "\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))Z"
     }
 }
 
