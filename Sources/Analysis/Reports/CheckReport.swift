@@ -109,6 +109,8 @@ public struct CheckReport: AnalysisSink {
     public private(set) var notCheckedByFile: [String: [String: Int]] = [:]
     /// TLS connections not checked, per reason (no key, no ClientHello, key does not decrypt …).
     public private(set) var tlsNotDecrypted: [String: Int] = [:]
+    /// The same per file (what `--require-connections` names when it fails).
+    public private(set) var tlsNotDecryptedByFile: [String: [String: Int]] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
     /// Units in a row that must decode without a violation after lost bytes before a violation
     /// there counts again: until then a framer may have resynchronised inside payload bytes.
@@ -436,8 +438,12 @@ public struct CheckReport: AnalysisSink {
             return
         }
         guard Self.checked(c) else {
-            // TLS left encrypted, or unknown: nothing to check; its stream findings are not reported.
+            // TLS left encrypted, or unknown: nothing above TCP to check. Its TLS-layer findings (the
+            // handshake's: version, suite, SNI, certificate, ALPN) stand; the others are dropped.
             countNotChecked(c)
+            if c.appProtocol == .tls {
+                for f in s.pending where Self.isHandshakeRule(f.rule) { add(f, s, layer: .tcp) }
+            }
             return
         }
         if !s.known {
@@ -452,6 +458,12 @@ public struct CheckReport: AnalysisSink {
         if let src = c.stompVersionSource { s.stompVersionSource = src }
         if s.clientID == nil { s.clientID = c.clientID }
         record(s, protocolName: c.protocolName, first: c.firstFrame, last: c.lastFrame)
+    }
+
+    /// A TLS-layer rule judged from the handshake alone (not the note that records stayed encrypted,
+    /// which `tlsNotDecrypted` counts with its reason).
+    static func isHandshakeRule(_ r: RuleID) -> Bool {
+        r.rawValue.hasPrefix("TLS-") && r != TLSRule.notDecrypted && r != TLSRule.resynchronized
     }
 
     static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
@@ -470,6 +482,7 @@ public struct CheckReport: AnalysisSink {
         guard c.appProtocol == .tls else { return }
         let why = c.tls?.failure?.description ?? (c.tls?.decrypted == true ? "protocol inside not recognised" : "no protected records")
         tlsNotDecrypted[why, default: 0] += 1
+        tlsNotDecryptedByFile[fileName, default: [:]][why, default: 0] += 1
     }
 
     /// `end`: the time of the connection's last packet (trailing heart-beat silence is judged up to it).
