@@ -2,6 +2,7 @@ import Foundation
 public import WireCore
 import TCPReassembly
 import TLSCodec
+import DisplayFilters
 
 /// TLS on TCP: frames records, decodes the handshake, decrypts with the key log in `env`, reports
 /// handshake units, alerts, undecrypted records and failures to the sink, and feeds the decrypted
@@ -130,7 +131,9 @@ public struct TLSLayer: StreamLayer {
                                          _ kind: TLSEventReport.Kind, _ record: TLSRecordInfo, _ decrypted: Bool,
                                          _ range: StreamRange, _ diags: [Diagnostic], _ bytes: [UInt8], _ fields: FieldTree) {
         env.sink.tlsEvent(TLSEventReport(connection: c.info, direction: d, kind: kind, record: record, decrypted: decrypted,
-                                         streamRange: range, time: env.time, captureStart: env.captureStart, diagnostics: diags),
+                                         streamRange: range, time: env.time, captureStart: env.captureStart, diagnostics: diags,
+                                         tls: c.tls?.subject ?? TLSSubject(version: nil, cipherSuite: nil, serverName: nil,
+                                                                           alpn: nil, decrypted: false)),
                           bytes: bytes.span, fields: fields)
     }
 
