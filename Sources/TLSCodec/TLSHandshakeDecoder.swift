@@ -291,8 +291,9 @@ public enum TLSHandshakeDecoder {
     /// session). The civil date from the day count: the proleptic Gregorian calendar's 400-year cycle.
     public static func isoDate(_ d: Date) -> String {
         let t = d.timeIntervalSince1970.rounded(.down)
-        // Years 0001-9999 only (what X.509 times hold); anything else is formatted by Foundation.
-        guard t.isFinite, t >= -62_135_596_800, t < 253_402_300_800 else {
+        // Years 1583-9999 only; earlier dates (Foundation switches to the Julian calendar before
+        // 1582-10-15) and anything else are formatted by Foundation, as before.
+        guard t.isFinite, t >= -12_212_553_600, t < 253_402_300_800 else {
             let f = ISO8601DateFormatter()
             f.formatOptions = [.withInternetDateTime]
             return f.string(from: d)

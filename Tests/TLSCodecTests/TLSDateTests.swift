@@ -6,7 +6,7 @@ import TLSCodec
 /// what ISO8601DateFormatter's internet date-time gives, across leap days, centuries and the X.509 range.
 @Suite struct TLSDateTests {
     @Test(arguments: [0.0, 951_782_400, 951_868_799, 4_107_542_399, 1_798_761_600, 2_147_483_648, 86_399.5,
-                      -1, -86_400, -2_208_988_800, -62_135_596_800, 253_402_300_799, 1_583_020_800, 1_709_164_800])
+                      -1, -86_400, -2_208_988_800, -62_135_596_800, -12_212_553_600, -12_212_553_601, 253_402_300_799, 1_583_020_800, 1_709_164_800])
     func matchesFoundation(_ t: Double) {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
