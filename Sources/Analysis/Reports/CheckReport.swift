@@ -442,7 +442,7 @@ public struct CheckReport: AnalysisSink {
             // handshake's: version, suite, SNI, certificate, ALPN) stand; the others are dropped.
             countNotChecked(c)
             if c.appProtocol == .tls {
-                for f in s.pending where Self.isHandshakeRule(f.rule) { add(f, s, layer: .tcp) }
+                for (f, layer) in s.pending where Self.isHandshakeRule(f.rule) { add(f, s, layer: layer) }
             }
             return
         }
@@ -463,7 +463,7 @@ public struct CheckReport: AnalysisSink {
     /// A TLS-layer rule judged from the handshake alone (not the note that records stayed encrypted,
     /// which `tlsNotDecrypted` counts with its reason).
     static func isHandshakeRule(_ r: RuleID) -> Bool {
-        r.rawValue.hasPrefix("TLS-") && r != TLSRule.notDecrypted && r != TLSRule.resynchronized
+        r.rawValue.hasPrefix("TLS-") && r != TLSStreamRule.notDecrypted.id && r != TLSStreamRule.resynchronized.id
     }
 
     static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
