@@ -288,7 +288,7 @@ public enum TLSHandshakeDecoder {
 
     /// RFC 3339 in UTC (`2026-12-07T21:47:40Z`), as ISO8601DateFormatter's internet date-time
     /// writes it, without building a formatter per certificate (that cost more than decrypting a
-    /// session). The civil date from the day count: the proleptic Gregorian calendar's 400-year cycle.
+    /// session).
     public static func isoDate(_ d: Date) -> String {
         let t = d.timeIntervalSince1970.rounded(.down)
         // Years 1583-9999 only; earlier dates (Foundation switches to the Julian calendar before
@@ -301,15 +301,7 @@ public enum TLSHandshakeDecoder {
         let seconds = Int64(t)
         let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
         let inDay = seconds - days * 86400
-        let z = days + 719_468  // days since 0000-03-01
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CivilDate.from(daysSince1970: days)
         func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
         let y = String(year)
         return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-\(two(month))-\(two(day))T"
