@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "Rendering", dependencies: ["WireCore"], swiftSettings: strict),
         // Display filters (-Y) and field columns (-T fields -e): compiled once, evaluated per unit.
         .target(
-            name: "DisplayFilters", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "Rendering"],
+            name: "DisplayFilters", dependencies: ["WireCore", "MQTTCodec", "STOMPCodec", "WebSocketCodec", "TLSCodec", "Rendering"],
             swiftSettings: strict),
         // The pipeline driver: wires the stages, detects protocols.
         .target(

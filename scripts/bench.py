@@ -9,8 +9,15 @@ loops: libpcap reading every record (the I/O floor) and a loop that also frames 
 bytes, peak memory (max RSS) and the ratios the issues ask for; mqscope commands that take
 --threads run on one thread and on all cores.
 
-    scripts/bench.py [--capture synthetic,real] [--size-mb 500] [--real-mb 80] [--skip-tshark-json]
-                     [--only streams,read,check] [--repeat 5]
+    scripts/bench.py [--capture synthetic,real,tls] [--size-mb 500] [--real-mb 80] [--tls-mb 16]
+                     [--skip-tshark-json] [--only streams,read,check] [--repeat 5]
+
+The TLS case (`--capture tls`, not in the default; needs root) takes the two captures of
+scripts/bench/make_tls_capture.sh — ~600 real clients through mosquitto over TLS 1.2 and 1.3 with
+AES-128-GCM, AES-256-GCM and ChaCha20-Poly1305 and a key log, and the same load in plaintext — and
+times `mqscope read` and `check --format json` with `--tls-keylog` on the TLS capture against the
+same commands on the plaintext one, beside `tshark -o tls.keylog_file:KEYS -Y mqtt` on the TLS
+capture (and `tshark -Y mqtt` on the plaintext one), printing the ratios.
 
 `read --count` uses the processors available (each thread reads the file and counts a share of the
 connections); it is also timed on one thread. The plain loop opens the file with pcap_open_offline;
@@ -57,9 +64,11 @@ def supports(mqscope, command, flag):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--capture", default="synthetic,real", help="comma-separated: synthetic, real")
+    ap.add_argument("--capture", default="synthetic,real", help="comma-separated: synthetic, real, tls")
     ap.add_argument("--size-mb", type=int, default=500, help="size of the synthetic capture")
     ap.add_argument("--real-mb", type=int, default=80, help="MB published in the real capture (≈ 500 MB captured)")
+    ap.add_argument("--tls-mb", type=int, default=16,
+                    help="MB published in the TLS capture and its plaintext twin (≈ 100 MB captured each)")
     ap.add_argument("--skip-tshark-json", action="store_true", help="tshark -T json takes many minutes on 500 MB")
     ap.add_argument("--only", default="", help="comma-separated groups: streams, read, check")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each command under 5 s; the best time is kept")
@@ -89,12 +98,86 @@ def main():
             if not os.path.exists(capture):
                 print(f"capturing {capture} (real mosquitto and clients; needs root)…", flush=True)
                 sh([os.path.join(ROOT, "scripts", "bench", "make_real_capture.sh"), capture, str(args.real_mb)])
+        elif kind == "tls":
+            prefix = os.path.join(DATA, f"tls-bench-{args.tls_mb}mb")
+            if not os.path.exists(prefix + "-plain.pcap"):
+                print(f"capturing {prefix}-tls.pcap and -plain.pcap (real mosquitto and clients; needs root)…",
+                      flush=True)
+                sh([os.path.join(ROOT, "scripts", "bench", "make_tls_capture.sh"), prefix, str(args.tls_mb)])
+            capture = prefix
         else:
             sys.exit(f"bench.py: unknown capture kind {kind!r}")
         captures.append((kind, capture))
 
     for kind, capture in captures:
-        bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args)
+        if kind == "tls":
+            bench_tls(capture, mqscope, loop, args)
+        else:
+            bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args)
+
+
+def run_table(runs, args, base_name=None):
+    """Measures each (name, argv), printing a row per run; returns {name: (seconds, peak MiB)}. A run
+    under 5 s is repeated --repeat times and its best time kept."""
+    results = {}
+    print(f"{'command':44} {'seconds':>8} {'CPU s':>7} {'MB/s':>8} {'out MB':>8} {'peak MiB':>9} {'x base':>9}")
+    for name, argv, size_mb in runs:
+        dt, rss, code, cpu, size = measure(name, argv)
+        if dt < 5:
+            for _ in range(args.repeat - 1):
+                again, again_rss, _, again_cpu, _ = measure(name, argv)
+                if again < dt:
+                    dt, cpu = again, again_cpu
+                rss = max(rss, again_rss)
+        results[name] = (dt, rss, cpu)
+        base = results.get(base_name, (None,))[0]
+        vs = f"{dt / base:8.2f}x" if base else ""
+        print(f"{name:44} {dt:8.3f} {cpu:7.3f} {size_mb / dt:8.1f} {size / 1e6:8.1f} {rss:9.1f} {vs:>9}", flush=True)
+    return results
+
+
+def print_ratio(results, a, b, label, cpu=False):
+    """The ratio of wall times (and of CPU times with cpu: steadier on a shared machine)."""
+    if a in results and b in results:
+        extra = f" (CPU time {results[a][2] / results[b][2]:.2f}x)" if cpu and results[b][2] > 0 else ""
+        print(f"  {label}: {results[a][0] / results[b][0]:.2f}x{extra}")
+
+
+# tshark takes 8883 as MQTT over TLS by itself; make_tls_capture.sh's other two listeners are declared.
+TSHARK_TLS_PORTS = ["-d", "tcp.port==8884,tls", "-d", "tls.port==8884,mqtt",
+                    "-d", "tcp.port==8885,tls", "-d", "tls.port==8885,mqtt"]
+
+
+def bench_tls(prefix, mqscope, loop, args):
+    """Decrypting vs plaintext on the same load (make_tls_capture.sh's pair), tshark beside."""
+    tls, keys, plain = prefix + "-tls.pcap", prefix + "-tls.keys", prefix + "-plain.pcap"
+    sizes = {}
+    for label, path in (("TLS", tls), ("plaintext", plain)):
+        out = subprocess.run([loop, path], check=True, capture_output=True, text=True).stdout
+        sizes[label] = os.path.getsize(path) / 1e6
+        frames = re.match(r"(\d+) frames", out).group(1)
+        print(f"\n== {label} capture: {path}: {sizes[label]:.1f} MB, {frames} frames")
+    print(f"   key log: {keys} ({sum(1 for _ in open(keys))} lines)\n")
+    one = ["--threads", "1"] if supports(mqscope, "read", "--threads") else []
+    key = ["--tls-keylog", keys]
+    runs = []
+    for name, cmd in (("read", ["read"]), ("check --format json", ["check", "--format", "json"])):
+        threads = one if supports(mqscope, cmd[0], "--threads") else []
+        runs += [(f"mqscope {name}, plaintext", [mqscope] + cmd + threads + [plain], sizes["plaintext"]),
+                 (f"mqscope {name} --tls-keylog, TLS", [mqscope] + cmd + threads + key + [tls], sizes["TLS"])]
+    runs += [("tshark -Y mqtt, plaintext", ["tshark", "-n", "-r", plain, "-Y", "mqtt"], sizes["plaintext"]),
+             ("tshark -o tls.keylog_file -Y mqtt, TLS",
+              ["tshark", "-n", "-r", tls] + TSHARK_TLS_PORTS + ["-o", f"tls.keylog_file:{keys}", "-Y", "mqtt"],
+              sizes["TLS"])]
+    results = run_table(runs, args)
+    print("\nratios (time of the first / time of the second):")
+    for name in ("read", "check --format json"):
+        print_ratio(results, f"mqscope {name} --tls-keylog, TLS", f"mqscope {name}, plaintext",
+                    f"{name}: decrypting the TLS capture vs the plaintext one (target ≤ 2x)", cpu=True)
+    print_ratio(results, "tshark -o tls.keylog_file -Y mqtt, TLS", "mqscope read --tls-keylog, TLS",
+                "tshark decrypting vs mqscope read decrypting", cpu=True)
+    print_ratio(results, "tshark -o tls.keylog_file -Y mqtt, TLS", "tshark -Y mqtt, plaintext",
+                "tshark: decrypting vs plaintext", cpu=True)
 
 
 def bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args):
@@ -137,24 +220,10 @@ def bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args):
     if not only or "check" in only:
         runs += both("mqscope check --format json", [mqscope, "check", "--format", "json", capture])
 
-    results = {}
-    print(f"{'command':44} {'seconds':>8} {'CPU s':>7} {'MB/s':>8} {'out MB':>8} {'peak MiB':>9} {'x C loop':>9}")
-    for name, argv in runs:
-        dt, rss, code, cpu, size = measure(name, argv)
-        if dt < 5:
-            for _ in range(args.repeat - 1):
-                again, again_rss, _, again_cpu, _ = measure(name, argv)
-                if again < dt:
-                    dt, cpu = again, again_cpu
-                rss = max(rss, again_rss)
-        results[name] = (dt, rss)
-        base = results.get("C loop framing MQTT", (None,))[0]
-        vs = f"{dt / base:8.2f}x" if base else ""
-        print(f"{name:44} {dt:8.3f} {cpu:7.3f} {size_mb / dt:8.1f} {size / 1e6:8.1f} {rss:9.1f} {vs:>9}", flush=True)
+    results = run_table([(name, argv, size_mb) for name, argv in runs], args, base_name="C loop framing MQTT")
 
     def ratio(a, b, label):
-        if a in results and b in results:
-            print(f"  {label}: {results[a][0] / results[b][0]:.2f}x")
+        print_ratio(results, a, b, label)
     one = " (1 thread)" if threads else ""
     alln = f" ({cores} threads)" if threads else ""
     print("\nratios (time of the first / time of the second):")

@@ -1,6 +1,7 @@
 public import WireCore
 public import MQTTCodec
 public import TCPReassembly
+public import DisplayFilters
 
 /// How a connection's MQTT version became known.
 public enum VersionSource: String, Sendable {
@@ -57,6 +58,8 @@ public struct MQTTPacketEvent: Sendable {
     public var clientID: String?
     /// Plain TCP, or MQTT over WebSocket (stream ranges then count WebSocket application bytes).
     public var transport: Transport
+    /// Over TLS: the connection's TLS facts (for display filters and columns).
+    public var tls: TLSSubject?
 
     public init(connection: ConnectionInfo, direction: Direction, version: MQTTVersion, versionSource: VersionSource,
                 streamRange: StreamRange, frames: [FrameChunk], declaredSize: Int, truncated: Bool, time: Timestamp,

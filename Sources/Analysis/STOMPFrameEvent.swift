@@ -1,6 +1,7 @@
 public import WireCore
 public import STOMPCodec
 public import TCPReassembly
+public import DisplayFilters
 
 /// How a STOMP connection's version became known.
 public enum STOMPVersionSource: String, Sendable {
@@ -19,6 +20,8 @@ public struct STOMPFrameEvent: Sendable {
     public var direction: Direction
     /// Plain TCP, or the application bytes of a WebSocket connection.
     public var transport: Transport
+    /// Over TLS: the connection's TLS facts (for display filters and columns).
+    public var tls: TLSSubject?
     public var version: STOMPVersion
     public var versionSource: STOMPVersionSource
     /// Where the frame lies in its direction's stream (for `.webSocket`: the WebSocket

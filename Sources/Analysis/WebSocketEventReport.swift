@@ -1,6 +1,7 @@
 public import WireCore
 public import WebSocketCodec
 public import TCPReassembly
+public import DisplayFilters
 
 /// One WebSocket opening-handshake head or frame, as every command sees it. Its raw bytes (as
 /// on the wire, masked for client frames) and field tree are lent beside it for the call.
@@ -22,6 +23,8 @@ public struct WebSocketEventReport: Sendable {
     public var diagnostics: [Diagnostic]
     /// The application protocol carried (chosen by subprotocol or content), once known.
     public var inner: AppProtocol?
+    /// Over TLS: the connection's TLS facts (for display filters and columns).
+    public var tls: TLSSubject?
 
     public init(connection: ConnectionInfo, direction: Direction, kind: Kind, streamRange: StreamRange,
                 firstFrame: FrameNumber, lastFrame: FrameNumber, time: Timestamp, captureStart: Timestamp,

@@ -94,9 +94,11 @@ public struct DisplayFilter: Sendable {
         case .or(let a, let b): return eval(a, s, pdu, tree) || eval(b, s, pdu, tree)
         case .not(let a): return !eval(a, s, pdu, tree)
         case .always: return true
-        case .proto(let p): return s.proto == p || (p == .websocket && s.overWebSocket)
+        case .proto(let p): return s.proto == p || (p == .websocket && s.overWebSocket) || (p == .tls && s.tls != nil)
         case .exists(let ref):
             switch ref {
+            // A flag alone holds when it is true (`tls.decrypted`), as in Wireshark.
+            case .builtin(.tlsDecrypted): return s.tls?.decrypted == true
             case .builtin(let b): return UnitValue.builtin(b, s) != nil
             case .topic(let ids, let stomp):
                 if s.aliasTopic != nil || (stomp && s.destination != nil) { return true }

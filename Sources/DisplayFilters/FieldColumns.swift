@@ -1,5 +1,6 @@
 public import WireCore
 public import Rendering
+import TLSCodec
 
 /// `-T fields -e NAME…`: one row per unit with the named values, like tshark's fields output.
 /// Names are resolved once; a field with several occurrences shows them joined by `aggregator`.
@@ -105,6 +106,11 @@ public struct FieldColumns: Sendable {
                 case .severity: if let v = s.severity { out.write(v.description) }
                 case .time: out.write(TimeFormat.relative(s.time, to: s.captureStart))
                 case .topic: break
+                case .tlsVersion: if let v = s.tls?.version { out.write(TLSVersionName.name(v)) }
+                case .tlsCipherSuite: if let c = s.tls?.cipherSuite { out.write(TLSCipherSuite.name(c)) }
+                case .tlsServerName: if let n = s.tls?.serverName { writeEscaped(Array(n.utf8).span, into: &out) }
+                case .tlsALPN: if let a = s.tls?.alpn { writeEscaped(Array(a.utf8).span, into: &out) }
+                case .tlsDecrypted: if let t = s.tls { out.write(t.decrypted ? "1" : "0") }
                 }
             case .topic(let ids, let stomp):
                 if let a = s.aliasTopic { writeEscaped(Array(a.utf8).span, into: &out); first = false }

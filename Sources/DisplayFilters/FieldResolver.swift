@@ -2,21 +2,35 @@ public import WireCore
 import MQTTCodec
 import STOMPCodec
 import WebSocketCodec
+import TLSCodec
 
 /// The values a filter or column can name besides the field tree's ids: facts of the unit's event.
 public enum Builtin: UInt8, Sendable, CaseIterable {
     case frame, connection, direction, clientID, version, type, topic, rule, severity, time
+    case tlsVersion, tlsCipherSuite, tlsServerName, tlsALPN, tlsDecrypted
 
     /// Every builtin name (and the tshark-style aliases), declared once.
     static let names: [(String, Builtin)] = [
         ("frame", .frame), ("frame.number", .frame), ("connection", .connection), ("direction", .direction),
         ("client_id", .clientID), ("version", .version), ("type", .type), ("topic", .topic), ("rule", .rule),
         ("severity", .severity), ("time", .time), ("frame.time_relative", .time),
+    ] + tlsFacts.map { ($0.name, $0.builtin) }
+
+    /// The TLS connection facts, on every unit of a TLS connection (its handshake units and what was
+    /// decrypted from it), and whether the unit itself was decrypted: (name, builtin, type, meaning).
+    /// `mqscope fields` lists them.
+    public static let tlsFacts: [(name: String, builtin: Builtin, kind: String, meaning: String)] = [
+        ("tls.version", .tlsVersion, "uint16", "The TLS version negotiated (0x0303 or \"TLS 1.2\", 0x0304 or \"TLS 1.3\")."),
+        ("tls.cipher_suite", .tlsCipherSuite, "uint16", "The cipher suite the server chose (0x1301 or TLS_AES_128_GCM_SHA256 …)."),
+        ("tls.sni", .tlsServerName, "text", "The server name (SNI) the client asked for."),
+        ("tls.alpn", .tlsALPN, "text", "The application protocol (ALPN) the server chose."),
+        ("tls.decrypted", .tlsDecrypted, "flag",
+         "Whether the unit was decrypted: a handshake message or alert from a decrypted record, and every unit carried in TLS (true/false)."),
     ]
 
     var isNumeric: Bool {
         switch self {
-        case .frame, .connection: true
+        case .frame, .connection, .tlsVersion, .tlsCipherSuite, .tlsDecrypted: true
         default: false
         }
     }
@@ -123,6 +137,8 @@ public struct FieldResolver: Sendable {
         t.append(("heart-beat", typeKey(.stomp, FilterSubject.TypeCode.heartBeat)))
         for (v, n) in WebSocketOpcode.names { t.append((n, typeKey(.websocket, v))) }
         t.append(("handshake", typeKey(.websocket, FilterSubject.TypeCode.handshake)))
+        for (v, n) in TLSField.handshakeTypes { t.append((n, typeKey(.tls, v))) }
+        for (v, n) in TLSField.recordTypes where v != 22 { t.append((n, typeKey(.tls, FilterSubject.TypeCode.tlsRecord + v))) }
         return t
     }()
 

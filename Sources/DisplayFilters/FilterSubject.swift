@@ -2,8 +2,31 @@ public import WireCore
 
 /// The protocol of one decoded unit (an MQTT packet, a STOMP frame, a WebSocket handshake or frame).
 /// `tcp`: a `check` finding about the byte stream (a gap, a conflicting retransmission).
+/// `tls`: a TLS handshake message, alert, ChangeCipherSpec or record left encrypted.
 public enum UnitProtocol: UInt8, Sendable {
-    case mqtt, stomp, websocket, tcp
+    case mqtt, stomp, websocket, tcp, tls
+}
+
+/// What filters and columns see of a TLS connection (the `tls.*` connection facts of
+/// `Builtin.tlsFacts`): on its TLS units and on every unit decrypted from it.
+public struct TLSSubject: Sendable {
+    /// The negotiated version (0x0304 TLS 1.3) and cipher suite, once the ServerHello was seen.
+    public var version: UInt16?
+    public var cipherSuite: UInt16?
+    public var serverName: String?
+    /// The ALPN protocol the server chose.
+    public var alpn: String?
+    /// Whether the unit was decrypted (on a TLS unit: it came from a decrypted record; on a unit
+    /// carried in TLS: always).
+    public var decrypted: Bool
+
+    public init(version: UInt16?, cipherSuite: UInt16?, serverName: String?, alpn: String?, decrypted: Bool) {
+        self.version = version
+        self.cipherSuite = cipherSuite
+        self.serverName = serverName
+        self.alpn = alpn
+        self.decrypted = decrypted
+    }
 }
 
 /// What a display filter or a field column sees of one unit besides its field tree: the facts
@@ -12,8 +35,12 @@ public struct FilterSubject: Sendable {
     public var proto: UnitProtocol
     /// MQTT or STOMP carried in WebSocket application bytes (`websocket` is true for them too).
     public var overWebSocket = false
+    /// A unit of a TLS connection: a TLS unit, or one decrypted from it (`tls` is true for them).
+    public var tls: TLSSubject?
     /// MQTT: the packet type (0 for a malformed packet); STOMP: the command code
-    /// (`TypeCode.heartBeat` for a heart-beat EOL); WebSocket: the opcode, or `TypeCode.handshake`.
+    /// (`TypeCode.heartBeat` for a heart-beat EOL); WebSocket: the opcode, or `TypeCode.handshake`;
+    /// TLS: the handshake type, or `TypeCode.tlsRecord` + the record's content type (alert,
+    /// change_cipher_spec, and application_data for a record left encrypted).
     public var typeCode: UInt64 = 0
     /// The frame that completed the unit.
     public var frame: UInt64 = 0
@@ -37,6 +64,7 @@ public struct FilterSubject: Sendable {
     public enum TypeCode {
         public static let heartBeat: UInt64 = 0x1_0000
         public static let handshake: UInt64 = 0x100
+        public static let tlsRecord: UInt64 = 0x100
     }
 
     /// Packs a dotted version ("3.1.1", "5", "1.2") as `version` does; nil when it is not one.

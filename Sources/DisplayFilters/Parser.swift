@@ -1,3 +1,5 @@
+import TLSCodec
+
 /// Recursive descent over the tokens, resolving names as it goes (precedence: `||` < `&&` < `!`).
 ///
 ///     expr    := and (('||' | 'or') and)*
@@ -103,11 +105,12 @@ struct Parser {
             case "stomp": return add(.proto(.stomp))
             case "websocket": return add(.proto(.websocket))
             case "tcp": return add(.proto(.tcp))
+            case "tls": return add(.proto(.tls))
             default: break
             }
         }
         guard let ref = resolver.resolve(name) else {
-            throw fail(nameToken, "unknown field '\(name)' (`mqscope fields` lists the field ids; also frame, connection, direction, client_id, version, type, topic, rule, severity, and the protocols mqtt, stomp, websocket)")
+            throw fail(nameToken, "unknown field '\(name)' (`mqscope fields` lists the field ids; also frame, connection, direction, client_id, version, type, topic, rule, severity, tls.version, tls.cipher_suite, tls.sni, tls.alpn, tls.decrypted, and the protocols mqtt, stomp, websocket, tls)")
         }
         if !hasRelation {
             if case .builtin(.time) = ref { throw fail(nameToken, "'time' is a column (-e time), not a filter field") }
@@ -189,7 +192,7 @@ struct Parser {
         switch ref {
         case .tree(_, let numeric, let group, _): !numeric && !group
         case .topic: true
-        case .builtin(let b): b == .clientID || b == .rule
+        case .builtin(let b): b == .clientID || b == .rule || b == .tlsServerName || b == .tlsALPN
         }
     }
 
@@ -234,8 +237,16 @@ struct Parser {
             case .frame, .connection:
                 if let n = Self.number(t.text) { return .number(n) }
                 throw fail(t, "'\(name)' is a number; \(describe(t)) is not")
-            case .clientID, .rule, .topic:
+            case .clientID, .rule, .topic, .tlsServerName, .tlsALPN:
                 return .bytes(bytes(t))
+            case .tlsVersion, .tlsCipherSuite, .tlsDecrypted:
+                if let n = Self.number(t.text) { return .number(n) }
+                if b == .tlsDecrypted, ["true", "false"].contains(t.text.lowercased()) { return .number(t.text.lowercased() == "true" ? 1 : 0) }
+                if b == .tlsVersion, let v = TLSVersionName.table.first(where: { $0.1.caseInsensitiveCompare(t.text) }) { return .number(v.0) }
+                if b == .tlsCipherSuite, let c = TLSCipherSuite.all.first(where: { $0.name.caseInsensitiveCompare(t.text) }) {
+                    return .number(UInt64(c.code))
+                }
+                throw fail(t, "\(describe(t)) is not a number or a value name of '\(name)'")
             case .direction:
                 switch t.text.lowercased() {
                 case "c2s", "client_to_server", "to_server", "0": return .number(0)

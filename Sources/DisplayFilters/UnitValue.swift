@@ -17,6 +17,11 @@ enum UnitValue {
         case .rule: s.rule.map { .string($0) }
         case .severity: s.severity.map { .number(UInt64($0.rawValue)) }
         case .topic, .time: nil
+        case .tlsVersion: s.tls?.version.map { .number(UInt64($0)) }
+        case .tlsCipherSuite: s.tls?.cipherSuite.map { .number(UInt64($0)) }
+        case .tlsServerName: s.tls?.serverName.map { .string($0) }
+        case .tlsALPN: s.tls?.alpn.map { .string($0) }
+        case .tlsDecrypted: s.tls.map { .number($0.decrypted ? 1 : 0) }
         }
     }
 

@@ -93,7 +93,7 @@ func check(_ connection: inout TLSConnection, _ lastPlain: inout [UInt64]) {
             break
         }
     }
-    connection.events.removeAll(keepingCapacity: true)
+    connection.clearEvents()
 }
 
 #if !FUZZING

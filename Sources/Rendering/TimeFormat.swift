@@ -6,16 +6,7 @@ public enum TimeFormat {
     public static func iso8601(_ t: Timestamp) -> String {
         let days = t.seconds >= 0 ? t.seconds / 86400 : (t.seconds - 86399) / 86400
         let secs = t.seconds - days * 86400
-        // Civil date from days since 1970-01-01 (proleptic Gregorian).
-        let z = days + 719468
-        let era = (z >= 0 ? z : z - 146096) / 146097
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = CivilDate.from(daysSince1970: days)
         // Fast path, the only one real captures take (`read --format ndjson` formats one time per
         // packet): the digits are written into the string's own storage. The general formatting below
         // stays for years outside 0…9999 and out-of-range nanoseconds, so every output is unchanged.

@@ -63,8 +63,9 @@ public enum TLSEvent: Sendable {
     case changeCipherSpec(Direction, record: TLSRecordInfo)
     /// A protected record that was not decrypted (see `TLSConnection.failure`).
     case encrypted(Direction, record: TLSRecordInfo)
-    /// Decrypted application bytes at `offset` in the direction's plaintext stream.
-    case applicationData(Direction, plaintext: [UInt8], offset: UInt64, record: TLSRecordInfo)
+    /// Decrypted application bytes at `offset` in the direction's plaintext stream: `plaintext` is
+    /// their range in `TLSConnection.plaintext` (valid until `clearEvents`).
+    case applicationData(Direction, plaintext: Range<Int>, offset: UInt64, record: TLSRecordInfo)
     /// Plaintext bytes lost (a lost record): the next layer sees a gap of `length` (an estimate: the
     /// lost ciphertext's size) at `offset`.
     case plaintextGap(Direction, offset: UInt64, length: UInt64)
@@ -92,8 +93,13 @@ public struct TLSConnection: Sendable {
     /// Lost records that were resumed after (TLS 1.2 AEAD / 1.3 with a known or found sequence number).
     public private(set) var resyncs = 0
     public var events: [TLSEvent] = []
+    /// The decrypted application bytes of `events` (each `.applicationData` names its range): one
+    /// buffer reused from call to call, so decrypting allocates nothing per record.
+    public var plaintext: [UInt8] = []
     let haveKeyLog: Bool
     var secrets: TLSSecrets?
+    /// TLS 1.2: the key block, expanded once for both directions.
+    var keys12: TLSKeySchedule.Keys12?
     var halves = [Half(), Half()]
     var tree = FieldTree()
 
@@ -138,6 +144,12 @@ public struct TLSConnection: Sendable {
     /// Whether the first bytes of a client stream look like a TLS ClientHello record.
     public static func looksLikeClientHello(_ b: Span<UInt8>) -> Bool {
         b.count >= 6 && b[0] == 22 && b[1] == 3 && b[2] <= 4 && b[5] == 1
+    }
+
+    /// Empties `events` and `plaintext` once the caller has read them (keeping their capacity).
+    public mutating func clearEvents() {
+        events.removeAll(keepingCapacity: true)
+        plaintext.removeAll(keepingCapacity: true)
     }
 
     /// Whether records could be decrypted in at least one direction.
@@ -193,10 +205,13 @@ public struct TLSConnection: Sendable {
                 need = 5 + length - have
             }
             let take = min(need, n - i)
-            for k in 0..<take { halves[h].buffer.append(bytes[i + k]) }
+            bytes.withUnsafeBufferPointer { b in
+                halves[h].buffer.append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<(i + take)]))
+            }
             i += take
-            let buf = halves[h].buffer
-            if buf.count == 5 {
+            let count = halves[h].buffer.count
+            if count == 5 {
+                let buf = halves[h].buffer
                 let length = Int(buf[3]) << 8 | Int(buf[4])
                 guard Self.plausibleHeader(buf[0], buf[1], buf[2], length) else {
                     halves[h].buffer.removeAll(keepingCapacity: true)
@@ -207,13 +222,19 @@ public struct TLSConnection: Sendable {
                 halves[h].nextHeader = halves[h].bufferOffset + 5 + UInt64(length)
                 if length > 0 { continue }
             }
-            if buf.count >= 5, buf.count == 5 + (Int(buf[3]) << 8 | Int(buf[4])) {
+            if count >= 5, count == 5 + (Int(halves[h].buffer[3]) << 8 | Int(halves[h].buffer[4])) {
+                // The record's buffer is lent out (swapped, not copied) while it is processed.
+                var buf: [UInt8] = []
+                swap(&buf, &halves[h].buffer)
                 let info = TLSRecordInfo(type: buf[0], version: UInt16(buf[1]) << 8 | UInt16(buf[2]), length: buf.count - 5,
                                          streamOffset: halves[h].bufferOffset, firstFrame: halves[h].bufferFrame,
                                          lastFrame: frame, index: halves[h].records)
                 halves[h].records += 1
-                halves[h].buffer.removeAll(keepingCapacity: true)
-                record(d, h, info, Array(buf[5...]), keyLog: &keyLog)
+                buf.withUnsafeBytes { b in
+                    record(d, h, info, UnsafeRawBufferPointer(rebasing: b[5...]), keyLog: &keyLog)
+                }
+                buf.removeAll(keepingCapacity: true)
+                swap(&buf, &halves[h].buffer)
             }
         }
     }
@@ -273,7 +294,7 @@ public struct TLSConnection: Sendable {
 
     // MARK: records
 
-    mutating func record(_ d: Direction, _ h: Int, _ info: TLSRecordInfo, _ fragment: [UInt8], keyLog: inout TLSKeyLog) {
+    mutating func record(_ d: Direction, _ h: Int, _ info: TLSRecordInfo, _ fragment: UnsafeRawBufferPointer, keyLog: inout TLSKeyLog) {
         if info.type == 20 {
             events.append(.changeCipherSpec(d, record: info))
             // TLS 1.2: this direction's next records are protected (RFC 5246 7.1). TLS 1.3 ignores CCS (RFC 8446 D.4).
@@ -284,7 +305,7 @@ public struct TLSConnection: Sendable {
             return
         }
         if !halves[h].protected || (facts.isTLS13 && info.type != 23) {
-            clear(d, h, info, fragment)
+            clear(d, h, info, Array(fragment))
             return
         }
         // Protected.
@@ -296,12 +317,15 @@ public struct TLSConnection: Sendable {
             events.append(.encrypted(d, record: info))
             return
         }
-        var opened: (type: UInt8, plaintext: [UInt8])?
+        // The plaintext is appended to `plaintext` from `base` on.
+        let base = plaintext.count
+        var opened: UInt8?
         if halves[h].lostUnknown {
             // Trial decryption over the next sequence numbers finds where the stream resumes.
             var k: UInt64 = 0
             while k <= Self.resyncWindow {
-                if let r = try? cipher.open(type: info.type, version: info.version, fragment: fragment, sequence: cipher.sequence &+ k) {
+                if let r = try? cipher.open(type: info.type, version: info.version, fragment: fragment,
+                                            sequence: cipher.sequence &+ k, appendingTo: &plaintext) {
                     opened = r
                     cipher.sequence &+= k &+ 1
                     halves[h].lostUnknown = false
@@ -321,7 +345,9 @@ public struct TLSConnection: Sendable {
             }
         } else {
             do {
-                opened = try cipher.open(type: info.type, version: info.version, fragment: fragment)
+                opened = try cipher.open(type: info.type, version: info.version, fragment: fragment,
+                                         sequence: cipher.sequence, appendingTo: &plaintext)
+                cipher.sequence &+= 1
             } catch {
                 encryptedRecords += 1
                 events.append(.encrypted(d, record: info))
@@ -345,12 +371,17 @@ public struct TLSConnection: Sendable {
         halves[h].cipher = cipher
         halves[h].opened += 1
         halves[h].failuresInARow = 0
-        guard let (type, plain) = opened else { return }
+        guard let type = opened else { return }
         if d == .clientToServer { decryptedRecords.client += 1 } else { decryptedRecords.server += 1 }
+        if type == 23 {
+            events.append(.applicationData(d, plaintext: base..<plaintext.count, offset: halves[h].plaintextOffset, record: info))
+            halves[h].plaintextOffset += UInt64(plaintext.count - base)
+            return
+        }
+        // Handshake messages and alerts under protection are rare: they get their own array.
+        let plain = Array(plaintext[base...])
+        plaintext.removeLast(plaintext.count - base)
         switch type {
-        case 23:
-            events.append(.applicationData(d, plaintext: plain, offset: halves[h].plaintextOffset, record: info))
-            halves[h].plaintextOffset += UInt64(plain.count)
         case 22:
             handshakeBytes(d, h, info, plain, decrypted: true)
         case 21:
@@ -488,8 +519,9 @@ public struct TLSConnection: Sendable {
         guard let master = s.masterSecret, master.count == 48, facts.serverRandom.count == 32 else {
             noteFailure(.noKeys); stop(h); return
         }
-        let k = TLSKeySchedule.keyExpansion12(suite, masterSecret: master, clientRandom: facts.clientRandom,
-                                              serverRandom: facts.serverRandom, version: version)
+        let k = keys12 ?? TLSKeySchedule.keyExpansion12(suite, masterSecret: master, clientRandom: facts.clientRandom,
+                                                        serverRandom: facts.serverRandom, version: version)
+        keys12 = k
         let client = d == .clientToServer
         halves[h].cipher = TLSRecordCipher(tls12: suite, key: client ? k.clientKey : k.serverKey,
                                            iv: client ? k.clientIV : k.serverIV, macKey: client ? k.clientMAC : k.serverMAC,

@@ -286,10 +286,26 @@ public enum TLSHandshakeDecoder {
         return UTF8Validation.check(slice.span) == .valid
     }
 
+    /// RFC 3339 in UTC (`2026-12-07T21:47:40Z`), as ISO8601DateFormatter's internet date-time
+    /// writes it, without building a formatter per certificate (that cost more than decrypting a
+    /// session).
     public static func isoDate(_ d: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        return f.string(from: d)
+        let t = d.timeIntervalSince1970.rounded(.down)
+        // Years 1583-9999 only; earlier dates (Foundation switches to the Julian calendar before
+        // 1582-10-15) and anything else are formatted by Foundation, as before.
+        guard t.isFinite, t >= -12_212_553_600, t < 253_402_300_800 else {
+            let f = ISO8601DateFormatter()
+            f.formatOptions = [.withInternetDateTime]
+            return f.string(from: d)
+        }
+        let seconds = Int64(t)
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let inDay = seconds - days * 86400
+        let (year, month, day) = CivilDate.from(daysSince1970: days)
+        func two(_ n: Int64) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        let y = String(year)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-\(two(month))-\(two(day))T"
+            + "\(two(inDay / 3600)):\(two(inDay / 60 % 60)):\(two(inDay % 60))Z"
     }
 }
 

@@ -30,14 +30,41 @@ public struct TLSKeyLog: Sendable {
 
     /// Adds every secret in `text`.
     public mutating func add(text: String) {
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            let parts = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = parts.first, !first.hasPrefix("#") else { continue }
-            guard parts.count == 3, let random = Self.hex(parts[1]), random.count == 32,
-                  let secret = Self.hex(parts[2]), !secret.isEmpty, secret.count <= 64 else {
-                badLines += 1
-                continue
-            }
+        var text = text
+        text.withUTF8 { add(bytes: $0) }
+    }
+
+    /// Adds every secret in these UTF-8 bytes. Read as bytes, not as Strings: a key log holds five
+    /// lines per TLS 1.3 session, and a benchmark's hundreds of sessions made String splitting costly.
+    mutating func add(bytes b: UnsafeBufferPointer<UInt8>) {
+        var start = 0
+        while start < b.count {
+            var end = start
+            while end < b.count, b[end] != 0x0A, b[end] != 0x0D { end += 1 }
+            add(line: UnsafeBufferPointer(rebasing: b[start..<end]))
+            start = end + 1
+        }
+    }
+
+    mutating func add(line: UnsafeBufferPointer<UInt8>) {
+        // Up to four space-separated fields (a fourth makes the line malformed).
+        var fields: [Range<Int>] = []
+        var i = 0
+        while i < line.count, fields.count < 4 {
+            while i < line.count, line[i] == 0x20 { i += 1 }
+            guard i < line.count else { break }
+            let from = i
+            while i < line.count, line[i] != 0x20 { i += 1 }
+            fields.append(from..<i)
+        }
+        guard let label = fields.first, line[label.lowerBound] != UInt8(ascii: "#") else { return }
+        guard fields.count == 3, let random = Self.hex(UnsafeBufferPointer(rebasing: line[fields[1]])), random.count == 32,
+              let secret = Self.hex(UnsafeBufferPointer(rebasing: line[fields[2]])), !secret.isEmpty, secret.count <= 64 else {
+            badLines += 1
+            return
+        }
+        let first = String(decoding: UnsafeBufferPointer(rebasing: line[label]), as: UTF8.self)
+        do {
             var s = secrets[random] ?? TLSSecrets()
             switch first {
             case "CLIENT_RANDOM": s.masterSecret = secret
@@ -45,7 +72,7 @@ public struct TLSKeyLog: Sendable {
             case "SERVER_HANDSHAKE_TRAFFIC_SECRET": s.serverHandshakeTraffic = secret
             case "CLIENT_TRAFFIC_SECRET_0": s.clientTraffic0 = secret
             case "SERVER_TRAFFIC_SECRET_0": s.serverTraffic0 = secret
-            default: continue
+            default: return
             }
             secrets[random] = s
         }
@@ -54,7 +81,7 @@ public struct TLSKeyLog: Sendable {
     /// Adds a key log file and remembers it to re-read when it grows.
     public mutating func add(file path: String) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        add(text: String(decoding: data, as: UTF8.self))
+        data.withUnsafeBytes { add(bytes: $0.bindMemory(to: UInt8.self)) }
         files.removeAll { $0.path == path }
         files.append((path, UInt64(data.count)))
     }
@@ -74,13 +101,13 @@ public struct TLSKeyLog: Sendable {
         return secrets[clientRandom]
     }
 
-    static func hex(_ s: Substring) -> [UInt8]? {
-        guard s.utf8.count % 2 == 0 else { return nil }
+    static func hex(_ s: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard s.count % 2 == 0 else { return nil }
         var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count / 2)
+        out.reserveCapacity(s.count / 2)
         var hi: UInt8 = 0
         var odd = false
-        for c in s.utf8 {
+        for c in s {
             let v: UInt8
             switch c {
             case 48...57: v = c - 48
@@ -126,7 +153,7 @@ public struct TLSKeyLog: Sendable {
                 let secretsLength = Int(u32(at + 12, big))
                 if secretsLength <= length - 20 {
                     let start = at + 16
-                    add(text: String(decoding: UnsafeBufferPointer(rebasing: b[start..<(start + secretsLength)]), as: UTF8.self))
+                    add(bytes: UnsafeBufferPointer(rebasing: b[start..<(start + secretsLength)]))
                     found += 1
                 }
             }

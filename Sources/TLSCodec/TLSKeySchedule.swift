@@ -1,5 +1,9 @@
 import Crypto
 import Foundation
+// HMAC, HKDF and digests of the key schedule through BoringSSL's C interface (the library swift-crypto
+// builds and links): one call each with no allocation, where Crypto's HMAC / HKDF types build their
+// keys byte by byte; per TLS 1.3 session that was more work than decrypting its records.
+internal import CCryptoBoringSSL
 
 /// The TLS key schedules mqscope needs to read a capture: TLS 1.3 traffic keys from a traffic secret
 /// (RFC 8446 7.1, 7.3) and TLS 1.2 key expansion from the master secret (RFC 5246 5, 6.3).
@@ -16,30 +20,50 @@ public enum TLSKeySchedule {
         info += full
         info.append(UInt8(truncatingIfNeeded: context.count))
         info += context
-        let prk = SymmetricKey(data: secret)
+        var out = [UInt8](repeating: 0, count: length)
+        let ok = out.withUnsafeMutableBufferPointer { o in
+            bytes(secret) { p, pn in
+                bytes(info) { i, n in CCryptoBoringSSL_HKDF_expand(o.baseAddress, length, md(hash), p, pn, i, n) }
+            }
+        }
+        return ok == 1 ? out : []  // fails only for length > 255 * hash length (no suite asks that)
+    }
+
+    /// BoringSSL's message digest for a suite hash.
+    static func md(_ hash: TLSHash) -> OpaquePointer? {
         switch hash {
-        case .sha256: return HKDF<SHA256>.expand(pseudoRandomKey: prk, info: info, outputByteCount: length).bytes
-        case .sha384: return HKDF<SHA384>.expand(pseudoRandomKey: prk, info: info, outputByteCount: length).bytes
-        case .sha1: return HKDF<Insecure.SHA1>.expand(pseudoRandomKey: prk, info: info, outputByteCount: length).bytes
+        case .sha256: CCryptoBoringSSL_EVP_sha256()
+        case .sha384: CCryptoBoringSSL_EVP_sha384()
+        case .sha1: CCryptoBoringSSL_EVP_sha1()
+        }
+    }
+
+    /// Calls `body` with the bytes' address (never nil, also when empty) and count.
+    static func bytes<R>(_ a: [UInt8], _ body: (UnsafePointer<UInt8>, Int) -> R) -> R {
+        a.withUnsafeBufferPointer { b in
+            if let p = b.baseAddress { return body(p, b.count) }
+            var none: UInt8 = 0
+            return withUnsafePointer(to: &none) { body($0, 0) }
         }
     }
 
     /// HKDF-Extract (RFC 5869 2.2), as the TLS 1.3 key schedule uses it.
     public static func extract(_ hash: TLSHash, salt: [UInt8], ikm: [UInt8]) -> [UInt8] {
-        let key = SymmetricKey(data: ikm)
-        switch hash {
-        case .sha256: return Array(HKDF<SHA256>.extract(inputKeyMaterial: key, salt: salt))
-        case .sha384: return Array(HKDF<SHA384>.extract(inputKeyMaterial: key, salt: salt))
-        case .sha1: return Array(HKDF<Insecure.SHA1>.extract(inputKeyMaterial: key, salt: salt))
+        var out = [UInt8](repeating: 0, count: hash.length)
+        var n = 0
+        _ = out.withUnsafeMutableBufferPointer { o in
+            bytes(ikm) { k, kn in bytes(salt) { s, sn in CCryptoBoringSSL_HKDF_extract(o.baseAddress, &n, md(hash), k, kn, s, sn) } }
         }
+        return out
     }
 
     public static func digest(_ hash: TLSHash, _ data: [UInt8]) -> [UInt8] {
-        switch hash {
-        case .sha256: Array(SHA256.hash(data: data))
-        case .sha384: Array(SHA384.hash(data: data))
-        case .sha1: Array(Insecure.SHA1.hash(data: data))
+        var out = [UInt8](repeating: 0, count: hash.length)
+        var n: UInt32 = 0
+        _ = out.withUnsafeMutableBufferPointer { o in
+            bytes(data) { d, dn in CCryptoBoringSSL_EVP_Digest(d, dn, o.baseAddress, &n, md(hash), nil) }
         }
+        return out
     }
 
     /// Derive-Secret(secret, label, messages) = HKDF-Expand-Label(secret, label, Transcript-Hash(messages), Hash.length).
@@ -59,12 +83,12 @@ public enum TLSKeySchedule {
     }
 
     public static func hmac(_ hash: TLSHash, key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        let k = SymmetricKey(data: key)
-        switch hash {
-        case .sha256: return Array(HMAC<SHA256>.authenticationCode(for: data, using: k))
-        case .sha384: return Array(HMAC<SHA384>.authenticationCode(for: data, using: k))
-        case .sha1: return Array(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: k))
+        var out = [UInt8](repeating: 0, count: hash.length)
+        var n: UInt32 = 0
+        _ = out.withUnsafeMutableBufferPointer { o in
+            bytes(key) { k, kn in bytes(data) { d, dn in CCryptoBoringSSL_HMAC(md(hash), k, kn, d, dn, o.baseAddress, &n) } }
         }
+        return out
     }
 
     /// The TLS 1.2 PRF: P_hash(secret, label || seed) (RFC 5246 5).
@@ -129,6 +153,3 @@ public enum TLSKeySchedule {
     }
 }
 
-extension SymmetricKey {
-    var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
-}

@@ -94,14 +94,14 @@ import WireCore
             case .applicationData(let d, let p, let off, let rec):
                 let h = d == .clientToServer ? 0 : 1
                 #expect(off >= UInt64(r.plaintext[h].count))
-                r.plaintext[h] += p
+                r.plaintext[h] += r.conn.plaintext[p]
                 r.frames[h].append(rec.lastFrame)
             case .plaintextGap: r.gaps += 1
             case .resynchronized(_, let k, _): r.resyncs.append(k)
             default: break
             }
         }
-        r.conn.events.removeAll()
+        r.conn.clearEvents()
     }
 
     @Test(arguments: cases)

@@ -79,6 +79,31 @@ func hex(_ s: String) -> [UInt8] {
         #expect(throws: TLSDecryptError.authentication) { try fresh.open(type: r[0], version: 0x0303, fragment: bad) }
     }
 
+    /// Opening appends to the caller's buffer and reuses its storage: record after record, the
+    /// plaintext lands in the same memory (no array per record), and a failed open leaves it as it was.
+    @Test func openingReusesTheCallersBuffer() throws {
+        let cipher = TLSRecordCipher(tls13: Self.aes128, secret: Self.clientHandshakeSecret)
+        let r = Self.clientFinishedRecord
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        let storage = out.withUnsafeBufferPointer { $0.baseAddress }
+        for _ in 0..<50 {
+            out.removeAll(keepingCapacity: true)
+            let type = try Array(r[5...]).withUnsafeBytes { f in
+                try cipher.open(type: r[0], version: 0x0303, fragment: f, sequence: 0, appendingTo: &out)
+            }
+            #expect(type == 22)
+            #expect(out == Self.clientFinished)
+            #expect(out.withUnsafeBufferPointer { $0.baseAddress } == storage)
+        }
+        #expect(throws: TLSDecryptError.authentication) {
+            try Array(r[5...]).withUnsafeBytes { f in
+                try cipher.open(type: r[0], version: 0x0303, fragment: f, sequence: 1, appendingTo: &out)
+            }
+        }
+        #expect(out == Self.clientFinished)
+    }
+
     @Test func helloFieldsAndFacts() {
         var tree = FieldTree()
         var facts = TLSHandshakeFacts()

@@ -5,13 +5,21 @@ QoS 0 and 1 (MQTT 3.1.1 and 5.0 mixed); subscribers hold overlapping filters, so
 each message out to several of them and coalesces deliveries into segments as a busy broker does.
 
     loadgen.py HOST PORT --clients 600 --subscribers 60 --megabytes 140 [--seed 1]
+               [--tls CAFILE --sni NAME --keylog FILE]
+
+With --tls every client talks TLS (Python's ssl, OpenSSL) and writes its session keys to the NSS key
+log --keylog; the clients take six TLS profiles in turn (TLS_PROFILES): TLS 1.3 with each of its
+three AEAD suites and TLS 1.2 with ECDHE and the same three ciphers. Python cannot restrict a client's
+TLS 1.3 suites, so the broker does: PORT, PORT+1 and PORT+2 must be TLS listeners allowing only
+TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 and TLS_CHACHA20_POLY1305_SHA256 respectively.
+The same --seed gives the same clients, messages and payloads with and without --tls.
 
 The MQTT bytes are written by this file (a small asyncio client), not by a library: a load of
 hundreds of connections needs one event loop, not a thread per paho client. Every packet is
 well-formed MQTT; QoS 1 deliveries are acknowledged. It stops by itself once the publishers have
 sent --megabytes of PUBLISH payload, then disconnects every client normally.
 """
-import argparse, asyncio, random, struct, sys, time
+import argparse, asyncio, random, ssl, struct, sys, time
 
 from mqtt_wire import packet, utf8 as s, vbi
 
@@ -48,6 +56,29 @@ def puback(pid, v5):
 
 DISCONNECT = packet(0xE0, b"")
 
+# (TLS version, offset of the listener port, TLS 1.2 cipher suite in OpenSSL's naming or None).
+TLS_PROFILES = [
+    ("1.3", 0, None), ("1.3", 1, None), ("1.3", 2, None),
+    ("1.2", 0, "ECDHE-RSA-AES128-GCM-SHA256"), ("1.2", 1, "ECDHE-RSA-AES256-GCM-SHA384"),
+    ("1.2", 2, "ECDHE-RSA-CHACHA20-POLY1305"),
+]
+
+
+def tls_contexts(cafile, keylog):
+    """One client context per TLS profile, all appending to the same key log."""
+    contexts = []
+    for version, _, cipher in TLS_PROFILES:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.load_verify_locations(cafile)
+        ctx.keylog_filename = keylog
+        if version == "1.3":
+            ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        else:
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+            ctx.set_ciphers(cipher)
+        contexts.append(ctx)
+    return contexts
+
 
 async def read_packets(reader, on_packet):
     """Frames MQTT packets from the stream and hands (type, flags, body) to on_packet."""
@@ -81,15 +112,22 @@ async def read_packets(reader, on_packet):
 
 
 class Client:
-    def __init__(self, cid, v5):
-        self.cid, self.v5 = cid, v5
+    def __init__(self, cid, v5, number):
+        self.cid, self.v5, self.number = cid, v5, number
         self.reader = self.writer = None
         self.connack = asyncio.Event()
         self.suback = asyncio.Event()
         self.received = 0
 
-    async def open(self, host, port):
-        self.reader, self.writer = await asyncio.open_connection(host, port)
+    async def open(self, host, port, tls=None):
+        """tls: (contexts, SNI) or None; the client's number picks its TLS profile."""
+        if tls:
+            contexts, sni = tls
+            k = self.number % len(TLS_PROFILES)
+            self.reader, self.writer = await asyncio.open_connection(
+                host, port + TLS_PROFILES[k][1], ssl=contexts[k], server_hostname=sni)
+        else:
+            self.reader, self.writer = await asyncio.open_connection(host, port)
         self.writer.write(connect(self.cid, self.v5))
         self.task = asyncio.create_task(read_packets(self.reader, self.on_packet))
         await self.connack.wait()
@@ -125,15 +163,19 @@ async def main():
     ap.add_argument("--subscribers", type=int, default=60)
     ap.add_argument("--megabytes", type=float, default=140)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--tls", metavar="CAFILE", help="talk TLS, trusting this CA")
+    ap.add_argument("--sni", default="broker.mqscope.test")
+    ap.add_argument("--keylog", help="NSS key log the TLS clients append to")
     a = ap.parse_args()
+    tls = (tls_contexts(a.tls, a.keylog), a.sni) if a.tls else None
     rng = random.Random(a.seed)
     publishers = a.clients - a.subscribers
     sites = [f"site{i}" for i in range(20)]
 
     subs = []
     for i in range(a.subscribers):
-        c = Client(f"sub-{i:03d}", v5=i % 2 == 0)
-        await c.open(a.host, a.port)
+        c = Client(f"sub-{i:03d}", v5=i % 2 == 0, number=i)
+        await c.open(a.host, a.port, tls)
         # Overlapping filters: every subscriber takes a site's whole tree (three per site) and one
         # device of it; one in ten also takes one kind of message across all sites.
         site = sites[i % len(sites)]
@@ -146,8 +188,8 @@ async def main():
 
     pubs = []
     for i in range(publishers):
-        c = Client(f"dev-{i:04d}", v5=i % 3 == 0)
-        await c.open(a.host, a.port)
+        c = Client(f"dev-{i:04d}", v5=i % 3 == 0, number=i)
+        await c.open(a.host, a.port, tls)
         pubs.append(c)
         if i % 50 == 49:
             await asyncio.sleep(0)

@@ -85,12 +85,13 @@ public struct MQTTLayer: StreamLayer {
         default:
             break
         }
-        let event = MQTTPacketEvent(
+        var event = MQTTPacketEvent(
             connection: c.info, direction: d, version: c.mqtt.version, versionSource: c.mqtt.versionSource,
             streamRange: info.streamRange, frames: info.frames, declaredSize: info.declaredSize,
             truncated: info.truncated, time: env.time, captureStart: env.captureStart, message: message,
             diagnostics: env.diagnostics, aliasTopic: alias.topic.map { String(decoding: $0, as: UTF8.self) },
             clientID: c.mqtt.clientID, transport: c.transport, topicAliasKnown: alias.known)
+        if let t = c.tls { event.tls = t.subject }
         env.sink.mqttPacket(event, pdu: pdu, fields: env.tree)
     }
 }

@@ -68,30 +68,38 @@ extension CheckReport {
     }
 
     /// Why fewer than `required` connections were checked in all the files together, or nil
-    /// when enough were: the count and, per file that added none, what its connections were
-    /// (encrypted, not recognised) or that it held none.
+    /// when enough were: the count and, per file, what its unchecked connections were (TLS not
+    /// decrypted and why, not recognised) or that it held none.
     public func connectionShortfall(required: Int) -> String? {
         guard required > 0, connections.count < required else { return nil }
         let n = connections.count
         var out = "\(n) connection\(n == 1 ? "" : "s") checked, --require-connections wants \(required)"
-        let reasons = files.compactMap { f in whyNothingChecked(file: f.name).map { "\(f.name): \($0)" } }
+        let reasons = files.compactMap { f in whyNotChecked(file: f.name).map { "\(f.name): \($0)" } }
         if !reasons.isEmpty { out += " (" + reasons.joined(separator: "; ") + ")" }
         return out
     }
 
     /// Why no connection of a readable file was checked, or nil when one was (or it was unreadable).
     func whyNothingChecked(file: String) -> String? {
-        guard fileErrors[file] == nil, files.contains(where: { $0.name == file && $0.summary != nil }),
-              !connections.contains(where: { $0.file == file }) else { return nil }
+        guard !connections.contains(where: { $0.file == file }) else { return nil }
+        return whyNotChecked(file: file)
+    }
+
+    /// What of a readable file was not checked and why (nil when everything was, or it was unreadable).
+    func whyNotChecked(file: String) -> String? {
+        guard fileErrors[file] == nil, files.contains(where: { $0.name == file && $0.summary != nil }) else { return nil }
         var why: [String] = []
         for (name, n) in (notCheckedByFile[file] ?? [:]).sorted(by: { $0.key < $1.key }) {
             let what = switch name {
-            case "tls": "encrypted (TLS; mqscope does not decrypt)"
-            case "unknown": "not recognised as MQTT, STOMP or WebSocket (try --port)"
-            default: "not checked"
+            case "tls":
+                " not checked: " + (tlsNotDecryptedByFile[file] ?? [:]).sorted(by: { $0.key < $1.key })
+                    .map { $0.value == n ? $0.key : "\($0.value) \($0.key)" }.joined(separator: "; ")
+            case "unknown": ", not recognised as MQTT, STOMP or WebSocket (try --port)"
+            default: ", not checked"
             }
-            why.append("\(n) \(name) connection\(n == 1 ? "" : "s"), \(what)")
+            why.append("\(n) \(name) connection\(n == 1 ? "" : "s")\(what)")
         }
+        if connections.contains(where: { $0.file == file }) { return why.isEmpty ? nil : why.joined(separator: ", ") }
         if why.isEmpty {
             let frames = files.first { $0.name == file }?.summary?.frames ?? 0
             why.append(frames == 0 ? "the capture is empty" : "no TCP connection in its \(frames) frame\(frames == 1 ? "" : "s")")

@@ -109,6 +109,8 @@ public struct CheckReport: AnalysisSink {
     public private(set) var notCheckedByFile: [String: [String: Int]] = [:]
     /// TLS connections not checked, per reason (no key, no ClientHello, key does not decrypt …).
     public private(set) var tlsNotDecrypted: [String: Int] = [:]
+    /// The same per file (what `--require-connections` names when it fails).
+    public private(set) var tlsNotDecryptedByFile: [String: [String: Int]] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
     /// Units in a row that must decode without a violation after lost bytes before a violation
     /// there counts again: until then a framer may have resynchronised inside payload bytes.
@@ -448,8 +450,12 @@ public struct CheckReport: AnalysisSink {
             return
         }
         guard Self.checked(c) else {
-            // TLS left encrypted, or unknown: nothing to check; its stream findings are not reported.
+            // TLS left encrypted, or unknown: nothing above TCP to check. Its TLS-layer findings (the
+            // handshake's: version, suite, SNI, certificate, ALPN) stand; the others are dropped.
             countNotChecked(c)
+            if c.appProtocol == .tls {
+                for (f, layer) in s.pending where Self.isHandshakeRule(f.rule) { add(f, s, layer: layer) }
+            }
             return
         }
         if !s.known {
@@ -472,6 +478,12 @@ public struct CheckReport: AnalysisSink {
         }
     }
 
+    /// A TLS-layer rule judged from the handshake alone (not the note that records stayed encrypted,
+    /// which `tlsNotDecrypted` counts with its reason).
+    static func isHandshakeRule(_ r: RuleID) -> Bool {
+        r.rawValue.hasPrefix("TLS-") && r != TLSStreamRule.notDecrypted.id && r != TLSStreamRule.resynchronized.id
+    }
+
     static func checked(_ p: AppProtocol) -> Bool { p == .mqtt || p == .stomp || p == .webSocket }
 
     /// TLS connections are checked when decrypted and their inner protocol is one mqscope checks.
@@ -488,6 +500,7 @@ public struct CheckReport: AnalysisSink {
         guard c.appProtocol == .tls else { return }
         let why = c.tls?.failure?.description ?? (c.tls?.decrypted == true ? "protocol inside not recognised" : "no protected records")
         tlsNotDecrypted[why, default: 0] += 1
+        tlsNotDecryptedByFile[fileName, default: [:]][why, default: 0] += 1
     }
 
     /// `end`: the time of the connection's last packet (trailing heart-beat silence is judged up to it).

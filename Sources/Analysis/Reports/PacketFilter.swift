@@ -5,6 +5,7 @@ import STOMPCodec
 import WebSocketCodec
 import Conformance
 import TCPReassembly
+import TLSCodec
 
 /// Which units `read` and `live` show: a compiled display filter (`-Y`, with `--type`, `--topic`,
 /// `--client-id` and `--connection` folded into it). Stream events (gaps, conflicting
@@ -38,10 +39,10 @@ public struct PacketFilter: Sendable {
         acceptsFrames(e.firstFrame, e.lastFrame) && display.matches(e.filterSubject, pdu: bytes, tree: tree)
     }
 
-    /// TLS units (handshake messages, alerts, records left encrypted) have no display-filter fields:
-    /// they are shown unless a display filter or a type, topic or client-id filter is given.
-    public func acceptsTLS(_ connection: UInt32, first: FrameNumber, last: FrameNumber) -> Bool {
-        display.acceptsAll && (connections.isEmpty || connections.contains(connection)) && acceptsFrames(first, last)
+    /// TLS units (handshake messages, alerts, records left encrypted): their tls.* fields and the
+    /// connection's TLS facts.
+    public func accepts(_ e: TLSEventReport, _ bytes: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
+        acceptsFrames(e.record.firstFrame, e.record.lastFrame) && display.matches(e.filterSubject, pdu: bytes, tree: tree)
     }
 
     /// Gaps and conflicting retransmissions: selected by `--connection` and `--frame` only.
@@ -66,7 +67,8 @@ extension MQTTVersion {
 extension MQTTPacketEvent {
     public var filterSubject: FilterSubject {
         var s = FilterSubject(proto: .mqtt)
-        s.overWebSocket = transport == .webSocket
+        s.overWebSocket = transport == .webSocket || transport == .tlsWebSocket
+        s.tls = tls
         s.typeCode = UInt64(message.packetType?.rawValue ?? 0)
         s.frame = UInt64(lastFrame)
         s.connection = connection.id
@@ -83,7 +85,8 @@ extension MQTTPacketEvent {
 extension STOMPFrameEvent {
     public func filterSubject(_ frame: Span<UInt8>, _ tree: borrowing FieldTree) -> FilterSubject {
         var s = FilterSubject(proto: .stomp)
-        s.overWebSocket = transport == .webSocket
+        s.overWebSocket = transport == .webSocket || transport == .tlsWebSocket
+        s.tls = tls
         s.typeCode = isHeartBeat ? FilterSubject.TypeCode.heartBeat : summary.command.code
         s.frame = UInt64(lastFrame)
         s.connection = connection.id
@@ -149,6 +152,7 @@ extension WebSocketEventReport {
         s.frame = UInt64(lastFrame)
         s.connection = connection.id
         s.clientToServer = direction == .clientToServer
+        s.tls = tls
         s.time = time
         s.captureStart = captureStart
         return s

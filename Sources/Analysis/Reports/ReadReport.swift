@@ -337,7 +337,7 @@ public struct ReadReport: AnalysisSink {
 
     public mutating func tlsEvent(_ e: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
-        if !filter.isEmpty && !filter.acceptsTLS(e.connection.id, first: e.record.firstFrame, last: e.record.lastFrame) { return }
+        if !filter.isEmpty && !filter.accepts(e, bytes, fields) { return }
         tlsUnits += 1
         for d in e.diagnostics { findingsBySeverity[d.severity.rawValue] += 1 }
         if countOnly { return }
@@ -364,7 +364,7 @@ public struct ReadReport: AnalysisSink {
             w.key("tls_record", e.record.index)
             eventTailJSON(e.streamRange.lower, e.diagnostics, bytes, fields)
         case .fields:
-            break  // TLS units have no display-filter fields (yet): columns list the units above TLS
+            columns?.writeRow(e.filterSubject, pdu: bytes, tree: fields, into: &w.out)
         }
         if flushEachPacket { w.out.flush() }
     }

@@ -77,13 +77,14 @@ public struct STOMPLayer: StreamLayer {
                                        _ last: FrameNumber, heartBeat: Bool, complete: Bool,
                                        _ summary: STOMPFrameSummary, _ bytes: Span<UInt8>, _ c: ConnectionContext,
                                        _ env: inout LayerEnvironment<S>) {
-        let event = STOMPFrameEvent(
+        var event = STOMPFrameEvent(
             connection: c.info, direction: d, transport: c.transport, version: c.stomp.version,
             versionSource: c.stomp.versionSource, streamRange: range, firstFrame: first, lastFrame: last,
             isHeartBeat: heartBeat, isComplete: complete, time: env.time, captureStart: env.captureStart,
             summary: summary, diagnostics: env.diagnostics,
             heartBeatClientToServer: c.stomp.heartBeatClientToServer,
             heartBeatServerToClient: c.stomp.heartBeatServerToClient)
+        if let t = c.tls { event.tls = t.subject }
         env.sink.stompFrame(event, frame: bytes, fields: env.tree)
     }
 }

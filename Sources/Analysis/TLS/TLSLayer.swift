@@ -2,6 +2,7 @@ import Foundation
 public import WireCore
 import TCPReassembly
 import TLSCodec
+import DisplayFilters
 
 /// TLS on TCP: frames records, decodes the handshake, decrypts with the key log in `env`, reports
 /// handshake units, alerts, undecrypted records and failures to the sink, and feeds the decrypted
@@ -40,10 +41,17 @@ public struct TLSLayer: StreamLayer {
         case .open:
             break
         }
+        // Before the events go up: their units carry the connection's TLS facts (`choose` sets `inner`).
+        // Rebuilt when the handshake or a failure changed them, else only the record counts move.
+        let records = connection.decryptedRecords.client + connection.decryptedRecords.server
+        if c.tls == nil || connection.events.contains(where: Self.changesFacts) {
+            c.tls = TLSSummary(facts: connection.facts, inner: c.tlsInner, decryptedRecords: records,
+                               encryptedRecords: connection.encryptedRecords, failure: connection.failure)
+        } else {
+            c.tls!.decryptedRecords = records
+            c.tls!.encryptedRecords = connection.encryptedRecords
+        }
         drain(&c, &env, up)
-        c.tls = TLSSummary(facts: connection.facts, inner: c.tlsInner,
-                           decryptedRecords: connection.decryptedRecords.client + connection.decryptedRecords.server,
-                           encryptedRecords: connection.encryptedRecords, failure: connection.failure)
     }
 
     /// TLS-layer checks, once the handshake is all seen (at the connection's end).
@@ -61,18 +69,23 @@ public struct TLSLayer: StreamLayer {
     private mutating func drain<S: AnalysisSink>(_ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
                                                  _ up: LayerUp<S>) {
         guard !connection.events.isEmpty else { return }
+        // Lent out (swapped, not copied: their buffers are reused) while the events are handed up.
         var events: [TLSEvent] = []
+        var plaintext: [UInt8] = []
         swap(&events, &connection.events)
+        swap(&plaintext, &connection.plaintext)
         defer {
-            events.removeAll(keepingCapacity: true)
             swap(&events, &connection.events)
+            swap(&plaintext, &connection.plaintext)
+            connection.clearEvents()
         }
         let none: [UInt8] = []  // the bytes of an event that carries none
         for e in events {
             switch e {
-            case .applicationData(let d, let plain, let offset, let record):
+            case .applicationData(let d, let range, let offset, let record):
+                let plain = plaintext.span.extracting(range)
                 if c.tlsInner == nil { choose(d, plain, &c, &env, up) }
-                up(.bytes(offset: offset, frame: record.lastFrame), plain.span, d, &c, &env)
+                up(.bytes(offset: offset, frame: record.lastFrame), plain, d, &c, &env)
             case .plaintextGap(let d, let offset, let length):
                 up(.gap(StreamRange(offset, offset &+ length), frame: c.lastFrame), none.span, d, &c, &env)
             case .handshake(let d, let message, let fields, let record, let decrypted, let finding):
@@ -105,23 +118,32 @@ public struct TLSLayer: StreamLayer {
         }
     }
 
+    static func changesFacts(_ e: TLSEvent) -> Bool {
+        switch e {
+        case .applicationData, .encrypted, .plaintextGap, .resynchronized: false
+        case .handshake, .alert, .changeCipherSpec, .failure: true
+        }
+    }
+
     static func whole(_ r: TLSRecordInfo) -> StreamRange { StreamRange(r.streamOffset, r.streamOffset &+ 5 &+ UInt64(r.length)) }
 
     private func report<S: AnalysisSink>(_ c: ConnectionContext, _ env: inout LayerEnvironment<S>, _ d: Direction,
                                          _ kind: TLSEventReport.Kind, _ record: TLSRecordInfo, _ decrypted: Bool,
                                          _ range: StreamRange, _ diags: [Diagnostic], _ bytes: [UInt8], _ fields: FieldTree) {
         env.sink.tlsEvent(TLSEventReport(connection: c.info, direction: d, kind: kind, record: record, decrypted: decrypted,
-                                         streamRange: range, time: env.time, captureStart: env.captureStart, diagnostics: diags),
+                                         streamRange: range, time: env.time, captureStart: env.captureStart, diagnostics: diags,
+                                         tls: c.tls?.subject ?? TLSSubject(version: nil, cipherSuite: nil, serverName: nil,
+                                                                           alpn: nil, decrypted: false)),
                           bytes: bytes.span, fields: fields)
     }
 
     /// The protocol inside TLS: the client's first decrypted bytes (an MQTT or STOMP CONNECT, an HTTP
     /// Upgrade), else the ALPN the server chose, else the port (8883 MQTT; 61614/61617 STOMP;
     /// 443/8084/8884 WebSocket). Opens its layer above.
-    private func choose<S: AnalysisSink>(_ d: Direction, _ plain: [UInt8], _ c: inout ConnectionContext,
+    private func choose<S: AnalysisSink>(_ d: Direction, _ plain: Span<UInt8>, _ c: inout ConnectionContext,
                                          _ env: inout LayerEnvironment<S>, _ up: LayerUp<S>) {
         var inner = AppProtocol.unknown
-        if d == .clientToServer, let v = ContentSniffer.sniff(plain.span), v != .tls { inner = v }
+        if d == .clientToServer, let v = ContentSniffer.sniff(plain), v != .tls { inner = v }
         if inner == .unknown {
             switch connection.facts.alpnSelected {
             case "mqtt": inner = .mqtt
@@ -137,6 +159,7 @@ public struct TLSLayer: StreamLayer {
             }
         }
         c.tlsInner = inner
+        c.tls?.inner = inner
         let none: [UInt8] = []  // the bytes of an event that carries none
         // Decrypted bytes start at a message boundary when the handshake (the stream's start) was seen.
         up(.open(inner, streamStartSeen: connection.facts.sawClientHello), none.span, d, &c, &env)

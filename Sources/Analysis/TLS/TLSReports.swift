@@ -1,6 +1,7 @@
 public import WireCore
 public import TLSCodec
 public import TCPReassembly
+public import DisplayFilters
 
 /// What `streams` and `check` know of a TLS connection: the handshake facts and whether decryption worked.
 public struct TLSSummary: Sendable {
@@ -13,6 +14,11 @@ public struct TLSSummary: Sendable {
     public var failure: TLSFailure?
 
     public var decrypted: Bool { decryptedRecords > 0 }
+    /// The connection facts display filters and columns name (`tls.version`, `tls.sni` …).
+    public var subject: TLSSubject {
+        TLSSubject(version: facts.version, cipherSuite: facts.suiteCode, serverName: facts.serverName,
+                   alpn: facts.alpnSelected, decrypted: decrypted)
+    }
     public var versionName: String? { facts.version.map(TLSVersionName.name) }
     public var suiteName: String? { facts.suiteCode.map(TLSCipherSuite.name) }
     /// One line: `TLS 1.3 TLS_AES_128_GCM_SHA256 sni=broker alpn=mqtt decrypted`.
@@ -48,6 +54,29 @@ public struct TLSEventReport: Sendable {
     public var time: Timestamp
     public var captureStart: Timestamp
     public var diagnostics: [Diagnostic]
+    /// The connection's TLS facts so far (for display filters and columns).
+    public var tls: TLSSubject
+
+    /// What `-Y` and `-T fields` test: protocol `tls`, the unit's type, frame, connection, direction
+    /// and the connection's TLS facts.
+    public var filterSubject: FilterSubject {
+        var s = FilterSubject(proto: .tls)
+        switch kind {
+        case .handshake(let t): s.typeCode = UInt64(t)
+        case .alert: s.typeCode = FilterSubject.TypeCode.tlsRecord + 21
+        case .changeCipherSpec: s.typeCode = FilterSubject.TypeCode.tlsRecord + 20
+        case .encrypted: s.typeCode = FilterSubject.TypeCode.tlsRecord + UInt64(record.type)
+        }
+        s.frame = UInt64(record.lastFrame)
+        s.connection = connection.id
+        s.clientToServer = direction == .clientToServer
+        var t = tls
+        t.decrypted = decrypted  // this unit, not the connection
+        s.tls = t
+        s.time = time
+        s.captureStart = captureStart
+        return s
+    }
 
     /// `Handshake client_hello`, `Alert fatal bad_record_mac`, `Application Data (encrypted, 42 bytes)` …
     public var summary: String {

@@ -62,16 +62,20 @@ public struct WebSocketLayer: StreamLayer {
                 choose(p, d, &c, &env, up)
             }
             guard env.decodePackets else { return }
-            env.sink.webSocketEvent(WebSocketEventReport(
+            var e = WebSocketEventReport(
                 connection: c.info, direction: d, kind: .handshake(h), streamRange: stream,
                 firstFrame: frame, lastFrame: frame, time: env.time, captureStart: env.captureStart, diagnostics: diags,
-                inner: c.inner), bytes: bytes, fields: fields)
+                inner: c.inner)
+            if let t = c.tls { e.tls = t.subject }
+            env.sink.webSocketEvent(e, bytes: bytes, fields: fields)
         case .frame(let f, let fields, let diags):
             guard env.decodePackets else { return }
-            env.sink.webSocketEvent(WebSocketEventReport(
+            var e = WebSocketEventReport(
                 connection: c.info, direction: d, kind: .frame(f), streamRange: f.stream,
                 firstFrame: f.firstFrame, lastFrame: f.lastFrame, time: env.time, captureStart: env.captureStart,
-                diagnostics: diags, inner: c.inner), bytes: bytes, fields: fields)
+                diagnostics: diags, inner: c.inner)
+            if let t = c.tls { e.tls = t.subject }
+            env.sink.webSocketEvent(e, bytes: bytes, fields: fields)
         case .applicationData(let chunk):
             if c.inner == nil {
                 choose(Self.inner(offered: offered, direction: d, firstBytes: bytes), d, &c, &env, up)

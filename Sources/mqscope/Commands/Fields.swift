@@ -1,5 +1,6 @@
 import ArgumentParser
 import Analysis
+import DisplayFilters
 import Rendering
 import WireCore
 
@@ -14,9 +15,11 @@ struct Fields: ParsableCommand {
     func run() {
         var out = Output()
         let specs = Catalogs.registry.allSpecs.filter { $0.abbrev != "unknown" }
+        // The TLS connection facts (filters and columns only; no tree node holds them).
+        let facts = Builtin.tlsFacts
         switch format {
         case .text:
-            let width = specs.map(\.abbrev.count).max() ?? 0
+            let width = max(specs.map(\.abbrev.count).max() ?? 0, facts.map(\.name.count).max() ?? 0)
             for s in specs {
                 let kind = s.kind.rawValue
                 out.write(s.abbrev + String(repeating: " ", count: width - s.abbrev.count + 2))
@@ -25,6 +28,11 @@ struct Fields: ParsableCommand {
                 if !s.meaning.isEmpty { out.write(" — " + s.meaning) }
                 if !s.specRef.isEmpty { out.write(" [" + s.specRef + "]") }
                 out.write("\n")
+            }
+            for f in facts {
+                out.write(f.name + String(repeating: " ", count: width - f.name.count + 2))
+                out.write(f.kind + String(repeating: " ", count: max(1, 12 - f.kind.count)))
+                out.write("TLS connection fact — " + f.meaning + "\n")
             }
         case .json:
             var w = JSONWriter(out: out)
@@ -45,6 +53,15 @@ struct Fields: ParsableCommand {
                     for (v, n) in table { w.key(String(v), n) }
                     w.objectEnd()
                 }
+                w.objectEnd()
+            }
+            for f in facts {
+                w.objectStart()
+                w.key("id", f.name)
+                w.key("name", "TLS connection fact")
+                w.key("type", f.kind)
+                w.key("meaning", f.meaning)
+                w.key("spec", "")
                 w.objectEnd()
             }
             w.arrayEnd()
