@@ -31,6 +31,17 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
     var notes: [FileNote] = []
     /// The time of the last stream bytes seen (overlap reports carry no time of their own).
     var latestTime = Timestamp.zero
+    /// Sharded runs (`CaptureAnalysis.runOrdered`): the connections this router decodes, and the
+    /// number of the reassembler's last call (the same on every shard: see `ShardBatch`).
+    var shard = Shard(index: 0, count: 1)
+    var sequence: UInt64 = 0
+
+    /// Numbers the reassembler's call and tells the sink (sharded runs only).
+    @inline(__always) private mutating func numberCall() {
+        guard shard.count > 1 else { return }
+        sequence &+= 1
+        env.sink.beginEvent(sequence)
+    }
 
     /// One connection: how far its protocol is decided, and its context and stack once it is.
     struct Slot {
@@ -60,6 +71,8 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
     }
 
     public mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
+        numberCall()
+        if shard.count > 1 && ConnectionSharding.shard(of: info, among: shard.count) != shard.index { return }
         let slot = freeSlots.popLast() ?? slots.count
         let context = ConnectionContext(info: info, slot: slot, frame: frame, mqttVersion: env.options.mqttVersion)
         if slot < slots.count {
@@ -77,8 +90,9 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
                              frame: FrameNumber, time: Timestamp) {
-        guard let slot = slot(of: id) else { return }
+        numberCall()
         latestTime = time
+        guard let slot = slot(of: id) else { return }
         env.time = time
         slots[slot].context.lastFrame = frame
         if !slots[slot].decided {
@@ -91,6 +105,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
                             frame: FrameNumber, time: Timestamp) {
+        numberCall()
         guard let slot = slot(of: id) else { return }
         env.time = time
         slots[slot].context.lastFrame = frame
@@ -110,6 +125,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
                                 firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {
+        numberCall()
         guard conflicting, env.decodePackets, let slot = slot(of: id) else { return }
         env.sink.streamEvent(StreamEventReport(
             connection: slots[slot].context.info, direction: direction, layer: .tcp, rule: TCPRule.overlapConflict.id,
@@ -120,6 +136,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
                                    frame: FrameNumber, time: Timestamp) {
+        numberCall()
         guard let slot = lookUp(info.id) else { return }
         env.time = time
         if !slots[slot].decided {
