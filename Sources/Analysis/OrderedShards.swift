@@ -27,6 +27,9 @@ public struct ShardBatch: Sendable {
 /// It also says how large the shard's batches are (`ShardWriter`).
 public final class ShardPipe: Sendable {
     private let queue = Mutex<[ShardBatch]>([])
+    /// Byte buffers the merger is done with, for the shard's next batches: reused, because a fresh
+    /// buffer of this size is mapped and faulted in page by page every time.
+    private let spare = Mutex<[[UInt8]]>([])
     private let free: DispatchSemaphore
     private let ready = DispatchSemaphore(value: 0)
     let batchBytes: Int
@@ -54,6 +57,19 @@ public final class ShardPipe: Sendable {
         let batch = queue.withLock { $0.removeFirst() }
         free.signal()
         return batch
+    }
+
+    /// Hands a batch's bytes back for reuse.
+    func recycle(_ bytes: [UInt8]) {
+        guard bytes.capacity > 0 else { return }
+        spare.withLock { if $0.count < 4 { $0.append(bytes) } }
+    }
+
+    /// An empty buffer, with the capacity of one used before when there is one.
+    func emptyBuffer() -> [UInt8] {
+        var b = spare.withLock { $0.popLast() } ?? []
+        b.removeAll(keepingCapacity: true)
+        return b
     }
 }
 
@@ -85,7 +101,9 @@ public struct ShardWriter {
     }
 
     private mutating func send(through: UInt64, out: inout Output) {
-        pipe.send(ShardBatch(bytes: out.buffer, pieces: pieces, through: through))
+        var bytes = pipe.emptyBuffer()
+        out.withBytes { bytes.append(contentsOf: $0) }
+        pipe.send(ShardBatch(bytes: bytes, pieces: pieces, through: through))
         out.clear()
         pieces.removeAll(keepingCapacity: true)
         eventsSinceSend = 0
@@ -131,7 +149,9 @@ enum ShardMerger {
                     write(UnsafeBufferPointer(rebasing: all[start..<end]))
                 }
             } else if waitFor >= 0 {
+                let spent = heads[waitFor].batch.bytes
                 heads[waitFor] = Head(batch: pipes[waitFor].receive())
+                pipes[waitFor].recycle(spent)
             } else {
                 return  // every shard is done and every piece written
             }
