@@ -31,8 +31,8 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
     var notes: [FileNote] = []
     /// The time of the last stream bytes seen (overlap reports carry no time of their own).
     var latestTime = Timestamp.zero
-    /// Sharded runs (`CaptureAnalysis.runOrdered`): the connections this router decodes (the IDs
-    /// equal to its index modulo the count: IDs are the same on every shard), and the number of the
+    /// Sharded runs (`CaptureAnalysis.runOrdered`): the connections this router decodes (by ID, which
+    /// is the same on every shard: `ConnectionSharding.shard(ofID:among:)`), and the number of the
     /// reassembler's last call (the same on every shard too: see `ShardBatch`).
     var shard = Shard(index: 0, count: 1)
     var sequence: UInt64 = 0
@@ -43,7 +43,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
         guard shard.count > 1 else { return true }
         sequence &+= 1
         env.sink.beginEvent(sequence)
-        return Int(id) % shard.count == shard.index
+        return ConnectionSharding.shard(ofID: id, among: shard.count) == shard.index
     }
 
     /// One connection: how far its protocol is decided, and its context and stack once it is.
