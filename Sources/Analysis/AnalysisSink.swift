@@ -29,6 +29,9 @@ public protocol AnalysisSink {
     mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
     /// One TLS handshake message, alert, ChangeCipherSpec or undecrypted record, lent for the call.
     mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
+    /// Sharded runs only (`CaptureAnalysis.runOrdered`): the reassembler's call numbered `sequence`
+    /// begins; what the sink is told until the next one belongs to it (see `ShardBatch`).
+    mutating func beginEvent(_ sequence: UInt64)
 }
 
 extension AnalysisSink {
@@ -44,4 +47,5 @@ extension AnalysisSink {
     public mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>,
                                         fields: borrowing FieldTree) {}
     public mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {}
+    public mutating func beginEvent(_ sequence: UInt64) {}
 }

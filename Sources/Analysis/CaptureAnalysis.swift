@@ -21,10 +21,12 @@ public enum CaptureAnalysis {
     /// damaged record, or `control` says stop.
     ///
     /// With `shard`, only the connections of that shard are analysed (see `runSharded`); frames
-    /// are still all read and decoded, and only shard 0 reports problems with frames.
+    /// are still all read and decoded, and only shard 0 reports problems with frames. With
+    /// `decodingShard`, every connection is reassembled but only that shard's are decoded (see
+    /// `runOrdered`).
     public static func run<Sink: AnalysisSink>(
         source: inout CaptureSource, options: AnalysisOptions, sink: inout Sink, control: RunControl,
-        shard: Shard = Shard(index: 0, count: 1)
+        shard: Shard = Shard(index: 0, count: 1), decodingShard: Shard = Shard(index: 0, count: 1)
     ) throws(CaptureError) -> FileSummary {
         let path = source.name
         guard let linkType = LinkType(dlt: source.dataLinkType) else {
@@ -41,9 +43,10 @@ public enum CaptureAnalysis {
         var limits = options.limits
         // Without overlap comparison there is nothing to compare with: keep no history.
         if !sink.wantsOverlapConflicts { limits.overlapHistory = 0 }
-        var assembler = Assembler(
-            consumer: SessionRouter(sink: sink, options: options),
-            limits: limits, serverPorts: options.ports.serverPorts)
+        var router = SessionRouter(sink: sink, options: options)
+        router.shard = decodingShard
+        var assembler = Assembler(consumer: router, limits: limits, serverPorts: options.ports.serverPorts)
+        assembler.historyShard = (decodingShard.index, decodingShard.count)
         var lastFrame: FrameNumber = 0
         var lastTime = Timestamp.zero
         var firstTime: Timestamp?
@@ -171,6 +174,63 @@ extension CaptureAnalysis {
         }
         return summary
     }
+}
+
+extension CaptureAnalysis {
+    /// Analyses the file `path` on `shards` threads at once, with output in capture order and
+    /// byte-identical to one thread (see `ShardBatch`): each thread reads the whole file through its
+    /// own libpcap handle and reassembles every connection, and decodes and renders its share of the
+    /// connections into `sink.shardSink(pipe:)`; this thread writes their pieces in order through
+    /// `sink.writeMerged`, then hands the shards' sinks to `sink.absorbShards`. Returns the first
+    /// shard's summary (every shard reads the same frames and reassembles them alike). `pipe` makes
+    /// each shard's queue (its batch sizes).
+    public static func runOrdered<Sink: OrderedShardSink>(
+        path: String, options: AnalysisOptions, shards: Int, sink: inout Sink,
+        pipe: () -> ShardPipe = { ShardPipe() }
+    ) throws(CaptureError) -> FileSummary {
+        let count = max(1, shards)
+        var first = try CaptureSource(file: path)
+        guard count > 1 else { return try run(source: &first, options: options, sink: &sink, control: RunControl()) }
+        let pipes = (0..<count).map { _ in pipe() }
+        let runs = pipes.map { ShardRun(sink: sink.shardSink(pipe: $0)) }
+        runs[0].source = consume first
+        let group = DispatchGroup()
+        for i in 0..<count {
+            let run = runs[i]
+            DispatchQueue.global().async(group: group) {
+                // The pipe is closed on every path, or the merger would wait for it forever.
+                defer { run.sink.finishShard() }
+                do throws(CaptureError) {
+                    var source: CaptureSource
+                    if let opened = run.source.take() { source = opened } else { source = try CaptureSource(file: path) }
+                    run.summary = try CaptureAnalysis.run(source: &source, options: options, sink: &run.sink,
+                                                          control: RunControl(),
+                                                          decodingShard: Shard(index: i, count: count))
+                } catch {
+                    run.error = error
+                }
+            }
+        }
+        ShardMerger.merge(pipes) { sink.writeMerged($0) }
+        group.wait()
+        for run in runs { if let error = run.error { throw error } }
+        guard let summary = runs[0].summary else { throw CaptureError("no result from the first shard") }
+        sink.absorbShards(runs.map(\.sink))
+        return summary
+    }
+}
+
+/// A sink whose output can come from shards and be merged in capture order (`runOrdered`).
+public protocol OrderedShardSink: AnalysisSink, SendableMetatype {
+    /// A sink for one shard of the current file, configured as this one, writing through `pipe`
+    /// (a `ShardWriter`, told of each call by `beginEvent`).
+    func shardSink(pipe: ShardPipe) -> Self
+    /// The shard's run ended: sends what it still holds.
+    mutating func finishShard()
+    /// Writes merged shard output, in capture order.
+    mutating func writeMerged(_ bytes: UnsafeBufferPointer<UInt8>)
+    /// After every shard ended: takes in what they kept for the end of the file (counts, held events).
+    mutating func absorbShards(_ shards: [Self])
 }
 
 /// One shard's state, handed to its thread and read back after all have finished (the threads

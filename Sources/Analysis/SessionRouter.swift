@@ -32,6 +32,20 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
     var notes: [FileNote] = []
     /// The time of the last stream bytes seen (overlap reports carry no time of their own).
     var latestTime = Timestamp.zero
+    /// Sharded runs (`CaptureAnalysis.runOrdered`): the connections this router decodes (by ID, which
+    /// is the same on every shard: `ConnectionSharding.shard(ofID:among:)`), and the number of the
+    /// reassembler's last call (the same on every shard too: see `ShardBatch`).
+    var shard = Shard(index: 0, count: 1)
+    var sequence: UInt64 = 0
+
+    /// Numbers the reassembler's call and tells the sink (sharded runs only); false when the call is
+    /// about another shard's connection.
+    @inline(__always) private mutating func numberCall(_ id: ConnectionID) -> Bool {
+        guard shard.count > 1 else { return true }
+        sequence &+= 1
+        env.sink.beginEvent(sequence)
+        return ConnectionSharding.shard(ofID: id, among: shard.count) == shard.index
+    }
 
     /// One connection: how far its protocol is decided, and its context and stack once it is.
     struct Slot {
@@ -61,6 +75,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
     }
 
     public mutating func connectionOpened(_ info: ConnectionInfo, frame: FrameNumber, time: Timestamp) {
+        guard numberCall(info.id) else { return }
         let slot = freeSlots.popLast() ?? slots.count
         let context = ConnectionContext(info: info, slot: slot, frame: frame, mqttVersion: env.options.mqttVersion)
         if slot < slots.count {
@@ -78,8 +93,8 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func streamData(_ id: ConnectionID, _ direction: Direction, offset: UInt64, bytes: Span<UInt8>,
                              frame: FrameNumber, time: Timestamp) {
-        guard let slot = slot(of: id) else { return }
         latestTime = time
+        guard numberCall(id), let slot = slot(of: id) else { return }
         env.time = time
         slots[slot].context.lastFrame = frame
         if !slots[slot].decided {
@@ -93,7 +108,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func streamGap(_ id: ConnectionID, _ direction: Direction, range: StreamRange, cause: GapCause,
                             frame: FrameNumber, time: Timestamp) {
-        guard let slot = slot(of: id) else { return }
+        guard numberCall(id), let slot = slot(of: id) else { return }
         env.time = time
         slots[slot].context.lastFrame = frame
         if !slots[slot].decided {
@@ -112,7 +127,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func streamOverlap(_ id: ConnectionID, _ direction: Direction, range: StreamRange,
                                 firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool) {
-        guard conflicting, env.decodePackets, let slot = slot(of: id) else { return }
+        guard numberCall(id), conflicting, env.decodePackets, let slot = slot(of: id) else { return }
         env.sink.streamEvent(StreamEventReport(
             connection: slots[slot].context.info, direction: direction, layer: .tcp, rule: TCPRule.overlapConflict.id,
             severity: .warning, verdict: .violation, range: range, frames: [firstFrame, secondFrame],
@@ -122,7 +137,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
 
     public mutating func connectionClosed(_ info: ConnectionInfo, stats: ConnectionStats, reason: CloseReason,
                                    frame: FrameNumber, time: Timestamp) {
-        guard let slot = lookUp(info.id) else { return }
+        guard numberCall(info.id), let slot = lookUp(info.id) else { return }
         env.time = time
         if !slots[slot].decided {
             Self.decideByPort(&slots[slot], ports: env.options.ports)

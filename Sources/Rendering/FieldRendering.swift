@@ -148,12 +148,12 @@ extension Output {
             // The common case (raw bytes of every field in JSON): whole chunks of digits per append.
             let end = limit > 0 ? min(hi, lo + limit) : hi
             pdu.extracting(lo..<end).withUnsafeBufferPointer { src in hexChunks(src) }
-            if end < hi { write("…") }
+            if end < hi { ellipsis() }
             return
         }
         var i = lo
         while i < hi {
-            if limit > 0 && i - lo >= limit { write("…"); return }
+            if limit > 0 && i - lo >= limit { ellipsis(); return }
             if spaced && i > lo { byte(0x20) }
             if red.hides(i) { byte(UInt8(ascii: "*")); byte(UInt8(ascii: "*")) } else {
                 byte(hexDigits[Int(pdu[i] >> 4)])
@@ -161,6 +161,13 @@ extension Output {
             }
             i += 1
         }
+    }
+
+    /// "…", without the flush check of `write`: `read -V` measures the raw column's width by the
+    /// buffer's count, which a flush in the middle would make negative (a line padded with
+    /// garbage-many spaces, once in a while on a large capture).
+    private mutating func ellipsis() {
+        byte(0xE2); byte(0x80); byte(0xA6)
     }
 
     /// Lower-case hex of `src`, built 64 bytes at a time on the stack and appended in one go.

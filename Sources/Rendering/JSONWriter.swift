@@ -25,6 +25,9 @@ public struct JSONWriter {
     public mutating func objectEnd() { hasElement.removeLast(); out.byte(UInt8(ascii: "}")) }
     public mutating func arrayStart() { separator(); out.byte(UInt8(ascii: "[")); hasElement.append(false) }
     public mutating func arrayEnd() { hasElement.removeLast(); out.byte(UInt8(ascii: "]")) }
+    /// Writes on as inside an array opened elsewhere that already has elements: each value starts
+    /// with a comma (a shard's part of an array another writer opened and will close).
+    public mutating func continueArray() { hasElement.append(true) }
 
     /// Opens an object whose first members are already encoded in `prefix` (which starts with `{`
     /// and ends after a complete member, without a comma): precomputed per field, so the field's id

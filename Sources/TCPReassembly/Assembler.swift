@@ -36,6 +36,10 @@ public struct Assembler<Consumer: StreamConsumer> {
     public private(set) var evictions = 0
     /// Connections closed by an idle timeout.
     public private(set) var idleCloses = 0
+    /// When several threads reassemble every connection but each decodes only its share (by ID,
+    /// `ConnectionSharding.shard(ofID:among:)`): the others' delivered bytes are not kept for overlap
+    /// comparison (nobody reads their overlaps), though they age the history as they would.
+    public var historyShard = (index: 0, count: 1)
     /// Out-of-order bytes currently held, across all connections (store chunks, as the limits count).
     public var bufferedBytes: Int { context.totalCost }
 
@@ -135,7 +139,10 @@ public struct Assembler<Consumer: StreamConsumer> {
         let info = ConnectionInfo(id: nextID, client: client, server: server, roleBasis: basis,
                                   sawHandshake: basis == .syn || basis == .synAck)
         nextID &+= 1
-        let slot = table.insert(Connection(info: info, key: key, time: time, keepsHistory: limits.overlapHistory > 0))
+        let foreign = historyShard.count > 1
+            && ConnectionSharding.shard(ofID: info.id, among: historyShard.count) != historyShard.index
+        let slot = table.insert(Connection(info: info, key: key, time: time, keepsHistory: limits.overlapHistory > 0,
+                                           skipsHistoryBytes: foreign))
         consumer.connectionOpened(info, frame: frame, time: time)
         return slot
     }
@@ -183,6 +190,14 @@ public enum ConnectionSharding {
     @inlinable
     public static func shard(of segment: borrowing TCPSegment, among count: Int) -> Int {
         count <= 1 ? 0 : Int(truncatingIfNeeded: hash(segment.source, segment.destination) % UInt64(count))
+    }
+
+    /// The shard of connection `id` (IDs are the same on every thread that reassembles every
+    /// connection). Hashed, not `id % count`: a client that opens connections in a pattern (a
+    /// publisher, then a subscriber …) would otherwise give one shard all the heavy ones.
+    @inlinable
+    public static func shard(ofID id: ConnectionID, among count: Int) -> Int {
+        count <= 1 ? 0 : Int(truncatingIfNeeded: ((UInt64(id) &* 0x9E37_79B9_7F4A_7C15) >> 32) % UInt64(count))
     }
 
     @usableFromInline

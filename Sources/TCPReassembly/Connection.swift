@@ -23,12 +23,14 @@ struct Connection {
     /// When FINs had been seen in both directions (valid when `bothFinsSeen`).
     var bothFinsTime = Timestamp.zero
 
-    init(info: ConnectionInfo, key: FlowKey, time: Timestamp, keepsHistory: Bool) {
+    init(info: ConnectionInfo, key: FlowKey, time: Timestamp, keepsHistory: Bool, skipsHistoryBytes: Bool = false) {
         self.info = info
         self.key = key
         clientIsLow = info.client == key.low
-        clientToServer = HalfStream(connection: info.id, direction: .clientToServer, keepsHistory: keepsHistory)
-        serverToClient = HalfStream(connection: info.id, direction: .serverToClient, keepsHistory: keepsHistory)
+        clientToServer = HalfStream(connection: info.id, direction: .clientToServer, keepsHistory: keepsHistory,
+                                    skipsHistoryBytes: skipsHistoryBytes)
+        serverToClient = HalfStream(connection: info.id, direction: .serverToClient, keepsHistory: keepsHistory,
+                                    skipsHistoryBytes: skipsHistoryBytes)
         firstTime = time
         lastTime = time
     }

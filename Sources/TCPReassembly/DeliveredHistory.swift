@@ -9,15 +9,21 @@ struct DeliveredHistory {
     static let maxWalk = 1024
 
     let enabled: Bool
+    /// Only advance the arena (`HistoryArena.skip`): nothing is compared on this direction.
+    let skipsBytes: Bool
     /// The newest record's position + 1 (0: none).
     private var newest: UInt64 = 0
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init(enabled: Bool, skipsBytes: Bool = false) {
+        self.enabled = enabled
+        self.skipsBytes = skipsBytes
+    }
 
     /// Records `data`, just delivered at stream `offset` from `frame`.
     @inline(__always)
     mutating func append(_ data: Span<UInt8>, at offset: UInt64, frame: FrameNumber, arena: inout HistoryArena) {
         guard enabled, !data.isEmpty else { return }
+        if skipsBytes { arena.skip(data.count); return }
         newest = arena.append(data, at: offset, frame: frame, previous: newest)
     }
 

@@ -53,10 +53,10 @@ struct HalfStream {
         didSet { holeAcknowledged = acknowledgedPastHole != nil }
     }
 
-    init(connection: ConnectionID, direction: Direction, keepsHistory: Bool) {
+    init(connection: ConnectionID, direction: Direction, keepsHistory: Bool, skipsHistoryBytes: Bool = false) {
         self.connection = connection
         self.direction = direction
-        history = DeliveredHistory(enabled: keepsHistory)
+        history = DeliveredHistory(enabled: keepsHistory, skipsBytes: skipsHistoryBytes)
     }
 
     var hasPending: Bool { !pending.isEmpty }

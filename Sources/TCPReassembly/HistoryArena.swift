@@ -74,6 +74,18 @@ struct HistoryArena {
         return position &+ 1
     }
 
+    /// Advances as `append` of `n` bytes would, storing nothing: for a connection whose overlaps are
+    /// never compared (another thread's share, `Assembler.historyShard`), so that the others'
+    /// records are let go exactly when they would be with its bytes in the ring.
+    mutating func skip(_ n: Int) {
+        let size = HistoryArena.headerSize + n
+        guard capacity > 0, size <= capacity, n <= Int(UInt32.max) else { return }
+        let at = Int(truncatingIfNeeded: written & UInt64(capacity - 1))
+        if capacity - at < HistoryArena.headerSize { written &+= UInt64(capacity - at) }
+        let mask = UInt64(HistoryArena.alignment - 1)
+        written = (written &+ UInt64(size) &+ mask) & ~mask
+    }
+
     /// The record at `reference` (a position + 1), if it is still held.
     func record(_ reference: UInt64) -> Record? {
         guard reference > 0, let ring = bytes else { return nil }

@@ -52,6 +52,11 @@ public struct ReadReport: AnalysisSink {
     var scratch = Output(fd: -1, threshold: Int.max)
     var endpoints: [ConnectionID: (String, String)] = [:]
     var heldEvents: [StreamEventReport] = []
+    /// A shard's (`runOrdered`): where its output goes, and the call number of each held event.
+    var shardWriter: ShardWriter?
+    var heldEventSequences: [UInt64] = []
+    /// Merged shard output was written for this file (the first piece's comma is dropped in JSON).
+    var wroteMerged = false
     var finishedConnections: [ConnectionSummary] = []
     /// Packets per type (index = type number), this file and all files.
     public private(set) var counts = [Int](repeating: 0, count: 16)
@@ -101,6 +106,7 @@ public struct ReadReport: AnalysisSink {
         tlsUnits = 0
         endpoints.removeAll()
         heldEvents.removeAll()
+        wroteMerged = false
         finishedConnections.removeAll()
         if countOnly { return }
         if fileHeaders && (format == .text || format == .fields) { w.out.write("==> \(name) <==\n") }
@@ -385,6 +391,7 @@ public struct ReadReport: AnalysisSink {
             w.out.write("  \(src) → \(dst)  #\(e.connection.id)  [\(e.rule)] \(e.message)\n")
         case .json:
             heldEvents.append(e)
+            if let s = shardWriter { heldEventSequences.append(s.current) }
         case .ndjson:
             streamEventJSON(e)
             w.endLine()

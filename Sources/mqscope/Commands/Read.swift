@@ -53,7 +53,7 @@ struct Read: ParsableCommand {
     @Flag(name: .customShort("x"), help: "After each unit, a hex and ASCII dump of its bytes (secrets masked).")
     var hexDump = false
 
-    @Option(help: ArgumentHelp("Threads for --count without filters: each reads the whole file and takes a share of its connections. Default: the processors available, at most 4; never more than the processors available.", valueName: "n"))
+    @Option(help: ArgumentHelp("Threads: each reads the whole file and decodes a share of its connections; output is in capture order, as on one thread (not with -c or -t d). Default: the processors available, at most 4, for a capture of 32 MB or more when the machine has a processor free; else 1. Never more than the processors available.", valueName: "n"))
     var threads: Int?
 
     func validate() throws {
@@ -87,11 +87,13 @@ struct Read: ParsableCommand {
         if count && filter.isEmpty && maxUnits == nil {
             // Counts add up whatever thread saw a packet, so counting can split connections.
             let context = decoding.renderContext()
-            sharding = Sharding(
-                threads: min(threads ?? 4, ProcessInfo.processInfo.activeProcessorCount),
+            sharding = .merged(
+                threads: threads,
                 makeSink: { ReadReport(format: .text, verbose: false, countOnly: true, context: context,
                                        filter: PacketFilter(), out: Output(fd: -1, threshold: Int.max)) },
                 merge: { $0.addCounts(of: $1) })
+        } else if report.shardable {
+            sharding = .ordered(threads: threads)
         }
         // -c N: reading stops once N units were shown (the packet that completes the Nth is read).
         let reached = report.limitReached

@@ -27,9 +27,9 @@ func analyzeFiles<R: PerFileReport>(_ files: [String], options: AnalysisOptions,
         do {
             // Shards re-open the file, one handle each: only a regular file can be read more than once
             // (standard input, a FIFO or a process substitution `<(…)` is read once, on one thread).
-            let summary = if let sharding, sharding.threads > 1, isRegularFile(path) {
-                try CaptureAnalysis.runSharded(path: path, options: options, shards: sharding.threads, sink: &report,
-                                               makeShardSink: sharding.makeSink, merge: sharding.merge)
+            let threads = sharding.map { threadCount(for: path, requested: $0.threads) } ?? 1
+            let summary = if let sharding, threads > 1 {
+                try sharding.run(path, options, threads, &report)
             } else {
                 try CaptureAnalysis.run(path: path, options: options, sink: &report, control: control)
             }
@@ -54,10 +54,43 @@ func isRegularFile(_ path: String) -> Bool {
     return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
 }
 
-/// How to split a file's connections between threads (`CaptureAnalysis.runSharded`): for reports
-/// whose output does not depend on packet order across connections or on connection IDs.
+/// How to split a file's connections between threads: `threads` as asked (nil: the default of
+/// `threadCount`) and the run that does it.
 struct Sharding<R: PerFileReport> {
-    var threads: Int
-    var makeSink: () -> R
-    var merge: (inout R, R) -> Void
+    var threads: Int?
+    var run: (String, AnalysisOptions, Int, inout R) throws(CaptureError) -> FileSummary
+
+    /// Output in capture order, byte-identical to one thread (`CaptureAnalysis.runOrdered`).
+    static func ordered(threads: Int?) -> Sharding where R: OrderedShardSink {
+        Sharding(threads: threads) { (path, options, n, report) throws(CaptureError) in
+            try CaptureAnalysis.runOrdered(path: path, options: options, shards: n, sink: &report)
+        }
+    }
+
+    /// For reports whose output does not depend on packet order across connections or on connection
+    /// IDs (counting): each thread reassembles only its share (`CaptureAnalysis.runSharded`).
+    static func merged(threads: Int?, makeSink: @escaping () -> R, merge: @escaping (inout R, R) -> Void) -> Sharding {
+        Sharding(threads: threads) { (path, options, n, report) throws(CaptureError) in
+            try CaptureAnalysis.runSharded(path: path, options: options, shards: n, sink: &report,
+                                           makeShardSink: makeSink, merge: merge)
+        }
+    }
 }
+
+/// Threads for one file. Only a regular file can be read by several threads (each opens it);
+/// `--threads N` is then taken as asked, up to the processors available. By default: one thread
+/// for a capture under `smallCapture` bytes (starting threads costs more than they save), or when
+/// the machine is busy (the last minute's load average leaves no processor free: extra threads would
+/// only compete with the other work), else the processors available, at most 4.
+func threadCount(for path: String, requested: Int?) -> Int {
+    guard isRegularFile(path) else { return 1 }
+    let processors = ProcessInfo.processInfo.activeProcessorCount
+    if let requested { return max(1, min(requested, processors)) }
+    var st = stat()
+    guard stat(path, &st) == 0, Int(st.st_size) >= smallCapture else { return 1 }
+    var load = [0.0]
+    if getloadavg(&load, 1) == 1, load[0] > Double(processors) - 1 { return 1 }
+    return min(4, processors)
+}
+
+let smallCapture = 32 << 20
