@@ -4,23 +4,59 @@ import Foundation
 /// A distribution of non-negative integer samples (nanoseconds, bytes) kept as an HDR histogram
 /// (HdrHistogram/hdrhistogram-swift): constant memory per distribution whatever the sample count,
 /// values to `digits` significant decimal digits; the exact minimum and maximum are kept beside it.
+/// The histogram is made at the second sample (a distribution of one sample — a topic published
+/// once, of a million such — costs no allocation), sized at once for values up to `highest`: the
+/// package's auto-resizing grows it just enough for each new maximum, a copy of its counts every
+/// time (most of `stats`'s time before). Larger values still resize it; the figures are the same.
 public struct Distribution: Sendable {
-    var histogram: Histogram<UInt32>
+    /// Holds the samples once there are two (before, a shared empty one, never written).
+    var histogram = Self.unused
+    let digits: SignificantDigits
+    let highest: UInt64
     public private(set) var count: UInt64 = 0
     public private(set) var minimum: UInt64 = .max
     public private(set) var maximum: UInt64 = 0
     public private(set) var sum: UInt64 = 0
 
     /// `digits` is 1…3: 3 for latencies (0.1 %), 2 for the per-topic ones (1 %, a few KiB each).
-    public init(digits: Int = 3) {
-        let d: SignificantDigits = digits >= 3 ? .three : digits == 2 ? .two : .one
-        histogram = Histogram<UInt32>(numberOfSignificantValueDigits: d)
+    /// `highest`: the values expected (2^36 ns is about 69 s).
+    public init(digits: Int = 3, highest: UInt64 = 1 << 36) {
+        self.digits = digits >= 3 ? .three : digits == 2 ? .two : .one
+        self.highest = highest
+    }
+
+    /// A new histogram: a copy of an empty one made once per shape (the package fills a new one's
+    /// counts element by element, unspecialised; a copy of an existing array is one memcpy).
+    private func makeHistogram() -> Histogram<UInt32> {
+        switch (digits, highest) {
+        case (.three, 1 << 36): Self.latencyShape
+        case (.two, 1 << 36): Self.topicLatencyShape
+        case (.two, 1 << 16): Self.sizeShape
+        default: Self.shape(digits, highest)
+        }
+    }
+
+    static let unused = Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .one)
+    static let latencyShape = shape(.three, 1 << 36)
+    static let topicLatencyShape = shape(.two, 1 << 36)
+    static let sizeShape = shape(.two, 1 << 16)
+
+    private static func shape(_ digits: SignificantDigits, _ highest: UInt64) -> Histogram<UInt32> {
+        var h = Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: highest, numberOfSignificantValueDigits: digits)
+        h.autoResize = true
+        return h
     }
 
     public mutating func record(_ value: UInt64) {
         // The auto-resizing histogram tracks values up to UInt64.max / 2; clamp rather than trap.
         let v = min(value, UInt64.max / 4)
-        _ = histogram.record(v)
+        if count >= 1 {
+            if count == 1 {
+                histogram = makeHistogram()
+                _ = histogram.record(minimum)   // the first sample
+            }
+            _ = histogram.record(v)
+        }
         count &+= 1
         minimum = min(minimum, v)
         maximum = max(maximum, v)
@@ -29,7 +65,14 @@ public struct Distribution: Sendable {
 
     public mutating func add(_ other: Distribution) {
         guard other.count > 0 else { return }
-        histogram.add(other.histogram)
+        if count + other.count >= 2 {
+            if count <= 1 {
+                let first = minimum
+                histogram = makeHistogram()
+                if count == 1 { _ = histogram.record(first) }
+            }
+            if other.count >= 2 { histogram.add(other.histogram) } else { _ = histogram.record(other.minimum) }
+        }
         count &+= other.count
         minimum = min(minimum, other.minimum)
         maximum = max(maximum, other.maximum)
@@ -41,6 +84,7 @@ public struct Distribution: Sendable {
         guard count > 0 else { return 0 }
         if percentile <= 0 { return minimum }
         if percentile >= 100 { return maximum }
+        guard count >= 2 else { return minimum }
         return min(max(histogram.valueAtPercentile(percentile), minimum), maximum)
     }
 
@@ -59,13 +103,16 @@ public struct Distribution: Sendable {
             edges.append(UInt64((lo * pow(ratio, Double(i) / Double(buckets))).rounded(.up)))
         }
         var result = edges.map { (upper: $0, count: UInt64(0)) }
-        for v in histogram.recordedValues() {
-            let value = v.value
+        func place(_ value: UInt64, _ n: UInt64) {
             var i = 0
             while i < edges.count - 1 && value > edges[i] { i += 1 }
-            result[i].count += UInt64(v.count)
+            result[i].count += n
+        }
+        if count >= 2 {
+            for v in histogram.recordedValues() { place(v.value, UInt64(v.count)) }
+        } else {
+            place(minimum, count)
         }
         return result
     }
 }
-
