@@ -4,12 +4,13 @@ import Foundation
 /// A distribution of non-negative integer samples (nanoseconds, bytes) kept as an HDR histogram
 /// (HdrHistogram/hdrhistogram-swift): constant memory per distribution whatever the sample count,
 /// values to `digits` significant decimal digits; the exact minimum and maximum are kept beside it.
-/// The histogram is made at the second sample (a distribution of one sample — a topic published
-/// once, of a million such — costs no allocation), sized at once for values up to `highest`: the
+/// The histogram is made beyond four samples (a distribution of a few — a topic published a few
+/// times, of a million such — costs no allocation; its percentiles are the ones the histogram would
+/// give), sized at once for values up to `highest`: the
 /// package's auto-resizing grows it just enough for each new maximum, a copy of its counts every
 /// time (most of `stats`'s time before). Larger values still resize it; the figures are the same.
 public struct Distribution: Sendable {
-    /// Holds the samples once there are two (before, a shared empty one, never written).
+    /// Holds the samples once there are more than four (before, a shared empty one, never written).
     var histogram = Self.unused
     let digits: SignificantDigits
     let highest: UInt64
@@ -47,14 +48,26 @@ public struct Distribution: Sendable {
         return h
     }
 
+    /// The first samples, kept as they are until there are more than fit here: a topic of a few
+    /// messages (a million such) makes no histogram.
+    var few: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    static let fewCapacity: UInt64 = 4
+    var hasHistogram: Bool { count > Self.fewCapacity }
+
+    private func fewSample(_ i: UInt64) -> UInt64 {
+        switch i { case 0: few.0; case 1: few.1; case 2: few.2; default: few.3 }
+    }
+
+    /// The samples kept inline, sorted (only while there is no histogram).
+    private var fewSorted: [UInt64] { (0..<count).map(fewSample).sorted() }
+
     public mutating func record(_ value: UInt64) {
         // The auto-resizing histogram tracks values up to UInt64.max / 2; clamp rather than trap.
         let v = min(value, UInt64.max / 4)
-        if count >= 1 {
-            if count == 1 {
-                histogram = makeHistogram()
-                _ = histogram.record(minimum)   // the first sample
-            }
+        if count < Self.fewCapacity {
+            switch count { case 0: few.0 = v; case 1: few.1 = v; case 2: few.2 = v; default: few.3 = v }
+        } else {
+            if count == Self.fewCapacity { spill() }
             _ = histogram.record(v)
         }
         count &+= 1
@@ -63,20 +76,24 @@ public struct Distribution: Sendable {
         sum &+= v
     }
 
+    /// Moves the inline samples into a new histogram.
+    private mutating func spill() {
+        histogram = makeHistogram()
+        for i in 0..<min(count, Self.fewCapacity) { _ = histogram.record(fewSample(i)) }
+    }
+
     public mutating func add(_ other: Distribution) {
         guard other.count > 0 else { return }
-        if count + other.count >= 2 {
-            if count <= 1 {
-                let first = minimum
-                histogram = makeHistogram()
-                if count == 1 { _ = histogram.record(first) }
-            }
-            if other.count >= 2 { histogram.add(other.histogram) } else { _ = histogram.record(other.minimum) }
+        if other.hasHistogram {
+            if !hasHistogram { spill() }
+            histogram.add(other.histogram)
+            count &+= other.count
+            minimum = min(minimum, other.minimum)
+            maximum = max(maximum, other.maximum)
+            sum &+= other.sum
+        } else {
+            for i in 0..<other.count { record(other.fewSample(i)) }
         }
-        count &+= other.count
-        minimum = min(minimum, other.minimum)
-        maximum = max(maximum, other.maximum)
-        sum &+= other.sum
     }
 
     /// The value at `percentile` (0…100), to the histogram's precision; the exact extremes at 0 and 100.
@@ -84,7 +101,14 @@ public struct Distribution: Sendable {
         guard count > 0 else { return 0 }
         if percentile <= 0 { return minimum }
         if percentile >= 100 { return maximum }
-        guard count >= 2 else { return minimum }
+        guard hasHistogram else {
+            // As the histogram answers: the sample at rank ⌈p·n⌉ (p one ulp less), at the top of
+            // its bucket.
+            let sorted = fewSorted
+            let rank = max(1, Int((percentile.nextDown * Double(count) / 100).rounded(.up)))
+            let v = sorted[min(rank, sorted.count) - 1]
+            return min(max(makeHistogram().highestEquivalentForValue(v), minimum), maximum)
+        }
         return min(max(histogram.valueAtPercentile(percentile), minimum), maximum)
     }
 
@@ -108,10 +132,11 @@ public struct Distribution: Sendable {
             while i < edges.count - 1 && value > edges[i] { i += 1 }
             result[i].count += n
         }
-        if count >= 2 {
+        if hasHistogram {
             for v in histogram.recordedValues() { place(v.value, UInt64(v.count)) }
         } else {
-            place(minimum, count)
+            let shape = makeHistogram()
+            for v in fewSorted { place(shape.highestEquivalentForValue(v), 1) }
         }
         return result
     }
