@@ -3,6 +3,7 @@ public import MQTTCodec
 public import STOMPCodec
 public import TCPReassembly
 public import Analysis
+public import PacketLayers
 
 /// Message and byte counts of one `--interval` bucket.
 public struct RateBucket: Sendable {
@@ -66,6 +67,8 @@ public struct StatsCollector: AnalysisSink {
     var lastID: UInt32 = .max
     var lastSlot = -1
     var subscriptions = SubscriptionIndex()
+    /// TCP round trips and zero windows of every connection (`tcpSegment`).
+    var tcp = TCPHealthTracker()
     /// Subscriber connection → expected deliveries not seen (by connection ID).
     public private(set) var missedBySubscriber: [UInt32: UInt64] = [:]
     var pending: PendingPublishes
@@ -79,6 +82,18 @@ public struct StatsCollector: AnalysisSink {
     }
 
     public var wantsOverlapConflicts: Bool { false }
+    public var wantsSegments: Bool { true }
+
+    // MARK: TCP
+
+    public mutating func tcpSegment(_ segment: borrowing TCPSegment, payloadLength: Int, time: Timestamp) {
+        tcp.segment(segment, payload: payloadLength, time: time)
+    }
+
+    /// Round trips over every connection: the handshake (SYN → ACK), and data → its ACK by the
+    /// direction of the data (`.0` the client's, acknowledged by the broker).
+    public var tcpHandshakeRTT: Distribution { tcp.handshakes }
+    public var tcpAckRTT: (clientData: Distribution, brokerData: Distribution) { (tcp.ackRTT.0, tcp.ackRTT.1) }
 
     // MARK: MQTT
 
@@ -341,6 +356,7 @@ public struct StatsCollector: AnalysisSink {
     // MARK: Connections
 
     public mutating func connectionFinished(_ s: ConnectionSummary) {
+        let health = tcp.finish(client: s.info.client, server: s.info.server)
         guard let k = slotOf.removeValue(forKey: s.info.id) else { return }
         if lastID == s.info.id { lastID = .max; lastSlot = -1 }
         var c = conns[k]
@@ -349,6 +365,7 @@ public struct StatsCollector: AnalysisSink {
         for f in c.filters { subscriptions.unsubscribe(s.info.id, f) }
         c.row.end = s.end
         c.row.tcp = s.stats
+        c.row.health = health
         c.row.firstTime = s.stats.firstTime
         c.row.lastTime = s.stats.lastTime
         c.row.protocolName = s.protocolName
@@ -383,6 +400,7 @@ public struct StatsCollector: AnalysisSink {
             k = existing
         } else {
             let state = ConnectionState(info, protocolName: protocolName)
+            if !info.sawHandshake { tcp.roles(client: info.client, server: info.server) }
             if let free = freeSlots.popLast() { conns[free] = state; k = free } else { conns.append(state); k = conns.count - 1 }
             slotOf[info.id] = k
         }

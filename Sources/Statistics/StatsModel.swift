@@ -165,5 +165,7 @@ public struct ConnectionStatsRow: Sendable {
     public var firstTime = Timestamp.zero
     public var lastTime = Timestamp.zero
     public var tcp = ConnectionStats()
+    /// RTT estimates and zero windows (nil when the connection's segments were not followed).
+    public var health: TCPHealth? = nil
     public var sawHandshake = false
 }
