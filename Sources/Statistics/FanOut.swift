@@ -164,6 +164,8 @@ struct PendingPublish {
     var delivered = 0
     /// The sequence number of the next newer pending publish with the same digest, or -1.
     var newerSame = -1
+    /// Its entry in `StatsCollector.fanOutTraces`, or -1 (most publishes are not traced).
+    var trace = -1
 
     func wasDelivered(to c: UInt32) -> Bool {
         if let i = index(of: c) { return deliveredMask & (1 << UInt64(i)) != 0 }
@@ -239,17 +241,33 @@ struct PendingPublishes {
 
     /// Matches a delivery of `digest` to connection `to`: the oldest publish of it not yet
     /// delivered there; if every one was, a duplicate of the newest.
-    mutating func deliver(_ digest: UInt64, to: UInt32) -> (time: Timestamp, duplicate: Bool)? {
+    mutating func deliver(_ digest: UInt64, to: UInt32) -> (time: Timestamp, duplicate: Bool, trace: Int)? {
         guard let chain = byDigest[digest] else { return nil }
         var s = chain.oldest
         while s >= 0 {
             let i = s % ring.count
             if !ring[i].wasDelivered(to: to) {
                 ring[i].markDelivered(to: to)
-                return (ring[i].time, false)
+                return (ring[i].time, false, ring[i].trace)
             }
             s = ring[i].newerSame
         }
-        return (ring[chain.newest % ring.count].time, true)
+        let newest = ring[chain.newest % ring.count]
+        return (newest.time, true, newest.trace)
     }
+}
+
+/// One publish and where it went, for the report's fan-out view: the first `maxFanOutTraces`
+/// publishes that called for deliveries are followed delivery by delivery.
+public struct FanOutTrace: Sendable {
+    public var publisher: UInt32
+    public var topic: String
+    public var time: Timestamp
+    /// Deliveries the subscriptions open at the publish called for.
+    public var expected: Int
+    /// Each delivery seen: the subscriber's connection and the time since the publish (ns);
+    /// `duplicate` when that subscriber had received it already.
+    public var deliveries: [(connection: UInt32, latency: UInt64, duplicate: Bool)] = []
+    /// Subscriber connections whose expected delivery was not seen (known once it is settled).
+    public var missed: [UInt32] = []
 }

@@ -69,6 +69,9 @@ public struct StatsCollector: AnalysisSink {
     var subscriptions = SubscriptionIndex()
     /// TCP round trips and zero windows of every connection (`tcpSegment`).
     var tcp = TCPHealthTracker()
+    /// The first publishes that called for deliveries, followed delivery by delivery.
+    public private(set) var fanOutTraces: [FanOutTrace] = []
+    public static let maxFanOutTraces = 16
     /// Subscriber connection → expected deliveries not seen (by connection ID).
     public private(set) var missedBySubscriber: [UInt32: UInt64] = [:]
     var pending: PendingPublishes
@@ -264,18 +267,27 @@ public struct StatsCollector: AnalysisSink {
             let x = subscriptions.expected(pdu, p.topic, alias: aliasName, hash: topicHash, from: id,
                                            noLocal: conns[c].noLocal)
             fanOut.expected &+= UInt64(x.count)
-            if let evicted = pending.add(PendingPublish(digest: digest, time: t, topicKey: keyHash, sys: isSys,
-                                                        expected: x.count, expectedTo: x.subscribers)) {
+            var p = PendingPublish(digest: digest, time: t, topicKey: keyHash, sys: isSys, expected: x.count,
+                                   expectedTo: x.subscribers)
+            if x.count > 0 && fanOutTraces.count < Self.maxFanOutTraces {
+                p.trace = fanOutTraces.count
+                fanOutTraces.append(FanOutTrace(publisher: id, topic: aliasName ?? Self.string(pdu, topicRange), time: t,
+                                                expected: x.count))
+            }
+            if let evicted = pending.add(p) {
                 settle(evicted)
                 fanOut.evicted &+= 1
             }
         } else {
-            guard let (publishTime, dup) = pending.deliver(digest, to: id) else {
+            guard let (publishTime, dup, trace) = pending.deliver(digest, to: id) else {
                 if retain { fanOut.retainedFromStore &+= 1 } else { fanOut.unmatched &+= 1 }
                 return
             }
-            if dup { fanOut.duplicates &+= 1; return }
             let ns = UInt64(clamping: t.totalNanoseconds &- publishTime.totalNanoseconds)
+            if trace >= 0, fanOutTraces[trace].deliveries.count < SubscriptionIndex.maxListed {
+                fanOutTraces[trace].deliveries.append((id, ns, dup))
+            }
+            if dup { fanOut.duplicates &+= 1; return }
             fanOut.matched &+= 1
             fanOut.latency.record(ns)
             if isSys {
@@ -290,6 +302,7 @@ public struct StatsCollector: AnalysisSink {
         let seen = min(p.delivered, p.expected)
         fanOut.notSeen &+= UInt64(p.expected - seen)
         p.missed { missedBySubscriber[$0, default: 0] &+= 1 }
+        if p.trace >= 0 { p.missed { fanOutTraces[p.trace].missed.append($0) } }
         func account(_ s: inout TopicStats) {
             s.expectedDeliveries &+= UInt64(p.expected)
             s.matchedDeliveries &+= UInt64(seen)
