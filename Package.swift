@@ -77,7 +77,7 @@ let package = Package(
         // Consumers of the analysis: whole-capture statistics (`stats`) and the HTML report (`report`).
         .target(
             name: "Statistics",
-            dependencies: ["WireCore", "Analysis", "MQTTCodec", "STOMPCodec", "TCPReassembly", "Rendering",
+            dependencies: ["WireCore", "Analysis", "MQTTCodec", "STOMPCodec", "TCPReassembly", "PacketLayers", "Rendering",
                            .product(name: "Histogram", package: "hdrhistogram-swift")],
             swiftSettings: strict),
         .target(

@@ -1,5 +1,6 @@
 public import WireCore
 public import MQTTCodec
+public import PacketLayers
 
 /// Receives what the analysis finds, in capture order. Generic (no existentials): each command
 /// supplies its own sink type and implements only what it needs.
@@ -29,6 +30,12 @@ public protocol AnalysisSink {
     mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
     /// One TLS handshake message, alert, ChangeCipherSpec or undecrypted record, lent for the call.
     mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
+    /// Whether every TCP segment's header is wanted (`tcpSegment`), e.g. for RTT estimates.
+    var wantsSegments: Bool { get }
+    /// Every TCP segment, in capture order, just before reassembly takes it (so a segment that
+    /// ends a connection comes before `connectionFinished`); `payloadLength` counts the bytes the
+    /// snap length cut off too.
+    mutating func tcpSegment(_ segment: borrowing TCPSegment, payloadLength: Int, time: Timestamp)
     /// Sharded runs only (`CaptureAnalysis.runOrdered`): the reassembler's call numbered `sequence`
     /// begins; what the sink is told until the next one belongs to it (see `ShardBatch`).
     mutating func beginEvent(_ sequence: UInt64)
@@ -47,5 +54,7 @@ extension AnalysisSink {
     public mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>,
                                         fields: borrowing FieldTree) {}
     public mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {}
+    public var wantsSegments: Bool { false }
+    public mutating func tcpSegment(_ segment: borrowing TCPSegment, payloadLength: Int, time: Timestamp) {}
     public mutating func beginEvent(_ sequence: UInt64) {}
 }

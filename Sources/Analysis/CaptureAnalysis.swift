@@ -51,6 +51,7 @@ public enum CaptureAnalysis {
         var lastTime = Timestamp.zero
         var firstTime: Timestamp?
         var malformedReported = 0
+        let wantsSegments = sink.wantsSegments
 
         reading: while true {
             switch control.shouldStop(lastFrame) {
@@ -70,6 +71,11 @@ public enum CaptureAnalysis {
                 let outcome = decoder.decode(frame: frame, wireLength: header.wireLength) { segment, payload in
                     if shard.count > 1 && ConnectionSharding.shard(of: segment, among: shard.count) != shard.index {
                         return
+                    }
+                    // Before reassembly takes it: a segment that ends a connection is seen first.
+                    if wantsSegments {
+                        assembler.consumer.sink.tcpSegment(segment, payloadLength: payload.count + segment.missingPayload,
+                                                           time: header.time)
                     }
                     assembler.process(segment, payload: payload, frame: header.number, time: header.time,
                                       frameLength: header.wireLength)

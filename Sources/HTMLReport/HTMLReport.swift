@@ -248,7 +248,36 @@ public enum HTMLReport {
         for (id, n) in s.missedBySubscriber.sorted(by: { $0.key < $1.key }) {
             h += "<p class=\"bad\">connection <a href=\"#conn-0-\(id)\">\(id)</a>: \(n) deliveries its subscriptions called for were not seen</p>"
         }
+        h += fanOutTraces(s)
         return h
+    }
+
+    /// One publish and where it went: the first publishes that called for deliveries, each with
+    /// its deliveries to every subscriber (latency drawn as a bar) and the expected ones not seen.
+    static func fanOutTraces(_ s: StatsCollector) -> String {
+        guard !s.fanOutTraces.isEmpty else { return "" }
+        let start = s.captureStart ?? .zero
+        var h = "<h4>One publish and where it went</h4><div class=\"fanout\">"
+        for (i, t) in s.fanOutTraces.enumerated() {
+            let seen = t.deliveries.filter { !$0.duplicate }.count
+            let slowest = t.deliveries.map(\.latency).max() ?? 0
+            let at = StatsRender.duration(UInt64(clamping: t.time.totalNanoseconds &- start.totalNanoseconds))
+            h += "<details\(i == 0 ? " open" : "") id=\"fanout-\(i)\"><summary>PUBLISH <code>\(esc(t.topic))</code> from connection "
+            h += "<a href=\"#conn-0-\(t.publisher)\">\(t.publisher)</a> at +\(at): \(seen) of \(t.expected) expected deliveries seen"
+            h += t.missed.isEmpty ? "" : ", <span class=\"bad\">\(t.missed.count) not seen</span>"
+            h += slowest > 0 ? ", slowest \(StatsRender.duration(slowest))" : ""
+            h += "</summary><table class=\"summary\"><thead><tr><th>subscriber</th><th>latency</th><th></th></tr></thead><tbody>"
+            for d in t.deliveries {
+                let w = slowest > 0 ? max(1, Int(120 * Double(d.latency) / Double(slowest))) : 1
+                h += "<tr><td><a href=\"#conn-0-\(d.connection)\">\(d.connection)</a>\(d.duplicate ? " (duplicate)" : "")</td>"
+                h += "<td>\(StatsRender.duration(d.latency))</td><td><svg width=\"122\" height=\"8\" role=\"img\" aria-label=\"latency\"><rect class=\"del\" x=\"0\" y=\"0\" width=\"\(w)\" height=\"8\"/></svg></td></tr>"
+            }
+            for m in t.missed {
+                h += "<tr class=\"bad\"><td><a href=\"#conn-0-\(m)\">\(m)</a></td><td>not seen</td><td></td></tr>"
+            }
+            h += "</tbody></table></details>\n"
+        }
+        return h + "</div>\n"
     }
 
     /// The topic tree: nested <details>, each level with its messages and rate.

@@ -4,36 +4,96 @@ import Foundation
 /// A distribution of non-negative integer samples (nanoseconds, bytes) kept as an HDR histogram
 /// (HdrHistogram/hdrhistogram-swift): constant memory per distribution whatever the sample count,
 /// values to `digits` significant decimal digits; the exact minimum and maximum are kept beside it.
+/// The histogram is made beyond four samples (a distribution of a few — a topic published a few
+/// times, of a million such — costs no allocation; its percentiles are the ones the histogram would
+/// give), sized at once for values up to `highest`: the
+/// package's auto-resizing grows it just enough for each new maximum, a copy of its counts every
+/// time (most of `stats`'s time before). Larger values still resize it; the figures are the same.
 public struct Distribution: Sendable {
-    var histogram: Histogram<UInt32>
+    /// Holds the samples once there are more than four (before, a shared empty one, never written).
+    var histogram = Self.unused
+    let digits: SignificantDigits
+    let highest: UInt64
     public private(set) var count: UInt64 = 0
     public private(set) var minimum: UInt64 = .max
     public private(set) var maximum: UInt64 = 0
     public private(set) var sum: UInt64 = 0
 
     /// `digits` is 1…3: 3 for latencies (0.1 %), 2 for the per-topic ones (1 %, a few KiB each).
-    public init(digits: Int = 3) {
-        let d: SignificantDigits = digits >= 3 ? .three : digits == 2 ? .two : .one
-        histogram = Histogram<UInt32>(numberOfSignificantValueDigits: d)
+    /// `highest`: the values expected (2^36 ns is about 69 s).
+    public init(digits: Int = 3, highest: UInt64 = 1 << 36) {
+        self.digits = digits >= 3 ? .three : digits == 2 ? .two : .one
+        self.highest = highest
     }
+
+    /// A new histogram: a copy of an empty one made once per shape (the package fills a new one's
+    /// counts element by element, unspecialised; a copy of an existing array is one memcpy).
+    private func makeHistogram() -> Histogram<UInt32> {
+        switch (digits, highest) {
+        case (.three, 1 << 36): Self.latencyShape
+        case (.two, 1 << 36): Self.topicLatencyShape
+        case (.two, 1 << 16): Self.sizeShape
+        default: Self.shape(digits, highest)
+        }
+    }
+
+    static let unused = Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: 2, numberOfSignificantValueDigits: .one)
+    static let latencyShape = shape(.three, 1 << 36)
+    static let topicLatencyShape = shape(.two, 1 << 36)
+    static let sizeShape = shape(.two, 1 << 16)
+
+    private static func shape(_ digits: SignificantDigits, _ highest: UInt64) -> Histogram<UInt32> {
+        var h = Histogram<UInt32>(lowestDiscernibleValue: 1, highestTrackableValue: highest, numberOfSignificantValueDigits: digits)
+        h.autoResize = true
+        return h
+    }
+
+    /// The first samples, kept as they are until there are more than fit here: a topic of a few
+    /// messages (a million such) makes no histogram.
+    var few: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    static let fewCapacity: UInt64 = 4
+    var hasHistogram: Bool { count > Self.fewCapacity }
+
+    private func fewSample(_ i: UInt64) -> UInt64 {
+        switch i { case 0: few.0; case 1: few.1; case 2: few.2; default: few.3 }
+    }
+
+    /// The samples kept inline, sorted (only while there is no histogram).
+    private var fewSorted: [UInt64] { (0..<count).map(fewSample).sorted() }
 
     public mutating func record(_ value: UInt64) {
         // The auto-resizing histogram tracks values up to UInt64.max / 2; clamp rather than trap.
         let v = min(value, UInt64.max / 4)
-        _ = histogram.record(v)
+        if count < Self.fewCapacity {
+            switch count { case 0: few.0 = v; case 1: few.1 = v; case 2: few.2 = v; default: few.3 = v }
+        } else {
+            if count == Self.fewCapacity { spill() }
+            _ = histogram.record(v)
+        }
         count &+= 1
         minimum = min(minimum, v)
         maximum = max(maximum, v)
         sum &+= v
     }
 
+    /// Moves the inline samples into a new histogram.
+    private mutating func spill() {
+        histogram = makeHistogram()
+        for i in 0..<min(count, Self.fewCapacity) { _ = histogram.record(fewSample(i)) }
+    }
+
     public mutating func add(_ other: Distribution) {
         guard other.count > 0 else { return }
-        histogram.add(other.histogram)
-        count &+= other.count
-        minimum = min(minimum, other.minimum)
-        maximum = max(maximum, other.maximum)
-        sum &+= other.sum
+        if other.hasHistogram {
+            if !hasHistogram { spill() }
+            histogram.add(other.histogram)
+            count &+= other.count
+            minimum = min(minimum, other.minimum)
+            maximum = max(maximum, other.maximum)
+            sum &+= other.sum
+        } else {
+            for i in 0..<other.count { record(other.fewSample(i)) }
+        }
     }
 
     /// The value at `percentile` (0…100), to the histogram's precision; the exact extremes at 0 and 100.
@@ -41,6 +101,14 @@ public struct Distribution: Sendable {
         guard count > 0 else { return 0 }
         if percentile <= 0 { return minimum }
         if percentile >= 100 { return maximum }
+        guard hasHistogram else {
+            // As the histogram answers: the sample at rank ⌈p·n⌉ (p one ulp less), at the top of
+            // its bucket.
+            let sorted = fewSorted
+            let rank = max(1, Int((percentile.nextDown * Double(count) / 100).rounded(.up)))
+            let v = sorted[min(rank, sorted.count) - 1]
+            return min(max(makeHistogram().highestEquivalentForValue(v), minimum), maximum)
+        }
         return min(max(histogram.valueAtPercentile(percentile), minimum), maximum)
     }
 
@@ -59,13 +127,17 @@ public struct Distribution: Sendable {
             edges.append(UInt64((lo * pow(ratio, Double(i) / Double(buckets))).rounded(.up)))
         }
         var result = edges.map { (upper: $0, count: UInt64(0)) }
-        for v in histogram.recordedValues() {
-            let value = v.value
+        func place(_ value: UInt64, _ n: UInt64) {
             var i = 0
             while i < edges.count - 1 && value > edges[i] { i += 1 }
-            result[i].count += UInt64(v.count)
+            result[i].count += n
+        }
+        if hasHistogram {
+            for v in histogram.recordedValues() { place(v.value, UInt64(v.count)) }
+        } else {
+            let shape = makeHistogram()
+            for v in fewSorted { place(shape.highestEquivalentForValue(v), 1) }
         }
         return result
     }
 }
-

@@ -3,6 +3,7 @@ public import MQTTCodec
 public import STOMPCodec
 public import TCPReassembly
 public import Analysis
+public import PacketLayers
 
 /// Message and byte counts of one `--interval` bucket.
 public struct RateBucket: Sendable {
@@ -33,6 +34,10 @@ public struct FanOutTotals: Sendable {
 
 /// The `stats` sink: consumes MQTT packet events, STOMP frame events and connection summaries and
 /// aggregates them in bounded memory. One per capture file.
+///
+/// Per packet it touches no heap memory in the common case: topics and payloads are keyed by
+/// digests of their bytes (a string is made only for a topic new to its table), connections are
+/// found in a slab, fan-out expectations are cached per topic until a subscription changes.
 public struct StatsCollector: AnalysisSink {
     public let options: StatsOptions
     public private(set) var topics: TopicTable
@@ -54,12 +59,19 @@ public struct StatsCollector: AnalysisSink {
     /// Called with each latency as it is measured (`live --metrics` feeds its histograms so).
     public var latencyObserver: (@Sendable (LatencyKey, UInt64) -> Void)? = nil
 
-    var open: [UInt32: ConnectionState] = [:]
-    /// Topic filter → the open connections subscribed with it; a topic's matching filters are
-    /// cached until a filter appears or disappears (not on every subscription: clients come and go).
-    var subscribersByFilter: [String: Set<UInt32>] = [:]
-    var filterGeneration: UInt64 = 0
-    var expectedCache: [UInt64: (generation: UInt64, filters: [String])] = [:]
+    /// Open connections: a slab of their states, found by connection ID (the last one found is
+    /// remembered: consecutive packets often belong to one connection).
+    var conns: [ConnectionState] = []
+    var slotOf: [UInt32: Int] = [:]
+    var freeSlots: [Int] = []
+    var lastID: UInt32 = .max
+    var lastSlot = -1
+    var subscriptions = SubscriptionIndex()
+    /// TCP round trips and zero windows of every connection (`tcpSegment`).
+    var tcp = TCPHealthTracker()
+    /// The first publishes that called for deliveries, followed delivery by delivery.
+    public private(set) var fanOutTraces: [FanOutTrace] = []
+    public static let maxFanOutTraces = 16
     /// Subscriber connection → expected deliveries not seen (by connection ID).
     public private(set) var missedBySubscriber: [UInt32: UInt64] = [:]
     var pending: PendingPublishes
@@ -73,6 +85,18 @@ public struct StatsCollector: AnalysisSink {
     }
 
     public var wantsOverlapConflicts: Bool { false }
+    public var wantsSegments: Bool { true }
+
+    // MARK: TCP
+
+    public mutating func tcpSegment(_ segment: borrowing TCPSegment, payloadLength: Int, time: Timestamp) {
+        tcp.segment(segment, payload: payloadLength, time: time)
+    }
+
+    /// Round trips over every connection: the handshake (SYN → ACK), and data → its ACK by the
+    /// direction of the data (`.0` the client's, acknowledged by the broker).
+    public var tcpHandshakeRTT: Distribution { tcp.handshakes }
+    public var tcpAckRTT: (clientData: Distribution, brokerData: Distribution) { (tcp.ackRTT.0, tcp.ackRTT.1) }
 
     // MARK: MQTT
 
@@ -81,44 +105,42 @@ public struct StatsCollector: AnalysisSink {
         if captureStart == nil { captureStart = e.captureStart }
         guard let type = e.message.packetType else { return }
         let id = e.connection.id
-        if open[id] == nil { open[id] = ConnectionState(e.connection, protocolName: "mqtt") }
+        let c = slot(e.connection, "mqtt")
         let d = e.direction
         let t = e.time
         let size = e.declaredSize
-        withConnection(id) { c in
-            c.row.packets[Int(type.rawValue) + (d == .clientToServer ? 0 : 16)] &+= 1
-            if d == .clientToServer {
-                c.row.appBytes.0 &+= UInt64(clamping: size)
-                if let last = c.lastClientPacket { c.row.longestSilence = max(c.row.longestSilence, t.totalNanoseconds &- last.totalNanoseconds) }
-                c.lastClientPacket = t
-            } else {
-                c.row.appBytes.1 &+= UInt64(clamping: size)
+        conns[c].row.packets[Int(type.rawValue) + (d == .clientToServer ? 0 : 16)] &+= 1
+        if d == .clientToServer {
+            conns[c].row.appBytes.0 &+= UInt64(clamping: size)
+            if let last = conns[c].lastClientPacket {
+                conns[c].row.longestSilence = max(conns[c].row.longestSilence, t.totalNanoseconds &- last.totalNanoseconds)
             }
-            if c.row.clientID == nil, let cid = e.clientID { c.row.clientID = cid }
+            conns[c].lastClientPacket = t
+        } else {
+            conns[c].row.appBytes.1 &+= UInt64(clamping: size)
         }
+        if conns[c].row.clientID == nil, let cid = e.clientID { conns[c].row.clientID = cid }
 
         switch e.message {
         case .connect(let m):
-            withConnection(id) { c in
-                c.row.keepAlive = m.keepAlive
-                c.request(.connect, d, 0, t)
-            }
+            conns[c].row.keepAlive = m.keepAlive
+            conns[c].request(.connect, d, 0, t)
         case .connack:
-            answer(id, .connect, d.reversed, 0, t)
+            answer(c, .connect, d.reversed, 0, t)
         case .publish(let p):
-            publish(e, p, pdu)
+            publish(e, p, pdu, c)
         case .puback(let a):
-            answer(id, .publishAck, d.reversed, a.packetID, t)
+            answer(c, .publishAck, d.reversed, a.packetID, t)
         case .pubrec(let a):
-            answer(id, .publishRec, d.reversed, a.packetID, t)
-            withConnection(id) { $0.request(.pubrecRel, d, a.packetID, t) }
+            answer(c, .publishRec, d.reversed, a.packetID, t)
+            conns[c].request(.pubrecRel, d, a.packetID, t)
         case .pubrel(let a):
-            answer(id, .pubrecRel, d.reversed, a.packetID, t)
-            withConnection(id) { $0.request(.pubrelComp, d, a.packetID, t) }
+            answer(c, .pubrecRel, d.reversed, a.packetID, t)
+            conns[c].request(.pubrelComp, d, a.packetID, t)
         case .pubcomp(let a):
-            answer(id, .pubrelComp, d.reversed, a.packetID, t)
+            answer(c, .pubrelComp, d.reversed, a.packetID, t)
         case .subscribe(let s):
-            withConnection(id) { $0.request(.subscribe, d, s.packetID, t) }
+            conns[c].request(.subscribe, d, s.packetID, t)
             // Each filter is followed by its options; with No Local (MQTT 5 §3.8.3.1) the
             // subscriber's own publishes are not delivered to it, so they are not expected.
             var filters: [(String, Bool)] = []
@@ -133,37 +155,36 @@ public struct StatsCollector: AnalysisSink {
                     }
                 }
             }
-            withConnection(id) { c in
-                for (f, noLocal) in filters {
-                    c.filters.removeAll { $0 == f }
-                    c.filters.append(f)
-                    if noLocal { c.noLocal.insert(f) } else { c.noLocal.remove(f) }
-                }
+            for (f, noLocal) in filters {
+                conns[c].filters.removeAll { $0 == f }
+                conns[c].filters.append(f)
+                if noLocal { conns[c].noLocal.insert(f) } else { conns[c].noLocal.remove(f) }
+                subscriptions.subscribe(id, f)
             }
-            for (f, _) in filters { subscribe(id, f) }
         case .suback(let s):
-            answer(id, .subscribe, d.reversed, s.packetID, t)
+            answer(c, .subscribe, d.reversed, s.packetID, t)
         case .unsubscribe(let s):
-            withConnection(id) { $0.request(.unsubscribe, d, s.packetID, t) }
+            conns[c].request(.unsubscribe, d, s.packetID, t)
             var filters: [String] = []
             for n in fields.nodes where n.field == MQTTField.unsubscribeTopicFilter.id {
                 if case .text(let r, _) = n.value, r.upper <= pdu.count { filters.append(Self.string(pdu, r)) }
             }
-            withConnection(id) { c in c.filters.removeAll { filters.contains($0) }; c.noLocal.subtract(filters) }
-            for f in filters { unsubscribe(id, f) }
+            conns[c].filters.removeAll { filters.contains($0) }
+            conns[c].noLocal.subtract(filters)
+            for f in filters { subscriptions.unsubscribe(id, f) }
         case .unsuback(let s):
-            answer(id, .unsubscribe, d.reversed, s.packetID, t)
+            answer(c, .unsubscribe, d.reversed, s.packetID, t)
         case .pingreq:
-            withConnection(id) { $0.request(.ping, d, 0, t) }
+            conns[c].request(.ping, d, 0, t)
         case .pingresp:
-            answer(id, .ping, d.reversed, 0, t)
+            answer(c, .ping, d.reversed, 0, t)
         case .disconnect:
-            if d == .clientToServer { withConnection(id) { $0.row.disconnectSent = true } }
+            if d == .clientToServer { conns[c].row.disconnectSent = true }
         default: break
         }
     }
 
-    private mutating func publish(_ e: MQTTPacketEvent, _ p: MQTTPublish, _ pdu: Span<UInt8>) {
+    private mutating func publish(_ e: MQTTPacketEvent, _ p: MQTTPublish, _ pdu: Span<UInt8>, _ c: Int) {
         let id = e.connection.id
         let d = e.direction
         let t = e.time
@@ -173,11 +194,11 @@ public struct StatsCollector: AnalysisSink {
         var aliasName: String? = nil
         if p.topic.isEmpty, let a = e.aliasTopic {
             aliasName = a
-            topicHash = Self.fnv(a.utf8)
+            topicHash = ByteDigest.hash(a.utf8)
             topicRange = ByteRange(0, 0)
         } else {
             guard p.topic.upper <= pdu.count else { return }
-            topicHash = Self.fnv(pdu, p.topic)
+            topicHash = ByteDigest.hash(pdu, p.topic)
         }
         let payloadLength = p.payload.upper <= pdu.count ? p.payload.count : max(0, e.declaredSize - p.payload.lower)
         let isSys = aliasName.map { $0.hasPrefix("$") } ?? (topicRange.count > 0 && pdu[topicRange.lower] == UInt8(ascii: "$"))
@@ -188,20 +209,10 @@ public struct StatsCollector: AnalysisSink {
         if let depth = options.depth {
             if let a = aliasName {
                 let cut = Self.rollUp(a, depth: depth)
-                keyHash = Self.fnv(cut.utf8)
+                keyHash = ByteDigest.hash(cut.utf8)
             } else if let end = Self.levelEnd(pdu, topicRange, depth: depth) {
                 keyRange = ByteRange(topicRange.lower, end)
-                keyHash = Self.fnv(pdu, keyRange) &+ 1
-            }
-        }
-        // A string is made only for a topic new to its table.
-        let known = isSys ? sysTopics.index[keyHash] != nil : topics.index[keyHash] != nil
-        var name = ""
-        if !known {
-            if let a = aliasName { name = options.depth.map { Self.rollUp(a, depth: $0) } ?? a }
-            else {
-                name = Self.string(pdu, keyRange)
-                if keyRange.upper < topicRange.upper { name += "/#" }
+                keyHash = ByteDigest.hash(pdu, keyRange) &+ 1
             }
         }
         let props = p.properties.present
@@ -215,11 +226,18 @@ public struct StatsCollector: AnalysisSink {
             s.properties |= props
             s.payload.record(UInt64(payloadLength))
         }
+        // A string is made only for a topic new to its table.
+        func name() -> String {
+            if let a = aliasName { return options.depth.map { Self.rollUp(a, depth: $0) } ?? a }
+            var name = Self.string(pdu, keyRange)
+            if keyRange.upper < topicRange.upper { name += "/#" }
+            return name
+        }
         if isSys {
-            let i = sysTopics.slot(keyHash) { name }
+            let i = sysTopics.slot(keyHash, name: name)
             update(&sysTopics[i])
         } else {
-            let i = topics.slot(keyHash) { name }
+            let i = topics.slot(keyHash, name: name)
             update(&topics[i])
         }
 
@@ -234,36 +252,42 @@ public struct StatsCollector: AnalysisSink {
             ratesDropped &+= 1
         }
 
-        withConnection(id) { c in
-            if inbound { c.row.publishesSent &+= 1 } else { c.row.publishesReceived &+= 1 }
-            if c.row.firstPublish == nil { c.row.firstPublish = t }
-            c.row.lastPublish = t
-            if let pid = p.packetID, qos > 0 {
-                c.request(qos == 1 ? .publishAck : .publishRec, d, pid, t)
-            }
+        if inbound { conns[c].row.publishesSent &+= 1 } else { conns[c].row.publishesReceived &+= 1 }
+        if conns[c].row.firstPublish == nil { conns[c].row.firstPublish = t }
+        conns[c].row.lastPublish = t
+        if let pid = p.packetID, qos > 0 {
+            conns[c].request(qos == 1 ? .publishAck : .publishRec, d, pid, t)
         }
 
         // Fan-out: match a delivery to its publish by topic and payload digest.
         guard p.payload.upper <= pdu.count else { return }
-        let digest = Self.fnv(pdu, p.payload) ^ (topicHash &* 0x9E37_79B9_7F4A_7C15)
+        let digest = ByteDigest.sampled(pdu, p.payload) ^ (topicHash &* 0x9E37_79B9_7F4A_7C15)
         if inbound {
             fanOut.publishes &+= 1
-            let topic = aliasName ?? Self.string(pdu, p.topic)
-            let (subscribers, expected) = expectedDeliveries(topic, hash: topicHash, from: id)
-            fanOut.expected &+= UInt64(expected)
-            if let evicted = pending.add(PendingPublish(digest: digest, time: t, topicKey: keyHash, sys: isSys,
-                                                        expected: expected, expectedTo: subscribers)) {
+            let x = subscriptions.expected(pdu, p.topic, alias: aliasName, hash: topicHash, from: id,
+                                           noLocal: conns[c].noLocal)
+            fanOut.expected &+= UInt64(x.count)
+            var p = PendingPublish(digest: digest, time: t, topicKey: keyHash, sys: isSys, expected: x.count,
+                                   expectedTo: x.subscribers)
+            if x.count > 0 && fanOutTraces.count < Self.maxFanOutTraces {
+                p.trace = fanOutTraces.count
+                fanOutTraces.append(FanOutTrace(publisher: id, topic: aliasName ?? Self.string(pdu, topicRange), time: t,
+                                                expected: x.count))
+            }
+            if let evicted = pending.add(p) {
                 settle(evicted)
                 fanOut.evicted &+= 1
             }
         } else {
-            guard let (slot, publishTime, dup) = pending.deliver(digest, to: id) else {
+            guard let (publishTime, dup, trace) = pending.deliver(digest, to: id) else {
                 if retain { fanOut.retainedFromStore &+= 1 } else { fanOut.unmatched &+= 1 }
                 return
             }
-            if dup { fanOut.duplicates &+= 1; return }
-            _ = slot
             let ns = UInt64(clamping: t.totalNanoseconds &- publishTime.totalNanoseconds)
+            if trace >= 0, fanOutTraces[trace].deliveries.count < SubscriptionIndex.maxListed {
+                fanOutTraces[trace].deliveries.append((id, ns, dup))
+            }
+            if dup { fanOut.duplicates &+= 1; return }
             fanOut.matched &+= 1
             fanOut.latency.record(ns)
             if isSys {
@@ -274,58 +298,11 @@ public struct StatsCollector: AnalysisSink {
         }
     }
 
-    private mutating func subscribe(_ id: UInt32, _ filter: String) {
-        if subscribersByFilter[filter] == nil { filterGeneration &+= 1 }
-        subscribersByFilter[filter, default: []].insert(id)
-    }
-
-    private mutating func unsubscribe(_ id: UInt32, _ filter: String) {
-        guard subscribersByFilter[filter]?.remove(id) != nil else { return }
-        if subscribersByFilter[filter]?.isEmpty == true {
-            subscribersByFilter[filter] = nil
-            filterGeneration &+= 1
-        }
-    }
-
-    /// Deliveries a publish on `topic` should cause: one per other connection with a matching
-    /// subscription, one per shared-subscription group (`$share/GROUP/filter`, MQTT 5 §4.8.2). The
-    /// subscribers are listed (for per-subscriber accounting) when there are at most 64.
-    private mutating func expectedDeliveries(_ topic: String, hash: UInt64, from publisher: UInt32) -> (subscribers: [UInt32], count: Int) {
-        let matching: [String]
-        if let c = expectedCache[hash], c.generation == filterGeneration {
-            matching = c.filters
-        } else {
-            matching = subscribersByFilter.keys.filter { f in
-                if f.hasPrefix("$share/") {
-                    let parts = f.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
-                    return parts.count == 3 && TopicMatch.matches(filter: String(parts[2]), topic: topic)
-                }
-                return TopicMatch.matches(filter: f, topic: topic)
-            }
-            if expectedCache.count > 65_536 { expectedCache.removeAll(keepingCapacity: true) }
-            expectedCache[hash] = (filterGeneration, matching)
-        }
-        var groups: Set<Substring> = []
-        var plain: Set<UInt32> = []
-        let publisherNoLocal = open[publisher]?.noLocal ?? []
-        for f in matching {
-            guard let subs = subscribersByFilter[f] else { continue }
-            if f.hasPrefix("$share/") {
-                groups.insert(Substring(f))   // group and filter together name the shared subscription
-            } else if !publisherNoLocal.contains(f) || !subs.contains(publisher) {
-                plain.formUnion(subs)
-            } else {
-                plain.formUnion(subs.subtracting([publisher]))
-            }
-        }
-        let listed = plain.count <= 64 ? plain.sorted() : []
-        return (listed, plain.count + groups.count)
-    }
-
     private mutating func settle(_ p: PendingPublish) {
         let seen = min(p.delivered, p.expected)
         fanOut.notSeen &+= UInt64(p.expected - seen)
-        for s in p.expectedTo where !p.deliveredTo.contains(s) { missedBySubscriber[s, default: 0] &+= 1 }
+        p.missed { missedBySubscriber[$0, default: 0] &+= 1 }
+        if p.trace >= 0 { p.missed { fanOutTraces[p.trace].missed.append($0) } }
         func account(_ s: inout TopicStats) {
             s.expectedDeliveries &+= UInt64(p.expected)
             s.matchedDeliveries &+= UInt64(seen)
@@ -343,63 +320,65 @@ public struct StatsCollector: AnalysisSink {
         guard !e.isHeartBeat else { return }
         stompFrames &+= 1
         if captureStart == nil { captureStart = e.captureStart }
-        let id = e.connection.id
-        if open[id] == nil { open[id] = ConnectionState(e.connection, protocolName: "stomp") }
+        let c = slot(e.connection, "stomp")
         let s = e.summary
         let t = e.time
         let d = e.direction
         let size = Int(clamping: e.streamRange.count)
-        withConnection(id) { c in
-            if d == .clientToServer {
-                c.row.stompFramesSent &+= 1
-                c.row.appBytes.0 &+= UInt64(size)
-            } else {
-                c.row.stompFramesReceived &+= 1
-                c.row.appBytes.1 &+= UInt64(size)
-            }
+        if d == .clientToServer {
+            conns[c].row.stompFramesSent &+= 1
+            conns[c].row.appBytes.0 &+= UInt64(size)
+        } else {
+            conns[c].row.stompFramesReceived &+= 1
+            conns[c].row.appBytes.1 &+= UInt64(size)
         }
         if let dest = s.destination, dest.upper <= frame.count, s.command == .send || s.command == .message {
-            let h = Self.fnv(frame, dest)
+            let h = ByteDigest.hash(frame, dest)
             let i = destinations.slot(h) { Self.string(frame, dest) }
             let body = s.body.upper <= frame.count ? s.body.count : 0
             if s.command == .send {
                 destinations[i].published.add(body)
-                withConnection(id) { $0.row.publishesSent &+= 1 }
+                conns[c].row.publishesSent &+= 1
             } else {
                 destinations[i].delivered.add(body)
-                withConnection(id) { $0.row.publishesReceived &+= 1 }
+                conns[c].row.publishesReceived &+= 1
             }
             destinations[i].payload.record(UInt64(body))
         }
         // SEND (or any client frame) with `receipt` → RECEIPT with `receipt-id` (STOMP 1.2 "RECEIPT").
         if let r = s.receipt, r.upper <= frame.count, d == .clientToServer {
-            let key = Self.fnv(frame, r)
-            withConnection(id) { $0.stompRequest(.stompReceipt, key, t) }
+            conns[c].stompRequest(.stompReceipt, ByteDigest.hash(frame, r), t)
         }
         if s.command == .receipt, let r = s.receiptID, r.upper <= frame.count {
-            stompAnswer(id, .stompReceipt, Self.fnv(frame, r), t, requestDirection: d.reversed)
+            stompAnswer(c, .stompReceipt, ByteDigest.hash(frame, r), t, requestDirection: d.reversed)
         }
         // MESSAGE → ACK: 1.2 acknowledges the MESSAGE's `ack` header by `id`; 1.0/1.1 its `message-id`.
         if s.command == .message, let r = s.ack ?? s.messageID, r.upper <= frame.count {
-            withConnection(id) { $0.stompRequest(.stompAck, Self.fnv(frame, r), t) }
+            conns[c].stompRequest(.stompAck, ByteDigest.hash(frame, r), t)
         }
         if s.command == .ack || s.command == .nack, let r = s.id ?? s.messageID, r.upper <= frame.count {
-            stompAnswer(id, .stompAck, Self.fnv(frame, r), t, requestDirection: d.reversed)
+            stompAnswer(c, .stompAck, ByteDigest.hash(frame, r), t, requestDirection: d.reversed)
         }
     }
 
-    private mutating func stompAnswer(_ id: UInt32, _ x: Exchange, _ key: UInt64, _ t: Timestamp, requestDirection: Direction) {
-        guard let start = open[id]?.stompPending.removeValue(forKey: key ^ UInt64(x.rawValue)) else { return }
+    private mutating func stompAnswer(_ c: Int, _ x: Exchange, _ key: UInt64, _ t: Timestamp, requestDirection: Direction) {
+        guard let start = conns[c].stompPending.removeValue(forKey: key ^ UInt64(x.rawValue)) else { return }
         record(x, requestDirection, from: start, to: t)
     }
 
     // MARK: Connections
 
     public mutating func connectionFinished(_ s: ConnectionSummary) {
-        guard var c = open.removeValue(forKey: s.info.id) else { return }
-        for f in c.filters { unsubscribe(s.info.id, f) }
+        let health = tcp.finish(client: s.info.client, server: s.info.server)
+        guard let k = slotOf.removeValue(forKey: s.info.id) else { return }
+        if lastID == s.info.id { lastID = .max; lastSlot = -1 }
+        var c = conns[k]
+        conns[k] = ConnectionState.freed(c.row)
+        freeSlots.append(k)
+        for f in c.filters { subscriptions.unsubscribe(s.info.id, f) }
         c.row.end = s.end
         c.row.tcp = s.stats
+        c.row.health = health
         c.row.firstTime = s.stats.firstTime
         c.row.lastTime = s.stats.lastTime
         c.row.protocolName = s.protocolName
@@ -426,13 +405,25 @@ public struct StatsCollector: AnalysisSink {
 
     // MARK: Helpers
 
-    private mutating func withConnection(_ id: UInt32, _ body: (inout ConnectionState) -> Void) {
-        guard open[id] != nil else { return }
-        body(&open[id]!)
+    /// The slab slot of `info`'s connection, made at its first packet.
+    private mutating func slot(_ info: ConnectionInfo, _ protocolName: String) -> Int {
+        if info.id == lastID { return lastSlot }
+        let k: Int
+        if let existing = slotOf[info.id] {
+            k = existing
+        } else {
+            let state = ConnectionState(info, protocolName: protocolName)
+            if !info.sawHandshake { tcp.roles(client: info.client, server: info.server) }
+            if let free = freeSlots.popLast() { conns[free] = state; k = free } else { conns.append(state); k = conns.count - 1 }
+            slotOf[info.id] = k
+        }
+        lastID = info.id
+        lastSlot = k
+        return k
     }
 
-    private mutating func answer(_ id: UInt32, _ x: Exchange, _ requestDirection: Direction, _ pid: UInt16, _ t: Timestamp) {
-        guard let start = open[id]?.pending.removeValue(forKey: ConnectionState.key(x, requestDirection, pid)) else { return }
+    private mutating func answer(_ c: Int, _ x: Exchange, _ requestDirection: Direction, _ pid: UInt16, _ t: Timestamp) {
+        guard let start = conns[c].pending.removeValue(forKey: ConnectionState.key(x, requestDirection, pid)) else { return }
         record(x, requestDirection, from: start, to: t)
     }
 
@@ -444,28 +435,7 @@ public struct StatsCollector: AnalysisSink {
     }
 
     static func string(_ b: Span<UInt8>, _ r: ByteRange) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(r.count)
-        var i = r.lower
-        while i < r.upper { bytes.append(b[i]); i += 1 }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// FNV-1a, 64 bits.
-    static func fnv(_ b: Span<UInt8>, _ r: ByteRange) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        var i = r.lower
-        while i < r.upper {
-            h = (h ^ UInt64(b[i])) &* 0x100_0000_01b3
-            i += 1
-        }
-        return h
-    }
-
-    static func fnv<S: Sequence<UInt8>>(_ bytes: S) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for x in bytes { h = (h ^ UInt64(x)) &* 0x100_0000_01b3 }
-        return h
+        String(decoding: SubscriptionIndex.bytes(b, r), as: UTF8.self)
     }
 
     /// Where the first `depth` levels of the topic in `r` end, if it has more.
@@ -491,8 +461,7 @@ public struct StatsCollector: AnalysisSink {
 
 extension TopicStats {
     mutating func recordFanOut(_ ns: UInt64) {
-        if fanOut == nil { fanOut = Distribution(digits: 2) }
-        fanOut!.record(ns)
+        fanOutLatency.record(ns)
     }
 }
 
@@ -515,6 +484,13 @@ struct ConnectionState {
         row.sawHandshake = info.sawHandshake
     }
 
+    private init(row: ConnectionStatsRow) { self.row = row }
+
+    /// What a freed slab slot holds (nothing of the connection that left it but its endpoints).
+    static func freed(_ row: ConnectionStatsRow) -> ConnectionState {
+        ConnectionState(row: ConnectionStatsRow(id: 0, client: row.client, server: row.server, protocolName: ""))
+    }
+
     static func key(_ x: Exchange, _ d: Direction, _ pid: UInt16) -> UInt32 {
         UInt32(x.rawValue) << 24 | UInt32(d.rawValue) << 16 | UInt32(pid)
     }
@@ -527,68 +503,5 @@ struct ConnectionState {
     mutating func stompRequest(_ x: Exchange, _ key: UInt64, _ t: Timestamp) {
         guard stompPending.count < Self.maxPending else { return }
         stompPending[key ^ UInt64(x.rawValue)] = t
-    }
-}
-
-/// A client's PUBLISH waiting for its deliveries.
-struct PendingPublish {
-    var digest: UInt64
-    var time: Timestamp
-    var topicKey: UInt64
-    var sys: Bool
-    var expected: Int
-    /// The subscriber connections (not shared groups) expected to receive it.
-    var expectedTo: [UInt32]
-    var delivered = 0
-    var deliveredTo: [UInt32] = []
-}
-
-/// A ring of the most recent publishes, found by digest. Bounded: the oldest is settled when full.
-struct PendingPublishes {
-    var ring: [PendingPublish?]
-    var head = 0      // sequence number of the oldest
-    var tail = 0      // next sequence number
-    var byDigest: [UInt64: [Int]] = [:]
-
-    init(capacity: Int) { ring = Array(repeating: nil, count: capacity) }
-
-    /// Adds `p`; returns the publish it evicted, if the ring was full.
-    mutating func add(_ p: PendingPublish) -> PendingPublish? {
-        var evicted: PendingPublish? = nil
-        if tail - head == ring.count { evicted = removeOldest() }
-        ring[tail % ring.count] = p
-        byDigest[p.digest, default: []].append(tail)
-        tail += 1
-        return evicted
-    }
-
-    mutating func removeOldest() -> PendingPublish? {
-        guard head < tail else { return nil }
-        let p = ring[head % ring.count]
-        ring[head % ring.count] = nil
-        if let p {
-            byDigest[p.digest]?.removeAll { $0 == head }
-            if byDigest[p.digest]?.isEmpty == true { byDigest[p.digest] = nil }
-        }
-        head += 1
-        return p
-    }
-
-    /// Matches a delivery of `digest` to connection `to`: the oldest publish of it not yet
-    /// delivered there; if every one was, a duplicate of the newest.
-    mutating func deliver(_ digest: UInt64, to: UInt32) -> (Int, Timestamp, Bool)? {
-        guard let seqs = byDigest[digest], !seqs.isEmpty else { return nil }
-        for s in seqs {
-            let i = s % ring.count
-            guard var p = ring[i] else { continue }
-            if !p.deliveredTo.contains(to) {
-                p.deliveredTo.append(to)
-                p.delivered += 1
-                ring[i] = p
-                return (s, p.time, false)
-            }
-        }
-        let s = seqs[seqs.count - 1]
-        return (s, ring[s % ring.count]?.time ?? .zero, true)
     }
 }

@@ -39,9 +39,11 @@ public struct TopicStats: Sendable {
     public var retained: UInt64 = 0
     /// Bit `id` set for each MQTT 5 property identifier seen on this topic's PUBLISH packets.
     public var properties: UInt64 = 0
-    public var payload = Distribution(digits: 2)
-    /// Publish → delivery latency of this topic's matched deliveries (ns).
-    public var fanOut: Distribution? = nil
+    public var payload = Distribution(digits: 2, highest: 1 << 16)
+    /// Publish → delivery latency of this topic's matched deliveries (ns); nil when none matched.
+    public var fanOut: Distribution? { fanOutLatency.count > 0 ? fanOutLatency : nil }
+    /// Stored unwrapped: a record through an optional copied the histogram's counts every time.
+    var fanOutLatency = Distribution(digits: 2)
     public var expectedDeliveries: UInt64 = 0
     public var matchedDeliveries: UInt64 = 0
 
@@ -163,5 +165,7 @@ public struct ConnectionStatsRow: Sendable {
     public var firstTime = Timestamp.zero
     public var lastTime = Timestamp.zero
     public var tcp = ConnectionStats()
+    /// RTT estimates and zero windows (nil when the connection's segments were not followed).
+    public var health: TCPHealth? = nil
     public var sawHandshake = false
 }

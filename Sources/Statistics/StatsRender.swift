@@ -4,13 +4,13 @@ import WireCore
 import MQTTCodec
 import TCPReassembly
 
-/// Writes a `StatsCollector`'s figures as text, JSON (`mqscope.stats/1`, docs/schema/stats-v1.json)
+/// Writes a `StatsCollector`'s figures as text, JSON (`mqscope.stats/2`, docs/schema/stats-v2.json)
 /// or CSV (one table, chosen by `StatsTable`).
 public enum StatsFormat: String, CaseIterable, Sendable { case text, json, csv }
 public enum StatsTable: String, CaseIterable, Sendable { case topics, connections, latency, rates, destinations }
 
 public struct StatsRender {
-    public static let schema = "mqscope.stats/1"
+    public static let schema = "mqscope.stats/2"
 
     // MARK: JSON
 
@@ -43,8 +43,10 @@ public struct StatsRender {
         w.arrayEnd()
         w.key("tcp_rtt")
         w.objectStart()
-        w.key("available", false)
-        w.key("reason", rttReason)
+        for (name, d) in tcpRTT(s) {
+            w.key(name)
+            if d.count == 0 { w.null() } else { w.objectStart(); distributionJSON(d, &w); w.objectEnd() }
+        }
         w.objectEnd()
         w.key("fan_out")
         w.objectStart()
@@ -96,8 +98,42 @@ public struct StatsRender {
         w.objectEnd()
     }
 
-    static let rttReason = "the analysis sink API does not carry TCP segment times (SYN, SYN/ACK, ACK); "
-        + "an RTT estimate needs the reassembly stage to pass the handshake times with the connection"
+    /// The TCP round trips over every connection, as JSON names them: the handshake (SYN → the
+    /// client's ACK), the client's data → the broker's ACK, the broker's data → the client's ACK.
+    static func tcpRTT(_ s: StatsCollector) -> [(String, Distribution)] {
+        [("handshake", s.tcpHandshakeRTT), ("client_data_acked", s.tcpAckRTT.clientData),
+         ("broker_data_acked", s.tcpAckRTT.brokerData)]
+    }
+
+    /// The same as rows beside the latencies (text, CSV): label, who sent the SYN or the data.
+    static func tcpRTTRows(_ s: StatsCollector) -> [(String, String, Distribution)] {
+        [("TCP SYN→ACK", "client", s.tcpHandshakeRTT), ("TCP data→ACK", "client", s.tcpAckRTT.clientData),
+         ("TCP data→ACK", "broker", s.tcpAckRTT.brokerData)].filter { $0.2.count > 0 }
+    }
+
+    /// A connection's RTT as one figure: its handshake's, else the quickest ACK of the broker's data.
+    static func connectionRTT(_ c: ConnectionStatsRow) -> UInt64? {
+        guard let h = c.health else { return nil }
+        if let r = h.handshake { return r }
+        return h.ackRTT.1.count > 0 ? h.ackRTT.1.minimum : nil
+    }
+
+    static func rttCSV(_ h: TCPHealth?) -> [String] {
+        guard let h else { return Array(repeating: "", count: 7) }
+        func r(_ x: RTTSummary) -> [String] { x.count > 0 ? ["\(x.minimum)", "\(x.mean)"] : ["", ""] }
+        return [h.handshake.map { "\($0)" } ?? ""] + r(h.ackRTT.0) + r(h.ackRTT.1) + ["\(h.zeroWindows.0)", "\(h.zeroWindows.1)"]
+    }
+
+    static func rttJSON(_ k: String, _ r: RTTSummary, _ w: inout JSONWriter) {
+        w.key(k)
+        guard r.count > 0 else { w.null(); return }
+        w.objectStart()
+        w.key("count", r.count)
+        w.key("min_ns", r.minimum)
+        w.key("mean_ns", r.mean)
+        w.key("max_ns", r.maximum)
+        w.objectEnd()
+    }
 
     static func sortedLatency(_ s: StatsCollector) -> [(LatencyKey, Distribution)] {
         s.latency.sorted { a, b in
@@ -215,6 +251,13 @@ public struct StatsRender {
         w.key("out_of_order", c.tcp.clientToServer.outOfOrder + c.tcp.serverToClient.outOfOrder)
         w.key("gaps", c.tcp.clientToServer.gaps + c.tcp.serverToClient.gaps)
         w.key("gap_bytes", c.tcp.clientToServer.gapBytes + c.tcp.serverToClient.gapBytes)
+        let h = c.health ?? TCPHealth()
+        w.key("handshake_rtt_ns", h.handshake)
+        w.key("syn_to_synack_ns", h.synToSynAck)
+        rttJSON("ack_rtt_client_data", h.ackRTT.0, &w)
+        rttJSON("ack_rtt_broker_data", h.ackRTT.1, &w)
+        w.key("zero_windows")
+        w.arrayStart(); w.int(h.zeroWindows.0); w.int(h.zeroWindows.1); w.arrayEnd()
         w.objectEnd()
         w.objectEnd()
     }
@@ -272,7 +315,12 @@ public struct StatsRender {
                 lines.append(pad([k.exchange.label, k.direction == .clientToServer ? "client" : "broker", "\(x.count)",
                                   duration(x.min), duration(x.p50), duration(x.p90), duration(x.p99), duration(x.max)], w))
             }
-            lines.append("TCP RTT: not available (\(rttReason))")
+            // Beside them the network's part: TCP round trips as the capture point saw them.
+            for (label, asker, d) in tcpRTTRows(s) {
+                let x = d.summary
+                lines.append(pad([label, asker, "\(x.count)", duration(x.min), duration(x.p50), duration(x.p90),
+                                  duration(x.p99), duration(x.max)], w))
+            }
         }
         let f = s.fanOut
         if f.publishes > 0 || f.matched > 0 {
@@ -286,15 +334,16 @@ public struct StatsRender {
         if !s.connections.isEmpty {
             lines.append("")
             lines.append("Connections")
-            let w = [4, -22, -6, -24, 4, 7, 7, 10, 10, 8, 5, 8, -18]
-            lines.append(pad(["ID", "CLIENT", "PROTO", "CLIENT-ID", "NTH", "PKT-C2S", "PKT-S2C", "BYTES-C2S", "BYTES-S2C", "PUB/s", "KA", "PINGS", "END"], w))
+            let w = [4, -22, -6, -24, 4, 7, 7, 10, 10, 8, 5, 8, 9, 5, -18]
+            lines.append(pad(["ID", "CLIENT", "PROTO", "CLIENT-ID", "NTH", "PKT-C2S", "PKT-S2C", "BYTES-C2S", "BYTES-S2C", "PUB/s", "KA", "PINGS", "RTT", "ZWIN", "END"], w))
             for c in s.connections {
                 let c2s = c.packets[0..<16].reduce(0, +) + c.stompFramesSent
                 let s2c = c.packets[16..<32].reduce(0, +) + c.stompFramesReceived
                 lines.append(pad(["\(c.id)", c.client.description, c.protocolName, c.clientID ?? "-", "\(c.connectionOfClient)",
                                   "\(c2s)", "\(s2c)", "\(c.appBytes.0)", "\(c.appBytes.1)",
                                   publishRate(c).map(format3) ?? "-", c.keepAlive.map { "\($0)" + (keepAliveExceeded(c) ? "!" : "") } ?? "-",
-                                  "\(c.packets[Int(MQTTPacketType.pingreq.rawValue)])", endDescription(c)], w))
+                                  "\(c.packets[Int(MQTTPacketType.pingreq.rawValue)])", connectionRTT(c).map(duration) ?? "-",
+                                  c.health.map { "\($0.zeroWindows.0 + $0.zeroWindows.1)" } ?? "-", endDescription(c)], w))
             }
             if s.connectionsNotListed > 0 { lines.append("  (\(s.connectionsNotListed) more connections)") }
             for (id, n) in s.missedBySubscriber.sorted(by: { $0.key < $1.key }) {
@@ -337,14 +386,21 @@ public struct StatsRender {
             }
             let x = s.fanOut.latency.summary
             if x.count > 0 { rows.append([file.name, "PUBLISH→delivery", "fan-out", "\(x.count)", "\(x.min)", "\(x.p50)", "\(x.p90)", "\(x.p99)", "\(x.max)"]) }
+            for (label, asker, d) in tcpRTTRows(s) {
+                let x = d.summary
+                rows.append([file.name, label, asker, "\(x.count)", "\(x.min)", "\(x.p50)", "\(x.p90)", "\(x.p99)", "\(x.max)"])
+            }
         case .connections:
-            if header { rows.append(["file", "id", "client", "server", "protocol", "client_id", "connection_of_client", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "publishes_sent", "publishes_received", "keep_alive_s", "pingreq", "retransmissions", "gaps", "end"]) }
+            if header { rows.append(["file", "id", "client", "server", "protocol", "client_id", "connection_of_client", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "publishes_sent", "publishes_received", "keep_alive_s", "pingreq", "retransmissions", "gaps", "end",
+                                         "handshake_rtt_ns", "ack_rtt_client_data_min_ns", "ack_rtt_client_data_mean_ns",
+                                         "ack_rtt_broker_data_min_ns", "ack_rtt_broker_data_mean_ns", "zero_windows_c2s", "zero_windows_s2c"]) }
             for c in s.connections {
                 rows.append([file.name, "\(c.id)", c.client.description, c.server.description, c.protocolName, c.clientID ?? "",
                              "\(c.connectionOfClient)", "\(c.packets[0..<16].reduce(0, +) + c.stompFramesSent)", "\(c.packets[16..<32].reduce(0, +) + c.stompFramesReceived)",
                              "\(c.appBytes.0)", "\(c.appBytes.1)", "\(c.publishesSent)", "\(c.publishesReceived)", c.keepAlive.map { "\($0)" } ?? "",
                              "\(c.packets[Int(MQTTPacketType.pingreq.rawValue)])", "\(c.tcp.clientToServer.overlaps + c.tcp.serverToClient.overlaps)",
-                             "\(c.tcp.clientToServer.gaps + c.tcp.serverToClient.gaps)", endDescription(c)])
+                             "\(c.tcp.clientToServer.gaps + c.tcp.serverToClient.gaps)", endDescription(c)]
+                            + rttCSV(c.health))
             }
         case .rates:
             if header { rows.append(["file", "start_ns", "published_messages", "published_bytes", "delivered_messages", "delivered_bytes"]) }

@@ -82,6 +82,31 @@ import TestSupport
         #expect((size ?? 0) > 10_000)
     }
 
+    /// The fan-out view: one publish and where it went — its deliveries to each subscriber with
+    /// their latency, and the subscriber the broker skipped (make_many_topics.py --missing).
+    @Test func fanOutViewShowsEachDelivery() throws {
+        let pcap = FileManager.default.temporaryDirectory.appendingPathComponent("fanout-\(UUID().uuidString).pcap").path
+        defer { try? FileManager.default.removeItem(atPath: pcap) }
+        let g = try runProcess("/usr/bin/env", ["python3", Paths.captures.appendingPathComponent("generators/make_many_topics.py").path,
+                                                pcap, "--topics", "20", "--missing", "2"])
+        #expect(g.status == 0, "\(g.err)")
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("fanout-\(UUID().uuidString).html").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try runProcess(Paths.executable.path, ["report", "-o", out, pcap])
+        #expect(r.status == 0, "\(r.err)")
+        let html = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(html.contains("One publish and where it went"))
+        // The first publish (t/0/0): delivered to subscriber 1 after 27 µs, not to subscriber 2.
+        let first = try #require(html.components(separatedBy: "id=\"fanout-0\"").dropFirst().first?
+            .components(separatedBy: "</details>").first)
+        #expect(first.contains("<code>t/0/0</code>") && first.contains("1 of 2 expected deliveries seen"))
+        #expect(first.contains("href=\"#conn-0-1\">1</a></td><td>27.0µs"))
+        #expect(first.contains("<tr class=\"bad\"><td><a href=\"#conn-0-2\">2</a></td><td>not seen"))
+        // A later publish reached both.
+        #expect(html.contains("2 of 2 expected deliveries seen"))
+        #expect(Self.count("id=\"fanout-", in: html) == 16)
+    }
+
     @Test func checkWritesTheSameReport() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString).html").path
         defer { try? FileManager.default.removeItem(atPath: out) }

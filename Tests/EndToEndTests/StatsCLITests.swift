@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `mqscope stats`: its JSON validates against docs/schema/stats-v1.json; its counts and latencies
+/// `mqscope stats`: its JSON validates against docs/schema/stats-v2.json; its counts and latencies
 /// agree with an independent computation from tshark's fields; fan-out accounting and bounded
 /// memory on generated captures (captures/generators/make_many_topics.py).
 @Suite struct StatsCLITests {
@@ -22,8 +22,8 @@ import TestSupport
             .filter { !$0.hasSuffix("not-a-capture.pcap") && !$0.hasSuffix("unsupported-linktype.pcap") }
         let r = try runProcess(Paths.executable.path, ["stats", "--format", "json"] + all)
         #expect(r.status == 0, "\(r.err)")
-        #expect(r.out.contains("\"schema\":\"mqscope.stats/1\""))
-        let problems = try schemaViolations(r.out, schema: "stats-v1.json")
+        #expect(r.out.contains("\"schema\":\"mqscope.stats/2\""))
+        let problems = try schemaViolations(r.out, schema: "stats-v2.json")
         #expect(problems.isEmpty, "\(problems)")
     }
 
@@ -152,6 +152,83 @@ import TestSupport
             let p50 = Double(l["p50_ns"] as? Int ?? 0)
             #expect(abs(p50 - exact) <= exact * 0.001 + 1, "\(key) p50 \(p50) vs \(exact)")
         }
+    }
+
+    /// TCP health per connection, computed on their own from tshark's TCP analysis: its ACK round
+    /// trips (`tcp.analysis.ack_rtt`) by who sent the ACK, its handshake RTT
+    /// (`tcp.analysis.initial_rtt`) and its zero windows (`tcp.analysis.zero_window`), keyed by
+    /// the connection's two ports.
+    struct TCPExpected {
+        var serverAcks: [Int64] = []   // the server acknowledged the client's data
+        var clientAcks: [Int64] = []
+        var initialRTT: Int64? = nil
+        var zeroWindows = (0, 0)
+    }
+
+    static func tcpFromTshark(_ path: String) throws -> [String: TCPExpected] {
+        let r = try runProcess("/usr/bin/tshark", ["-n", "-r", path, "-Y", "tcp", "-T", "fields", "-E", "separator=\t",
+                                                    "-e", "tcp.srcport", "-e", "tcp.dstport", "-e", "tcp.analysis.ack_rtt",
+                                                    "-e", "tcp.analysis.initial_rtt", "-e", "tcp.window_size_value",
+                                                    "-e", "tcp.flags.syn", "-e", "tcp.flags.fin", "-e", "tcp.flags.reset"])
+        #expect(r.status == 0, "\(r.err)")
+        let z = try runProcess("/usr/bin/tshark", ["-n", "-r", path, "-Y", "tcp.analysis.zero_window", "-T", "fields",
+                                                    "-E", "separator=\t", "-e", "tcp.srcport", "-e", "tcp.dstport"])
+        var e: [String: TCPExpected] = [:]
+        func key(_ a: Substring, _ b: Substring) -> String { [String(a), String(b)].sorted().joined(separator: "/") }
+        for line in r.out.split(separator: "\n") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count >= 4 else { continue }
+            let k = key(f[0], f[1])
+            let fromServer = f[0] == "1883"
+            if !f[2].isEmpty {
+                if fromServer { e[k, default: TCPExpected()].serverAcks.append(nanoseconds(f[2])) }
+                else { e[k, default: TCPExpected()].clientAcks.append(nanoseconds(f[2])) }
+            }
+            if !f[3].isEmpty, e[k]?.initialRTT == nil { e[k, default: TCPExpected()].initialRTT = nanoseconds(f[3]) }
+        }
+        for line in z.out.split(separator: "\n") {
+            let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+            guard f.count >= 2 else { continue }
+            if f[0] == "1883" { e[key(f[0], f[1]), default: TCPExpected()].zeroWindows.1 += 1 }
+            else { e[key(f[0], f[1]), default: TCPExpected()].zeroWindows.0 += 1 }
+        }
+        return e
+    }
+
+    /// RTT estimates and zero windows beside the latencies agree, connection by connection, with
+    /// tshark's TCP analysis; the slow-subscriber capture (Fixtures/tcp/make.sh: real mosquitto, a
+    /// consumer that stops reading) has zero windows from the subscriber.
+    @Test(arguments: mqttCaptures.map { "captures/\($0)" } + ["Fixtures/tcp/mqtt-slow-subscriber.pcap"])
+    func tcpHealthAgreesWithTshark(_ name: String) throws {
+        guard which("tshark") != nil else { Issue.record("tshark not installed"); return }
+        let path = Paths.root.appendingPathComponent(name).path
+        let expected = try Self.tcpFromTshark(path)
+        let file = try #require(Self.files(try Self.stats([path])).first)
+        let conns = file["connections"] as? [[String: Any]] ?? []
+        #expect(!conns.isEmpty)
+        var zeroWindows = 0
+        func port(_ endpoint: Any?) -> String { String((endpoint as? String ?? "").split(separator: ":").last ?? "") }
+        for c in conns {
+            let k = [port(c["client"]), port(c["server"])].sorted().joined(separator: "/")
+            let x = expected[k] ?? TCPExpected()
+            let tcp = try #require(c["tcp"] as? [String: Any])
+            for (field, samples) in [("ack_rtt_client_data", x.serverAcks), ("ack_rtt_broker_data", x.clientAcks)] {
+                let got = tcp[field] as? [String: Any]
+                #expect((got?["count"] as? Int ?? 0) == samples.count, "\(name) \(k) \(field) count")
+                if let m = samples.min() { #expect(Int64(got?["min_ns"] as? Int ?? -1) == m, "\(name) \(k) \(field) min") }
+                if let m = samples.max() { #expect(Int64(got?["max_ns"] as? Int ?? -1) == m, "\(name) \(k) \(field) max") }
+            }
+            #expect((tcp["handshake_rtt_ns"] as? Int).map(Int64.init) == x.initialRTT, "\(name) \(k) handshake")
+            let zw = tcp["zero_windows"] as? [Int] ?? []
+            #expect(zw == [x.zeroWindows.0, x.zeroWindows.1], "\(name) \(k) zero windows")
+            zeroWindows += zw.reduce(0, +)
+        }
+        if name.contains("slow-subscriber") { #expect(zeroWindows > 0) }
+        // Beside the latencies, over every connection.
+        let rtt = try #require(file["tcp_rtt"] as? [String: Any])
+        let acks = expected.values.reduce(0) { $0 + $1.serverAcks.count }
+        #expect(((rtt["client_data_acked"] as? [String: Any])?["count"] as? Int ?? 0) <= acks)
+        #expect(rtt["handshake"] is [String: Any])
     }
 
     static func generate(_ args: [String]) throws -> String {

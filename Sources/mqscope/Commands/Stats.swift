@@ -11,13 +11,13 @@ struct Stats: ParsableCommand {
             Per topic (rolled up to --depth levels; $SYS apart): messages and bytes published (client → \
             broker) and delivered (broker → client), QoS mix, retained, payload sizes. Per connection: \
             packets by type, bytes, publish rate, keep-alive and pings, reconnects of a client id, how it \
-            ended, TCP retransmissions and gaps. Latencies (count, min, p50, p90, p99, max, from HDR \
+            ended, TCP retransmissions, gaps, RTT and zero windows. Latencies (count, min, p50, p90, p99, max, from HDR \
             histograms) of CONNECT→CONNACK, PUBLISH→PUBACK, PUBLISH→PUBREC→PUBREL→PUBCOMP (each step), \
             SUBSCRIBE→SUBACK, UNSUBSCRIBE→UNSUBACK, PINGREQ→PINGRESP, by who asked; STOMP receipts and \
-            acks. Fan-out: each client PUBLISH matched to its deliveries by topic and payload digest. \
+            acks; beside them TCP round trips (SYN→ACK, data→ACK by who sent the data). Fan-out: each client PUBLISH matched to its deliveries by topic and payload digest. \
             Memory is bounded: at most --max-topics topics are listed, the rest counted in "other".
 
-            JSON follows docs/schema/stats-v1.json ("schema": "mqscope.stats/1"); CSV writes one \
+            JSON follows docs/schema/stats-v2.json ("schema": "mqscope.stats/2"); CSV writes one \
             --table. Exit status: 0, or 2 when a file cannot be read.
             """)
 
@@ -25,7 +25,7 @@ struct Stats: ParsableCommand {
     @OptionGroup var decoding: DecodeOptions
     @OptionGroup var aggregation: AggregationOptions
 
-    @Option(help: "Output format: text, json (schema mqscope.stats/1) or csv.")
+    @Option(help: "Output format: text, json (schema mqscope.stats/2) or csv.")
     var format: StatsFormat = .text
 
     @Option(help: "For --format csv: the table (topics, connections, latency, rates, destinations).")
