@@ -70,7 +70,6 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
             slots[slot].sniffedFrame = 0
         } else {
             slots.append(Slot(context: context, firstFrame: frame))
-            env.framerBase = env.framerStore.reserve(slots: slots.count)
         }
         slotOf.insert(slot: slot, hash: UInt64(info.id))
     }
@@ -134,6 +133,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
         if cachedID == info.id { cachedID = nil }
         slots[slot].stack.reset()
         slots[slot].sniffed = []
+        if c.framerPair >= 0 { env.framerStore.give(c.framerPair) }
         freeSlots.append(slot)
         env.sink.connectionFinished(ConnectionSummary(
             info: c.info, stats: stats, appProtocol: c.appProtocol, detection: c.detection,

@@ -8,16 +8,15 @@ struct DeliveredHistory {
     /// of overlaps costs a bounded time each. Bytes further back are reported as not comparable.
     static let maxWalk = 1024
 
-    let enabled: Bool
-    /// The newest record's position + 1 (0: none).
+    /// The newest record's position + 1 (0: none). (No history kept: the arena has no capacity.)
     private var newest: UInt64 = 0
 
-    init(enabled: Bool) { self.enabled = enabled }
+    init() {}
 
     /// Records `data`, just delivered at stream `offset` from `frame`.
     @inline(__always)
     mutating func append(_ data: Span<UInt8>, at offset: UInt64, frame: FrameNumber, arena: inout HistoryArena) {
-        guard enabled, !data.isEmpty else { return }
+        guard arena.capacity > 0, !data.isEmpty else { return }
         newest = arena.append(data, at: offset, frame: frame, previous: newest)
     }
 

@@ -14,20 +14,23 @@ enum StreamsText {
         for (index, (file, conns)) in results.enumerated() {
             if index > 0 { out.write("\n") }
             out.write("\(displayName(file.name)): \(file.frames) frames, link type \(file.linkType), \(conns.count) TCP connection\(conns.count == 1 ? "" : "s")\n")
-            var rows: [[String]] = [columns]
-            for c in conns.sorted(by: { $0.info.id < $1.info.id }) { rows.append(row(c)) }
-            var widths = Array(repeating: 0, count: columns.count)
-            for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.utf8.count) } }
-            for r in rows {
-                for (i, cell) in r.enumerated() {
+            // Rows are made twice (widths, then output) rather than all kept: with a million
+            // connections the kept rows weighed more than the connections (issue 12).
+            let order = byID(conns)
+            var widths = columns.map(\.utf8.count)
+            for i in order { for (k, cell) in row(conns[i]).enumerated() { widths[k] = max(widths[k], cell.utf8.count) } }
+            func write(_ r: [String]) {
+                for (k, cell) in r.enumerated() {
                     out.write(cell)
-                    if i < r.count - 1 { for _ in 0..<(widths[i] - cell.utf8.count + 2) { out.byte(0x20) } }
+                    if k < r.count - 1 { for _ in 0..<(widths[k] - cell.utf8.count + 2) { out.byte(0x20) } }
                 }
                 out.byte(0x0A)
             }
+            write(columns)
+            for i in order { write(row(conns[i])) }
             // TLS connections: version, suite, SNI, ALPN and whether the records were decrypted.
-            for c in conns.sorted(by: { $0.info.id < $1.info.id }) {
-                if let t = c.tls { out.write("tls #\(c.info.id): \(t.line)\n") }
+            for i in order {
+                if let t = conns[i].tls { out.write("tls #\(conns[i].info.id): \(t.line)\n") }
             }
             for line in groupedNotes(file.notes) { out.write(line + "\n") }
             if let d = file.damaged { out.write("warning: reading stopped early: \(d)\n") }
@@ -51,6 +54,11 @@ enum StreamsText {
             default: return "note: \(g.kind) in \(g.frames.count) frames (\(g.frames.first!)…\(g.frames.last!)): \(g.message)"
             }
         }
+    }
+
+    /// The connections' indexes in connection-ID order (indexes, not copies of the summaries).
+    static func byID(_ conns: [ConnectionSummary]) -> [Int] {
+        conns.indices.sorted { conns[$0].info.id < conns[$1].info.id }
     }
 
     static func row(_ c: ConnectionSummary) -> [String] {
@@ -108,7 +116,7 @@ enum StreamsJSON {
             w.arrayEnd()
             w.key("connections")
             w.arrayStart()
-            for c in conns.sorted(by: { $0.info.id < $1.info.id }) { connection(c, &w) }
+            for i in StreamsText.byID(conns) { connection(conns[i], &w) }
             w.arrayEnd()
             w.objectEnd()
         }
