@@ -13,6 +13,10 @@ public struct CheckConfig: Sendable {
     public var severities: [String: Severity] = [:]
     /// Fingerprints of findings already known (`--baseline`): reported, but they do not fail.
     public var baseline: Set<String> = []
+    /// Findings kept in memory at most (`--max-findings`); later ones are counted per rule and
+    /// severity (`CheckReport.dropped`), reported as dropped, and still count towards `--fail-on`.
+    public var maxFindings = CheckConfig.defaultMaxFindings
+    public static let defaultMaxFindings = 100_000
 
     public init() {}
 

@@ -113,6 +113,13 @@ public struct CheckReport: AnalysisSink {
     /// Units in a row that must decode without a violation after lost bytes before a violation
     /// there counts again: until then a framer may have resynchronised inside payload bytes.
     static let resyncEvidence = 3
+    /// Findings not kept because `config.maxFindings` were held, per rule id, and per severity
+    /// (index = Severity.rawValue) of those not in the baseline, and those in it.
+    public private(set) var dropped: [String: Int] = [:]
+    public private(set) var droppedBySeverity = [0, 0, 0]
+    public private(set) var droppedBaselined = 0
+    /// Findings not kept, in all.
+    public var droppedCount: Int { droppedBySeverity.reduce(droppedBaselined, +) }
     /// Why a file could not be read, by file name.
     public private(set) var fileErrors: [String: String] = [:]
     var fileName = ""
@@ -521,6 +528,14 @@ public struct CheckReport: AnalysisSink {
             return
         }
         if r.count > FindingCap.perRule { r.aggregate = findings.count }
+        if findings.count >= config.maxFindings {
+            // The global cap: counted, not kept (memory stays bounded whatever the capture holds).
+            r.aggregate = nil
+            repeats[key] = r
+            dropped[f.rule.rawValue, default: 0] += 1
+            if config.baseline.contains(print) { droppedBaselined += 1 } else { droppedBySeverity[f.severity.rawValue] += 1 }
+            return
+        }
         repeats[key] = r
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
                                 clientID: s.clientID, layer: layer, version: s.version(of: layer), finding: f,
@@ -554,6 +569,7 @@ public struct CheckReport: AnalysisSink {
         guard let level else { return 0 }
         var n = 0
         for f in findings where !f.baselined && f.finding.severity >= level { n += 1 }
+        for sev in [Severity.info, .warning, .error] where sev >= level { n += droppedBySeverity[sev.rawValue] }
         return n
     }
 }

@@ -81,8 +81,12 @@ struct Check: ParsableCommand {
     @Option(help: ArgumentHelp("MQTT packets larger than this are not buffered; their header is checked and their body skipped.", valueName: "bytes"))
     var maxPacketSize: Int = 16 << 20
 
+    @Option(help: ArgumentHelp("Findings kept in memory at most (beyond it, findings are only counted per rule, reported as dropped, and still fail the run).", valueName: "n"))
+    var maxFindings: Int = CheckConfig.defaultMaxFindings
+
     func validate() throws {
         if maxPacketSize < 0 { throw ValidationError("--max-packet-size cannot be negative.") }
+        if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1.") }
     }
 
     func run() throws {
@@ -95,6 +99,7 @@ struct Check: ParsableCommand {
         for r in disable + enable where !known.contains(r) {
             return usage("unknown rule '\(r)' (see `mqscope rules`)")
         }
+        config.maxFindings = maxFindings
         config.disabled = Set(disable)
         config.enabled = Set(enable)
         for s in severity {
