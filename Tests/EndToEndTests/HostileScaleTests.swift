@@ -15,7 +15,7 @@ import TestSupport
 
     static func capture(_ name: String) -> String { directory.appendingPathComponent("\(name).pcap").path }
 
-    static let cases = ["syn-only", "syn-burst", "idle-connect", "suback-codes", "stomp-headers", "ws-len-2p63",
+    static let cases = ["syn-only", "syn-burst", "idle-connect", "active", "suback-codes", "stomp-headers", "ws-len-2p63",
                         "ws-len-2p63m1", "ws-len-2p64m1", "oversize-remlen", "stomp-unterminated",
                         "reversed-segments", "random-after-header", "empty"]
 
