@@ -61,6 +61,8 @@ struct ConnectionTable {
     /// Tombstones kept at most (the connection cap): past it the oldest is forgotten first, so that
     /// a flood of connections closed within the expiry (evicted SYNs) keeps memory bounded.
     var tombstoneLimit = Int.max
+    /// False once the capture ended: closing everything then leaves no tombstone.
+    var keepsTombstones = true
     /// Slots the sweep must visit (may hold slots that no longer need it; the sweep prunes them).
     private(set) var watched: [Int] = []
     private var isWatched: [Bool] = []
@@ -116,8 +118,10 @@ struct ConnectionTable {
         index.remove(slot: slot, hash: key.mixed)
         unlink(slot)
         if lastKey == key { lastKey = nil }
-        tombstones[key] = time
-        tombstoneQueue.append((key, time))
+        if keepsTombstones {
+            tombstones[key] = time
+            tombstoneQueue.append((key, time))
+        }
         while tombstones.count > tombstoneLimit && tombstoneQueueHead < tombstoneQueue.count {
             let (old, closed) = tombstoneQueue[tombstoneQueueHead]
             if tombstones[old] == closed { tombstones.removeValue(forKey: old) }

@@ -38,5 +38,7 @@ import WireCore
         #expect(MemoryLayout<HalfStream>.stride <= 80)
         #expect(MemoryLayout<StandardLayers>.stride <= 16)
         #expect(MemoryLayout<ConnectionSummary>.stride <= 264)
+        // check's state of a connection (was 976 bytes: three checkers inline, five small arrays).
+        #expect(MemoryLayout<CheckReport.ConnectionState>.stride <= 256)
     }
 }

@@ -56,16 +56,31 @@ public struct CheckReport: AnalysisSink {
 
     struct ConnectionState {
         var info: ConnectionInfo
-        var mqtt: MQTTConnectionChecker?
-        var stomp: STOMPConnectionChecker?
-        var webSocket: MQTTWebSocketChecker?
+        // The checkers, each allocated when its protocol is first seen (issue 12: an MQTT
+        // connection does not carry a STOMP and a WebSocket checker's inline space); driven in
+        // place through `_modify`.
+        var mqtt: MQTTConnectionChecker? {
+            get { boxes.mqtt?.value }
+            _modify { if boxes.mqtt == nil { boxes.mqtt = CheckerBox() }; yield &boxes.mqtt!.value }
+        }
+        var stomp: STOMPConnectionChecker? {
+            get { boxes.stomp?.value }
+            _modify { if boxes.stomp == nil { boxes.stomp = CheckerBox() }; yield &boxes.stomp!.value }
+        }
+        var webSocket: MQTTWebSocketChecker? {
+            get { boxes.webSocket?.value }
+            _modify { if boxes.webSocket == nil { boxes.webSocket = CheckerBox() }; yield &boxes.webSocket!.value }
+        }
+        private var boxes: (mqtt: CheckerBox<MQTTConnectionChecker>?, stomp: CheckerBox<STOMPConnectionChecker>?,
+                            webSocket: CheckerBox<MQTTWebSocketChecker>?) = (nil, nil, nil)
         // Which checkers exist. Kept apart because testing a large optional for nil (or binding it)
         // copies it — every array and dictionary of a checker retained and released per packet.
         var hasMQTT = false
         var hasSTOMP = false
         var hasWebSocket = false
-        var packets = [0, 0]
-        var webSocketEvents = [0, 0]
+        // Per direction (index = Direction.rawValue), inline: an array each was a heap block per connection.
+        var packets: PerDirection<Int> = [0, 0]
+        var webSocketEvents: PerDirection<Int> = [0, 0]
         var clientID: String?
         var mqttVersion: MQTTVersion?
         var mqttVersionSource: VersionSource?
@@ -80,14 +95,14 @@ public struct CheckReport: AnalysisSink {
         var known = false
         /// Per direction: where retransmitted bytes first conflicted. Violations from later
         /// bytes of that direction cannot be told from artefacts of the copy the analyzer kept.
-        var conflictAt: [UInt64?] = [nil, nil]
+        var conflictAt: PerDirection<UInt64?> = [nil, nil]
         /// Rules already reported as ambiguous after a conflict ("c2s|rule"), reported once.
         var ambiguousReported: Set<String> = []
         /// Per direction: the end of the last lost bytes (a gap, a packet lost in one, bytes skipped
         /// to resynchronise) while the stream has not yet shown it is back on unit boundaries; nil
         /// once `resyncEvidence` units in a row decoded without a violation.
-        var lostUpTo: [UInt64?] = [nil, nil]
-        var cleanSinceLoss = [0, 0]
+        var lostUpTo: PerDirection<UInt64?> = [nil, nil]
+        var cleanSinceLoss: PerDirection<Int> = [0, 0]
 
         init(info: ConnectionInfo) { self.info = info }
 
@@ -492,7 +507,7 @@ public struct CheckReport: AnalysisSink {
             file: fileName, id: s.info.id, client: s.info.client, server: s.info.server, clientID: s.clientID,
             protocolName: protocolName, mqttVersion: s.mqttVersion, mqttVersionSource: s.mqttVersionSource,
             stompVersion: s.stompVersion, stompVersionSource: s.stompVersionSource, midStream: !s.info.sawHandshake,
-            packets: s.packets, firstFrame: first, lastFrame: last))
+            packets: [s.packets[0], s.packets[1]], firstFrame: first, lastFrame: last))
     }
 
     private mutating func add(_ f: CheckFinding, _ s: ConnectionState, layer: Layer) {
@@ -593,3 +608,24 @@ extension FindingSource {
 extension MQTTConnectionChecker: FindingSource {}
 extension STOMPConnectionChecker: FindingSource {}
 extension MQTTWebSocketChecker: FindingSource {}
+
+/// A checker kept out of line (see `CheckReport.ConnectionState`).
+final class CheckerBox<Checker> {
+    var value: Checker?
+}
+
+/// One value per direction, inline (index = `Direction.rawValue`).
+struct PerDirection<Value>: ExpressibleByArrayLiteral {
+    var clientToServer: Value
+    var serverToClient: Value
+
+    init(arrayLiteral elements: Value...) {
+        clientToServer = elements[0]
+        serverToClient = elements[1]
+    }
+
+    subscript(_ d: Int) -> Value {
+        get { d == 0 ? clientToServer : serverToClient }
+        set { if d == 0 { clientToServer = newValue } else { serverToClient = newValue } }
+    }
+}
