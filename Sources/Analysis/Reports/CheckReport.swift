@@ -512,8 +512,10 @@ public struct CheckReport: AnalysisSink {
 
     private mutating func add(_ f: CheckFinding, _ s: ConnectionState, layer: Layer) {
         guard config.isEnabled(f.rule, name: f.checkRule) else { return }
-        // Fingerprinted before the ambiguity note (which names a stream offset) is appended.
-        let print = Self.fingerprint(f, clientID: s.clientID)
+        // Fingerprinted (below, only when kept or dropped: a regular expression per finding was most
+        // of the time of a million folded findings) from the finding before the ambiguity note
+        // (which names a stream offset) is appended.
+        let original = f
         var f = f
         if f.verdict == .violation, f.rule != TCPRule.overlapConflict.id,
            let c = s.conflictAt[Int(f.direction.rawValue)], let r = f.streamRange, r.upper > c {
@@ -542,6 +544,7 @@ public struct CheckReport: AnalysisSink {
             repeats[key] = r
             return
         }
+        let print = Self.fingerprint(original, clientID: s.clientID)
         if r.count > FindingCap.perRule { r.aggregate = findings.count }
         if findings.count >= config.maxFindings {
             // The global cap: counted, not kept (memory stays bounded whatever the capture holds).
