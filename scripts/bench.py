@@ -72,7 +72,16 @@ def main():
     ap.add_argument("--skip-tshark-json", action="store_true", help="tshark -T json takes many minutes on 500 MB")
     ap.add_argument("--only", default="", help="comma-separated groups: streams, read, check")
     ap.add_argument("--repeat", type=int, default=5, help="runs of each command under 5 s; the best time is kept")
+    ap.add_argument("--scale", action="store_true",
+                    help="the hostile scaling series instead (issue 12): see scale()")
+    ap.add_argument("--max-count", type=int, default=1_000_000,
+                    help="--scale: largest connection count run (1k, 10k, 100k, 1M up to it)")
+    ap.add_argument("--max-sessions", type=int, default=1_000_000,
+                    help="--scale: largest count of idle and active connections (their 1M files are 0.4-0.7 GB)")
+    ap.add_argument("--mqscope", default="", help="--scale: this binary instead of building one")
     args = ap.parse_args()
+    if args.scale:
+        return scale(args)
     only = set(filter(None, args.only.split(",")))
     os.makedirs(DATA, exist_ok=True)
 
@@ -178,6 +187,61 @@ def bench_tls(prefix, mqscope, loop, args):
                 "tshark decrypting vs mqscope read decrypting", cpu=True)
     print_ratio(results, "tshark -o tls.keylog_file -Y mqtt, TLS", "tshark -Y mqtt, plaintext",
                 "tshark: decrypting vs plaintext", cpu=True)
+
+
+def scale(args):
+    """The hostile scaling series (issue 12), from captures/generators/make_scale.py: time and peak
+    memory of `streams` and `check` on 1k, 10k, 100k and 1M connections — half-open (SYN only, one per
+    capture second; and all opened within a second), idle after CONNECT, active (complete sessions) —
+    then `check` on a SUBACK of 1M invalid codes (1M findings), `read` and `check` on a STOMP frame of
+    1M headers, and `read --format json` and `check` on a WebSocket length of 2^63. Prints time and
+    memory per connection and the ratio of time per connection from the smallest to the largest count
+    (target: within 3x), and peak memory against the bounds (--max-connections of open connections,
+    --max-findings findings kept)."""
+    os.makedirs(DATA, exist_ok=True)
+    mqscope = args.mqscope
+    if not mqscope:
+        print("building mqscope (release)…", flush=True)
+        sh(["swift", "build", "-c", "release", "--product", "mqscope"], cwd=ROOT)
+        mqscope = os.path.join(ROOT, ".build", "release", "mqscope")
+    gen = os.path.join(ROOT, "captures", "generators", "make_scale.py")
+    sdir = os.path.join(DATA, "scale")
+
+    def capture(case, n):
+        path = os.path.join(sdir, f"{n}", f"{case}.pcap")
+        if not os.path.exists(path):
+            sh([sys.executable, gen, os.path.dirname(path), "--case", case, "--count", str(n)],
+               stdout=subprocess.DEVNULL)
+        return path
+
+    all_counts = (1_000, 10_000, 100_000, 1_000_000)
+    # CPU time (user + system) is what the ratios use: on a shared machine wall time measures the others.
+    print(f"{'case':<14}{'command':<9}{'conns':>9}{'wall s':>8}{'CPU s':>8}{'CPU µs/conn':>12}{'peak MiB':>10}{'B/conn':>9}  exit")
+    for case in ("syn-only", "syn-burst", "idle-connect", "active"):
+        top = args.max_count if case.startswith("syn") else min(args.max_count, args.max_sessions)
+        counts = [n for n in all_counts if n <= top]
+        for command in ("streams", "check"):
+            per = []
+            for n in counts:
+                dt, mib, code, cpu, _ = measure(f"{command} {case} {n}", [mqscope, command, capture(case, n)])
+                per.append(cpu / n)
+                print(f"{case:<14}{command:<9}{n:>9}{dt:>8.2f}{cpu:>8.2f}{cpu / n * 1e6:>12.2f}{mib:>10.1f}"
+                      f"{mib * 1048576 / n:>9.0f}  {code}", flush=True)
+            if len(per) > 1:
+                print(f"{'':<14}{command:<9} CPU time per connection {counts[0]}→{counts[-1]}: "
+                      f"{per[-1] / per[0]:.2f}x (target ≤ 3x)", flush=True)
+    singles = [("suback-codes", 1_000_000, ["check"], "1M findings"),
+               ("stomp-headers", 1_000_000, ["read", "check"], "1M STOMP headers"),
+               ("ws-len-2p63", 1, ["read --format json", "check"], "WebSocket length 2^63")]
+    for case, n, commands, label in singles:
+        path = capture(case, n)
+        for command in commands:
+            argv = [mqscope] + command.split() + [path]
+            dt, mib, code, cpu, size = measure(f"{command} {case}", argv)
+            print(f"{label:<22}{command:<20}{dt:>8.2f} s wall{cpu:>7.2f} s CPU{mib:>9.1f} MiB  "
+                  f"output {size / 1e6:.1f} MB  exit {code}", flush=True)
+    print("bounds: open connections ≤ --max-connections (default 262144); findings kept ≤ --max-findings "
+          "(default 100000); out-of-order bytes ≤ 256 MiB; overlap history 16 MiB")
 
 
 def bench_one(kind, capture, mqscope, loop, frame_loop, cores, only, args):

@@ -23,8 +23,33 @@ public struct ConnectionSummary: Sendable {
     /// For STOMP connections (plain or inside WebSocket): the session version and its source.
     public var stompVersion: STOMPVersion? = nil
     public var stompVersionSource: STOMPVersionSource? = nil
-    /// For TLS connections: the handshake facts and the decryption outcome.
-    public var tls: TLSSummary? = nil
+    /// For TLS connections: the handshake facts and the decryption outcome. Boxed: every
+    /// connection's summary is kept until the output is written, and most have no TLS (issue 12).
+    public var tls: TLSSummary? {
+        get { tlsBox?.value }
+        set { tlsBox = newValue.map(Boxed.init) }
+    }
+    private var tlsBox: Boxed<TLSSummary>? = nil
+
+    init(info: ConnectionInfo, stats: ConnectionStats, appProtocol: AppProtocol, detection: DetectionBasis,
+         end: CloseReason, firstFrame: FrameNumber, lastFrame: FrameNumber, mqttVersion: MQTTVersion?,
+         versionSource: VersionSource?, clientID: String?, inner: AppProtocol?, stompVersion: STOMPVersion?,
+         stompVersionSource: STOMPVersionSource?, tls: TLSSummary?) {
+        self.info = info
+        self.stats = stats
+        self.appProtocol = appProtocol
+        self.detection = detection
+        self.end = end
+        self.firstFrame = firstFrame
+        self.lastFrame = lastFrame
+        self.mqttVersion = mqttVersion
+        self.versionSource = versionSource
+        self.clientID = clientID
+        self.inner = inner
+        self.stompVersion = stompVersion
+        self.stompVersionSource = stompVersionSource
+        self.tls = tls
+    }
 
     /// The protocol as `streams` shows it: `mqtt`, `stomp`, `websocket+mqtt`, `websocket+stomp` …
     public var protocolName: String {

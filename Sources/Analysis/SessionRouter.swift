@@ -86,7 +86,6 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
             slots[slot].sniffedFrame = 0
         } else {
             slots.append(Slot(context: context, firstFrame: frame))
-            env.framerBase = env.framerStore.reserve(slots: slots.count)
         }
         slotOf.insert(slot: slot, hash: UInt64(info.id))
     }
@@ -153,6 +152,7 @@ public struct LayerRouter<Sink: AnalysisSink, Layers: LayerSet>: StreamConsumer 
         if cachedID == info.id { cachedID = nil }
         slots[slot].stack.reset()
         slots[slot].sniffed = []
+        if c.framerPair >= 0 { env.framerStore.give(c.framerPair) }
         freeSlots.append(slot)
         env.sink.connectionFinished(ConnectionSummary(
             info: c.info, stats: stats, appProtocol: c.appProtocol, detection: c.detection,

@@ -56,23 +56,25 @@ public struct STOMPFrameSummary: Sendable, Equatable {
     static let heartBeatIndex = 13
 
     /// Index into `knownNames` of the header named `b[name]`, if it is one.
+    /// Only the names of that length are compared (a frame may carry a million unknown headers).
     static func knownIndex(_ b: borrowing Span<UInt8>, _ name: ByteRange) -> Int? {
-        var k = 0
-        while k < knownNames.count {
+        let count = name.count
+        guard count < knownByLength.count else { return nil }
+        for k in knownByLength[count] {
             let word = knownNames[k]
-            if word.count == name.count {
-                var same = true
-                var j = 0
-                while j < word.count {
-                    if b[name.lower + j] != word[j] { same = false; break }
-                    j += 1
-                }
-                if same { return k }
-            }
-            k += 1
+            var j = 0
+            while j < count && b[name.lower + j] == word[j] { j += 1 }
+            if j == count { return k }
         }
         return nil
     }
+
+    /// Indexes into `knownNames` by name length.
+    static let knownByLength: [[Int]] = {
+        var t = [[Int]](repeating: [], count: (knownNames.map(\.count).max() ?? 0) + 1)
+        for (k, w) in knownNames.enumerated() { t[w.count].append(k) }
+        return t
+    }()
 
     /// Records the value of known header `index` unless an earlier entry was recorded.
     mutating func record(_ index: Int, _ value: ByteRange) {

@@ -153,6 +153,29 @@ public struct STOMPFramer: Sendable {
                     lineFirstIsCR = true
                     if crInThisAppend { copyFrom = i - 1 }
                 }
+            case .head where clMatch < 0:
+                // The rest of a header line that is not content-length: only counted, up to the
+                // next LF or NUL (per byte, this was most of the time of a frame of a million
+                // headers), and never past the byte that makes the frame too large.
+                let stop = i &+ Swift.max(1, Swift.min(n &- i, maxFrameSize &+ 1 &- framePos))
+                var j = i
+                while j < stop {
+                    let c = bytes[j]
+                    if c == 0 || c == 0x0A { break }
+                    j += 1
+                }
+                if j == i {
+                    // LF or NUL: the per-byte path below.
+                    let c = bytes[i]
+                    framePos += 1
+                    if c == 0 { finishFrame(bytes, copyFrom, i, onEvent) } else { endLine() }
+                    i += 1
+                } else {
+                    framePos += j &- i
+                    lineLength += j &- i
+                    i = j
+                }
+                if framePos > maxFrameSize && isInsideFrame { enterSkip(onEvent) }
             case .head:
                 let c = bytes[i]
                 framePos += 1

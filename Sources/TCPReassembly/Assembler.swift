@@ -9,7 +9,10 @@ public import PacketLayers
 /// - Connections are keyed by the 4-tuple in either direction. Roles: a SYN's sender is the client, a
 ///   SYN-ACK's sender the server; mid-stream (no SYN seen) the endpoint on one of `serverPorts` is the
 ///   server, else the lower port (`ConnectionInfo.roleBasis`). IDs are 0, 1, 2 … in order of first
-///   appearance; `connectionOpened` comes at the first segment.
+///   appearance. `connectionOpened` (with the first segment's frame and time) is deferred until the
+///   connection first has something to report — payload, or a hole that may expire — or closes, so
+///   that the consumer keeps nothing for a half-open connection (issue 12); connections may
+///   therefore be announced out of ID order.
 /// - Offsets: 0 is the byte after the SYN, or mid-stream the first byte seen in that direction. They are
 ///   64-bit and keep growing across 32-bit sequence wrap-arounds (serial arithmetic, RFC 1982).
 /// - In-order payload is passed through borrowed, without copying. Only out-of-order bytes are copied,
@@ -54,6 +57,7 @@ public struct Assembler<Consumer: StreamConsumer> {
         self.limits = limits
         self.serverPorts = serverPorts
         context = ReassemblyContext(limits: limits)
+        if limits.maxConnections > 0 { table.tombstoneLimit = limits.maxConnections }
     }
 
     /// Feeds one segment; `frameLength` is the frame's wire length (for byte counters).
@@ -85,6 +89,9 @@ public struct Assembler<Consumer: StreamConsumer> {
         } else {
             slot = open(segment, key: key, frame: frame, time: time)
         }
+        let missing = segment.missingPayload
+        let carriesBytes = payload.count > 0 || missing > 0
+        if !table.slots[slot].announced && (carriesBytes || table.slots[slot].mayReport) { announce(slot) }
         let reason = table.slots[slot].process(segment, payload: payload, frame: frame, time: time,
                                                frameLength: frameLength, context: &context, consumer: &consumer)
         if let reason {
@@ -98,12 +105,16 @@ public struct Assembler<Consumer: StreamConsumer> {
     /// End of capture: every hole becomes an `endOfCapture` gap and every open connection is closed
     /// (`fin`, `halfClosed` or `endOfCapture`), in connection-ID order.
     public mutating func finish(frame: FrameNumber, time: Timestamp) {
+        // Nothing follows: closing every connection leaves no tombstone (they were a tenth of the
+        // peak with 100k connections open at the end).
+        table.removeAllTombstones()
+        table.keepsTombstones = false
         for slot in table.liveSlotsByID() {
             let connection = table.slots[slot]
             let reason: CloseReason = connection.bothFinsSeen ? .fin : connection.anyFinSeen ? .halfClosed : .endOfCapture
             close(slot, reason: reason, frame: frame, time: time)
         }
-        table.removeAllTombstones()
+        table.keepsTombstones = true
     }
 
     // MARK: Internals
@@ -141,13 +152,18 @@ public struct Assembler<Consumer: StreamConsumer> {
         nextID &+= 1
         let foreign = historyShard.count > 1
             && ConnectionSharding.shard(ofID: info.id, among: historyShard.count) != historyShard.index
-        let slot = table.insert(Connection(info: info, key: key, time: time, keepsHistory: limits.overlapHistory > 0,
-                                           skipsHistoryBytes: foreign))
-        consumer.connectionOpened(info, frame: frame, time: time)
-        return slot
+        return table.insert(Connection(info: info, key: key, frame: frame, time: time, skipsHistoryBytes: foreign))
+    }
+
+    /// Tells the consumer of the connection, with the frame and time that made it known.
+    private mutating func announce(_ slot: Int) {
+        table.slots[slot].announced = true
+        let connection = table.slots[slot]
+        consumer.connectionOpened(connection.info, frame: connection.firstFrame, time: connection.firstTime)
     }
 
     private mutating func close(_ slot: Int, reason: CloseReason, frame: FrameNumber, time: Timestamp) {
+        if !table.slots[slot].announced { announce(slot) }
         table.slots[slot].flush(frame: frame, time: time, context: &context, consumer: &consumer)
         let connection = table.slots[slot]
         consumer.connectionClosed(connection.info, stats: connection.stats, reason: reason, frame: frame, time: time)
@@ -165,6 +181,7 @@ public struct Assembler<Consumer: StreamConsumer> {
         guard !table.watched.isEmpty else { return }
         // Slot order, as the sweep of every slot had: connections closing in one sweep keep their order.
         for slot in table.watched.sorted() where table.isLive(slot) {
+            if !table.slots[slot].announced { announce(slot) }
             if let reason = table.slots[slot].sweep(frame: frame, time: time, context: &context, consumer: &consumer) {
                 close(slot, reason: reason, frame: frame, time: time)
             }

@@ -12,27 +12,42 @@ struct Connection {
 
     // The fields every segment reads come first (see `HalfStream`): the key it is looked up by, the
     // side its sender is on, the time it updates, then each half's own hot fields at its start.
+    // Nothing here is kept twice (the endpoints are the key's; `info` is made when asked), so an
+    // open connection costs about 260 bytes (issue 12).
     var key: FlowKey
     /// The client is `key.low` (tells a segment's direction from the key just compared).
     let clientIsLow: Bool
+    let roleBasis: RoleBasis
+    /// The consumer was told of the connection (`connectionOpened`): deferred until it first
+    /// has something to say, so that a half-open connection costs the consumer nothing.
+    var announced = false
+    let id: ConnectionID
+    /// The frame that made the connection known.
+    let firstFrame: FrameNumber
     var lastTime: Timestamp
     var clientToServer: HalfStream
     var serverToClient: HalfStream
-    var info: ConnectionInfo
     var firstTime: Timestamp
     /// When FINs had been seen in both directions (valid when `bothFinsSeen`).
     var bothFinsTime = Timestamp.zero
 
-    init(info: ConnectionInfo, key: FlowKey, time: Timestamp, keepsHistory: Bool, skipsHistoryBytes: Bool = false) {
-        self.info = info
+    init(info: ConnectionInfo, key: FlowKey, frame: FrameNumber, time: Timestamp, skipsHistoryBytes: Bool = false) {
         self.key = key
         clientIsLow = info.client == key.low
-        clientToServer = HalfStream(connection: info.id, direction: .clientToServer, keepsHistory: keepsHistory,
-                                    skipsHistoryBytes: skipsHistoryBytes)
-        serverToClient = HalfStream(connection: info.id, direction: .serverToClient, keepsHistory: keepsHistory,
-                                    skipsHistoryBytes: skipsHistoryBytes)
+        roleBasis = info.roleBasis
+        id = info.id
+        firstFrame = frame
+        clientToServer = HalfStream(connection: info.id, direction: .clientToServer, skipsHistoryBytes: skipsHistoryBytes)
+        serverToClient = HalfStream(connection: info.id, direction: .serverToClient, skipsHistoryBytes: skipsHistoryBytes)
         firstTime = time
         lastTime = time
+    }
+
+    /// Who is who (roles are fixed when the connection is first seen; a handshake was seen when
+    /// they were decided by a SYN or SYN-ACK).
+    var info: ConnectionInfo {
+        ConnectionInfo(id: id, client: clientIsLow ? key.low : key.high, server: clientIsLow ? key.high : key.low,
+                       roleBasis: roleBasis, sawHandshake: roleBasis == .syn || roleBasis == .synAck)
     }
 
     var bothFinsSeen: Bool { clientToServer.sawFin && serverToClient.sawFin }
@@ -40,7 +55,10 @@ struct Connection {
     /// Whether the once-per-second sweep has work here: a hole timeout or a FIN+FIN linger.
     var needsSweep: Bool { clientToServer.needsTimer || serverToClient.needsTimer || bothFinsSeen }
     /// Whether any payload was seen (the recency list it is kept in; idle timeouts differ).
-    var carriedPayload: Bool { clientToServer.stats.payloadBytes | serverToClient.stats.payloadBytes != 0 }
+    var carriedPayload: Bool { clientToServer.payloadBytes | serverToClient.payloadBytes != 0 }
+    /// Whether the next segment may make the consumer hear of this connection even without payload
+    /// (a hole acknowledged earlier may expire into a gap).
+    var mayReport: Bool { clientToServer.needsTimer || serverToClient.needsTimer }
 
     var stats: ConnectionStats {
         var stats = ConnectionStats()
@@ -105,8 +123,7 @@ struct Connection {
         context: inout ReassemblyContext, consumer: inout C
     ) -> Bool {
         let flags = segment.flags
-        sender.stats.frames += 1
-        sender.stats.frameBytes &+= max(0, frameLength)
+        sender.countFrame(length: frameLength)
 
         let isSyn = flags.contains(.syn)
         if isSyn {

@@ -58,6 +58,11 @@ struct ConnectionTable {
     /// tombstoned again since) are skipped when they reach the front.
     private var tombstoneQueue: [(key: FlowKey, time: Timestamp)] = []
     private var tombstoneQueueHead = 0
+    /// Tombstones kept at most (the connection cap): past it the oldest is forgotten first, so that
+    /// a flood of connections closed within the expiry (evicted SYNs) keeps memory bounded.
+    var tombstoneLimit = Int.max
+    /// False once the capture ended: closing everything then leaves no tombstone.
+    var keepsTombstones = true
     /// Slots the sweep must visit (may hold slots that no longer need it; the sweep prunes them).
     private(set) var watched: [Int] = []
     private var isWatched: [Bool] = []
@@ -113,11 +118,18 @@ struct ConnectionTable {
         index.remove(slot: slot, hash: key.mixed)
         unlink(slot)
         if lastKey == key { lastKey = nil }
-        tombstones[key] = time
-        tombstoneQueue.append((key, time))
+        if keepsTombstones {
+            tombstones[key] = time
+            tombstoneQueue.append((key, time))
+        }
+        while tombstones.count > tombstoneLimit && tombstoneQueueHead < tombstoneQueue.count {
+            let (old, closed) = tombstoneQueue[tombstoneQueueHead]
+            if tombstones[old] == closed { tombstones.removeValue(forKey: old) }
+            tombstoneQueueHead += 1
+        }
         live[slot] = false
         // Drop the closed connection's buffers now; the slot keeps only a shell until reused.
-        slots[slot] = Connection(info: slots[slot].info, key: key, time: time, keepsHistory: false)
+        slots[slot] = Connection(info: slots[slot].info, key: key, frame: 0, time: time)
         freeSlots.append(slot)
     }
 

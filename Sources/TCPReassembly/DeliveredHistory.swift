@@ -8,22 +8,20 @@ struct DeliveredHistory {
     /// of overlaps costs a bounded time each. Bytes further back are reported as not comparable.
     static let maxWalk = 1024
 
-    let enabled: Bool
-    /// Only advance the arena (`HistoryArena.skip`): nothing is compared on this direction.
-    let skipsBytes: Bool
-    /// The newest record's position + 1 (0: none).
+    /// The newest record's position + 1 (0: none). (No history kept: the arena has no capacity.)
+    /// `skipping` on a direction whose bytes are never compared (another thread's share when
+    /// several threads reassemble every connection, `Assembler.historyShard`): its bytes only
+    /// advance the arena, so that the others' records are let go exactly when they would be.
     private var newest: UInt64 = 0
+    private static let skipping = UInt64.max
 
-    init(enabled: Bool, skipsBytes: Bool = false) {
-        self.enabled = enabled
-        self.skipsBytes = skipsBytes
-    }
+    init(skipsBytes: Bool = false) { newest = skipsBytes ? Self.skipping : 0 }
 
     /// Records `data`, just delivered at stream `offset` from `frame`.
     @inline(__always)
     mutating func append(_ data: Span<UInt8>, at offset: UInt64, frame: FrameNumber, arena: inout HistoryArena) {
-        guard enabled, !data.isEmpty else { return }
-        if skipsBytes { arena.skip(data.count); return }
+        guard arena.capacity > 0, !data.isEmpty else { return }
+        if newest == Self.skipping { arena.skip(data.count); return }
         newest = arena.append(data, at: offset, frame: frame, previous: newest)
     }
 
@@ -37,7 +35,7 @@ struct DeliveredHistory {
         let upper = lower &+ UInt64(bytes.count)
         var firstFrame: FrameNumber = 0
         var conflicting = false
-        var reference = newest
+        var reference = newest == Self.skipping ? 0 : newest
         var walked = 0
         // Records come newest first, so at decreasing offsets: the last match found is the lowest.
         while walked < DeliveredHistory.maxWalk, let record = arena.record(reference) {

@@ -15,48 +15,97 @@ struct HalfStream {
     /// Ample for real windows (a 4 MiB window of 1460-byte segments is under 3000).
     static let maxPendingEntries = 4096
 
-    // Declared in order of use: the fields most segments read or write come first, so that with
-    // thousands of connections open a segment touches as few cache lines of its connection as it
-    // can (Swift lays stored properties out in declaration order).
+    // Declared by size, the small fields first, so that the struct has no padding: every open
+    // connection holds two of these (issue 12: an idle or half-open connection's state stays
+    // small). What only out-of-order bytes, holes and overlaps need lives in `spill`, allocated
+    // the first time one happens on this direction.
 
     /// `base` is known.
     private(set) var baseKnown = false
     private(set) var sawFin = false
     /// `!pending.isEmpty`, kept inline: the per-segment timeout check then needs no load of the
-    /// array's heap header (a cache miss per segment with thousands of connections open).
+    /// spill (a cache miss per segment with thousands of connections open).
     private var holdsPending = false
     /// `acknowledgedPastHole != nil`, kept here for the same reason.
     private var holeAcknowledged = false
-    /// The sequence number of stream offset 0 (the byte after the SYN, or the first byte seen).
-    private(set) var base: UInt32 = 0
-    private(set) var next: UInt64 = 0
-    private var history: DeliveredHistory
-    var stats = DirectionStats()
-
-    let connection: ConnectionID
-    let direction: Direction
     /// The initial sequence number, when a SYN (or the SYN-ACK acknowledging it) was seen.
     private(set) var isnKnown = false
-    private(set) var isn: UInt32 = 0
-    private var pending: [PendingSegment] = []
-    /// Bytes this direction holds in the store (what the limits count).
-    private(set) var cost = 0
-    /// Arrival time of the oldest pending entry.
-    private var waitingSince = Timestamp.zero
-    private(set) var finOffset: UInt64 = 0
     /// The peer acknowledged the FIN.
     private(set) var finAcked = false
+    let direction: Direction
+    /// The sequence number of stream offset 0 (the byte after the SYN, or the first byte seen).
+    private(set) var base: UInt32 = 0
+    private(set) var isn: UInt32 = 0
+    let connection: ConnectionID
+    private(set) var next: UInt64 = 0
+    private var history = DeliveredHistory()
+    private(set) var finOffset: UInt64 = 0
+    /// The counters every segment updates (the rare ones are in the spill; see `stats`).
+    private(set) var frames = 0
+    private(set) var frameBytes = 0
+    private(set) var payloadBytes: UInt64 = 0
+    private var spill: HalfStreamSpill?
+
+    init(connection: ConnectionID, direction: Direction, skipsHistoryBytes: Bool = false) {
+        self.connection = connection
+        self.direction = direction
+        if skipsHistoryBytes { history = DeliveredHistory(skipsBytes: true) }
+    }
+
+    /// This direction's counters.
+    var stats: DirectionStats {
+        var s = spill?.stats ?? DirectionStats()
+        s.frames = frames
+        s.frameBytes = frameBytes
+        s.payloadBytes = payloadBytes
+        return s
+    }
+
+    /// A segment of this direction's sender was seen (`frameLength`: its frame's wire length).
+    mutating func countFrame(length frameLength: Int) {
+        frames += 1
+        frameBytes &+= max(0, frameLength)
+    }
+
+    /// The spill, allocated at first use.
+    private var spilled: HalfStreamSpill {
+        mutating get {
+            if let spill { return spill }
+            let s = HalfStreamSpill()
+            spill = s
+            return s
+        }
+    }
+
+    private var pending: [PendingSegment] {
+        get { spill?.pending ?? [] }
+        set { spilled.pending = newValue }
+        _modify { yield &spilled.pending }
+    }
+    /// Bytes this direction holds in the store (what the limits count).
+    private(set) var cost: Int {
+        get { spill?.cost ?? 0 }
+        set { spilled.cost = newValue }
+    }
+    /// Arrival time of the oldest pending entry.
+    private var waitingSince: Timestamp {
+        get { spill?.waitingSince ?? .zero }
+        set { spilled.waitingSince = newValue }
+    }
     /// The peer acknowledged past a hole: (offset acknowledged, frame, time of the ACK). The hole is
     /// declared a gap only when this direction's next segment leaves it open, because captures can
     /// hold data after the ACK that covers it (reordered or merged captures).
     private var acknowledgedPastHole: (target: UInt64, frame: FrameNumber, time: Timestamp)? {
-        didSet { holeAcknowledged = acknowledgedPastHole != nil }
+        get { holeAcknowledged ? spill?.acknowledgedPastHole : nil }
+        set {
+            holeAcknowledged = newValue != nil
+            if newValue != nil || spill != nil { spilled.acknowledgedPastHole = newValue }
+        }
     }
-
-    init(connection: ConnectionID, direction: Direction, keepsHistory: Bool, skipsHistoryBytes: Bool = false) {
-        self.connection = connection
-        self.direction = direction
-        history = DeliveredHistory(enabled: keepsHistory, skipsBytes: skipsHistoryBytes)
+    /// The rare counters (gaps, overlaps, out of order), in the spill.
+    private var rareStats: DirectionStats {
+        get { spill?.stats ?? DirectionStats() }
+        _modify { yield &spilled.stats }
     }
 
     var hasPending: Bool { !pending.isEmpty }
@@ -169,7 +218,7 @@ struct HalfStream {
                 }
             }
         }
-        if heldAny { stats.outOfOrder += 1 }
+        if heldAny { rareStats.outOfOrder += 1 }
     }
 
     /// A FIN from this direction's sender at stream offset `offset` (after the segment's payload).
@@ -256,7 +305,7 @@ struct HalfStream {
     ) {
         consumer.streamData(connection, direction, offset: offset, bytes: bytes, frame: frame, time: time)
         history.append(bytes, at: offset, frame: frame, arena: &arena)
-        stats.payloadBytes &+= UInt64(bytes.count)
+        payloadBytes &+= UInt64(bytes.count)
         next = offset &+ UInt64(bytes.count)
     }
 
@@ -264,8 +313,8 @@ struct HalfStream {
         _ range: StreamRange, cause: GapCause, frame: FrameNumber, time: Timestamp, consumer: inout C
     ) {
         guard !range.isEmpty else { return }
-        stats.gaps += 1
-        stats.gapBytes &+= range.count
+        rareStats.gaps += 1
+        rareStats.gapBytes &+= range.count
         consumer.streamGap(connection, direction, range: range, cause: cause, frame: frame, time: time)
         next = range.upper
     }
@@ -433,9 +482,20 @@ struct HalfStream {
         _ range: StreamRange, firstFrame: FrameNumber, secondFrame: FrameNumber, conflicting: Bool,
         consumer: inout C
     ) {
-        stats.overlaps += 1
-        if conflicting { stats.conflictingOverlaps += 1 }
+        rareStats.overlaps += 1
+        if conflicting { rareStats.conflictingOverlaps += 1 }
         consumer.streamOverlap(connection, direction, range: range, firstFrame: firstFrame,
                                secondFrame: secondFrame, conflicting: conflicting)
     }
+}
+
+/// What a `HalfStream` needs only once out-of-order bytes, a hole or an overlap happened on it:
+/// kept out of line, so that the many connections that never see one stay small.
+final class HalfStreamSpill {
+    var pending: [PendingSegment] = []
+    var cost = 0
+    var waitingSince = Timestamp.zero
+    var acknowledgedPastHole: (target: UInt64, frame: FrameNumber, time: Timestamp)?
+    /// Gaps, overlaps and out-of-order counts (the per-segment counters stay in the half-stream).
+    var stats = DirectionStats()
 }

@@ -26,7 +26,9 @@ public enum CloseReason: String, Sendable {
 /// Receives the reassembled streams. Generic, so calls are static (no existentials).
 ///
 /// Contract, per connection:
-/// - `connectionOpened` comes first, at the segment that made the connection known.
+/// - `connectionOpened` comes first, with the frame and time of the segment that made the
+///   connection known, but only once it has something to report (payload, a hole that may expire)
+///   or closes: a half-open connection is announced at its close (see `Assembler`).
 /// - Per direction, `streamData` and `streamGap` together cover the stream from offset 0 upwards with
 ///   no hole and no byte twice: each call starts where the previous one of that direction ended.
 /// - `streamOverlap` reports bytes that arrived again; they are never delivered a second time.

@@ -15,7 +15,7 @@ import TestSupport
 
     static func capture(_ name: String) -> String { directory.appendingPathComponent("\(name).pcap").path }
 
-    static let cases = ["syn-only", "syn-burst", "idle-connect", "suback-codes", "stomp-headers", "ws-len-2p63",
+    static let cases = ["syn-only", "syn-burst", "idle-connect", "active", "suback-codes", "stomp-headers", "ws-len-2p63",
                         "ws-len-2p63m1", "ws-len-2p64m1", "oversize-remlen", "stomp-unterminated",
                         "reversed-segments", "random-after-header", "empty"]
 
@@ -188,5 +188,40 @@ import TestSupport
         }
         let text = try runProcess(Paths.executable.path, ["read", path])
         #expect(text.out.components(separatedBy: "! error \(rule)").count - 1 == 101)
+    }
+
+    /// The global cap (`--max-findings`): beyond it findings are counted per rule, reported as
+    /// dropped in the text summary, the JSON summary and a JUnit case, and still fail the run.
+    @Test func globalCapDropsAndCounts() throws {
+        let path = try HostileLimitsTests.generate("suback-codes", count: 5000)
+        let rule = "MQTT311-3.9.3-2"
+        let check = try runProcess(Paths.executable.path, ["check", "--format", "json", "--max-findings", "40", path])
+        #expect(check.status == 1)
+        let doc = try HostileLimitsTests.json(check.out)
+        let findings = try #require(doc["findings"] as? [[String: Any]])
+        #expect(findings.count == 40)
+        let summary = try #require(doc["summary"] as? [String: Any])
+        let dropped = try #require(summary["dropped"] as? Int)
+        #expect(dropped > 0)
+        let byRule = try #require(summary["dropped_by_rule"] as? [String: Int])
+        #expect(byRule.values.reduce(0, +) == dropped)
+        #expect((byRule[rule] ?? 0) > 0)
+        // Every finding counts in the totals: the same as without the cap.
+        let uncapped = try HostileLimitsTests.json(try runProcess(Paths.executable.path, ["check", "--format", "json", path]).out)
+        let all = try #require((uncapped["summary"] as? [String: Any])?["by_severity"] as? [String: Int])
+        let capped = try #require(summary["by_severity"] as? [String: Int])
+        #expect(capped["error"]! >= all["error"]!)
+        #expect((summary["failing"] as? Int ?? 0) >= all["error"]!)
+        let text = try runProcess(Paths.executable.path, ["check", "--max-findings", "40", path])
+        #expect(text.status == 1)
+        #expect(text.out.contains("finding(s) counted above but not listed (dropped: --max-findings 40 reached)"))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mqscope-junit-\(UUID().uuidString).xml")
+        let junit = try runProcess(Paths.executable.path, ["check", "--max-findings", "40", "--junit", dir.path, path])
+        #expect(junit.status == 1)
+        let xml = try String(contentsOf: dir, encoding: .utf8)
+        #expect(xml.contains("name=\"max-findings\""))
+        #expect(xml.contains("<failure type=\"dropped\""))
+        let bad = try runProcess(Paths.executable.path, ["check", "--max-findings", "0", path])
+        #expect(bad.status != 0 && bad.status != 1)
     }
 }

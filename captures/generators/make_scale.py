@@ -143,6 +143,20 @@ def idle_connect(w: Writer, n: int) -> None:
         c.send(False, CONNACK)
 
 
+def active(w: Writer, n: int) -> None:
+    """n complete MQTT sessions, one after another: CONNECT/CONNACK, a QoS 0 PUBLISH, DISCONNECT,
+    FIN both ways (the scaling series' active connections: time linear in n, memory flat)."""
+    publish = mqtt(0x30, mstr(b"t/a") + b"p" * 32)
+    for i in range(n):
+        c = Conn(w, i, 1883)
+        c.handshake()
+        c.send(True, CONNECT)
+        c.send(False, CONNACK)
+        c.send(True, publish)
+        c.send(True, b"\xe0\x00")
+        c.close()
+
+
 def suback_codes(w: Writer, n: int) -> None:
     """A SUBACK with n invalid return codes (0x03): findings aggregated after the per-rule
     threshold, memory and output bounded."""
@@ -260,6 +274,7 @@ CASES = {
     "syn-only": (syn_only, 2000, 1_000_000),
     "syn-burst": (syn_burst, 2000, 1_000_000),
     "idle-connect": (idle_connect, 500, 200_000),
+    "active": (active, 500, 200_000),
     "suback-codes": (suback_codes, 5000, 1_000_000),
     "stomp-headers": (stomp_headers, 5000, 1_000_000),
     "ws-len-2p63": (ws_len_2p63, 1, 1),

@@ -5,15 +5,20 @@ import MQTTCodec
 /// MQTT on TCP or on WebSocket application bytes: frames each direction, decodes each packet,
 /// keeps the connection's session (version, client id, topic aliases) in the context and hands
 /// packets and framing findings to the sink. Its framers live in the environment's
-/// `MQTTFramerStore`, under the connection's slot, and run in place; the layer itself is empty.
+/// `MQTTFramerStore`, under the pair the connection took (`ConnectionContext.framerPair`), and
+/// run in place; the layer itself is empty.
 public struct MQTTLayer: StreamLayer {
     public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> MQTTLayer? {
         guard env.decodePackets, !c.isMQTT, !c.isSTOMP else { return nil }
         c.mqtt = MQTTSession(version: env.options.mqttVersion)
+        if c.framerPair < 0 {
+            c.framerPair = env.framerStore.take()
+            env.framerBase = env.framerStore.base
+        }
         for d in Direction.allCases {
             // Counting needs only each packet's first byte: split packets' bodies are not copied.
-            env.framerBase[MQTTFramerStore.index(c.slot, d)] = MQTTFramer(
+            env.framerBase[MQTTFramerStore.index(c.framerPair, d)] = MQTTFramer(
                 maxPDUSize: env.options.maxPDUSize, synchronized: streamStartSeen, headersOnly: !env.decodeFields)
         }
         c.isMQTT = true
@@ -24,7 +29,7 @@ public struct MQTTLayer: StreamLayer {
                                           _ c: inout ConnectionContext, _ env: inout LayerEnvironment<S>,
                                           up: LayerUp<S>) {
         // In place: packets never add a slot, so the framer's memory stays put during the call.
-        let framer = env.framerBase + MQTTFramerStore.index(c.slot, d)
+        let framer = env.framerBase + MQTTFramerStore.index(c.framerPair, d)
         switch event {
         case .bytes(let offset, let frame):
             framer.pointee.append(bytes, at: offset, frame: frame) { pdu, info in
@@ -35,8 +40,7 @@ public struct MQTTLayer: StreamLayer {
         case .end:
             framer.pointee.finish { pdu, info in Self.packet(d, pdu, info, &c, &env) }
             Self.reportFindings(of: &framer.pointee, d, c, &env)
-            // Back to an idle framer: the slot's next connection may not be MQTT.
-            framer.pointee = idleFramer
+            // (The router gives the pair back when the connection closes.)
             return
         case .open:
             return
@@ -96,7 +100,7 @@ public struct MQTTLayer: StreamLayer {
     }
 }
 
-/// A framer that never runs: what the framer store holds for slots without MQTT.
+/// A framer that never runs: what the framer store holds for pairs not taken.
 let idleFramer = MQTTFramer(maxPDUSize: 2, resyncLookahead: 16)
 
 extension Span where Element == UInt8 {

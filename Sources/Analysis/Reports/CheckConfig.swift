@@ -15,6 +15,10 @@ public struct CheckConfig: Sendable {
     public var baseline: Set<String> = []
     /// `--grace`: seconds a broker may take past a Will's due time (nil: from the keep-alive).
     public var willGrace: Double?
+    /// Findings kept in memory at most (`--max-findings`); later ones are counted per rule and
+    /// severity (`CheckReport.dropped`), reported as dropped, and still count towards `--fail-on`.
+    public var maxFindings = CheckConfig.defaultMaxFindings
+    public static let defaultMaxFindings = 100_000
 
     public init() {}
 

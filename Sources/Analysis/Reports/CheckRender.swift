@@ -136,6 +136,10 @@ extension CheckReport {
         let base = findings.filter(\.baselined).count
         if base > 0 { out += " (\(base) in the baseline)" }
         out += "; \(failing(atOrAbove: failOn)) at or above --fail-on \(failOn.map(\.description) ?? "never")\n"
+        if droppedCount > 0 {
+            let rules = dropped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            out += "\(droppedCount) finding(s) counted above but not listed (dropped: --max-findings \(config.maxFindings) reached): \(rules)\n"
+        }
         if !notChecked.isEmpty {
             let list = notChecked.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             out += "not checked: \(list) connection(s) (encrypted or not a protocol mqscope checks)\n"
@@ -146,9 +150,10 @@ extension CheckReport {
         return out
     }
 
-    /// Findings per severity (index = Severity.rawValue).
+    /// Findings per severity (index = Severity.rawValue), those dropped beyond `--max-findings`
+    /// included (baselined ones dropped are not: their severity was not kept).
     public func counts() -> [Int] {
-        var c = [0, 0, 0]
+        var c = droppedBySeverity
         for f in findings { c[f.finding.severity.rawValue] += 1 }
         return c
     }
@@ -200,6 +205,14 @@ extension CheckReport {
         w.objectStart()
         for (k, v) in byRule.sorted(by: { $0.key < $1.key }) { w.key(k, v) }
         w.objectEnd()
+        if droppedCount > 0 {
+            // Beyond --max-findings: counted (in by_severity and failing too), not listed.
+            w.key("dropped", droppedCount)
+            w.key("dropped_by_rule")
+            w.objectStart()
+            for (k, v) in dropped.sorted(by: { $0.key < $1.key }) { w.key(k, v) }
+            w.objectEnd()
+        }
         w.key("unverifiable", findings.filter { $0.finding.verdict == .unverifiable }.count)
         w.key("baselined", findings.filter(\.baselined).count)
         w.key("fail_on", failOn.map(\.description) ?? "never")
@@ -362,7 +375,21 @@ extension CheckReport {
                 suite.errors += 1
                 suite.text += "    <testcase classname=\"capture\" name=\"read\">\n"
                 suite.text += "      <error type=\"unreadable\" message=\"\(xml(why))\"/>\n    </testcase>\n"
-            } else if let short, whyNothingChecked(file: f.name) != nil || !files.contains(where: { whyNothingChecked(file: $0.name) != nil }) {
+            } else if droppedCount > 0, f.name == files.first?.name {
+                // Findings beyond --max-findings: one case, failing when those dropped would fail.
+                let n = droppedFailing(failOn)
+                let rules = dropped.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                let msg = "\(droppedCount) finding(s) not listed (--max-findings \(config.maxFindings) reached): \(rules)"
+                suite.tests += 1
+                suite.text += "    <testcase classname=\"capture\" name=\"max-findings\">\n"
+                if n > 0 {
+                    suite.failures += 1
+                    suite.text += "      <failure type=\"dropped\" message=\"\(xml(msg))\"/>\n    </testcase>\n"
+                } else {
+                    suite.text += "      <system-out>\(xml(msg))</system-out>\n    </testcase>\n"
+                }
+            }
+            if let short, fileErrors[f.name] == nil, f.summary != nil, whyNothingChecked(file: f.name) != nil || !files.contains(where: { whyNothingChecked(file: $0.name) != nil }) {
                 suite.tests += 1
                 suite.failures += 1
                 suite.text += "    <testcase classname=\"capture\" name=\"require-connections\">\n"
@@ -387,6 +414,12 @@ extension CheckReport {
 
     private func connectionLine(_ k: Connection) -> String {
         "connection #\(k.id) \(k.client) → \(k.server), \(k.protocolName) \(k.version ?? "?")\(k.clientID.map { ", client id '\($0)'" } ?? "")"
+    }
+
+    /// Dropped findings (beyond `--max-findings`) at or above `failOn`, baseline excluded.
+    private func droppedFailing(_ failOn: Severity?) -> Int {
+        guard let failOn else { return 0 }
+        return Severity.allCases.filter { $0 >= failOn }.reduce(0) { $0 + droppedBySeverity[$1.rawValue] }
     }
 
     private func isFailure(_ f: Finding, _ failOn: Severity?) -> Bool {

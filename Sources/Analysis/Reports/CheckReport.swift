@@ -56,16 +56,31 @@ public struct CheckReport: AnalysisSink {
 
     struct ConnectionState {
         var info: ConnectionInfo
-        var mqtt: MQTTConnectionChecker?
-        var stomp: STOMPConnectionChecker?
-        var webSocket: MQTTWebSocketChecker?
+        // The checkers, each allocated when its protocol is first seen (issue 12: an MQTT
+        // connection does not carry a STOMP and a WebSocket checker's inline space); driven in
+        // place through `_modify`.
+        var mqtt: MQTTConnectionChecker? {
+            get { boxes.mqtt?.value }
+            _modify { if boxes.mqtt == nil { boxes.mqtt = CheckerBox() }; yield &boxes.mqtt!.value }
+        }
+        var stomp: STOMPConnectionChecker? {
+            get { boxes.stomp?.value }
+            _modify { if boxes.stomp == nil { boxes.stomp = CheckerBox() }; yield &boxes.stomp!.value }
+        }
+        var webSocket: MQTTWebSocketChecker? {
+            get { boxes.webSocket?.value }
+            _modify { if boxes.webSocket == nil { boxes.webSocket = CheckerBox() }; yield &boxes.webSocket!.value }
+        }
+        private var boxes: (mqtt: CheckerBox<MQTTConnectionChecker>?, stomp: CheckerBox<STOMPConnectionChecker>?,
+                            webSocket: CheckerBox<MQTTWebSocketChecker>?) = (nil, nil, nil)
         // Which checkers exist. Kept apart because testing a large optional for nil (or binding it)
         // copies it — every array and dictionary of a checker retained and released per packet.
         var hasMQTT = false
         var hasSTOMP = false
         var hasWebSocket = false
-        var packets = [0, 0]
-        var webSocketEvents = [0, 0]
+        // Per direction (index = Direction.rawValue), inline: an array each was a heap block per connection.
+        var packets: PerDirection<Int> = [0, 0]
+        var webSocketEvents: PerDirection<Int> = [0, 0]
         var clientID: String?
         var mqttVersion: MQTTVersion?
         var mqttVersionSource: VersionSource?
@@ -80,14 +95,14 @@ public struct CheckReport: AnalysisSink {
         var known = false
         /// Per direction: where retransmitted bytes first conflicted. Violations from later
         /// bytes of that direction cannot be told from artefacts of the copy the analyzer kept.
-        var conflictAt: [UInt64?] = [nil, nil]
+        var conflictAt: PerDirection<UInt64?> = [nil, nil]
         /// Rules already reported as ambiguous after a conflict ("c2s|rule"), reported once.
         var ambiguousReported: Set<String> = []
         /// Per direction: the end of the last lost bytes (a gap, a packet lost in one, bytes skipped
         /// to resynchronise) while the stream has not yet shown it is back on unit boundaries; nil
         /// once `resyncEvidence` units in a row decoded without a violation.
-        var lostUpTo: [UInt64?] = [nil, nil]
-        var cleanSinceLoss = [0, 0]
+        var lostUpTo: PerDirection<UInt64?> = [nil, nil]
+        var cleanSinceLoss: PerDirection<Int> = [0, 0]
 
         init(info: ConnectionInfo) { self.info = info }
 
@@ -115,6 +130,13 @@ public struct CheckReport: AnalysisSink {
     /// Units in a row that must decode without a violation after lost bytes before a violation
     /// there counts again: until then a framer may have resynchronised inside payload bytes.
     static let resyncEvidence = 3
+    /// Findings not kept because `config.maxFindings` were held, per rule id, and per severity
+    /// (index = Severity.rawValue) of those not in the baseline, and those in it.
+    public private(set) var dropped: [String: Int] = [:]
+    public private(set) var droppedBySeverity = [0, 0, 0]
+    public private(set) var droppedBaselined = 0
+    /// Findings not kept, in all.
+    public var droppedCount: Int { droppedBySeverity.reduce(droppedBaselined, +) }
     /// Why a file could not be read, by file name.
     public private(set) var fileErrors: [String: String] = [:]
     var fileName = ""
@@ -516,13 +538,15 @@ public struct CheckReport: AnalysisSink {
             file: fileName, id: s.info.id, client: s.info.client, server: s.info.server, clientID: s.clientID,
             protocolName: protocolName, mqttVersion: s.mqttVersion, mqttVersionSource: s.mqttVersionSource,
             stompVersion: s.stompVersion, stompVersionSource: s.stompVersionSource, midStream: !s.info.sawHandshake,
-            packets: s.packets, firstFrame: first, lastFrame: last))
+            packets: [s.packets[0], s.packets[1]], firstFrame: first, lastFrame: last))
     }
 
     private mutating func add(_ f: CheckFinding, _ s: ConnectionState, layer: Layer) {
         guard config.isEnabled(f.rule, name: f.checkRule) else { return }
-        // Fingerprinted before the ambiguity note (which names a stream offset) is appended.
-        let print = Self.fingerprint(f, clientID: s.clientID)
+        // Fingerprinted (below, only when kept or dropped: a regular expression per finding was most
+        // of the time of a million folded findings) from the finding before the ambiguity note
+        // (which names a stream offset) is appended.
+        let original = f
         var f = f
         if f.verdict == .violation, f.rule != TCPRule.overlapConflict.id,
            let c = s.conflictAt[Int(f.direction.rawValue)], let r = f.streamRange, r.upper > c {
@@ -551,7 +575,16 @@ public struct CheckReport: AnalysisSink {
             repeats[key] = r
             return
         }
+        let print = Self.fingerprint(original, clientID: s.clientID)
         if r.count > FindingCap.perRule { r.aggregate = findings.count }
+        if findings.count >= config.maxFindings {
+            // The global cap: counted, not kept (memory stays bounded whatever the capture holds).
+            r.aggregate = nil
+            repeats[key] = r
+            dropped[f.rule.rawValue, default: 0] += 1
+            if config.baseline.contains(print) { droppedBaselined += 1 } else { droppedBySeverity[f.severity.rawValue] += 1 }
+            return
+        }
         repeats[key] = r
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
                                 clientID: s.clientID, layer: layer, version: s.version(of: layer), finding: f,
@@ -585,6 +618,7 @@ public struct CheckReport: AnalysisSink {
         guard let level else { return 0 }
         var n = 0
         for f in findings where !f.baselined && f.finding.severity >= level { n += 1 }
+        for sev in [Severity.info, .warning, .error] where sev >= level { n += droppedBySeverity[sev.rawValue] }
         return n
     }
 }
@@ -608,3 +642,24 @@ extension FindingSource {
 extension MQTTConnectionChecker: FindingSource {}
 extension STOMPConnectionChecker: FindingSource {}
 extension MQTTWebSocketChecker: FindingSource {}
+
+/// A checker kept out of line (see `CheckReport.ConnectionState`).
+final class CheckerBox<Checker> {
+    var value: Checker?
+}
+
+/// One value per direction, inline (index = `Direction.rawValue`).
+struct PerDirection<Value>: ExpressibleByArrayLiteral {
+    var clientToServer: Value
+    var serverToClient: Value
+
+    init(arrayLiteral elements: Value...) {
+        clientToServer = elements[0]
+        serverToClient = elements[1]
+    }
+
+    subscript(_ d: Int) -> Value {
+        get { d == 0 ? clientToServer : serverToClient }
+        set { if d == 0 { clientToServer = newValue } else { serverToClient = newValue } }
+    }
+}

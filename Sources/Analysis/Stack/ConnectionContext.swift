@@ -25,8 +25,15 @@ public struct ConnectionContext {
     var isSTOMP = false
     var stomp = STOMPSession()
     /// Set by a TLS layer: the handshake facts and decryption outcome, and the protocol found inside.
-    var tls: TLSSummary?
+    /// Boxed: a few hundred bytes no connection without TLS should carry (issue 12).
+    var tls: TLSSummary? {
+        get { tlsBox?.value }
+        set { tlsBox = newValue.map(Boxed.init) }
+    }
+    private var tlsBox: Boxed<TLSSummary>?
     var tlsInner: AppProtocol?
+    /// The MQTT framers this connection took from `MQTTFramerStore` (-1: none; given back at close).
+    var framerPair: Int32 = -1
 
     init(info: ConnectionInfo, slot: Int, frame: FrameNumber, mqttVersion: MQTTVersion?) {
         self.info = info
@@ -48,4 +55,11 @@ struct MQTTSession {
         self.version = version ?? .v3_1_1
         versionSource = version == nil ? .assumed : .option
     }
+}
+
+/// A value kept out of line, so that the structs holding it stay small while it is absent (what
+/// most connections hold). Immutable: replaced whole, never shared mutably.
+final class Boxed<Value: Sendable>: Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -1,21 +1,24 @@
 import WireCore
 
-/// One connection's layers, bottom (on TCP) first. A fixed number of levels, allocated once per
-/// connection slot: a transforming layer opens the level above it without moving the others, and
-/// each layer runs in place while it feeds the next.
+/// One connection's layers, bottom (on TCP) first. A fixed number of levels, allocated when the
+/// bottom layer opens (a connection that stays opaque — half-open, unknown — allocates none) and
+/// released at the end: a transforming layer opens the level above it without moving the others,
+/// and each layer runs in place while it feeds the next.
 struct ConnectionStack<Layers: LayerSet> {
     /// TLS, WebSocket, the application protocol, and one to spare.
     static var depth: Int { 4 }
-    var levels = [Layers](repeating: .vacant, count: depth)
+    var levels: [Layers] = []
 
     /// Opens the bottom layer (nothing when `proto` has none: the connection stays opaque).
     mutating func open<S: AnalysisSink>(_ proto: AppProtocol, streamStartSeen: Bool, _ context: inout ConnectionContext,
                                         _ env: inout LayerEnvironment<S>) {
-        levels[0] = Layers.layer(for: proto, streamStartSeen: streamStartSeen, &context, &env) ?? .vacant
+        guard let layer = Layers.layer(for: proto, streamStartSeen: streamStartSeen, &context, &env) else { return }
+        if levels.isEmpty { levels = [Layers](repeating: .vacant, count: Self.depth) }
+        levels[0] = layer
     }
 
     mutating func reset() {
-        for i in 0..<levels.count { levels[i] = .vacant }
+        levels = []
     }
 
     /// Hands one event to the bottom layer; whatever it passes up reaches the next level.

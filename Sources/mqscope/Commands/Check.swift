@@ -91,8 +91,12 @@ struct Check: ParsableCommand {
     @Flag(help: "Under each cross-connection finding, list its chain of evidence: the publish or Will, the subscription that matched or should have, the delivery or its absence (connection, frame).")
     var explain = false
 
+    @Option(help: ArgumentHelp("Findings kept in memory at most (beyond it, findings are only counted per rule, reported as dropped, and still fail the run).", valueName: "n"))
+    var maxFindings: Int = CheckConfig.defaultMaxFindings
+
     func validate() throws {
         if maxPacketSize < 0 { throw ValidationError("--max-packet-size cannot be negative.") }
+        if maxFindings < 1 { throw ValidationError("--max-findings must be at least 1.") }
         if let g = grace, !(g >= 0 && g <= 86_400) { throw ValidationError("--grace takes seconds from 0 to 86400.") }
     }
 
@@ -106,6 +110,7 @@ struct Check: ParsableCommand {
         for r in disable + enable where !known.contains(r) {
             return usage("unknown rule '\(r)' (see `mqscope rules`)")
         }
+        config.maxFindings = maxFindings
         config.disabled = Set(disable)
         config.willGrace = grace
         config.enabled = Set(enable)

@@ -30,43 +30,52 @@ enum StreamsText {
         for (index, (file, conns)) in results.enumerated() {
             if index > 0 { out.write("\n") }
             out.write("\(displayName(file.name)): \(file.frames) frames, link type \(file.linkType), \(conns.count) TCP connection\(conns.count == 1 ? "" : "s")\n")
-            var rows: [[String]] = [columns]
-            for c in conns.sorted(by: { $0.info.id < $1.info.id }) { rows.append(row(c)) }
-            if let width { fit(&rows, width) }
-            var widths = Array(repeating: 0, count: rows[0].count)
-            for r in rows { for (i, cell) in r.enumerated() { widths[i] = max(widths[i], cell.count) } }
-            for r in rows {
-                for (i, cell) in r.enumerated() {
+            // Rows are made twice (widths, then output) rather than all kept: with a million
+            // connections the kept rows weighed more than the connections (issue 12).
+            let order = byID(conns)
+            var widths = columns.map(\.count)
+            for i in order { for (k, cell) in row(conns[i]).enumerated() { widths[k] = max(widths[k], cell.count) } }
+            let (keep, cutClientID) = width.map { fit(&widths, $0) } ?? (Array(repeating: true, count: columns.count), false)
+            let clientIDColumn = columns.firstIndex(of: "CLIENT ID")
+            func write(_ r: [String]) {
+                let last = keep.lastIndex(of: true) ?? 0
+                for (k, var cell) in r.enumerated() where keep[k] {
+                    if cutClientID, k == clientIDColumn, cell.count > clientIDWidth, r != columns {
+                        cell = String(cell.prefix(clientIDWidth - 1)) + "…"
+                    }
                     out.write(cell)
-                    if i < r.count - 1 { for _ in 0..<(widths[i] - cell.count + 2) { out.byte(0x20) } }
+                    if k < last { for _ in 0..<(widths[k] - cell.count + 2) { out.byte(0x20) } }
                 }
                 out.byte(0x0A)
             }
+            write(columns)
+            for i in order { write(row(conns[i])) }
             // TLS connections: version, suite, SNI, ALPN and whether the records were decrypted.
-            for c in conns.sorted(by: { $0.info.id < $1.info.id }) {
-                if let t = c.tls { out.write("tls #\(c.info.id): \(t.line)\n") }
+            for i in order {
+                if let t = conns[i].tls { out.write("tls #\(conns[i].info.id): \(t.line)\n") }
             }
             for line in groupedNotes(file.notes) { out.write(line + "\n") }
             if let d = file.damaged { out.write("warning: reading stopped early: \(d)\n") }
         }
     }
 
-    /// Drops columns in `dropOrder`, then cuts long client ids, until a row fits in `width`.
-    static func fit(_ rows: inout [[String]], _ width: Int) {
-        func tableWidth() -> Int {
-            var w = Array(repeating: 0, count: rows[0].count)
-            for r in rows { for (i, cell) in r.enumerated() { w[i] = max(w[i], cell.count) } }
-            return w.reduce(0, +) + 2 * (w.count - 1)
+    /// Which columns to show, and whether to cut long client ids, for a table of column
+    /// `widths` to fit in `width`: columns in `dropOrder` go first, then client ids are cut
+    /// (`widths` updated to match).
+    static func fit(_ widths: inout [Int], _ width: Int) -> (keep: [Bool], cutClientID: Bool) {
+        var keep = Array(repeating: true, count: widths.count)
+        func total() -> Int {
+            let shown = widths.indices.filter { keep[$0] }
+            return shown.reduce(0) { $0 + widths[$1] } + 2 * max(0, shown.count - 1)
         }
-        for name in dropOrder where tableWidth() > width {
-            guard let i = rows[0].firstIndex(of: name) else { continue }
-            for k in rows.indices { rows[k].remove(at: i) }
+        for name in dropOrder where total() > width {
+            if let i = columns.firstIndex(of: name) { keep[i] = false }
         }
-        if tableWidth() > width, let i = rows[0].firstIndex(of: "CLIENT ID") {
-            for k in rows.indices.dropFirst() where rows[k][i].count > clientIDWidth {
-                rows[k][i] = String(rows[k][i].prefix(clientIDWidth - 1)) + "…"
-            }
+        guard total() > width, let i = columns.firstIndex(of: "CLIENT ID"), widths[i] > clientIDWidth else {
+            return (keep, false)
         }
+        widths[i] = max(clientIDWidth, columns[i].count)
+        return (keep, true)
     }
 
     /// The terminal's width when standard output is one (`COLUMNS` first, as shells set it), else nil.
@@ -104,6 +113,11 @@ enum StreamsText {
             default: return "note: \(g.kind) in \(g.frames.count) frames (\(g.frames.first!)…\(g.frames.last!)): \(g.message)"
             }
         }
+    }
+
+    /// The connections' indexes in connection-ID order (indexes, not copies of the summaries).
+    static func byID(_ conns: [ConnectionSummary]) -> [Int] {
+        conns.indices.sorted { conns[$0].info.id < conns[$1].info.id }
     }
 
     static func row(_ c: ConnectionSummary) -> [String] {
@@ -164,7 +178,7 @@ enum StreamsJSON {
             w.arrayEnd()
             w.key("connections")
             w.arrayStart()
-            for c in conns.sorted(by: { $0.info.id < $1.info.id }) { connection(c, &w) }
+            for i in StreamsText.byID(conns) { connection(conns[i], &w) }
             w.arrayEnd()
             w.objectEnd()
         }
