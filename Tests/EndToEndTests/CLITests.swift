@@ -30,9 +30,10 @@ import TestSupport
         }
         let kept = try row1([])
         let none = try row1(["--overlap-history", "0"])
-        // ID, client, server, protocol, basis, start, duration, 6 counters, GAPS, OVL, OOO, END.
-        #expect(kept.count == 17 && kept[14] == "2!2")
-        #expect(none.count == 17 && none[14] == "2")
+        // ID, client, server, protocol, version, client id, basis, start, duration, 6 counters, GAPS,
+        // OVL, OOO, END.
+        #expect(kept.count == 19 && kept[16] == "2!2")
+        #expect(none.count == 19 && none[16] == "2")
         let bad = try runProcess(Paths.executable.path, ["streams", "--overlap-history=-1", file])
         #expect(bad.status != 0 && bad.err.contains("cannot be negative"))
     }

@@ -674,31 +674,14 @@ public struct BrokerChecker: Sendable {
 
     // MARK: topics
 
-    // FNV-1a, 64 bits.
-    /// A 64-bit digest of topics and payloads (not cryptographic: it pairs a delivery with its
-    /// publication), read eight bytes at a time — every payload of the capture passes through it.
-    static func hash(_ raw: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(truncatingIfNeeded: raw.count)
-        var i = 0
-        while i + 8 <= raw.count {
-            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0x9E37_79B9_7F4A_7C15
-            h ^= h >> 29
-            i += 8
-        }
-        while i < raw.count {
-            h = (h ^ UInt64(raw[i])) &* 0x100_0000_01b3
-            i += 1
-        }
-        return h ^ (h >> 32)
-    }
-
+    /// Topic and payload digests (`WireCore.ByteDigest`).
     static func hash(_ b: [UInt8]) -> UInt64 {
-        b.withUnsafeBytes { hash($0) }
+        b.withUnsafeBytes { ByteDigest.hash($0) }
     }
 
     static func hash(_ pdu: Span<UInt8>, _ r: ByteRange) -> UInt64 {
         guard r.lower >= 0, r.upper <= pdu.count, r.lower <= r.upper else { return 0xcbf2_9ce4_8422_2325 }
-        return pdu.withUnsafeBufferPointer { hash(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: $0[r.lower..<r.upper]))) }
+        return ByteDigest.hash(pdu, r)
     }
 
     static func mix(_ a: UInt64, _ b: UInt64, _ n: Int) -> UInt64 {
