@@ -110,7 +110,8 @@ extension CheckReport {
     // MARK: Text
 
     /// `explain`: each cross-connection finding's chain of evidence, one link per line.
-    public func text(failOn: Severity?, explain: Bool = false) -> String {
+    /// `colour`: the severity in its colour (`--color`).
+    public func text(failOn: Severity?, explain: Bool = false, colour: Bool = false) -> String {
         var out = ""
         for x in sorted() {
             let f = x.finding
@@ -120,7 +121,8 @@ extension CheckReport {
             line += ": \(location(x))"
             if f.packetRange != nil, let r = f.streamRange, r.count > 0 { line += " (stream bytes \(r.lower)-\(r.upper - 1))" }
             out += line + "\n"
-            let tag = f.verdict == .unverifiable ? "\(f.severity) (unverifiable)" : "\(f.severity)"
+            let severity = Paint.severity(f.severity, f.severity.description, on: colour)
+            let tag = f.verdict == .unverifiable ? "\(severity) (unverifiable)" : severity
             out += "  \(tag) \(f.rule) [\(x.layer.rawValue)\(x.version.map { " " + $0 } ?? "")]: \(f.message)"
             if !f.section.isEmpty { out += " (\(f.section))" }
             if x.baselined { out += " (baseline)" }

@@ -37,6 +37,8 @@ public struct ReadReport: AnalysisSink {
     /// `==> FILE <==` line before each file's units (several files).
     public var timeStyle = TimeFormat.Style.relative
     public var hexDump = false
+    /// Colour the severity of finding lines (`--color`).
+    public var colour = false
     public var fileHeaders = false
     /// Units to show in all (`-c N`); later ones are neither shown nor counted, and `limitReached`
     /// tells the reading loop (`RunControl`) to stop.
@@ -495,7 +497,7 @@ public struct ReadReport: AnalysisSink {
                                  into: &w.out)
         }
         for d in FindingCap.bounded(e.diagnostics) {
-            w.out.write("         ! \(d.severity) \(d.rule)")
+            w.out.write("         ! \(Paint.severity(d.severity, d.severity.description, on: colour)) \(d.rule)")
             if let r = d.range {
                 w.out.write(" at stream \(e.streamRange.lower &+ UInt64(max(0, r.lower)))+\(r.count)")
             }
@@ -540,7 +542,7 @@ public struct ReadReport: AnalysisSink {
                                  into: &w.out)
         }
         for diag in diags {
-            w.out.write("         ! \(diag.severity) \(diag.rule)")
+            w.out.write("         ! \(Paint.severity(diag.severity, diag.severity.description, on: colour)) \(diag.rule)")
             if let r = diag.range { w.out.write(" at stream \(range.lower &+ UInt64(max(0, r.lower)))+\(r.count)") }
             w.out.write(": \(diag.message)\n")
         }

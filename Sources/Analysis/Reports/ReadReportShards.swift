@@ -15,6 +15,7 @@ extension ReadReport: OrderedShardSink {
                                columns: columns, out: Output(fd: -1, threshold: Int.max))
         shard.timeStyle = timeStyle
         shard.hexDump = hexDump
+        shard.colour = colour
         shard.fileName = fileName
         shard.shardWriter = ShardWriter(pipe: pipe)
         // The file's packet array is opened (and closed) by this report; the shard's packets follow on.

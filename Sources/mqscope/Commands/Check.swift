@@ -45,6 +45,7 @@ struct Check: ParsableCommand {
             """)
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var colour: ColourOptions
 
     @Option(help: ArgumentHelp("Check every connection as this MQTT version (3.1, 3.1.1 or 5).", valueName: "version"))
     var mqttVersion: MQTTVersion?
@@ -148,7 +149,7 @@ struct Check: ParsableCommand {
             report.keepFindings { filter.matches($0.filterSubject, pdu: noBytes.span, tree: none) }
         }
         var out = Output()
-        out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level, explain: explain))
+        out.write(format == .json ? report.json(failOn: level) : report.text(failOn: level, explain: explain, colour: colour.enabled))
         out.flush()
         if let j = junit {
             do { try report.junit(failOn: level, requiredConnections: requireConnections).write(toFile: j, atomically: true, encoding: .utf8) } catch {

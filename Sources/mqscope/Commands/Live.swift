@@ -85,6 +85,7 @@ struct Live: ParsableCommand {
     var format: ReadReport.Format = .text
 
     @OptionGroup var columnOptions: ColumnOptions
+    @OptionGroup var colour: ColourOptions
 
     func validate() throws {
         if !listInterfaces && interface == nil { throw ValidationError("Give an interface with -i (or --list-interfaces).") }
@@ -200,6 +201,7 @@ struct Live: ParsableCommand {
         var report = ReadReport(format: format, verbose: verbose, countOnly: false, context: decoding.renderContext(),
                                 filter: try filters.packetFilter(showSecrets: decoding.showSecrets), flushEachPacket: true,
                                 columns: try columnOptions.columns(format: format, showSecrets: decoding.showSecrets))
+        report.colour = format == .text && colour.enabled
         var tally = LiveTally()
         let checker: CheckReport? = check ? CheckReport(config: CheckConfig()) : nil
         report.beginRun()

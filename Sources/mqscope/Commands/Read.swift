@@ -31,6 +31,7 @@ struct Read: ParsableCommand {
     var format: ReadReport.Format = .text
 
     @OptionGroup var columnOptions: ColumnOptions
+    @OptionGroup var colour: ColourOptions
 
     @Option(help: ArgumentHelp("JSON schema version: 2 (every field with its name, stream offset and hex) or 3 (lean: each packet's hex once, fields with offset and length within the packet; docs/schema/read-v3.json).", valueName: "version"))
     var schema: Int = 2
@@ -80,6 +81,7 @@ struct Read: ParsableCommand {
                                 filter: filter, columns: columns)
         report.timeStyle = TimeFormat.Style(tshark: timeFormat) ?? .relative
         report.hexDump = hexDump
+        report.colour = format == .text && colour.enabled
         report.limit = maxUnits
         report.fileHeaders = input.files.count > 1
         report.beginRun()
