@@ -8,3 +8,6 @@ capture="${1:-captures/mqtt311-mosquitto-clients.pcap}"
 .build/release/mqscope streams "$capture"
 echo
 .build/release/mqscope read "$capture"
+echo
+# Man pages and shell completions, generated from the command definitions.
+scripts/install-docs.sh
