@@ -92,8 +92,9 @@ struct MQTTCursor {
     }
 
     /// Checks `range` as an MQTT UTF-8 string; reports the first bad byte. Returns validity.
+    /// `field` names the string in a finding; built only when one is reported (not per string).
     func checkUTF8(_ range: ByteRange, _ b: borrowing Span<UInt8>, _ d: inout [Diagnostic],
-                   pairRule: Bool = false, field: String = "string") -> Bool {
+                   pairRule: Bool = false, field: @autoclosure () -> String = "string") -> Bool {
         switch UTF8Validation.check(b.extracting(range.lower..<range.upper)) {
         case .valid:
             return true
@@ -101,11 +102,11 @@ struct MQTTCursor {
             let rule = pairRule ? MQTTRule.userPropertyUTF8 : MQTTRule.pick(version, .utf8Invalid311, .utf8Invalid5)
             let byte = b[range.lower + at]
             report(rule, ByteRange(range.lower + at, range.lower + at + 1), &d,
-                   "\(field) has byte 0x\(Hex.byte(byte)) at character offset \(at), not valid UTF-8")
+                   "\(field()) has byte 0x\(Hex.byte(byte)) at character offset \(at), not valid UTF-8")
             return false
         case .nullCharacter(let at):
             let rule = pairRule ? MQTTRule.userPropertyUTF8 : MQTTRule.pick(version, .utf8Null311, .utf8Null5)
-            report(rule, ByteRange(range.lower + at, range.lower + at + 1), &d, "\(field) has U+0000 at offset \(at)")
+            report(rule, ByteRange(range.lower + at, range.lower + at + 1), &d, "\(field()) has U+0000 at offset \(at)")
             return false
         }
     }

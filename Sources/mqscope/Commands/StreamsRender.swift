@@ -37,10 +37,10 @@ enum StreamsText {
             for i in order { for (k, cell) in row(conns[i]).enumerated() { widths[k] = max(widths[k], cell.count) } }
             let (keep, cutClientID) = width.map { fit(&widths, $0) } ?? (Array(repeating: true, count: columns.count), false)
             let clientIDColumn = columns.firstIndex(of: "CLIENT ID")
-            func write(_ r: [String]) {
-                let last = keep.lastIndex(of: true) ?? 0
+            let last = keep.lastIndex(of: true) ?? 0
+            func write(_ r: [String], header: Bool = false) {
                 for (k, var cell) in r.enumerated() where keep[k] {
-                    if cutClientID, k == clientIDColumn, cell.count > clientIDWidth, r != columns {
+                    if cutClientID, !header, k == clientIDColumn, cell.count > clientIDWidth {
                         cell = String(cell.prefix(clientIDWidth - 1)) + "…"
                     }
                     out.write(cell)
@@ -48,7 +48,7 @@ enum StreamsText {
                 }
                 out.byte(0x0A)
             }
-            write(columns)
+            write(columns, header: true)
             for i in order { write(row(conns[i])) }
             // TLS connections: version, suite, SNI, ALPN and whether the records were decrypted.
             for i in order {
