@@ -290,6 +290,10 @@ public enum HTMLReport {
             var bytes: UInt64 = 0
         }
         let root = Node()
+        // Busiest first, then by name: the page is the same on every run (dictionary order is not).
+        let busiestFirst = { (a: (key: String, value: Node), b: (key: String, value: Node)) -> Bool in
+            a.value.messages != b.value.messages ? a.value.messages > b.value.messages : a.key < b.key
+        }
         for t in all {
             var n = root
             n.messages += t.messages
@@ -306,14 +310,14 @@ public enum HTMLReport {
             let label = "<span class=\"tname\">\(esc(name.isEmpty ? "(empty)" : name))</span> \(n.messages) msgs, \(n.bytes) B, \(rate(n.messages))"
             if n.children.isEmpty { return "<li>\(label)</li>" }
             var h = "<li><details\(depth < 2 ? " open" : "")><summary>\(label)</summary><ul>"
-            for (k, c) in n.children.sorted(by: { $0.value.messages != $1.value.messages ? $0.value.messages > $1.value.messages : $0.key < $1.key }).prefix(500) {
+            for (k, c) in n.children.sorted(by: busiestFirst).prefix(500) {
                 h += render(k, c, depth: depth + 1)
             }
             if n.children.count > 500 { h += "<li>… \(n.children.count - 500) more</li>" }
             return h + "</ul></details></li>"
         }
         var h = "<h3>Topic tree</h3><ul class=\"tree\">"
-        for (k, c) in root.children.sorted(by: { $0.value.messages > $1.value.messages }).prefix(500) { h += render(k, c, depth: 0) }
+        for (k, c) in root.children.sorted(by: busiestFirst).prefix(500) { h += render(k, c, depth: 0) }
         if s.topics.otherTopics > 0 { h += "<li>(\(s.topics.otherTopics) more topics, counted together: \(s.topics.other.messages) msgs)</li>" }
         return h + "</ul>\n"
     }

@@ -116,4 +116,20 @@ import TestSupport
         #expect(html.contains("STOMP-1.2-ERROR-CLOSE"))
         #expect(html.contains("class=\"ladder\""))
     }
+
+    /// The same capture gives the same page on every run: sibling topics with equal counts were
+    /// drawn in dictionary order, which Swift seeds per process (seen on the bridge capture, whose
+    /// `bridge/…` and `test/…` trees tie).
+    @Test func samePageOnEveryRun() throws {
+        let pcap = Paths.captures.appendingPathComponent("mqtt-bridge-refused-retry.pcap").path
+        var pages: Set<String> = []
+        for _ in 0..<8 {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("same-\(UUID().uuidString).html").path
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            let r = try runProcess(Paths.executable.path, ["report", "-o", out, pcap])
+            #expect(r.status == 0, "\(r.err)")
+            pages.insert(try String(contentsOfFile: out, encoding: .utf8))
+        }
+        #expect(pages.count == 1)
+    }
 }
