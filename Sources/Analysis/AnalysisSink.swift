@@ -20,16 +20,12 @@ public protocol AnalysisSink {
     var wantsOverlapConflicts: Bool { get }
     /// A packet framed but not decoded (when `wantsFields` is false).
     mutating func mqttPacketCounted(_ type: MQTTPacketType)
-    /// One MQTT packet, its bytes and its annotated fields, lent for the call.
-    mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree)
+    /// One decoded unit of any layer (an MQTT packet, a STOMP frame or heart-beat EOL, a WebSocket
+    /// head or frame, a TLS message or record), with its raw bytes and annotated fields lent for the
+    /// call. Every consumer receives every layer's units through this one method.
+    mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree)
     /// A stream-level event: gap, conflicting overlap, resynchronisation.
     mutating func streamEvent(_ event: StreamEventReport)
-    /// One STOMP frame or heart-beat EOL, its bytes and annotated fields, lent for the call.
-    mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree)
-    /// One WebSocket handshake head or frame, its raw bytes and fields, lent for the call.
-    mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
-    /// One TLS handshake message, alert, ChangeCipherSpec or undecrypted record, lent for the call.
-    mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree)
     /// Whether every TCP segment's header is wanted (`tcpSegment`), e.g. for RTT estimates.
     var wantsSegments: Bool { get }
     /// Every TCP segment, in capture order, just before reassembly takes it (so a segment that
@@ -48,12 +44,8 @@ extension AnalysisSink {
     public var wantsFields: Bool { true }
     public var wantsOverlapConflicts: Bool { true }
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {}
-    public mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {}
+    public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {}
     public mutating func streamEvent(_ event: StreamEventReport) {}
-    public mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {}
-    public mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>,
-                                        fields: borrowing FieldTree) {}
-    public mutating func tlsEvent(_ event: TLSEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {}
     public var wantsSegments: Bool { false }
     public mutating func tcpSegment(_ segment: borrowing TCPSegment, payloadLength: Int, time: Timestamp) {}
     public mutating func beginEvent(_ sequence: UInt64) {}

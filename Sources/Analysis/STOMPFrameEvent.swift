@@ -3,16 +3,6 @@ public import STOMPCodec
 public import TCPReassembly
 public import DisplayFilters
 
-/// How a STOMP connection's version became known.
-public enum STOMPVersionSource: String, Sendable {
-    /// CONNECT/STOMP `accept-version` and CONNECTED `version` (STOMP 1.2 "Protocol Negotiation").
-    case negotiated
-    /// Only the client's CONNECT/STOMP was seen: its highest accepted version (1.0 without one).
-    case connect
-    /// Neither was captured: 1.2 assumed (the most lenient line endings and escapes).
-    case assumed
-}
-
 /// One STOMP frame or heart-beat EOL, as every command sees it. The frame's bytes and field
 /// tree are lent beside it for the duration of the sink call.
 public struct STOMPFrameEvent: Sendable {
@@ -42,6 +32,9 @@ public struct STOMPFrameEvent: Sendable {
     /// The negotiated heart-beat intervals in ms (nil before CONNECTED, 0 = none that way).
     public var heartBeatClientToServer: UInt64?
     public var heartBeatServerToClient: UInt64?
+    /// The client's accept-version set as the connection's negotiation read it (nil: none sent or
+    /// no CONNECT seen yet).
+    public var clientAccepts: STOMPVersionSet?
 
     public init(connection: ConnectionInfo, direction: Direction, transport: Transport, version: STOMPVersion,
                 versionSource: STOMPVersionSource, streamRange: StreamRange, firstFrame: FrameNumber,

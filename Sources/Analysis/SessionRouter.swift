@@ -1,6 +1,7 @@
 public import WireCore
 public import TCPReassembly
 import MQTTCodec
+import STOMPCodec
 
 /// The router mqscope runs: the standard layers.
 public typealias SessionRouter<Sink: AnalysisSink> = LayerRouter<Sink, StandardLayers>

@@ -21,6 +21,7 @@ import WireCore
 nonisolated(unsafe) var fuzzTree = FieldTree()
 nonisolated(unsafe) var fuzzDiagnostics: [Diagnostic] = []
 nonisolated(unsafe) var stompChecker = STOMPConnectionChecker(sawStart: true)
+nonisolated(unsafe) var stompNegotiation = STOMPSessionNegotiation()
 nonisolated(unsafe) var webSocketChecker = MQTTWebSocketChecker()
 nonisolated(unsafe) var lastEnd: [UInt64] = [0, 0]
 nonisolated(unsafe) var indices: [Int] = [0, 0]
@@ -49,9 +50,13 @@ func stompEvent(_ e: STOMPFramerEvent, _ bytes: Span<UInt8>, _ d: Direction, _ v
         fuzzDiagnostics.removeAll(keepingCapacity: true)
         let s = STOMPDecoder.decode(bytes, version: version, direction: d, into: &fuzzTree, diagnostics: &fuzzDiagnostics)
         checkRanges(fuzzTree, fuzzDiagnostics, count: bytes.count, "STOMP")
-        let p = STOMPFramePosition(direction: d, version: version, index: indices[k], time: time, streamRange: f.stream,
+        _ = stompNegotiation.learn(s, bytes, direction: d)
+        var p = STOMPFramePosition(direction: d, version: version, index: indices[k], time: time, streamRange: f.stream,
                                    firstFrame: f.firstFrame, lastFrame: f.lastFrame, isComplete: f.isComplete)
+        p.offeredVersions = stompNegotiation.clientAccepts
         indices[k] += 1
+        stompChecker.negotiated(clientToServer: stompNegotiation.heartBeatClientToServer,
+                                serverToClient: stompNegotiation.heartBeatServerToClient)
         stompChecker.frame(s, frame: bytes, at: p)
     case .heartBeat(let h):
         stompChecker.heartBeat(d, time: time, range: h.stream, frame: h.frame, version: version)
@@ -91,6 +96,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let step = Int(control >> 3) + 1  // 1…32 bytes per piece
     let bytes = UnsafeBufferPointer(start: data + 1, count: size - 1)
     stompChecker = STOMPConnectionChecker(sawStart: true)
+    stompNegotiation = STOMPSessionNegotiation()
     webSocketChecker = MQTTWebSocketChecker()
     lastEnd = [0, 0]
     indices = [0, 0]

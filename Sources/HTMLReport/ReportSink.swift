@@ -68,31 +68,25 @@ public struct ReportSink: AnalysisSink {
     }
     public mutating func fileNote(_ note: FileNote) { check.fileNote(note) }
     public mutating func streamEvent(_ e: StreamEventReport) { check.streamEvent(e) }
-    public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
-        check.webSocketEvent(e, bytes: bytes, fields: fields)
-    }
-
-    public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
+    /// Each unit goes to the checker and the statistics; MQTT packets and STOMP frames (heart-beats
+    /// only with a finding) are drawn on their connection's ladder.
+    public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         let before = check.findings.count
-        check.mqttPacket(e, pdu: pdu, fields: fields)
-        stats.mqttPacket(e, pdu: pdu, fields: fields)
+        check.unit(unit, bytes: bytes, fields: fields)
+        stats.unit(unit, bytes: bytes, fields: fields)
         var line = Output(fd: -1, threshold: Int.max)
-        MQTTSummary.write(e, pdu, fields, showSecrets: context.showSecrets, payloadLimit: 48, into: &line)
+        switch unit {
+        case .mqtt(let e):
+            MQTTSummary.write(e, bytes, fields, showSecrets: context.showSecrets, payloadLimit: 48, into: &line)
+        case .stomp(let e):
+            guard !e.isHeartBeat || check.findings.count > before else { return }
+            STOMPSummary.write(e, bytes, showSecrets: context.showSecrets, payloadLimit: 48, into: &line)
+        case .webSocket, .tls:
+            return
+        }
         let label = String(decoding: line.buffer, as: UTF8.self)
-        record(e.connection.id, e.direction, e.time, label, e.lastFrame, e.streamRange,
-               keep: check.findings.count > before, pdu: pdu, fields: fields)
-    }
-
-    public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
-        let before = check.findings.count
-        check.stompFrame(e, frame: frame, fields: fields)
-        stats.stompFrame(e, frame: frame, fields: fields)
-        guard !e.isHeartBeat || check.findings.count > before else { return }
-        var line = Output(fd: -1, threshold: Int.max)
-        STOMPSummary.write(e, frame, showSecrets: context.showSecrets, payloadLimit: 48, into: &line)
-        let label = String(decoding: line.buffer, as: UTF8.self)
-        record(e.connection.id, e.direction, e.time, label, e.lastFrame, e.streamRange,
-               keep: check.findings.count > before, pdu: frame, fields: fields)
+        record(unit.connection.id, unit.direction, unit.time, label, unit.lastFrame, unit.streamRange,
+               keep: check.findings.count > before, pdu: bytes, fields: fields)
     }
 
     private mutating func record(_ id: UInt32, _ d: Direction, _ t: Timestamp, _ label: String, _ frame: FrameNumber,

@@ -121,6 +121,15 @@ public struct MetricsSink {
         depth = max(1, topicDepth)
     }
 
+    /// MQTT packets and STOMP frames are counted (and fed to the statistics behind the histograms).
+    public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        switch unit {
+        case .mqtt(let e): mqttPacket(e, pdu: bytes, fields: fields)
+        case .stomp(let e): stompFrame(e, frame: bytes, fields: fields)
+        case .webSocket, .tls: break
+        }
+    }
+
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         guard let type = e.message.packetType else { return }
         let i = Int(type.rawValue) + (e.direction == .clientToServer ? 0 : 16)

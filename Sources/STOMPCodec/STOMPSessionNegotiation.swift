@@ -1,21 +1,35 @@
-import WireCore
-import STOMPCodec
+public import WireCore
 
-/// A STOMP connection's negotiation (STOMP 1.2 "Protocol Negotiation", "Heart-beating"), kept in
-/// the connection's context: the version frames are read with and the heart-beat intervals.
-struct STOMPSession {
-    var version: STOMPVersion = .v1_2
-    var versionSource: STOMPVersionSource = .assumed
+/// How a STOMP connection's version became known.
+public enum STOMPVersionSource: String, Sendable {
+    /// CONNECT/STOMP `accept-version` and CONNECTED `version` (STOMP 1.2 "Protocol Negotiation").
+    case negotiated
+    /// Only the client's CONNECT/STOMP was seen: its highest accepted version (1.0 without one).
+    case connect
+    /// Neither was captured: 1.2 assumed (the most lenient line endings and escapes).
+    case assumed
+}
+
+/// A STOMP connection's negotiation (STOMP 1.2 "Protocol Negotiation", "Heart-beating"), computed
+/// once per connection — the pipeline keeps it in the connection's context and hands its results
+/// to every consumer (the version frames are read with, the client's offered versions, the agreed
+/// heart-beat intervals); the checker judges the headers but does not negotiate again.
+public struct STOMPSessionNegotiation: Sendable {
+    public var version: STOMPVersion = .v1_2
+    public var versionSource: STOMPVersionSource = .assumed
     /// The client's accept-version set (nil: none sent, a 1.0 client) once CONNECT/STOMP was seen.
-    var clientAccepts: STOMPVersionSet?
-    var sawConnect = false
+    public var clientAccepts: STOMPVersionSet?
+    public var sawConnect = false
     var clientHeartBeat: STOMPHeartBeat?
-    var heartBeatClientToServer: UInt64?
-    var heartBeatServerToClient: UInt64?
+    /// The agreed heart-beat intervals in ms once CONNECTED was seen (0 = none that way).
+    public var heartBeatClientToServer: UInt64?
+    public var heartBeatServerToClient: UInt64?
+
+    public init() {}
 
     /// Applies a decoded frame's negotiation headers: CONNECT/STOMP from the client, CONNECTED
     /// from the server. True when the session's version was set again.
-    mutating func learn(_ s: STOMPFrameSummary, _ frame: Span<UInt8>, direction: Direction) -> Bool {
+    public mutating func learn(_ s: STOMPFrameSummary, _ frame: Span<UInt8>, direction: Direction) -> Bool {
         switch s.command {
         case .connect, .stomp:
             guard direction == .clientToServer else { return false }

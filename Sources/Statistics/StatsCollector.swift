@@ -98,6 +98,15 @@ public struct StatsCollector: AnalysisSink {
     public var tcpHandshakeRTT: Distribution { tcp.handshakes }
     public var tcpAckRTT: (clientData: Distribution, brokerData: Distribution) { (tcp.ackRTT.0, tcp.ackRTT.1) }
 
+    /// MQTT packets and STOMP frames count; WebSocket and TLS units are carriers only here.
+    public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        switch unit {
+        case .mqtt(let e): mqttPacket(e, pdu: bytes, fields: fields)
+        case .stomp(let e): stompFrame(e, frame: bytes, fields: fields)
+        case .webSocket, .tls: break
+        }
+    }
+
     // MARK: MQTT
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {

@@ -19,7 +19,7 @@ import WireCore
             ("RouterSlot", MemoryLayout<LayerRouter<Nothing, StandardLayers>.Slot>.stride),
             ("ConnectionContext", MemoryLayout<ConnectionContext>.stride),
             ("MQTTSession", MemoryLayout<MQTTSession>.stride),
-            ("STOMPSession", MemoryLayout<STOMPSession>.stride),
+            ("STOMPSessionNegotiation", MemoryLayout<STOMPSessionNegotiation>.stride),
             ("TLSSummary?", MemoryLayout<TLSSummary?>.stride),
             ("StandardLayers", MemoryLayout<StandardLayers>.stride),
             ("TLSLayer", MemoryLayout<TLSLayer>.stride),

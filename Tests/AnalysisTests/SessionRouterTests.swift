@@ -10,8 +10,8 @@ import WireCore
         var events: [StreamEventReport] = []
         var packets: [MQTTPacketEvent] = []
         mutating func streamEvent(_ event: StreamEventReport) { events.append(event) }
-        mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
-            packets.append(event)
+        mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+            if case .mqtt(let event) = unit { packets.append(event) }
         }
     }
 

@@ -16,7 +16,8 @@ struct STOMPCheckSink: AnalysisSink {
     var frames = 0
     var heartBeats = 0
 
-    mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
+    mutating func unit(_ unit: DecodedUnit, bytes frame: Span<UInt8>, fields: borrowing FieldTree) {
+        guard case .stomp(let e) = unit else { return }
         let id = e.connection.id
         var c = checkers[id] ?? STOMPConnectionChecker(sawStart: e.connection.sawHandshake)
         if e.isHeartBeat {
@@ -26,12 +27,14 @@ struct STOMPCheckSink: AnalysisSink {
             frames += 1
             var idx = indices[id] ?? [0, 0]
             let k = e.direction == .clientToServer ? 0 : 1
-            let p = STOMPFramePosition(direction: e.direction, version: e.version, index: idx[k], time: e.time,
+            var p = STOMPFramePosition(direction: e.direction, version: e.version, index: idx[k], time: e.time,
                                        streamRange: e.streamRange, firstFrame: e.firstFrame, lastFrame: e.lastFrame,
                                        isComplete: e.isComplete,
                                        malformed: e.diagnostics.contains { $0.severity == .error })
+            p.offeredVersions = e.clientAccepts
             idx[k] += 1
             indices[id] = idx
+            c.negotiated(clientToServer: e.heartBeatClientToServer, serverToClient: e.heartBeatServerToClient)
             c.frame(e.summary, frame: frame, at: p)
         }
         findings += c.findings

@@ -211,11 +211,15 @@ private func describe(_ f: [CheckFinding]) -> [String] { f.map { "\($0.rule)@\($
         #expect(f.first?.message.contains("sent as `send`") == true)
     }
 
-    @Test func negotiatedIntervalsReplaceTheHeaders() {
+    /// The checker judges silence by the intervals the connection's one negotiation agreed
+    /// (`STOMPSessionNegotiation`, the pipeline's): client 1000,0 and server 0,1000 → the client
+    /// sends every second at most.
+    @Test func negotiatedIntervalsAreTheSessions() {
         var s = STOMPSession()
-        s.checker.negotiated(clientToServer: 1000, serverToClient: nil)
-        for step: STOMPStep in [.c("CONNECT\naccept-version:1.2\nhost:h\n\n"), .s("CONNECTED\nversion:1.2\n\n"),
+        for step: STOMPStep in [.c("CONNECT\naccept-version:1.2\nhost:h\nheart-beat:1000,0\n\n"),
+                                .s("CONNECTED\nversion:1.2\nheart-beat:0,1000\n\n"),
                                 .wait(3), .c("SEND\ndestination:/q\n\nx")] { s.apply(step) }
+        #expect(s.negotiation.heartBeatClientToServer == 1000 && s.negotiation.heartBeatServerToClient == 0)
         s.finish(closed: true)
         #expect(s.findings.map(\.rule) == ["STOMP-1.2-HB-SEND"], "\(describe(s.findings))")
         #expect(s.findings.first?.packetIndex == 1 && s.findings.first?.frames == [3])

@@ -37,8 +37,8 @@ struct STOMPSession {
     var checker: STOMPConnectionChecker
     var version: STOMPVersion
     let fixedVersion: STOMPVersion?
-    var accepts: STOMPVersionSet?
-    var sawConnect = false
+    /// The pipeline's negotiation (the one `mqscope check` runs), whose results the checker reads.
+    var negotiation = STOMPSessionNegotiation()
     var offsets: [UInt64] = [0, 0]
     var framers = [STOMPFramer(direction: .clientToServer), STOMPFramer(direction: .serverToClient)]
     var indices = [0, 0]
@@ -103,31 +103,18 @@ struct STOMPSession {
         var tree = FieldTree()
         var diags: [Diagnostic] = []
         let s = STOMPDecoder.decode(b.span, version: version, direction: d, into: &tree, diagnostics: &diags)
-        learn(s, b, d)
+        _ = negotiation.learn(s, b.span, direction: d)
+        if fixedVersion == nil { version = negotiation.version }
         let k = d == .clientToServer ? 0 : 1
-        let p = STOMPFramePosition(direction: d, version: version, index: indices[k], time: time, streamRange: raw.stream,
+        var p = STOMPFramePosition(direction: d, version: version, index: indices[k], time: time, streamRange: raw.stream,
                                    firstFrame: raw.firstFrame, lastFrame: raw.lastFrame, isComplete: raw.isComplete,
                                    malformed: diags.contains { $0.severity == .error })
+        p.offeredVersions = negotiation.clientAccepts
         indices[k] += 1
+        checker.negotiated(clientToServer: negotiation.heartBeatClientToServer,
+                           serverToClient: negotiation.heartBeatServerToClient)
         checker.frame(s, frame: b.span, at: p)
         collect()
-    }
-
-    /// The pipeline's version negotiation (as in Analysis' STOMPConnectionState).
-    mutating func learn(_ s: STOMPFrameSummary, _ b: [UInt8], _ d: Direction) {
-        guard fixedVersion == nil else { return }
-        switch s.command {
-        case .connect where d == .clientToServer, .stomp where d == .clientToServer:
-            sawConnect = true
-            accepts = s.acceptVersion.map { STOMPNegotiation.acceptedVersions(b.span.extracting($0.range)).versions }
-            version = accepts?.highest ?? .v1_0
-        case .connected where d == .serverToClient:
-            let v = s.version.flatMap { STOMPVersion(token: b.span.extracting($0.range)) }
-            let a: STOMPVersionSet? = sawConnect ? accepts : v.map { STOMPVersionSet($0) }
-            version = STOMPNegotiation.sessionVersion(clientAccepts: a, serverVersion: v)
-        default:
-            break
-        }
     }
 
     mutating func finish(closed: Bool) {

@@ -25,7 +25,15 @@ import TestSupport
         var streamEvents: [String] = []
         var connections: [ConnectionSummary] = []
 
-        mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
+        mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+            switch unit {
+            case .stomp(let e): stompFrame(e)
+            case .mqtt(let e): mqttPacket(e)
+            case .webSocket(let e): webSocketEvent(e)
+            case .tls: break
+            }
+        }
+        mutating func stompFrame(_ e: STOMPFrameEvent) {
             stompTransports.insert(e.transport.rawValue)
             if e.isHeartBeat { heartBeats += 1; return }
             let name: String
@@ -35,12 +43,12 @@ import TestSupport
             stompVersions[e.connection.id] = "\(e.version)/\(e.versionSource.rawValue)"
             for d in e.diagnostics { findings.append("\(e.connection.id) \(name) \(d.rule)") }
         }
-        mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
+        mutating func mqttPacket(_ e: MQTTPacketEvent) {
             mqttTypes[e.message.packetType?.name ?? "Malformed", default: 0] += 1
             mqttTransports.insert(e.transport.rawValue)
             for d in e.diagnostics { findings.append("mqtt \(d.rule)") }
         }
-        mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        mutating func webSocketEvent(_ e: WebSocketEventReport) {
             switch e.kind {
             case .handshake(let h):
                 webSocket[h.isRequest ? "request" : "response", default: 0] += 1

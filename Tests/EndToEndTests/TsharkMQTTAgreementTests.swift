@@ -144,7 +144,8 @@ import TestSupport
         var packets: [Packet] = []
         var serverPorts: Set<UInt16> = []
 
-        mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
+        mutating func unit(_ unit: DecodedUnit, bytes pdu: Span<UInt8>, fields: borrowing FieldTree) {
+            guard case .mqtt(let event) = unit else { return }
             // MQTT inside WebSocket is found without decode-as (tshark: the `mqtt` subprotocol).
             if event.transport == .tcp { serverPorts.insert(event.connection.server.port) }
             var p = Packet(frame: Int(event.lastFrame), clientPort: event.connection.client.port,

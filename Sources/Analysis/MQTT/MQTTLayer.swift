@@ -96,7 +96,7 @@ public struct MQTTLayer: StreamLayer {
             diagnostics: env.diagnostics, aliasTopic: alias.topic.map { String(decoding: $0, as: UTF8.self) },
             clientID: c.mqtt.clientID, transport: c.transport, topicAliasKnown: alias.known)
         if let t = c.tls { event.tls = t.subject }
-        env.sink.mqttPacket(event, pdu: pdu, fields: env.tree)
+        env.sink.unit(.mqtt(event), bytes: pdu, fields: env.tree)
     }
 }
 

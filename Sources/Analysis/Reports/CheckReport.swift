@@ -215,6 +215,17 @@ public struct CheckReport: AnalysisSink {
         for (f, layer) in held { add(f, s, layer: layer) }
     }
 
+    /// Every layer's units: the checkers of MQTT, STOMP and WebSocket (TLS is judged from the
+    /// handshake facts its layer reports as stream findings and from `connectionFinished`).
+    public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        switch unit {
+        case .mqtt(let e): mqttPacket(e, pdu: bytes, fields: fields)
+        case .stomp(let e): stompFrame(e, frame: bytes, fields: fields)
+        case .webSocket(let e): webSocketEvent(e, bytes: bytes, fields: fields)
+        case .tls: break
+        }
+    }
+
     // MARK: MQTT
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
@@ -310,6 +321,7 @@ public struct CheckReport: AnalysisSink {
                 direction: e.direction, version: e.version, index: index, time: e.time, streamRange: e.streamRange,
                 firstFrame: e.firstFrame, lastFrame: e.lastFrame, isComplete: e.isComplete, malformed: malformed)
             position.command = e.summary.command.name
+            position.offeredVersions = e.clientAccepts
             states.values[j].stomp!.negotiated(clientToServer: e.heartBeatClientToServer,
                                                serverToClient: e.heartBeatServerToClient)
             states.values[j].stomp!.frame(e.summary, frame: frame, at: position)

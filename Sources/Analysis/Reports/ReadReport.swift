@@ -242,6 +242,16 @@ public struct ReadReport: AnalysisSink {
         totalCounts[Int(type.rawValue)] += 1
     }
 
+    /// Renders every layer's units alike (summary line, tree, JSON, columns), after the filter.
+    public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        switch unit {
+        case .mqtt(let e): mqttPacket(e, pdu: bytes, fields: fields)
+        case .stomp(let e): stompFrame(e, frame: bytes, fields: fields)
+        case .webSocket(let e): webSocketEvent(e, bytes: bytes, fields: fields)
+        case .tls(let e): tlsEvent(e, bytes: bytes, fields: fields)
+        }
+    }
+
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
         if !filter.isEmpty && !filter.accepts(e, pdu, fields) { return }

@@ -11,7 +11,7 @@ public struct STOMPLayer: StreamLayer {
     public static func open<S: AnalysisSink>(streamStartSeen: Bool, _ c: inout ConnectionContext,
                                       _ env: inout LayerEnvironment<S>) -> STOMPLayer? {
         guard env.decodePackets, !c.isMQTT, !c.isSTOMP else { return nil }
-        c.stomp = STOMPSession()
+        c.stomp = STOMPSessionNegotiation()
         c.isSTOMP = true
         return STOMPLayer(maxFrameSize: env.options.maxPDUSize, version: c.stomp.version)
     }
@@ -84,8 +84,9 @@ public struct STOMPLayer: StreamLayer {
             summary: summary, diagnostics: env.diagnostics,
             heartBeatClientToServer: c.stomp.heartBeatClientToServer,
             heartBeatServerToClient: c.stomp.heartBeatServerToClient)
+        event.clientAccepts = c.stomp.clientAccepts
         if let t = c.tls { event.tls = t.subject }
-        env.sink.stompFrame(event, frame: bytes, fields: env.tree)
+        env.sink.unit(.stomp(event), bytes: bytes, fields: env.tree)
     }
 }
 

@@ -23,7 +23,7 @@ public struct ConnectionContext {
     var mqtt: MQTTSession
     /// Set when a STOMP layer runs on the connection.
     var isSTOMP = false
-    var stomp = STOMPSession()
+    var stomp = STOMPSessionNegotiation()
     /// Set by a TLS layer: the handshake facts and decryption outcome, and the protocol found inside.
     /// Boxed: a few hundred bytes no connection without TLS should carry (issue 12).
     var tls: TLSSummary? {

@@ -130,11 +130,11 @@ public struct TLSLayer: StreamLayer {
     private func report<S: AnalysisSink>(_ c: ConnectionContext, _ env: inout LayerEnvironment<S>, _ d: Direction,
                                          _ kind: TLSEventReport.Kind, _ record: TLSRecordInfo, _ decrypted: Bool,
                                          _ range: StreamRange, _ diags: [Diagnostic], _ bytes: [UInt8], _ fields: FieldTree) {
-        env.sink.tlsEvent(TLSEventReport(connection: c.info, direction: d, kind: kind, record: record, decrypted: decrypted,
-                                         streamRange: range, time: env.time, captureStart: env.captureStart, diagnostics: diags,
-                                         tls: c.tls?.subject ?? TLSSubject(version: nil, cipherSuite: nil, serverName: nil,
-                                                                           alpn: nil, decrypted: false)),
-                          bytes: bytes.span, fields: fields)
+        let e = TLSEventReport(connection: c.info, direction: d, kind: kind, record: record, decrypted: decrypted,
+                               streamRange: range, time: env.time, captureStart: env.captureStart, diagnostics: diags,
+                               tls: c.tls?.subject ?? TLSSubject(version: nil, cipherSuite: nil, serverName: nil,
+                                                                 alpn: nil, decrypted: false))
+        env.sink.unit(.tls(e), bytes: bytes.span, fields: fields)
     }
 
     /// The protocol inside TLS: the client's first decrypted bytes (an MQTT or STOMP CONNECT, an HTTP

@@ -67,7 +67,7 @@ public struct WebSocketLayer: StreamLayer {
                 firstFrame: frame, lastFrame: frame, time: env.time, captureStart: env.captureStart, diagnostics: diags,
                 inner: c.inner)
             if let t = c.tls { e.tls = t.subject }
-            env.sink.webSocketEvent(e, bytes: bytes, fields: fields)
+            env.sink.unit(.webSocket(e), bytes: bytes, fields: fields)
         case .frame(let f, let fields, let diags):
             guard env.decodePackets else { return }
             var e = WebSocketEventReport(
@@ -75,7 +75,7 @@ public struct WebSocketLayer: StreamLayer {
                 firstFrame: f.firstFrame, lastFrame: f.lastFrame, time: env.time, captureStart: env.captureStart,
                 diagnostics: diags, inner: c.inner)
             if let t = c.tls { e.tls = t.subject }
-            env.sink.webSocketEvent(e, bytes: bytes, fields: fields)
+            env.sink.unit(.webSocket(e), bytes: bytes, fields: fields)
         case .applicationData(let chunk):
             if c.inner == nil {
                 choose(Self.inner(offered: offered, direction: d, firstBytes: bytes), d, &c, &env, up)

@@ -53,7 +53,6 @@ public struct STOMPConnectionChecker: Sendable {
     // Negotiation.
     var connectSeen = false
     var clientAccepts: STOMPVersionSet?
-    var clientHeartBeat: STOMPHeartBeat?
     var connectedSeen = false
     var connectedTime: Timestamp?
     /// The server answered a CONNECT offering no version it supports with ERROR: it must close.
@@ -61,10 +60,9 @@ public struct STOMPConnectionChecker: Sendable {
     /// The server's first ERROR (any version; ERROR-CLOSE is reported on 1.2 sessions only).
     var errorFrame: FrameNumber?
 
-    // Heart-beats (milliseconds; nil or 0 = none agreed that way).
+    // Heart-beats (milliseconds; nil or 0 = none agreed that way), as negotiated by the connection's
+    // `STOMPSessionNegotiation` and given through `negotiated(...)`.
     var heartBeatInterval: (clientToServer: UInt64?, serverToClient: UInt64?) = (nil, nil)
-    /// `negotiated(...)` set the intervals: CONNECTED does not replace them.
-    var heartBeatGiven = false
 
     // Session state.
     struct Subscription: Sendable {
@@ -132,12 +130,11 @@ public struct STOMPConnectionChecker: Sendable {
 
     // MARK: - Inputs
 
-    /// Sets the agreed heart-beat intervals (ms; nil or 0 = none) in place of those the checker
-    /// derives from CONNECT/CONNECTED, now and for the rest of the connection. Silence is
-    /// counted from CONNECTED either way.
+    /// Sets the agreed heart-beat intervals (ms; nil or 0 = none), as the connection's
+    /// `STOMPSessionNegotiation` computed them; called before each frame. Silence is counted
+    /// from CONNECTED.
     public mutating func negotiated(clientToServer: UInt64?, serverToClient: UInt64?) {
         heartBeatInterval = (clientToServer, serverToClient)
-        heartBeatGiven = true
     }
 
     /// An EOL between frames of direction `d` (a heart-beat) at `range` of the stream (1 byte LF,
@@ -314,11 +311,7 @@ public struct STOMPConnectionChecker: Sendable {
         let p = f.position
         let s = f.summary
         connectSeen = true
-        clientHeartBeat = s.heartBeat
-        var offered: STOMPVersionSet?
-        if let r = s.acceptVersion, r.lower >= 0, r.upper <= b.count {
-            offered = STOMPNegotiation.acceptedVersions(b.extracting(r.range)).versions
-        }
+        let offered = p.offeredVersions
         clientAccepts = offered
         // The rules of a CONNECT speak the client's highest offered version (nothing is negotiated yet).
         let v = offered?.highest ?? p.version
@@ -472,13 +465,8 @@ public struct STOMPConnectionChecker: Sendable {
     private mutating func onConnected(_ f: FrameContext, _ b: Span<UInt8>) {
         let p = f.position
         let s = f.summary
-        let firstConnected = !connectedSeen
         connectedSeen = true
         connectedTime = p.time
-        if firstConnected && !heartBeatGiven {
-            let hb = STOMPNegotiation.heartBeatIntervals(client: clientHeartBeat, server: s.heartBeat)
-            heartBeatInterval = hb
-        }
         // CONNECTED answers the client's offer: its rules speak the highest version offered.
         guard connectSeen, let offered = clientAccepts else {
             if let r = s.server { checkServerHeader(f, b, r, version: p.version) }

@@ -19,6 +19,9 @@ public struct STOMPFramePosition: Sendable {
     public var malformed: Bool
     /// The frame's command as sent ("" when unknown); findings name it.
     public var command: String = ""
+    /// The client's accept-version set as the connection's negotiation read it
+    /// (`STOMPSessionNegotiation.clientAccepts`; nil: none sent).
+    public var offeredVersions: STOMPVersionSet?
 
     public init(direction: Direction, version: STOMPVersion, index: Int, time: Timestamp, streamRange: StreamRange,
                 firstFrame: FrameNumber, lastFrame: FrameNumber, isComplete: Bool = true, malformed: Bool = false) {

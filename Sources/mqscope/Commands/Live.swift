@@ -293,12 +293,12 @@ struct TallyingSink: AnalysisSink {
         metrics?.connectionFinished(c)
         showNewFindings()
     }
-    mutating func mqttPacket(_ event: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
-        report.mqttPacket(event, pdu: pdu, fields: fields)
-        check?.mqttPacket(event, pdu: pdu, fields: fields)
-        metrics?.mqttPacket(event, pdu: pdu, fields: fields)
+    mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        report.unit(unit, bytes: bytes, fields: fields)
+        check?.unit(unit, bytes: bytes, fields: fields)
+        metrics?.unit(unit, bytes: bytes, fields: fields)
         // Without the checker, the decoders' findings are the findings (with it, its report has them).
-        if check == nil, let m = metrics { for d in event.diagnostics { m.finding(rule: d.rule.description, severity: d.severity) } }
+        if check == nil, let m = metrics { for d in unit.diagnostics { m.finding(rule: d.rule.description, severity: d.severity) } }
         showNewFindings()
     }
     mutating func streamEvent(_ event: StreamEventReport) {
@@ -328,17 +328,6 @@ struct TallyingSink: AnalysisSink {
         }
         shown = check.findings.count
         report.w.out.flush()
-    }
-    mutating func stompFrame(_ event: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
-        report.stompFrame(event, frame: frame, fields: fields)
-        check?.stompFrame(event, frame: frame, fields: fields)
-        metrics?.stompFrame(event, frame: frame, fields: fields)
-        showNewFindings()
-    }
-    mutating func webSocketEvent(_ event: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
-        report.webSocketEvent(event, bytes: bytes, fields: fields)
-        check?.webSocketEvent(event, bytes: bytes, fields: fields)
-        showNewFindings()
     }
     var wantsFields: Bool { report.wantsFields }
     mutating func mqttPacketCounted(_ type: MQTTPacketType) { report.mqttPacketCounted(type) }
