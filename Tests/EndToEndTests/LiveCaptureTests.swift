@@ -238,7 +238,9 @@ import TestSupport
         #expect(mqtt == ["CONNECT": 1, "CONNACK": 1, "SUBSCRIBE": 1, "SUBACK": 1, "PUBLISH": 10, "PUBACK": 6,
                          "PUBREC": 2, "PUBREL": 2, "PUBCOMP": 2, "DISCONNECT": 1], "\(mqtt)")
         #expect(webSocket["handshake_request"] == 1 && webSocket["handshake_response"] == 1, "\(webSocket)")
-        #expect((webSocket["Binary"] ?? 0) >= 26, "\(webSocket)")
+        // paho writes one frame per packet (14 from the client); the bridge forwards what it reads from
+        // mosquitto, which may coalesce several packets in one frame on a busy machine (24 seen, 27 idle).
+        #expect((webSocket["Binary"] ?? 0) >= 15, "\(webSocket)")
         #expect(live.stderrText.contains("findings (conformance check): 0 error, 0 warning"), "\(live.stderrText)")
         let again = try Self.reread(written)
         #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
