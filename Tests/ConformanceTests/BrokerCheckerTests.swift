@@ -417,3 +417,44 @@ import TestSupport
                 "\(found.map(\.message))")
     }
 }
+
+/// The retained store seen through its deliveries (captures/broker/scenarios.sh retained): a
+/// retained message set, cleared with an empty retained PUBLISH, then a new subscription; and
+/// §4.7.2's '$' topics.
+@Suite struct BrokerRetainedTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("retained-fault-retain-empty.pcap", BrokerCheckRule.retainedEmptyStored, ["MQTT311-3.3.1-11", "MQTT5-3.3.1-7"]),
+        ("retained-fault-keep-cleared.pcap", .retainedCleared, ["MQTT311-3.3.1-10", "MQTT5-3.3.1-6"]),
+    ])
+    func faultFiresItsRule(_ name: String, _ rule: BrokerCheckRule, _ ids: [String]) throws {
+        let found = try check(Self.dir.appendingPathComponent(name)).findings.map(\.finding)
+        #expect(found.map(\.rule.rawValue).sorted() == ids, "\(name): \(found.map { "\($0.rule): \($0.message)" })")
+        #expect(found.allSatisfy { $0.checkRule == rule.rawValue && $0.verdict == .violation && $0.severity == .error })
+        #expect(found.allSatisfy { $0.evidence.contains { $0.role == .subscription } && $0.evidence.last?.role == .delivery })
+    }
+
+    @Test(arguments: ["retained-clean-faulty.pcap", "retained-clean-mosquitto.pcap"])
+    func cleanIsClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 6)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+    }
+
+    /// [MQTT-4.7.2-1]: "#" does not match "$SYS/x"; "$SYS/#" does.
+    @Test(arguments: [("#", true), ("$SYS/#", false)])
+    func dollarTopicsAndWildcards(_ filter: String, _ fires: Bool) {
+        var f = BrokerCheckerUnitTests.Feed()
+        f.send(1, .clientToServer, P.connect(id: "sub"))
+        f.send(1, .serverToClient, P.connack())
+        f.send(1, .clientToServer, P.subscribe([(filter, 0)]))
+        f.send(1, .serverToClient, BrokerCheckerUnitTests.suback0)
+        f.send(1, .serverToClient, P.publish("$SYS/x", qos: 0))
+        let found = f.checker.takeFindings().map(\.finding)
+        #expect(found.count == (fires ? 1 : 0), "\(found.map(\.message))")
+        if fires {
+            #expect(found.first?.rule.rawValue == "MQTT311-3.3.2-3" && found.first?.message.contains("§4.7.2") == true)
+        }
+    }
+}

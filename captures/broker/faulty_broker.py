@@ -29,6 +29,8 @@ FAULT (default none):
   no-dup       re-send unacknowledged deliveries with DUP=0          (MQTT311-3.3.1-1 / MQTT5-3.3.1-1)
   will-retain  store the Will as retained when Will Retain is 0, not when it is 1
                                                                      (MQTT311-3.1.2-16/-17 / MQTT5-3.1.2-14/-15)
+  retain-empty store a zero-byte retained message instead of deleting the topic's (MQTT311-3.3.1-11 / MQTT5-3.3.1-7)
+  keep-cleared ignore a zero-byte retained message: the old one stays  (MQTT311-3.3.1-10 / MQTT5-3.3.1-6)
 
 What it implements: CONNECT/CONNACK, sessions (3.1.1 Clean Session 0 and 5.0 Session Expiry
 Interval > 0 keep the subscriptions, the QoS 1/2 messages that match them while disconnected and the
@@ -289,9 +291,9 @@ class Session:
                     return True
                 self.inbound_qos2.add(pid)
             if retain:
-                if payload:
+                if payload or self.broker.fault == "retain-empty":
                     self.broker.retained[topic] = (payload, qos)
-                else:
+                elif self.broker.fault != "keep-cleared":
                     self.broker.retained.pop(topic, None)
             self.broker.route(self, topic, payload, qos, retain)
         elif kind == 6:  # PUBREL

@@ -30,6 +30,9 @@
 # With `willretain`: Wills with Will Retain 0 and 1 (mosquitto_sub killed, 3.1.1 and 5.0), then a new
 # subscription to their topics (only the Will Retain 1 one is sent to it, RETAIN=1):
 #   willretain-fault-will-retain.pcap, willretain-clean-faulty.pcap, willretain-clean-mosquitto.pcap
+# With `retained`: a retained message set and cleared (mosquitto_pub -r, then -r -n), then a new
+# subscription to its topic (3.1.1 and 5.0; a correct broker sends nothing):
+#   retained-fault-<F>.pcap (retain-empty, keep-cleared), retained-clean-faulty.pcap, retained-clean-mosquitto.pcap
 # With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
 # second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
@@ -187,6 +190,13 @@ willretain_scenarios() {
         wait $a || true  # mosquitto_sub -W exits non-zero at its timeout
     done
 }
+retained_scenarios() {
+    for v in 311 5; do
+        mosquitto_pub -p $PORT -V $v -i mqscope-pub-kept-$v -q 1 -r -t fault/retained/$v/a -m kept
+        mosquitto_pub -p $PORT -V $v -i mqscope-pub-cleared-$v -q 1 -r -t fault/retained/$v/a -n
+        mosquitto_sub -p $PORT -V $v -i mqscope-sub-retained-$v -q 1 -t "fault/retained/$v/#" -W 2 > /dev/null 2>&1 || true
+    done
+}
 # record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
 record_set() {
     local prefix=$1 run=$2; shift 2
@@ -213,6 +223,8 @@ elif [[ ${1:-} == session ]]; then
     record_set session- session_scenarios no-present stale-present drop-queued no-resend no-dup
 elif [[ ${1:-} == willretain ]]; then
     record_set willretain- willretain_scenarios will-retain
+elif [[ ${1:-} == retained ]]; then
+    record_set retained- retained_scenarios retain-empty keep-cleared
 elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
     V5=0
     echo "== clean-amqtt.pcap"

@@ -21,6 +21,8 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
     case sessionDup = "broker-session-dup"
     case willRetained = "broker-will-retained"
     case willNotRetained = "broker-will-not-retained"
+    case retainedEmptyStored = "broker-retained-empty-not-stored"
+    case retainedCleared = "broker-retained-cleared"
 
     public var descriptor: CheckRuleDescriptor {
         switch self {
@@ -28,7 +30,7 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.3.2-3", id5: "MQTT5-3.3.2-3", severity: .error,
                 title: "A PUBLISH the server sends matches a subscription of the receiving session",
-                section: "3.1.1 §3.3.2.1, 5.0 §3.3.2.1, §4.7", covers: [.mqtt311_3_3_2_3, .mqtt5_3_3_2_3])
+                section: "3.1.1 §3.3.2.1, §4.7.2; 5.0 §3.3.2.1, §4.7", covers: [.mqtt311_3_3_2_3, .mqtt5_3_3_2_3, .mqtt311_4_7_2_1, .mqtt5_4_7_2_1])
         case .deliveryQoS:
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.8.4-6", id5: "MQTT5-3.8.4-8", severity: .error,
@@ -118,6 +120,16 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
                 id311: "MQTT311-3.1.2-16", id5: "MQTT5-3.1.2-14", severity: .error,
                 title: "A Will with Will Retain 0 is published non-retained: a later subscription does not get it as a retained message",
                 section: "3.1.1 §3.1.2.7; 5.0 §3.1.2.7", covers: [.mqtt311_3_1_2_16, .mqtt5_3_1_2_14])
+        case .retainedEmptyStored:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.3.1-11", id5: "MQTT5-3.3.1-7", severity: .error,
+                title: "A zero-byte retained message is never stored: no RETAIN=1 PUBLISH with an empty payload is sent because of a subscription",
+                section: "3.1.1 §3.3.1.3; 5.0 §3.3.1.3", covers: [.mqtt311_3_3_1_11, .mqtt5_3_3_1_7])
+        case .retainedCleared:
+            return CheckRuleDescriptor(
+                id311: "MQTT311-3.3.1-10", id5: "MQTT5-3.3.1-6", severity: .error,
+                title: "A retained PUBLISH with an empty payload deletes the topic's retained message: a subscription made after it does not get the old one",
+                section: "3.1.1 §3.3.1.3; 5.0 §3.3.1.3", covers: [.mqtt311_3_3_1_10, .mqtt5_3_3_1_6])
         }
     }
 }

@@ -141,8 +141,11 @@ extension BrokerChecker {
             for i in m.topic.lower..<m.topic.upper { topic.append(pdu[i]) }
         }
         if m.retain {
-            if retainedCount >= Self.maxPublications { retainedTimes.removeAll(); retainedCount = 0; retainedForgotten = true }
+            if retainedCount >= Self.maxPublications {
+                retainedTimes.removeAll(); clearedTimes.removeAll(); retainedCount = 0; retainedForgotten = true
+            }
             retainedTimes[Self.hash(topic), default: []].append(p.time)
+            if m.payload.isEmpty { clearedTimes[Self.hash(topic), default: []].append((p.time, p.lastFrame, id)) }
             retainedCount += 1
         }
         guard sessionsMayPersist, m.qos > 0 else { return }

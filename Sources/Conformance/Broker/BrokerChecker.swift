@@ -157,6 +157,8 @@ public struct BrokerChecker: Sendable {
     var retainedTimes: [UInt64: [Timestamp]] = [:]
     var retainedCount = 0
     var retainedForgotten = false
+    /// Empty retained PUBLISHes (clears) by topic digest: time and frame (counted in `retainedCount`).
+    var clearedTimes: [UInt64: [(time: Timestamp, frame: FrameNumber, connection: ConnectionID)]] = [:]
     static let maxPublications = 200_000
     static let sharePrefix = Array("$share/".utf8)
     public private(set) var findings: [Finding] = []
@@ -415,8 +417,11 @@ public struct BrokerChecker: Sendable {
         if matching.isEmpty {
             let subs = s.subscriptions.map { "\"\(String(decoding: $0.filter, as: UTF8.self))\" (frame \($0.subscribeFrame))" }
             let have = subs.isEmpty ? "no subscription" : "subscriptions " + subs.joined(separator: ", ")
+            // §4.7.2 [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a '$' topic.
+            let dollar = topic.first == UInt8(ascii: "$")
+                && s.subscriptions.contains { $0.filter.first == UInt8(ascii: "#") || $0.filter.first == UInt8(ascii: "+") }
             judge(.deliveryMatchesSubscription, id, s, p, proven: s.complete,
-                  "\(delivered())\(sourceText()) matches no subscription of the session: \(have)",
+                  "\(delivered())\(sourceText()) matches no subscription of the session: \(have)\(dollar ? " (a filter starting with a wildcard does not match a topic starting with '$', §4.7.2)" : "")",
                   evidence: chain(s.subscriptions))
             return
         }
@@ -449,6 +454,8 @@ public struct BrokerChecker: Sendable {
                       evidence: chain(matching))
             }
         }
+
+        if m.retain, !s.bridge { judgeRetainedStore(id, s, m, topic, matching, source, p) }
 
         // No Local (5.0): the publisher's Client Identifier is the receiver's.
         if s.version == .v5, !s.bridge, let src = source, let cid = s.clientID, src.clientID == cid,
