@@ -24,6 +24,10 @@ private func open5(connect p: [UInt8] = [], connack q: [UInt8] = [], id: String 
     [.c(P.connect(id: id, v5: true, props: p)), .s(P.connack(v5: true, props: q))]
 }
 private func u16(_ v: UInt16) -> [UInt8] { P.u16(v) }
+/// A 5.0 CONNECT with a Will on "w" (`flags`: Clean Start, Will Flag, Will QoS, Will Retain).
+private func willConnect5(flags: UInt8) -> [UInt8] {
+    P.packet(0x10, P.str("MQTT") + [5, flags] + P.u16(60) + [0] + P.str("c") + [0] + P.str("w") + P.str("gone"))
+}
 
 /// Every rule of `MQTTCheckRule`, with a triggering and a clean fixture. `fixtureTableIsComplete`
 /// fails when a rule is missing here.
@@ -163,6 +167,12 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
     .retainNotAvailable: RuleFixture(
         trigger: Scenario(v5, open5(connack: [0x25, 0]) + [.c(P.publish(retain: true, v5: true))]), frame: 3,
         clean: Scenario(v5, open5(connack: [0x25, 0]) + [.c(P.publish(v5: true))])),
+    .willQoSAboveMaximum: RuleFixture(
+        trigger: Scenario(v5, [.c(willConnect5(flags: 0x16)), .s(P.connack(v5: true, props: [0x24, 1]))]), frame: 2,
+        clean: Scenario(v5, [.c(willConnect5(flags: 0x0E)), .s(P.connack(v5: true, props: [0x24, 1]))])),
+    .willRetainNotAvailable: RuleFixture(
+        trigger: Scenario(v5, [.c(willConnect5(flags: 0x26)), .s(P.connack(v5: true, props: [0x25, 0]))]), frame: 2,
+        clean: Scenario(v5, [.c(willConnect5(flags: 0x06)), .s(P.connack(v5: true, props: [0x25, 0]))])),
     .featureNotAvailable: RuleFixture(
         trigger: Scenario(v5, open5(connack: [0x28, 0]) + [.c(P.subscribe([("a/+", 0)], v5: true))]), frame: 3,
         clean: Scenario(v5, open5(connack: [0x28, 0]) + [.c(P.subscribe([("a/b", 0)], v5: true))])),

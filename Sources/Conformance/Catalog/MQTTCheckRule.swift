@@ -82,6 +82,8 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case maximumPacketSizeExceededServer = "maximum-packet-size-exceeded-server"
     case maximumQoSExceeded = "maximum-qos-exceeded"
     case retainNotAvailable = "retain-not-available"
+    case willQoSAboveMaximum = "will-qos-above-maximum"
+    case willRetainNotAvailable = "will-retain-not-available"
     case featureNotAvailable = "feature-not-available"
     case payloadFormatInvalid = "payload-format-invalid"
     case subscriptionIDFromClient = "subscription-id-from-client"
@@ -298,6 +300,12 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .retainNotAvailable:
             return v5("MQTT5-3.2.2-14", .error, "The client sent RETAIN=1 although the server has Retain Available 0",
                       "5.0 §3.2.2.3.5", [.mqtt5_3_2_2_14])
+        case .willQoSAboveMaximum:
+            return v5("MQTT5-3.2.2-12", .error, "CONNACK accepts a CONNECT whose Will QoS is above the Maximum QoS it sets",
+                      "5.0 §3.2.2.3.4", [.mqtt5_3_2_2_12])
+        case .willRetainNotAvailable:
+            return v5("MQTT5-3.2.2-13", .error, "CONNACK accepts a CONNECT with Will Retain 1 although it sets Retain Available 0",
+                      "5.0 §3.2.2.3.5", [.mqtt5_3_2_2_13])
         case .featureNotAvailable:
             return v5("U50-FEATURE-AVAILABLE", .error,
                       "The client used a wildcard, shared subscription or Subscription Identifier the server said it lacks",

@@ -69,6 +69,9 @@ public struct MQTTConnectionChecker {
         /// 1-23 bytes of 0-9, a-z, A-Z: an id every server must accept (§3.1.3.1).
         var simpleClientID: Bool
         var malformed: Bool
+        /// The Will's QoS (nil: no Will) and Will Retain.
+        var willQoS: UInt8?
+        var willRetain: Bool
         var frame: FrameNumber
     }
 
@@ -408,7 +411,8 @@ public struct MQTTConnectionChecker {
             requestResponseInformation: c.properties.requestResponseInformation ?? 0,
             hasAuthenticationMethod: c.properties.authenticationMethod != nil,
             sessionExpiryZero: (c.properties.sessionExpiryInterval ?? 0) == 0,
-            simpleClientID: simpleID, malformed: p.malformed, frame: p.lastFrame)
+            simpleClientID: simpleID, malformed: p.malformed, willQoS: c.willFlag ? c.willQoS : nil,
+            willRetain: c.willFlag && c.willRetain, frame: p.lastFrame)
         if p.version == .v3_1_1, emptyID, !c.cleanStart, let r = c.clientID {
             emit(.emptyClientIDWithoutCleanSession, p, ByteRange(r.lower - 2, r.upper),
                  "zero-length Client Identifier with CleanSession=0")
@@ -498,6 +502,17 @@ public struct MQTTConnectionChecker {
             serverSharedAvailable = (props.sharedSubscriptionAvailable ?? 1) != 0
             serverSubscriptionIDAvailable = (props.subscriptionIdentifierAvailable ?? 1) != 0
             serverKeepAlive = props.serverKeepAlive
+            // §3.2.2.3.4, §3.2.2.3.5: a server that cannot handle the Will's QoS or RETAIN refuses the CONNECT.
+            if c.code == 0, let cf = connect, let wq = cf.willQoS {
+                if wq > serverMaximumQoS {
+                    emit(.willQoSAboveMaximum, p, nil,
+                         "CONNACK accepts a Will of QoS \(wq) (CONNECT frame \(cf.frame)) although it sets Maximum QoS \(serverMaximumQoS)")
+                }
+                if cf.willRetain && !serverRetainAvailable {
+                    emit(.willRetainNotAvailable, p, nil,
+                         "CONNACK accepts a Will with Will Retain 1 (CONNECT frame \(cf.frame)) although it sets Retain Available 0")
+                }
+            }
             checkAuthData(props, pdu, p)
             if c.code == 0, !sameMethod(props.authenticationMethod, pdu) {
                 emit(.authMethodMismatch, p, props.authenticationMethod,
