@@ -321,4 +321,16 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
         let hits = fx.trigger.run().filter { $0.checkRule == rule.rawValue }
         #expect(hits.contains { $0.message.contains(expected) }, "\(hits.map(\.message))")
     }
+
+    /// An oversized PUBACK whose Reason String made it so: the message says so (MQTT5-3.4.2-2).
+    @Test(arguments: [(true, 1), (false, 0)])
+    func reasonStringBeyondMaximumPacketSize(_ reason: Bool, _ count: Int) {
+        let text = Array(repeating: UInt8(ascii: "x"), count: 40)
+        let props: [UInt8] = reason ? [0x1F] + P.u16(40) + text : []
+        let found = Scenario(v5, open5(connect: [0x27] + P.u32(30)) + [.c(P.publish(qos: 1, id: 1, v5: true)),
+                                                                      .s(P.ack5(4, 1, props: props))]).run()
+            .filter { $0.checkRule == MQTTCheckRule.maximumPacketSizeExceededServer.rawValue }
+        #expect(found.count == count && found.allSatisfy { $0.message.contains("it carries a Reason String, which must be left out") },
+                "\(found.map(\.message))")
+    }
 }

@@ -289,11 +289,17 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
                       "The server has more unacknowledged QoS 1/2 PUBLISHes than the client's Receive Maximum",
                       "5.0 §4.9", [.mqtt5_3_3_4_9])
         case .maximumPacketSizeExceededClient:
+            // Covers the per-packet "no Reason String / User Properties beyond the limit" statements too.
             return v5("MQTT5-3.2.2-15", .error, "The client sent a packet larger than the server's Maximum Packet Size",
-                      "5.0 §3.2.2.3.6", [.mqtt5_3_2_2_15])
+                      "5.0 §3.2.2.3.6", [.mqtt5_3_2_2_15, .mqtt5_3_4_2_2, .mqtt5_3_4_2_3, .mqtt5_3_5_2_2, .mqtt5_3_5_2_3,
+                                         .mqtt5_3_6_2_2, .mqtt5_3_6_2_3, .mqtt5_3_7_2_2, .mqtt5_3_7_2_3,
+                                         .mqtt5_3_14_2_3, .mqtt5_3_14_2_4, .mqtt5_3_15_2_2, .mqtt5_3_15_2_3])
         case .maximumPacketSizeExceededServer:
             return v5("MQTT5-3.1.2-24", .error, "The server sent a packet larger than the client's Maximum Packet Size",
-                      "5.0 §3.1.2.11.4", [.mqtt5_3_1_2_24])
+                      "5.0 §3.1.2.11.4", [.mqtt5_3_1_2_24, .mqtt5_3_2_2_19, .mqtt5_3_2_2_20, .mqtt5_3_4_2_2, .mqtt5_3_4_2_3,
+                                          .mqtt5_3_5_2_2, .mqtt5_3_5_2_3, .mqtt5_3_6_2_2, .mqtt5_3_6_2_3, .mqtt5_3_7_2_2,
+                                          .mqtt5_3_7_2_3, .mqtt5_3_9_2_1, .mqtt5_3_9_2_2, .mqtt5_3_11_2_1, .mqtt5_3_11_2_2,
+                                          .mqtt5_3_14_2_3, .mqtt5_3_14_2_4, .mqtt5_3_15_2_2, .mqtt5_3_15_2_3])
         case .maximumQoSExceeded:
             return v5("MQTT5-3.2.2-11", .error, "The client published above the server's Maximum QoS",
                       "5.0 §3.2.2.3.4", [.mqtt5_3_2_2_11])

@@ -296,7 +296,7 @@ public struct MQTTConnectionChecker {
         }
         if !checkDirection(type, p) { return }
         if d == .clientToServer { checkKeepAliveOnClientPacket(p) } else { checkKeepAliveOnServerPacket(type, p) }
-        if p.version == .v5 && p.declaredSize > 0 { checkPacketSize(p) }
+        if p.version == .v5 && p.declaredSize > 0 { checkPacketSize(message, p) }
 
         // Sequence: first packets.
         if isFirst {
@@ -993,16 +993,35 @@ public struct MQTTConnectionChecker {
 
     // MARK: Limits and timing
 
-    private mutating func checkPacketSize(_ p: PacketPosition) {
+    private mutating func checkPacketSize(_ message: MQTTMessage, _ p: PacketPosition) {
         if p.direction == .clientToServer {
             if let max = serverMaximumPacketSize, p.declaredSize > Int(max) {
                 emit(.maximumPacketSizeExceededClient, p, nil,
-                     "\(p.declaredSize)-byte packet; the server's Maximum Packet Size is \(max)")
+                     "\(p.declaredSize)-byte packet; the server's Maximum Packet Size is \(max)\(Self.optionalProperties(message))")
             }
         } else if let max = connect?.maximumPacketSize, p.declaredSize > Int(max) {
             emit(.maximumPacketSizeExceededServer, p, nil,
-                 "\(p.declaredSize)-byte packet; the client's Maximum Packet Size is \(max)")
+                 "\(p.declaredSize)-byte packet; the client's Maximum Packet Size is \(max)\(Self.optionalProperties(message))")
         }
+    }
+
+    /// An oversized CONNACK, PUBACK … AUTH that carries a Reason String or User Properties: the
+    /// sender must leave them out rather than exceed the limit (5.0 §3.2.2.3.6 and each packet's
+    /// properties, e.g. [MQTT-3.4.2-2], [MQTT-3.4.2-3]). Built only for a finding.
+    static func optionalProperties(_ message: MQTTMessage) -> String {
+        let props: MQTTProperties
+        switch message {
+        case .connack(let c): props = c.properties
+        case .puback(let a), .pubrec(let a), .pubrel(let a), .pubcomp(let a): props = a.properties
+        case .suback(let x), .unsuback(let x): props = x.properties
+        case .disconnect(let r), .auth(let r): props = r.properties
+        default: return ""
+        }
+        var parts: [String] = []
+        if props.reasonString != nil { parts.append("a Reason String") }
+        if props.userPropertyCount > 0 { parts.append("\(props.userPropertyCount) User Propert\(props.userPropertyCount == 1 ? "y" : "ies")") }
+        guard !parts.isEmpty else { return "" }
+        return "; it carries \(parts.joined(separator: " and ")), which must be left out rather than exceed the limit"
     }
 
     /// The Keep Alive in force: the CONNACK's Server Keep Alive (5.0) or the CONNECT's.
