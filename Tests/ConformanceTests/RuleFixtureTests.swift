@@ -322,6 +322,16 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
         #expect(hits.contains { $0.message.contains(expected) }, "\(hits.map(\.message))")
     }
 
+    /// A 5.0 refusal whose own statement repeats "and must then close" is named.
+    @Test(arguments: [(UInt8(0x84), "[MQTT-3.1.2-2]"), (0x85, "[MQTT-3.1.3-8]"), (0x8C, "[MQTT-4.12.0-1]"), (0x87, "[MQTT-4.12.0-1]")])
+    func refusalNamesItsStatement(_ code: UInt8, _ expected: String) {
+        let found = Scenario(v5, [.c(P.connect(v5: true)), .s(P.connack(code: code, v5: true)), .s(P.pingresp)]).run()
+            .filter { $0.checkRule == MQTTCheckRule.refusedConnectionContinues.rawValue }
+        #expect(found.count == 1 && found.first?.message.contains(expected) == true, "\(found.map(\.message))")
+        let closed = Scenario(v5, [.c(P.connect(v5: true)), .s(P.connack(code: code, v5: true))]).run()
+        #expect(closed.allSatisfy { $0.checkRule != MQTTCheckRule.refusedConnectionContinues.rawValue })
+    }
+
     /// An oversized PUBACK whose Reason String made it so: the message says so (MQTT5-3.4.2-2).
     @Test(arguments: [(true, 1), (false, 0)])
     func reasonStringBeyondMaximumPacketSize(_ reason: Bool, _ count: Int) {

@@ -144,7 +144,10 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .refusedConnectionContinues:
             return both("MQTT311-3.2.2-5", "MQTT5-3.2.2-7", .error,
                         "The server sent more packets after a CONNACK that refused the connection",
-                        "3.1.1 §3.2.2.3, 5.0 §3.2.2.2", [.mqtt311_3_2_2_5, .mqtt5_3_2_2_7, .mqtt5_4_13_2_1])
+                        "3.1.1 §3.2.2.3, 5.0 §3.2.2.2",
+                        // The 5.0 refusals whose own statements repeat "and must then close" (the message names them).
+                        [.mqtt311_3_2_2_5, .mqtt5_3_2_2_7, .mqtt5_4_13_2_1, .mqtt5_3_1_2_2, .mqtt5_3_1_3_8, .mqtt5_4_12_0_1,
+                         .mqtt5_4_12_0_4])
         case .disconnectBeforeConnack:
             return v5("MQTT5-3.14.0-1", .error, "The server sent DISCONNECT before any CONNACK", "5.0 §3.14",
                       [.mqtt5_3_14_0_1])

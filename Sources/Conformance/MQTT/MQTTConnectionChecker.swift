@@ -24,6 +24,8 @@ public struct MQTTConnectionChecker {
     var connect: ConnectFacts?
     var connackSeen = false
     var connackRefused = false
+    /// The refusing CONNACK's code (5.0 reason codes name the statement the close comes from).
+    var connackRefusedCode: UInt8 = 0
     var serverReceiveMaximum: UInt16 = 65535
     var serverTopicAliasMaximum: UInt16 = 0
     var serverMaximumPacketSize: UInt32?
@@ -319,7 +321,8 @@ public struct MQTTConnectionChecker {
             }
         }
         if d == .serverToClient, connackRefused, type != .disconnect || p.version != .v5 {
-            emit(.refusedConnectionContinues, p, nil, "\(type.name) sent after a CONNACK that refused the connection")
+            emit(.refusedConnectionContinues, p, nil,
+                 "\(type.name) sent after a CONNACK that refused the connection\(p.version == .v5 ? Self.refusal(connackRefusedCode, authenticating: connect?.hasAuthenticationMethod ?? false) : "")")
         }
 
         if d == .clientToServer, !connackSeen, authenticationMethod != nil, type != .connect, type != .auth,
@@ -490,7 +493,7 @@ public struct MQTTConnectionChecker {
                      "Response Information sent although CONNECT did not set Request Response Information 1")
             }
         }
-        if refused { connackRefused = true }
+        if refused { connackRefused = true; connackRefusedCode = c.code }
         if p.version == .v5 {
             let props = c.properties
             serverReceiveMaximum = props.receiveMaximum ?? 65535
@@ -1002,6 +1005,16 @@ public struct MQTTConnectionChecker {
         } else if let max = connect?.maximumPacketSize, p.declaredSize > Int(max) {
             emit(.maximumPacketSizeExceededServer, p, nil,
                  "\(p.declaredSize)-byte packet; the client's Maximum Packet Size is \(max)\(Self.optionalProperties(message))")
+        }
+    }
+
+    /// 5.0 refusals whose own statement says the server must then close.
+    static func refusal(_ code: UInt8, authenticating: Bool) -> String {
+        switch code {
+        case 0x84: return " (0x84 Unsupported Protocol Version: the server must then close, [MQTT-3.1.2-2])"
+        case 0x85: return " (0x85 Client Identifier not valid: the server must then close, [MQTT-3.1.3-8])"
+        case 0x87, 0x8C: return " (\(code == 0x87 ? "0x87 Not authorized" : "0x8C Bad authentication method"): the server must then close, [MQTT-4.12.0-1])"
+        default: return authenticating ? " (enhanced authentication refused: the server must then close, [MQTT-4.12.0-4])" : ""
         }
     }
 
