@@ -458,3 +458,16 @@ import TestSupport
         }
     }
 }
+
+/// The second broker on the session sets (`scenarios.sh amqtt-sessions`, amqtt 0.12.1, 3.1.1): its
+/// real session misbehaviours are reported, Will Retain and the retained store are clean.
+@Suite struct BrokerSessionAmqttTests {
+    @Test func amqttSessions() throws {
+        let report = try check(Paths.captures.appendingPathComponent("broker/amqtt-sessions.pcap"))
+        #expect(report.connections.count == 18)
+        let found = report.findings.map { "\($0.finding.rule.rawValue) \($0.clientID ?? "")" }.sorted()
+        #expect(found == ["MQTT311-3.1.2-5 mqscope-session-sub", "MQTT311-3.2.2-2 mqscope-session-4",
+                          "MQTT311-3.2.2-3 mqscope-session-fresh", "MQTT311-3.3.2-3 mqscope-pub-wr-clear-311"], "\(found)")
+        #expect(report.findings.allSatisfy { $0.finding.verdict == .violation })
+    }
+}

@@ -33,6 +33,8 @@
 # With `retained`: a retained message set and cleared (mosquitto_pub -r, then -r -n), then a new
 # subscription to its topic (3.1.1 and 5.0; a correct broker sends nothing):
 #   retained-fault-<F>.pcap (retain-empty, keep-cleared), retained-clean-faulty.pcap, retained-clean-mosquitto.pcap
+# With `amqtt-sessions`: amqtt-sessions.pcap, the 3.1.1 session, willretain and retained scenarios
+# against amqtt 0.12 (PyPI), the second broker implementation.
 # With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
 # second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
@@ -154,7 +156,7 @@ shared_scenarios() {
     wait $a $b || true  # mosquitto_sub -W exits non-zero at its timeout
 }
 session_scenarios() {
-    for level in 4 5; do
+    for level in 4 $([[ ${V5:-1} == 1 ]] && echo 5); do
         local id=mqscope-session-$level
         python3 "$HERE/session_client.py" $PORT $level $id first > "$WORK/session.out" 2>/dev/null & local a=$!
         for _ in $(seq 100); do grep -q ready "$WORK/session.out" && break; sleep 0.1; done
@@ -174,7 +176,7 @@ session_scenarios() {
     mosquitto_sub -p $PORT -c -i mqscope-session-fresh -q 1 -t fault/session-fresh -E > /dev/null 2>&1
 }
 willretain_scenarios() {
-    for v in 311 5; do
+    for v in 311 $([[ ${V5:-1} == 1 ]] && echo 5); do
         mosquitto_sub -p $PORT -V $v -i mqscope-sub-wr-$v -q 1 -t "fault/willretain/$v/#" -W 4 > /dev/null 2>&1 & local a=$!
         sleep 0.5
         for r in 0 1; do
@@ -191,7 +193,7 @@ willretain_scenarios() {
     done
 }
 retained_scenarios() {
-    for v in 311 5; do
+    for v in 311 $([[ ${V5:-1} == 1 ]] && echo 5); do
         mosquitto_pub -p $PORT -V $v -i mqscope-pub-kept-$v -q 1 -r -t fault/retained/$v/a -m kept
         mosquitto_pub -p $PORT -V $v -i mqscope-pub-cleared-$v -q 1 -r -t fault/retained/$v/a -n
         mosquitto_sub -p $PORT -V $v -i mqscope-sub-retained-$v -q 1 -t "fault/retained/$v/#" -W 2 > /dev/null 2>&1 || true
@@ -225,6 +227,11 @@ elif [[ ${1:-} == willretain ]]; then
     record_set willretain- willretain_scenarios will-retain
 elif [[ ${1:-} == retained ]]; then
     record_set retained- retained_scenarios retain-empty keep-cleared
+elif [[ ${1:-} == amqtt-sessions ]]; then  # the second broker on the session, Will Retain and retained sets (3.1.1)
+    V5=0
+    echo "== amqtt-sessions.pcap"
+    start amqtt; capture "$HERE/amqtt-sessions.pcap"; session_scenarios; willretain_scenarios; retained_scenarios
+    uncapture "$HERE/amqtt-sessions.pcap"; stop
 elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
     V5=0
     echo "== clean-amqtt.pcap"
