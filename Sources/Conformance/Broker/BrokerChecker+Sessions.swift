@@ -77,63 +77,69 @@ extension BrokerChecker {
     /// Called for every packet after the rules of `packet`.
     mutating func track(_ id: ConnectionID, _ message: MQTTMessage, key: UInt64?, _ pdu: Span<UInt8>,
                         _ aliasTopic: String?, _ p: PacketPosition) {
-        guard var s = sessions[id] else { return }
+        // Mutated in place (`sessions.values[i]`): a copy would copy its tables on every packet.
+        guard let i = sessions.index(forKey: id) else { return }
         let d = Int(p.direction.rawValue)
         switch message {
         case .connect(let c):
-            s.state.sessionExpiry = c.properties.sessionExpiryInterval ?? 0
-            s.state.persistent = c.version == .v5 ? s.state.sessionExpiry > 0 : !c.cleanStart
-            s.state.tracking = s.state.persistent || !c.cleanStart
-            s.state.judgedAtEnd = !c.cleanStart && s.state.previous != nil
-            if s.state.tracking { sessionsMayPersist = true }
+            let expiry = c.properties.sessionExpiryInterval ?? 0
+            let persistent = c.version == .v5 ? expiry > 0 : !c.cleanStart
+            sessions.values[i].state.sessionExpiry = expiry
+            sessions.values[i].state.persistent = persistent
+            sessions.values[i].state.tracking = persistent || !c.cleanStart
+            sessions.values[i].state.judgedAtEnd = !c.cleanStart && sessions.values[i].state.previous != nil
+            if persistent || !c.cleanStart { sessionsMayPersist = true }
         case .connack(let c) where p.direction == .serverToClient:
-            s.state.connack = Connack(accepted: c.code == 0 && !c.refusedBy311Server, sessionPresent: c.sessionPresent,
-                                      frame: p.lastFrame, time: p.time)
+            sessions.values[i].state.connack = Connack(accepted: c.code == 0 && !c.refusedBy311Server,
+                                                       sessionPresent: c.sessionPresent, frame: p.lastFrame, time: p.time)
         case .disconnect(let r) where p.direction == .clientToServer && p.version == .v5:
             if let e = r.properties.sessionExpiryInterval {
-                s.state.sessionExpiry = e
-                s.state.persistent = e > 0
+                sessions.values[i].state.sessionExpiry = e
+                sessions.values[i].state.persistent = e > 0
             }
         case .publish(let m):
             guard let key else { break }
+            let judged = sessions.values[i].state.judgedAtEnd
             if p.direction == .clientToServer {
-                logPublication(id, s, m, key, pdu, aliasTopic, p)
-            } else if s.state.judgedAtEnd, s.state.delivered[key] == nil, s.state.delivered.count < Self.maxPublications {
-                s.state.delivered[key] = p.lastFrame
+                logPublication(id, sessions.values[i].clientID, sessions.values[i].complete, m, key, pdu, aliasTopic, p)
+            } else if judged, sessions.values[i].state.delivered[key] == nil,
+                      sessions.values[i].state.delivered.count < Self.maxPublications {
+                sessions.values[i].state.delivered[key] = p.lastFrame
             }
             guard m.qos > 0, let pid = m.packetID else { break }
-            if s.state.judgedAtEnd, s.state.firstPublish[d][pid] == nil {
-                s.state.firstPublish[d][pid] = Resent(key: key, dup: m.dup, frame: p.lastFrame, time: p.time)
+            if judged, sessions.values[i].state.firstPublish[d][pid] == nil {
+                sessions.values[i].state.firstPublish[d][pid] = Resent(key: key, dup: m.dup, frame: p.lastFrame, time: p.time)
             }
-            if s.state.tracking {
+            if sessions.values[i].state.tracking {
+                // Only sessions that may outlive their connection keep the topic (for the messages).
                 var topic = aliasTopic ?? ""
                 if !m.topic.isEmpty, m.topic.lower >= 0, m.topic.upper <= pdu.count {
                     var bytes: [UInt8] = []
-                    for i in m.topic.lower..<m.topic.upper { bytes.append(pdu[i]) }
+                    for j in m.topic.lower..<m.topic.upper { bytes.append(pdu[j]) }
                     topic = String(decoding: bytes, as: UTF8.self)
                 }
-                s.state.inflight[d][pid] = InFlight(key: key, frame: p.lastFrame, qos: m.qos, topic: topic)
+                sessions.values[i].state.inflight[d][pid] = InFlight(key: key, frame: p.lastFrame, qos: m.qos, topic: topic)
             }
-        case .puback(let a):
-            s.state.inflight[1 - d][a.packetID] = nil
+        case .puback(let a), .pubcomp(let a):
+            if sessions.values[i].state.tracking { sessions.values[i].state.inflight[1 - d][a.packetID] = nil }
         case .pubrec(let a):
             // 5.0 §4.4 [MQTT-4.4.0-2]: a PUBREC >= 0x80 ends the exchange.
-            if a.reasonCode >= 0x80 { s.state.inflight[1 - d][a.packetID] = nil }
-            else { s.state.inflight[1 - d][a.packetID]?.released = true }
+            guard sessions.values[i].state.tracking else { break }
+            if a.reasonCode >= 0x80 { sessions.values[i].state.inflight[1 - d][a.packetID] = nil }
+            else { sessions.values[i].state.inflight[1 - d][a.packetID]?.released = true }
         case .pubrel(let a):
-            if s.state.judgedAtEnd, s.state.firstPubrel[d][a.packetID] == nil { s.state.firstPubrel[d][a.packetID] = p.lastFrame }
-        case .pubcomp(let a):
-            s.state.inflight[1 - d][a.packetID] = nil
+            if sessions.values[i].state.judgedAtEnd, sessions.values[i].state.firstPubrel[d][a.packetID] == nil {
+                sessions.values[i].state.firstPubrel[d][a.packetID] = p.lastFrame
+            }
         default:
             break
         }
-        sessions[id] = s
     }
 
     /// Client PUBLISHes: retained ones by topic (the Will Retain rules), QoS 1/2 ones with their
     /// topic while a session may be disconnected (the queue rule). Both bounded.
-    mutating func logPublication(_ id: ConnectionID, _ s: Session, _ m: MQTTPublish, _ key: UInt64, _ pdu: Span<UInt8>,
-                                 _ aliasTopic: String?, _ p: PacketPosition) {
+    mutating func logPublication(_ id: ConnectionID, _ clientID: String?, _ complete: Bool, _ m: MQTTPublish, _ key: UInt64,
+                                 _ pdu: Span<UInt8>, _ aliasTopic: String?, _ p: PacketPosition) {
         guard m.retain || (sessionsMayPersist && m.qos > 0) else { return }
         var topic: [UInt8] = []
         if m.topic.isEmpty, let a = aliasTopic { topic = Array(a.utf8) }
@@ -156,7 +162,7 @@ extension BrokerChecker {
         }
         loggedBytes += topic.count
         logged.append(LoggedPublish(key: key, topic: topic, time: p.time, frame: p.lastFrame, connection: id,
-                                    clientID: s.clientID, qos: m.qos, complete: s.complete,
+                                    clientID: clientID, qos: m.qos, complete: complete,
                                     messageExpiry: p.version == .v5 ? m.properties.messageExpiryInterval : nil))
     }
 
