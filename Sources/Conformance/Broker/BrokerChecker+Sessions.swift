@@ -177,7 +177,7 @@ extension BrokerChecker {
         for id in sessions.keys.sorted() {
             guard let s = sessions[id], s.state.judgedAtEnd, let prev = s.state.previous, let ps = sessions[prev],
                   let ack = s.state.connack, ack.accepted, let cid = s.clientID, let connect = s.connectTime,
-                  let pack = ps.state.connack, pack.accepted else { continue }
+                  let pack = ps.state.connack, pack.accepted, ps.server == s.server else { continue }
             // Why the earlier connection does not prove what the session was. (Only its own bytes
             // count: what it inherited from before the capture adds to the session, it does not take
             // away what this connection shows.)
@@ -338,7 +338,8 @@ extension BrokerChecker {
             let topicHash = Self.hash(topic)
             let willWhole = ws.sawStart && ws.complete
             for oid in ids where oid != w.connection {
-                guard let o = sessions[oid], o.clientID == nil || o.clientID != w.clientID else { continue }
+                // A subscriber of the same server (a capture may hold several brokers).
+                guard let o = sessions[oid], o.server == ws.server, o.clientID == nil || o.clientID != w.clientID else { continue }
                 guard let sub = o.subscriptions.first(where: { sub in
                     sub.connection == oid && sub.subscribeTime > published.time && (sub.granted ?? 0xFF) < 0x80
                         && sub.retainHandling == 0 && !sub.filter.starts(with: Self.sharePrefix)

@@ -59,6 +59,8 @@ public struct BrokerChecker: Sendable {
         var lastFrame: FrameNumber = 0
         /// Sessions across connections (`BrokerChecker+Sessions`).
         var state = SessionState()
+        /// The server's address: sessions are judged between connections to the same one.
+        var server: IPAddress?
     }
 
     /// A Will and whether a normal DISCONNECT discarded it (where, when).
@@ -547,6 +549,11 @@ public struct BrokerChecker: Sendable {
         if sessions[id]?.state.judgedAtEnd ?? false { return true }
         guard let key = sessions[id]?.willKey else { return false }
         return wills[key]?.contains { $0.connection == id && $0.accepted } ?? false
+    }
+
+    /// The server address of a connection that sent a CONNECT (a capture may hold several brokers).
+    public mutating func server(_ id: ConnectionID, _ address: IPAddress) {
+        sessions[id]?.server = address
     }
 
     /// The end of the capture (its last frame's time; nil when unknown): judges the Wills of the
