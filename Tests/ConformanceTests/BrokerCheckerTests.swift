@@ -291,3 +291,183 @@ import TestSupport
         #expect(m("$share/g/a/#", "a/b") && !m("$share/g", "a"))
     }
 }
+
+/// Persistent sessions across connections (captures/broker/scenarios.sh session): paho-mqtt 3.1.1
+/// and 5.0 clients leave a delivery unacknowledged and die, two messages are published while they
+/// are away, they resume; mosquitto_sub -c leaves and resumes; a Clean Session 1 client comes back
+/// with Clean Session 0. Each fault of faulty_broker.py fires its rule only.
+@Suite struct BrokerSessionCaptureTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("session-fault-no-present.pcap", BrokerCheckRule.sessionPresent, ["MQTT311-3.2.2-2", "MQTT311-3.2.2-2", "MQTT5-3.2.2-3"]),
+        ("session-fault-stale-present.pcap", .sessionNotPresent, ["MQTT311-3.2.2-3"]),
+        ("session-fault-drop-queued.pcap", .sessionQueued,
+         ["MQTT311-3.1.2-5", "MQTT311-3.1.2-5", "MQTT311-3.1.2-5", "MQTT5-3.1.2-23", "MQTT5-3.1.2-23"]),
+        ("session-fault-no-resend.pcap", .sessionResend, ["MQTT311-4.4.0-1", "MQTT5-4.4.0-1"]),
+        ("session-fault-no-dup.pcap", .sessionDup, ["MQTT311-3.3.1-1", "MQTT5-3.3.1-1"]),
+    ])
+    func faultFiresItsRule(_ name: String, _ rule: BrokerCheckRule, _ ids: [String]) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        let found = report.findings.map(\.finding)
+        #expect(found.map(\.rule.rawValue).sorted() == ids, "\(name): \(found.map { "\($0.rule): \($0.message)" })")
+        #expect(found.allSatisfy { $0.checkRule == rule.rawValue && $0.verdict == .violation })
+        // The chain of evidence: the earlier connection's close and the resumed connection's CONNECT.
+        #expect(found.allSatisfy { $0.evidence.first?.role == .close && $0.evidence.contains { $0.role == .reconnect } })
+    }
+
+    @Test(arguments: ["session-clean-faulty.pcap", "session-clean-mosquitto.pcap"])
+    func cleanSessionsAreClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 15)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+    }
+
+    /// A grace longer than the resumed connection lasted: a missing re-send is unverifiable, said why.
+    @Test func shortConnectionIsUnverifiable() throws {
+        var config = CheckConfig()
+        config.willGrace = 60
+        let found = try check(Self.dir.appendingPathComponent("session-fault-no-resend.pcap"), config: config).findings.map(\.finding)
+        #expect(found.count == 2 && found.allSatisfy { $0.verdict == .unverifiable && $0.message.contains("grace 60 s (--grace)") })
+    }
+
+    /// Will Retain (`scenarios.sh willretain`): Wills with Will Retain 0 and 1, then a new subscription.
+    @Test func willRetain() throws {
+        let found = try check(Self.dir.appendingPathComponent("willretain-fault-will-retain.pcap")).findings.map(\.finding)
+        #expect(found.map(\.rule.rawValue).sorted() == ["MQTT311-3.1.2-16", "MQTT311-3.1.2-17", "MQTT5-3.1.2-14", "MQTT5-3.1.2-15"],
+                "\(found.map { "\($0.rule): \($0.message)" })")
+        #expect(found.allSatisfy { $0.verdict == .violation && $0.evidence.first?.role == .will })
+        #expect(found.filter { $0.checkRule == BrokerCheckRule.willNotRetained.rawValue }.allSatisfy { $0.severity == .error })
+        #expect(found.filter { $0.checkRule == BrokerCheckRule.willRetained.rawValue }.allSatisfy { $0.severity == .warning })
+        for name in ["willretain-clean-faulty.pcap", "willretain-clean-mosquitto.pcap"] {
+            let report = try check(Self.dir.appendingPathComponent(name))
+            #expect(report.connections.count == 10 && report.findings.isEmpty,
+                    "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+        }
+    }
+}
+
+/// Sessions fed packet by packet: a PUBREL owed, a 5.0 Session Expiry Interval that has passed, an
+/// earlier connection captured mid-stream.
+@Suite struct BrokerSessionUnitTests {
+    typealias Feed = BrokerCheckerUnitTests.Feed
+
+    func end(_ f: inout Feed, _ c: ConnectionID) {
+        f.checker.connectionEnded(c, closed: true, time: Timestamp(seconds: 1_700_000_000 + Int64(f.frame), nanoseconds: 0), frame: f.frame)
+    }
+
+    /// 3.1.1: a QoS 2 delivery PUBREC'd, its PUBREL sent, no PUBCOMP when the connection closed.
+    @Test(arguments: [false, true])
+    func pubrelResent(_ resent: Bool) {
+        var f = Feed()
+        f.send(1, .clientToServer, P.connect(id: "s", flags: 0x00))
+        f.send(1, .serverToClient, P.connack())
+        f.send(1, .clientToServer, P.subscribe([("a", 2)]))
+        f.send(1, .serverToClient, [0x90, 0x03, 0x00, 0x01, 0x02])
+        f.send(1, .serverToClient, P.publish("a", qos: 2, id: 5))
+        f.send(1, .clientToServer, P.pubrec(5))
+        f.send(1, .serverToClient, P.pubrel(5))
+        end(&f, 1)
+        f.send(2, .clientToServer, P.connect(id: "s", flags: 0x00))
+        f.send(2, .serverToClient, P.connack(sessionPresent: true))
+        if resent { f.send(2, .serverToClient, P.pubrel(5)) }
+        f.frame += 5
+        end(&f, 2)
+        f.checker.finish(captureEnd: Timestamp(seconds: 1_700_000_100, nanoseconds: 0))
+        let found = f.checker.takeFindings().map(\.finding)
+        #expect(found.count == (resent ? 0 : 1), "\(found.map(\.message))")
+        if !resent {
+            #expect(found.first?.checkRule == BrokerCheckRule.sessionResend.rawValue && found.first?.verdict == .violation)
+            #expect(found.first?.message.contains("PUBREL id 5") ?? false)
+        }
+    }
+
+    /// 5.0: Session Expiry Interval 5 s; back 11 s later with Clean Start 0: no session (4.1.0-2);
+    /// back within it: there is one.
+    @Test(arguments: [(10, true), (0, false)])
+    func expiredSession(_ later: Int, _ expired: Bool) {
+        var f = Feed()
+        f.send(1, .clientToServer, P.connect(id: "s", flags: 0x02, v5: true, props: [0x11, 0, 0, 0, 5]), v5: true)
+        f.send(1, .serverToClient, P.connack(v5: true), v5: true)
+        end(&f, 1)
+        f.frame += FrameNumber(later)
+        f.send(2, .clientToServer, P.connect(id: "s", flags: 0x00, v5: true, props: [0x11, 0, 0, 0, 60]), v5: true)
+        f.send(2, .serverToClient, P.connack(sessionPresent: expired, v5: true), v5: true)
+        f.frame += 5
+        end(&f, 2)
+        f.checker.finish(captureEnd: Timestamp(seconds: 1_700_000_100, nanoseconds: 0))
+        let found = f.checker.takeFindings().map(\.finding)
+        #expect(found.count == 1 && found.first?.verdict == .violation, "\(found.map(\.message))")
+        #expect(found.first?.rule.rawValue == (expired ? "MQTT5-4.1.0-2" : "MQTT5-3.2.2-3"))
+    }
+
+    /// The earlier connection captured mid-stream: Session Present 0 is unverifiable.
+    @Test func midStreamEarlierConnection() {
+        var f = Feed()
+        f.send(1, .clientToServer, P.connect(id: "s", flags: 0x00), sawStart: false)
+        f.send(1, .serverToClient, P.connack(), sawStart: false)
+        end(&f, 1)
+        f.send(2, .clientToServer, P.connect(id: "s", flags: 0x00))
+        f.send(2, .serverToClient, P.connack(sessionPresent: false))
+        f.frame += 5
+        end(&f, 2)
+        f.checker.finish(captureEnd: Timestamp(seconds: 1_700_000_100, nanoseconds: 0))
+        let found = f.checker.takeFindings().map(\.finding)
+        #expect(found.count == 1 && found.first?.verdict == .unverifiable && found.first?.message.contains("mid-stream") == true,
+                "\(found.map(\.message))")
+    }
+}
+
+/// The retained store seen through its deliveries (captures/broker/scenarios.sh retained): a
+/// retained message set, cleared with an empty retained PUBLISH, then a new subscription; and
+/// §4.7.2's '$' topics.
+@Suite struct BrokerRetainedTests {
+    static let dir = Paths.captures.appendingPathComponent("broker")
+
+    @Test(arguments: [
+        ("retained-fault-retain-empty.pcap", BrokerCheckRule.retainedEmptyStored, ["MQTT311-3.3.1-11", "MQTT5-3.3.1-7"]),
+        ("retained-fault-keep-cleared.pcap", .retainedCleared, ["MQTT311-3.3.1-10", "MQTT5-3.3.1-6"]),
+    ])
+    func faultFiresItsRule(_ name: String, _ rule: BrokerCheckRule, _ ids: [String]) throws {
+        let found = try check(Self.dir.appendingPathComponent(name)).findings.map(\.finding)
+        #expect(found.map(\.rule.rawValue).sorted() == ids, "\(name): \(found.map { "\($0.rule): \($0.message)" })")
+        #expect(found.allSatisfy { $0.checkRule == rule.rawValue && $0.verdict == .violation && $0.severity == .error })
+        #expect(found.allSatisfy { $0.evidence.contains { $0.role == .subscription } && $0.evidence.last?.role == .delivery })
+    }
+
+    @Test(arguments: ["retained-clean-faulty.pcap", "retained-clean-mosquitto.pcap"])
+    func cleanIsClean(_ name: String) throws {
+        let report = try check(Self.dir.appendingPathComponent(name))
+        #expect(report.connections.count == 6)
+        #expect(report.findings.isEmpty, "\(name): \(report.findings.map { "\($0.finding.rule): \($0.finding.message)" })")
+    }
+
+    /// [MQTT-4.7.2-1]: "#" does not match "$SYS/x"; "$SYS/#" does.
+    @Test(arguments: [("#", true), ("$SYS/#", false)])
+    func dollarTopicsAndWildcards(_ filter: String, _ fires: Bool) {
+        var f = BrokerCheckerUnitTests.Feed()
+        f.send(1, .clientToServer, P.connect(id: "sub"))
+        f.send(1, .serverToClient, P.connack())
+        f.send(1, .clientToServer, P.subscribe([(filter, 0)]))
+        f.send(1, .serverToClient, BrokerCheckerUnitTests.suback0)
+        f.send(1, .serverToClient, P.publish("$SYS/x", qos: 0))
+        let found = f.checker.takeFindings().map(\.finding)
+        #expect(found.count == (fires ? 1 : 0), "\(found.map(\.message))")
+        if fires {
+            #expect(found.first?.rule.rawValue == "MQTT311-3.3.2-3" && found.first?.message.contains("§4.7.2") == true)
+        }
+    }
+}
+
+/// The second broker on the session sets (`scenarios.sh amqtt-sessions`, amqtt 0.12.1, 3.1.1): its
+/// real session misbehaviours are reported, Will Retain and the retained store are clean.
+@Suite struct BrokerSessionAmqttTests {
+    @Test func amqttSessions() throws {
+        let report = try check(Paths.captures.appendingPathComponent("broker/amqtt-sessions.pcap"))
+        #expect(report.connections.count == 18)
+        let found = report.findings.map { "\($0.finding.rule.rawValue) \($0.clientID ?? "")" }.sorted()
+        #expect(found == ["MQTT311-3.1.2-5 mqscope-session-sub", "MQTT311-3.2.2-2 mqscope-session-4",
+                          "MQTT311-3.2.2-3 mqscope-session-fresh", "MQTT311-3.3.2-3 mqscope-pub-wr-clear-311"], "\(found)")
+        #expect(report.findings.allSatisfy { $0.finding.verdict == .violation })
+    }
+}

@@ -24,6 +24,10 @@ private func open5(connect p: [UInt8] = [], connack q: [UInt8] = [], id: String 
     [.c(P.connect(id: id, v5: true, props: p)), .s(P.connack(v5: true, props: q))]
 }
 private func u16(_ v: UInt16) -> [UInt8] { P.u16(v) }
+/// A 5.0 CONNECT with a Will on "w" (`flags`: Clean Start, Will Flag, Will QoS, Will Retain).
+private func willConnect5(flags: UInt8) -> [UInt8] {
+    P.packet(0x10, P.str("MQTT") + [5, flags] + P.u16(60) + [0] + P.str("c") + [0] + P.str("w") + P.str("gone"))
+}
 
 /// Every rule of `MQTTCheckRule`, with a triggering and a clean fixture. `fixtureTableIsComplete`
 /// fails when a rule is missing here.
@@ -163,6 +167,12 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
     .retainNotAvailable: RuleFixture(
         trigger: Scenario(v5, open5(connack: [0x25, 0]) + [.c(P.publish(retain: true, v5: true))]), frame: 3,
         clean: Scenario(v5, open5(connack: [0x25, 0]) + [.c(P.publish(v5: true))])),
+    .willQoSAboveMaximum: RuleFixture(
+        trigger: Scenario(v5, [.c(willConnect5(flags: 0x16)), .s(P.connack(v5: true, props: [0x24, 1]))]), frame: 2,
+        clean: Scenario(v5, [.c(willConnect5(flags: 0x0E)), .s(P.connack(v5: true, props: [0x24, 1]))])),
+    .willRetainNotAvailable: RuleFixture(
+        trigger: Scenario(v5, [.c(willConnect5(flags: 0x26)), .s(P.connack(v5: true, props: [0x25, 0]))]), frame: 2,
+        clean: Scenario(v5, [.c(willConnect5(flags: 0x06)), .s(P.connack(v5: true, props: [0x25, 0]))])),
     .featureNotAvailable: RuleFixture(
         trigger: Scenario(v5, open5(connack: [0x28, 0]) + [.c(P.subscribe([("a/+", 0)], v5: true))]), frame: 3,
         clean: Scenario(v5, open5(connack: [0x28, 0]) + [.c(P.subscribe([("a/b", 0)], v5: true))])),
@@ -310,5 +320,27 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
         let fx = try #require(ruleFixtures[rule])
         let hits = fx.trigger.run().filter { $0.checkRule == rule.rawValue }
         #expect(hits.contains { $0.message.contains(expected) }, "\(hits.map(\.message))")
+    }
+
+    /// A 5.0 refusal whose own statement repeats "and must then close" is named.
+    @Test(arguments: [(UInt8(0x84), "[MQTT-3.1.2-2]"), (0x85, "[MQTT-3.1.3-8]"), (0x8C, "[MQTT-4.12.0-1]"), (0x87, "[MQTT-4.12.0-1]")])
+    func refusalNamesItsStatement(_ code: UInt8, _ expected: String) {
+        let found = Scenario(v5, [.c(P.connect(v5: true)), .s(P.connack(code: code, v5: true)), .s(P.pingresp)]).run()
+            .filter { $0.checkRule == MQTTCheckRule.refusedConnectionContinues.rawValue }
+        #expect(found.count == 1 && found.first?.message.contains(expected) == true, "\(found.map(\.message))")
+        let closed = Scenario(v5, [.c(P.connect(v5: true)), .s(P.connack(code: code, v5: true))]).run()
+        #expect(closed.allSatisfy { $0.checkRule != MQTTCheckRule.refusedConnectionContinues.rawValue })
+    }
+
+    /// An oversized PUBACK whose Reason String made it so: the message says so (MQTT5-3.4.2-2).
+    @Test(arguments: [(true, 1), (false, 0)])
+    func reasonStringBeyondMaximumPacketSize(_ reason: Bool, _ count: Int) {
+        let text = Array(repeating: UInt8(ascii: "x"), count: 40)
+        let props: [UInt8] = reason ? [0x1F] + P.u16(40) + text : []
+        let found = Scenario(v5, open5(connect: [0x27] + P.u32(30)) + [.c(P.publish(qos: 1, id: 1, v5: true)),
+                                                                      .s(P.ack5(4, 1, props: props))]).run()
+            .filter { $0.checkRule == MQTTCheckRule.maximumPacketSizeExceededServer.rawValue }
+        #expect(found.count == count && found.allSatisfy { $0.message.contains("it carries a Reason String, which must be left out") },
+                "\(found.map(\.message))")
     }
 }

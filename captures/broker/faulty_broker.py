@@ -21,8 +21,21 @@ FAULT (default none):
   order        deliver live QoS 1/2 messages in swapped pairs          (MQTT311-4.6.0-6 / MQTT5-4.6.0-5)
   subid        leave the Subscription Identifiers out of deliveries  (MQTT5-3.3.4-3)
   shared       deliver to every member of a share group              (MQTT5-4.8.2-5)
+  no-present   answer Session Present 0 to a session it holds (and resume it all the same)
+                                                                     (MQTT311-3.2.2-2 / MQTT5-3.2.2-3)
+  stale-present  answer Session Present 1 to every Clean Start 0 CONNECT (MQTT311-3.2.2-3 / MQTT5-4.1.0-2)
+  drop-queued  queue nothing for a disconnected session              (MQTT311-3.1.2-5 / MQTT5-3.1.2-23)
+  no-resend    forget unacknowledged deliveries when a session resumes (MQTT311-4.4.0-1 / MQTT5-4.4.0-1)
+  no-dup       re-send unacknowledged deliveries with DUP=0          (MQTT311-3.3.1-1 / MQTT5-3.3.1-1)
+  will-retain  store the Will as retained when Will Retain is 0, not when it is 1
+                                                                     (MQTT311-3.1.2-16/-17 / MQTT5-3.1.2-14/-15)
+  retain-empty store a zero-byte retained message instead of deleting the topic's (MQTT311-3.3.1-11 / MQTT5-3.3.1-7)
+  keep-cleared ignore a zero-byte retained message: the old one stays  (MQTT311-3.3.1-10 / MQTT5-3.3.1-6)
 
-What it implements: CONNECT/CONNACK (clean sessions only), SUBSCRIBE/SUBACK (grants min(requested,
+What it implements: CONNECT/CONNACK, sessions (3.1.1 Clean Session 0 and 5.0 Session Expiry
+Interval > 0 keep the subscriptions, the QoS 1/2 messages that match them while disconnected and the
+unacknowledged deliveries, re-sent with DUP=1 and their PUBRELs when the session resumes with
+Clean Start 0: Session Present 1; the DISCONNECT's Session Expiry Interval replaces the CONNECT's), SUBSCRIBE/SUBACK (grants min(requested,
 1): QoS 2 is downgraded so the QoS rule has something to check), UNSUBSCRIBE/UNSUBACK, PUBLISH QoS
 0/1/2 both ways with their acknowledgements, retained messages (sent with RETAIN=1 when a
 subscription is made, cleared by an empty retained payload), No Local and Retain As Published
@@ -75,6 +88,9 @@ class Session:
         self.inflight, self.waiting, self.aliases = 0, [], {}
         self.held = None  # fault `order`: a delivery held back until the next one is sent
         self.disconnected = False
+        self.persistent, self.expiry = False, 0
+        self.unacked = {}  # packet id -> a QoS 1/2 delivery not yet acknowledged (PUBACK / PUBREC)
+        self.released = set()  # packet ids of PUBRELs sent, not yet completed (PUBCOMP)
 
     def send(self, data):
         self.writer.write(data)
@@ -87,7 +103,7 @@ class Session:
         self.next_id = p % 65535 + 1
         return p
 
-    def deliver(self, topic, payload, qos, retain, props=b"", now=False):
+    def deliver(self, topic, payload, qos, retain, props=b"", now=False, pid=None, dup=False):
         fault = self.broker.fault
         if fault == "order" and qos and not retain and not now:
             if self.held is None:
@@ -107,19 +123,36 @@ class Session:
             else:
                 self.aliases[topic] = len(self.aliases) + 1
             props += b"\x23" + struct.pack(">H", self.aliases[topic])
-        b0 = 0x30 | (qos << 1) | (1 if retain else 0)
-        body = utf8(name) + (struct.pack(">H", self.pid()) if qos else b"") + self.props(props) + payload
+        b0 = 0x30 | (8 if dup else 0) | (qos << 1) | (1 if retain else 0)
+        if qos and pid is None:
+            pid = self.pid()
+        body = utf8(name) + (struct.pack(">H", pid) if qos else b"") + self.props(props) + payload
         data = packet(b0, body)
         if len(data) > self.max_packet and fault != "packet-size":
             return  # 5.0 [MQTT-3.1.2-25]: dropped, as if sent
         if qos:
             self.inflight += 1
+            self.unacked[pid] = (topic, payload, qos, retain, props)
         self.send(data)
 
     def acknowledged(self):
         self.inflight = max(0, self.inflight - 1)
         if self.waiting:
             self.deliver(*self.waiting.pop(0))
+
+    def resume(self, stored):
+        """A session resumed: its subscriptions back, its unacknowledged deliveries re-sent with their
+        ids and DUP=1 and its PUBRELs re-sent (3.1.1 §4.4, 5.0 §4.4), then what was queued meanwhile."""
+        self.subs, self.next_id = stored["subs"], stored["next_id"]
+        fault = self.broker.fault
+        if fault != "no-resend":
+            for pid, (topic, payload, qos, retain, props) in sorted(stored["unacked"].items()):
+                self.deliver(topic, payload, qos, retain, props, now=True, pid=pid, dup=fault != "no-dup")
+            for pid in sorted(stored["released"]):
+                self.released.add(pid)
+                self.send(packet(0x62, struct.pack(">H", pid)))
+        for message in stored["queue"]:
+            self.deliver(*message, now=True)
 
     async def read_packet(self):
         b0 = (await self.reader.readexactly(1))[0]
@@ -170,6 +203,8 @@ class Session:
             pass
         finally:
             self.broker.sessions.discard(self)
+            if self.persistent and self.client_id:
+                self.broker.store(self)
             if self.will and not self.disconnected:  # ended without DISCONNECT: publish the Will
                 self.broker.will_due(self)
             self.writer.close()
@@ -186,7 +221,10 @@ class Session:
             cl = struct.unpack(">H", body[i:i + 2])[0]
             self.client_id = body[i + 2:i + 2 + cl].decode()
             i += 2 + cl
-            self.broker.resumed(self.client_id, clean=bool(flags & 0x02))
+            clean = bool(flags & 0x02)
+            self.broker.resumed(self.client_id, clean=clean)
+            self.expiry = props.get(0x11, 0)
+            self.persistent = self.expiry > 0 if self.v5 else not clean
             if flags & 0x04:
                 wprops, i = self.read_props(body, i)
                 # 5.0 §3.1.2.5: published once the Will Delay has passed or the session ended.
@@ -196,8 +234,16 @@ class Session:
                 i += 2 + tl
                 pl = struct.unpack(">H", body[i:i + 2])[0]
                 self.will = (topic, body[i + 2:i + 2 + pl], (flags >> 3) & 3, bool(flags & 0x20))
-            self.send(packet(0x20, b"\x00\x00" + self.props()))
+            stored = self.broker.take(self.client_id, clean)
+            present = stored is not None
+            if self.broker.fault == "no-present":
+                present = False
+            elif self.broker.fault == "stale-present" and not clean:
+                present = True
+            self.send(packet(0x20, (b"\x01" if present else b"\x00") + b"\x00" + self.props()))
             self.broker.sessions.add(self)
+            if stored is not None:
+                self.resume(stored)
         elif kind == 8:  # SUBSCRIBE
             pid = body[0:2]
             props, i = self.read_props(body, 2)
@@ -245,26 +291,35 @@ class Session:
                     return True
                 self.inbound_qos2.add(pid)
             if retain:
-                if payload:
+                if payload or self.broker.fault == "retain-empty":
                     self.broker.retained[topic] = (payload, qos)
-                else:
+                elif self.broker.fault != "keep-cleared":
                     self.broker.retained.pop(topic, None)
             self.broker.route(self, topic, payload, qos, retain)
         elif kind == 6:  # PUBREL
             self.inbound_qos2.discard(body[0:2])
             self.send(packet(0x70, body[0:2]))
         elif kind == 5:  # PUBREC (of our QoS 2 delivery)
+            pid = struct.unpack(">H", body[0:2])[0]
+            self.unacked.pop(pid, None)
+            self.released.add(pid)
             self.send(packet(0x62, body[0:2]))
         elif kind == 12:  # PINGREQ
             self.send(packet(0xD0, b""))
         elif kind == 14:  # DISCONNECT (5.0 reason 0x04: with the Will)
             reason = body[0] if self.v5 and body else 0
             self.disconnected = reason != 0x04
+            if self.v5 and len(body) > 1:
+                self.expiry = self.read_props(body, 1)[0].get(0x11, self.expiry)
+                self.persistent = self.expiry > 0
             if self.will and self.broker.fault == "will":
                 self.broker.publish_will(self)
                 self.will = None
             return False
         elif kind in (4, 7):  # PUBACK, PUBCOMP: a send quota back
+            pid = struct.unpack(">H", body[0:2])[0]
+            self.unacked.pop(pid, None)
+            self.released.discard(pid)
             self.acknowledged()
         return True
 
@@ -276,6 +331,23 @@ class Broker:
         self.retained = {}
         self.delayed = {}  # client id -> the delayed Will's timer
         self.turns = {}  # shared filter -> deliveries so far (round robin over its members)
+        self.stored = {}  # client id -> a disconnected session's state (subscriptions, queue, in flight)
+
+    def store(self, s):
+        self.stored[s.client_id] = {"subs": s.subs, "next_id": s.next_id, "unacked": dict(s.unacked),
+                                    "released": set(s.released), "queue": [], "expiry": s.expiry,
+                                    "v5": s.v5, "closed": asyncio.get_running_loop().time()}
+
+    def take(self, client_id, clean):
+        """The stored session of a CONNECT's Client Identifier, removed from the store; None when it
+        starts clean or there is none (or, 5.0, its Session Expiry Interval has passed)."""
+        stored = self.stored.pop(client_id, None)
+        if clean or stored is None:
+            return None
+        if stored["v5"] and stored["expiry"] != 0xFFFFFFFF and \
+                asyncio.get_running_loop().time() - stored["closed"] > stored["expiry"]:
+            return None
+        return stored
 
     def will_due(self, s):
         if self.fault == "drop-will":
@@ -300,7 +372,7 @@ class Broker:
 
     def publish_will(self, s):
         topic, payload, qos, retain = s.will
-        if retain:
+        if retain != (self.fault == "will-retain"):  # the fault: retained when Will Retain is 0, not when 1
             self.retained[topic] = (payload, qos)
         self.route(s, topic, payload, qos, retain)
 
@@ -329,6 +401,12 @@ class Broker:
             out_qos = qos if self.fault == "qos" else min(qos, granted)
             out_retain = retain if (rap or self.fault == "retain") else False
             s.deliver(topic, payload, out_qos, out_retain, ids)
+        if qos and self.fault != "drop-queued":  # QoS 1/2 messages for disconnected sessions (3.1.1 §3.1.2.4)
+            for stored in self.stored.values():
+                granted = max((g for f, (g, _, _, _) in stored["subs"].items()
+                               if not f.startswith("$share/") and matches(f, topic)), default=0)
+                if granted:
+                    stored["queue"].append((topic, payload, min(qos, granted), False))
         for filt, members in sorted(shared.items()):
             turn = self.turns.get(filt, 0)
             self.turns[filt] = turn + 1

@@ -21,6 +21,20 @@
 # subscription with Subscription Identifier 7 and one delivery).
 # With `shared`: shared-fault-shared.pcap, shared-clean-faulty.pcap, shared-clean-mosquitto.pcap (two
 # members of a 5.0 share group, four messages).
+# With `session`: persistent sessions (session_client.py, paho-mqtt 3.1.1 and 5.0; mosquitto_sub -c):
+# a delivery left unacknowledged by a client that dies, a QoS 1 and a QoS 2 message published while
+# it is away, the session resumed (Session Present 1, the delivery re-sent with DUP=1, the queued
+# ones delivered); a Clean Session 1 client that comes back with Clean Session 0 (Session Present 0):
+#   session-fault-<F>.pcap  (no-present, stale-present, drop-queued, no-resend, no-dup),
+#   session-clean-faulty.pcap, session-clean-mosquitto.pcap
+# With `willretain`: Wills with Will Retain 0 and 1 (mosquitto_sub killed, 3.1.1 and 5.0), then a new
+# subscription to their topics (only the Will Retain 1 one is sent to it, RETAIN=1):
+#   willretain-fault-will-retain.pcap, willretain-clean-faulty.pcap, willretain-clean-mosquitto.pcap
+# With `retained`: a retained message set and cleared (mosquitto_pub -r, then -r -n), then a new
+# subscription to its topic (3.1.1 and 5.0; a correct broker sends nothing):
+#   retained-fault-<F>.pcap (retain-empty, keep-cleared), retained-clean-faulty.pcap, retained-clean-mosquitto.pcap
+# With `amqtt-sessions`: amqtt-sessions.pcap, the 3.1.1 session, willretain and retained scenarios
+# against amqtt 0.12 (PyPI), the second broker implementation.
 # With `amqtt`: clean-amqtt.pcap, the 3.1.1 scenarios of both sets against amqtt 0.12 (PyPI), a
 # second broker implementation (3.1.1 only: the 5.0 scenarios are left out).
 set -euo pipefail
@@ -141,6 +155,50 @@ shared_scenarios() {
     printf 's1\ns2\ns3\ns4\n' | mosquitto_pub -V 5 -p $PORT -i mqscope-pub-shared -q 1 -t fault/shared -l
     wait $a $b || true  # mosquitto_sub -W exits non-zero at its timeout
 }
+session_scenarios() {
+    for level in 4 $([[ ${V5:-1} == 1 ]] && echo 5); do
+        local id=mqscope-session-$level
+        python3 "$HERE/session_client.py" $PORT $level $id first > "$WORK/session.out" 2>/dev/null & local a=$!
+        for _ in $(seq 100); do grep -q ready "$WORK/session.out" && break; sleep 0.1; done
+        mosquitto_pub -p $PORT -i mqscope-pub-inflight-$level -q 1 -t fault/session/inflight -m "unacked $level"
+        wait $a || true  # killed by itself once the message came
+        sleep 0.3
+        mosquitto_pub -p $PORT -i mqscope-pub-queued1-$level -q 1 -t fault/session/q1 -m "queued qos 1 ($level)"
+        mosquitto_pub -p $PORT -i mqscope-pub-queued2-$level -q 2 -t fault/session/q2 -m "queued qos 2 ($level)"
+        python3 "$HERE/session_client.py" $PORT $level $id resume | sed "s/^/$id: /" >&2
+    done
+    # mosquitto_sub -c: subscribe and leave (DISCONNECT); a message meanwhile; back with -c.
+    mosquitto_sub -p $PORT -c -i mqscope-session-sub -q 1 -t fault/session-sub -E > /dev/null 2>&1
+    mosquitto_pub -p $PORT -i mqscope-pub-session-sub -q 1 -t fault/session-sub -m "while away"
+    sub -c -i mqscope-session-sub -q 1 -t fault/session-sub -C 1
+    # A Clean Session 1 session ends with its connection: back with Clean Session 0, none is present.
+    mosquitto_sub -p $PORT -i mqscope-session-fresh -q 1 -t fault/session-fresh -E > /dev/null 2>&1
+    mosquitto_sub -p $PORT -c -i mqscope-session-fresh -q 1 -t fault/session-fresh -E > /dev/null 2>&1
+}
+willretain_scenarios() {
+    for v in 311 $([[ ${V5:-1} == 1 ]] && echo 5); do
+        mosquitto_sub -p $PORT -V $v -i mqscope-sub-wr-$v -q 1 -t "fault/willretain/$v/#" -W 4 > /dev/null 2>&1 & local a=$!
+        sleep 0.5
+        for r in 0 1; do
+            local flag=""; [[ $r == 1 ]] && flag=--will-retain
+            mosquitto_sub -p $PORT -V $v -i mqscope-wr-$v-$r -k 5 --will-topic fault/willretain/$v/$r \
+                --will-payload "gone $r" --will-qos 1 $flag -t fault/none > /dev/null 2>&1 & local k=$!
+            sleep 0.5; kill -9 $k; wait $k 2>/dev/null || true
+        done
+        sleep 0.5
+        # A new subscription: the Will Retain 1 Will comes with RETAIN=1, the other not at all.
+        mosquitto_sub -p $PORT -V $v -i mqscope-sub-wr-late-$v -q 1 -t "fault/willretain/$v/#" -W 2 > /dev/null 2>&1 || true
+        mosquitto_pub -p $PORT -V $v -i mqscope-pub-wr-clear-$v -r -t fault/willretain/$v/1 -n
+        wait $a || true  # mosquitto_sub -W exits non-zero at its timeout
+    done
+}
+retained_scenarios() {
+    for v in 311 $([[ ${V5:-1} == 1 ]] && echo 5); do
+        mosquitto_pub -p $PORT -V $v -i mqscope-pub-kept-$v -q 1 -r -t fault/retained/$v/a -m kept
+        mosquitto_pub -p $PORT -V $v -i mqscope-pub-cleared-$v -q 1 -r -t fault/retained/$v/a -n
+        mosquitto_sub -p $PORT -V $v -i mqscope-sub-retained-$v -q 1 -t "fault/retained/$v/#" -W 2 > /dev/null 2>&1 || true
+    done
+}
 # record_set PREFIX SCENARIOS FAULT…: PREFIX-fault-F.pcap per fault, PREFIX-clean-faulty.pcap, PREFIX-clean-mosquitto.pcap
 record_set() {
     local prefix=$1 run=$2; shift 2
@@ -163,6 +221,17 @@ elif [[ ${1:-} == subid ]]; then
     record_set subid- subid_scenarios subid
 elif [[ ${1:-} == shared ]]; then
     record_set shared- shared_scenarios shared
+elif [[ ${1:-} == session ]]; then
+    record_set session- session_scenarios no-present stale-present drop-queued no-resend no-dup
+elif [[ ${1:-} == willretain ]]; then
+    record_set willretain- willretain_scenarios will-retain
+elif [[ ${1:-} == retained ]]; then
+    record_set retained- retained_scenarios retain-empty keep-cleared
+elif [[ ${1:-} == amqtt-sessions ]]; then  # the second broker on the session, Will Retain and retained sets (3.1.1)
+    V5=0
+    echo "== amqtt-sessions.pcap"
+    start amqtt; capture "$HERE/amqtt-sessions.pcap"; session_scenarios; willretain_scenarios; retained_scenarios
+    uncapture "$HERE/amqtt-sessions.pcap"; stop
 elif [[ ${1:-} == amqtt ]]; then  # a second broker, 3.1.1 only: the 3.1.1 scenarios of both sets
     V5=0
     echo "== clean-amqtt.pcap"

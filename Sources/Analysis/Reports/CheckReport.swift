@@ -272,6 +272,7 @@ public struct CheckReport: AnalysisSink {
         drainCheckers(j)
         broker.packet(e.connection.id, sawStart: e.connection.sawHandshake, message: e.message, pdu: pdu,
                       at: position, aliasTopic: e.aliasTopic)
+        if case .connect = e.message { broker.server(e.connection.id, e.connection.server.address) }
         for f in broker.takeFindings() {
             if let s = states[f.connection] { add(f.finding, s, layer: .mqtt) }
         }

@@ -30,6 +30,8 @@ public struct BrokerChecker: Sendable {
         var unsubscribeTime: Timestamp?
         /// 5.0: the SUBSCRIBE's Subscription Identifier.
         var identifier: UInt32?
+        /// 5.0 Retain Handling (0 in 3.x).
+        var retainHandling: UInt8 = 0
     }
 
     struct Session: Sendable {
@@ -55,6 +57,10 @@ public struct BrokerChecker: Sendable {
         var endFrame: FrameNumber = 0
         var lastTime = Timestamp.zero
         var lastFrame: FrameNumber = 0
+        /// Sessions across connections (`BrokerChecker+Sessions`).
+        var state = SessionState()
+        /// The server's address: sessions are judged between connections to the same one.
+        var server: IPAddress?
     }
 
     /// A Will and whether a normal DISCONNECT discarded it (where, when).
@@ -75,6 +81,9 @@ public struct BrokerChecker: Sendable {
         var accepted = false
         /// 5.0 DISCONNECT 0x04 (Disconnect with Will Message).
         var withWillFrame: FrameNumber?
+        var willRetain = false
+        /// 5.0: the Will's Message Expiry Interval.
+        var messageExpiry: UInt32?
     }
 
     /// A server PUBLISH whose topic and payload are a Will's.
@@ -82,6 +91,7 @@ public struct BrokerChecker: Sendable {
         var connection: ConnectionID
         var time: Timestamp
         var frame: FrameNumber
+        var retain = false
     }
 
     struct Publication: Sendable {
@@ -139,6 +149,18 @@ public struct BrokerChecker: Sendable {
     /// `check --grace`: seconds a server may take past a Will's due time; nil: 1.5 × the Will
     /// connection's keep-alive (the time §3.1.2.10 gives a server to notice a silent client), 5 s without one.
     public var grace: Double?
+    /// Sessions across connections (`BrokerChecker+Sessions`): some connection's session may
+    /// outlive it; the QoS 1/2 PUBLISHes logged with their topics meanwhile (bounded; emptied when
+    /// full, from that time on); retained PUBLISH times by topic digest (bounded).
+    var sessionsMayPersist = false
+    var logged: [LoggedPublish] = []
+    var loggedBytes = 0
+    var loggedForgottenUntil: Timestamp?
+    var retainedTimes: [UInt64: [Timestamp]] = [:]
+    var retainedCount = 0
+    var retainedForgotten = false
+    /// Empty retained PUBLISHes (clears) by topic digest: time and frame (counted in `retainedCount`).
+    var clearedTimes: [UInt64: [(time: Timestamp, frame: FrameNumber, connection: ConnectionID)]] = [:]
     static let maxPublications = 200_000
     static let sharePrefix = Array("$share/".utf8)
     public private(set) var findings: [Finding] = []
@@ -171,6 +193,8 @@ public struct BrokerChecker: Sendable {
         }
         sessions[connection]?.lastTime = p.time
         sessions[connection]?.lastFrame = p.lastFrame
+        var publishKey: UInt64?
+        defer { track(connection, message, key: publishKey, pdu, aliasTopic, p) }
         switch message {
         case .connect(let c):
             onConnect(connection, c, pdu, p)
@@ -203,11 +227,13 @@ public struct BrokerChecker: Sendable {
             if m.topic.isEmpty, let a = aliasTopic { topicHash = Self.hash(Array(a.utf8)) }
             else { topicHash = Self.hash(pdu, m.topic) }
             let key = Self.mix(topicHash, Self.hash(pdu, m.payload), m.payload.count)
+            publishKey = key
             if p.direction == .clientToServer {
                 record(connection, key, m, p)
             } else {
                 if wills[key] != nil, willDeliveryCount < Self.maxPublications {
-                    willDeliveries[key, default: []].append(WillDelivery(connection: connection, time: p.time, frame: p.lastFrame))
+                    willDeliveries[key, default: []].append(WillDelivery(connection: connection, time: p.time, frame: p.lastFrame,
+                                                                         retain: m.retain))
                     willDeliveryCount += 1
                 }
                 onDelivery(connection, m, key, pdu, aliasTopic, p)
@@ -232,6 +258,7 @@ public struct BrokerChecker: Sendable {
             s.clientID = String(decoding: bytes, as: UTF8.self)
         }
         if let cid = s.clientID {
+            s.state.previous = lastConnection[cid]
             // Clean Session 0 / Clean Start 0: the session (and its subscriptions) may resume.
             if !c.cleanStart {
                 if let prev = lastConnection[cid], let ps = sessions[prev] {
@@ -260,6 +287,8 @@ public struct BrokerChecker: Sendable {
             will.keepAlive = c.keepAlive
             will.willDelay = c.willProperties.willDelayInterval ?? 0
             will.sessionExpiry = c.properties.sessionExpiryInterval ?? 0
+            will.willRetain = c.willRetain
+            will.messageExpiry = c.willProperties.messageExpiryInterval
             wills[key, default: []].append(will)
         }
         sessions[id] = s
@@ -281,7 +310,8 @@ public struct BrokerChecker: Sendable {
                                                 noLocal: v5 && e.options?.noLocal == true,
                                                 retainAsPublished: v5 && e.options?.retainAsPublished == true,
                                                 connection: id, subscribeFrame: p.lastFrame, subscribeTime: p.time,
-                                                identifier: v5 ? m.properties.subscriptionIdentifier : nil))
+                                                identifier: v5 ? m.properties.subscriptionIdentifier : nil,
+                                                retainHandling: v5 ? e.options?.retainHandling ?? 0 : 0))
         }
         s.pending[m.packetID] = added
         sessions[id] = s
@@ -389,8 +419,11 @@ public struct BrokerChecker: Sendable {
         if matching.isEmpty {
             let subs = s.subscriptions.map { "\"\(String(decoding: $0.filter, as: UTF8.self))\" (frame \($0.subscribeFrame))" }
             let have = subs.isEmpty ? "no subscription" : "subscriptions " + subs.joined(separator: ", ")
+            // §4.7.2 [MQTT-4.7.2-1]: a filter starting with a wildcard does not match a '$' topic.
+            let dollar = topic.first == UInt8(ascii: "$")
+                && s.subscriptions.contains { $0.filter.first == UInt8(ascii: "#") || $0.filter.first == UInt8(ascii: "+") }
             judge(.deliveryMatchesSubscription, id, s, p, proven: s.complete,
-                  "\(delivered())\(sourceText()) matches no subscription of the session: \(have)",
+                  "\(delivered())\(sourceText()) matches no subscription of the session: \(have)\(dollar ? " (a filter starting with a wildcard does not match a topic starting with '$', §4.7.2)" : "")",
                   evidence: chain(s.subscriptions))
             return
         }
@@ -423,6 +456,8 @@ public struct BrokerChecker: Sendable {
                       evidence: chain(matching))
             }
         }
+
+        if m.retain, !s.bridge { judgeRetainedStore(id, s, m, topic, matching, source, p) }
 
         // No Local (5.0): the publisher's Client Identifier is the receiver's.
         if s.version == .v5, !s.bridge, let src = source, let cid = s.clientID, src.clientID == cid,
@@ -508,15 +543,24 @@ public struct BrokerChecker: Sendable {
         sessions[id]?.endFrame = frame
     }
 
-    /// The connection had a Will the server accepted (its findings may come after it ended).
+    /// The connection had a Will the server accepted, or resumed a session (its findings may come
+    /// after it ended, judged at the end of the capture).
     public func hasWill(_ id: ConnectionID) -> Bool {
+        if sessions[id]?.state.judgedAtEnd ?? false { return true }
         guard let key = sessions[id]?.willKey else { return false }
         return wills[key]?.contains { $0.connection == id && $0.accepted } ?? false
+    }
+
+    /// The server address of a connection that sent a CONNECT (a capture may hold several brokers).
+    public mutating func server(_ id: ConnectionID, _ address: IPAddress) {
+        sessions[id]?.server = address
     }
 
     /// The end of the capture (its last frame's time; nil when unknown): judges the Wills of the
     /// connections that closed without a normal DISCONNECT (`willPublished`, `willNotAfterResume`).
     public mutating func finish(captureEnd: Timestamp?) {
+        judgeSessions(captureEnd: captureEnd)
+        judgeWillRetain(captureEnd: captureEnd)
         var all: [(UInt64, Will)] = []
         for (key, ws) in wills { for w in ws { all.append((key, w)) } }
         all.sort { $0.1.connectFrame < $1.1.connectFrame }

@@ -82,6 +82,8 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case maximumPacketSizeExceededServer = "maximum-packet-size-exceeded-server"
     case maximumQoSExceeded = "maximum-qos-exceeded"
     case retainNotAvailable = "retain-not-available"
+    case willQoSAboveMaximum = "will-qos-above-maximum"
+    case willRetainNotAvailable = "will-retain-not-available"
     case featureNotAvailable = "feature-not-available"
     case payloadFormatInvalid = "payload-format-invalid"
     case subscriptionIDFromClient = "subscription-id-from-client"
@@ -142,7 +144,10 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .refusedConnectionContinues:
             return both("MQTT311-3.2.2-5", "MQTT5-3.2.2-7", .error,
                         "The server sent more packets after a CONNACK that refused the connection",
-                        "3.1.1 §3.2.2.3, 5.0 §3.2.2.2", [.mqtt311_3_2_2_5, .mqtt5_3_2_2_7, .mqtt5_4_13_2_1])
+                        "3.1.1 §3.2.2.3, 5.0 §3.2.2.2",
+                        // The 5.0 refusals whose own statements repeat "and must then close" (the message names them).
+                        [.mqtt311_3_2_2_5, .mqtt5_3_2_2_7, .mqtt5_4_13_2_1, .mqtt5_3_1_2_2, .mqtt5_3_1_3_8, .mqtt5_4_12_0_1,
+                         .mqtt5_4_12_0_4])
         case .disconnectBeforeConnack:
             return v5("MQTT5-3.14.0-1", .error, "The server sent DISCONNECT before any CONNACK", "5.0 §3.14",
                       [.mqtt5_3_14_0_1])
@@ -287,17 +292,29 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
                       "The server has more unacknowledged QoS 1/2 PUBLISHes than the client's Receive Maximum",
                       "5.0 §4.9", [.mqtt5_3_3_4_9])
         case .maximumPacketSizeExceededClient:
+            // Covers the per-packet "no Reason String / User Properties beyond the limit" statements too.
             return v5("MQTT5-3.2.2-15", .error, "The client sent a packet larger than the server's Maximum Packet Size",
-                      "5.0 §3.2.2.3.6", [.mqtt5_3_2_2_15])
+                      "5.0 §3.2.2.3.6", [.mqtt5_3_2_2_15, .mqtt5_3_4_2_2, .mqtt5_3_4_2_3, .mqtt5_3_5_2_2, .mqtt5_3_5_2_3,
+                                         .mqtt5_3_6_2_2, .mqtt5_3_6_2_3, .mqtt5_3_7_2_2, .mqtt5_3_7_2_3,
+                                         .mqtt5_3_14_2_3, .mqtt5_3_14_2_4, .mqtt5_3_15_2_2, .mqtt5_3_15_2_3])
         case .maximumPacketSizeExceededServer:
             return v5("MQTT5-3.1.2-24", .error, "The server sent a packet larger than the client's Maximum Packet Size",
-                      "5.0 §3.1.2.11.4", [.mqtt5_3_1_2_24])
+                      "5.0 §3.1.2.11.4", [.mqtt5_3_1_2_24, .mqtt5_3_2_2_19, .mqtt5_3_2_2_20, .mqtt5_3_4_2_2, .mqtt5_3_4_2_3,
+                                          .mqtt5_3_5_2_2, .mqtt5_3_5_2_3, .mqtt5_3_6_2_2, .mqtt5_3_6_2_3, .mqtt5_3_7_2_2,
+                                          .mqtt5_3_7_2_3, .mqtt5_3_9_2_1, .mqtt5_3_9_2_2, .mqtt5_3_11_2_1, .mqtt5_3_11_2_2,
+                                          .mqtt5_3_14_2_3, .mqtt5_3_14_2_4, .mqtt5_3_15_2_2, .mqtt5_3_15_2_3])
         case .maximumQoSExceeded:
             return v5("MQTT5-3.2.2-11", .error, "The client published above the server's Maximum QoS",
                       "5.0 §3.2.2.3.4", [.mqtt5_3_2_2_11])
         case .retainNotAvailable:
             return v5("MQTT5-3.2.2-14", .error, "The client sent RETAIN=1 although the server has Retain Available 0",
                       "5.0 §3.2.2.3.5", [.mqtt5_3_2_2_14])
+        case .willQoSAboveMaximum:
+            return v5("MQTT5-3.2.2-12", .error, "CONNACK accepts a CONNECT whose Will QoS is above the Maximum QoS it sets",
+                      "5.0 §3.2.2.3.4", [.mqtt5_3_2_2_12])
+        case .willRetainNotAvailable:
+            return v5("MQTT5-3.2.2-13", .error, "CONNACK accepts a CONNECT with Will Retain 1 although it sets Retain Available 0",
+                      "5.0 §3.2.2.3.5", [.mqtt5_3_2_2_13])
         case .featureNotAvailable:
             return v5("U50-FEATURE-AVAILABLE", .error,
                       "The client used a wildcard, shared subscription or Subscription Identifier the server said it lacks",

@@ -24,6 +24,8 @@ public struct MQTTConnectionChecker {
     var connect: ConnectFacts?
     var connackSeen = false
     var connackRefused = false
+    /// The refusing CONNACK's code (5.0 reason codes name the statement the close comes from).
+    var connackRefusedCode: UInt8 = 0
     var serverReceiveMaximum: UInt16 = 65535
     var serverTopicAliasMaximum: UInt16 = 0
     var serverMaximumPacketSize: UInt32?
@@ -69,6 +71,9 @@ public struct MQTTConnectionChecker {
         /// 1-23 bytes of 0-9, a-z, A-Z: an id every server must accept (§3.1.3.1).
         var simpleClientID: Bool
         var malformed: Bool
+        /// The Will's QoS (nil: no Will) and Will Retain.
+        var willQoS: UInt8?
+        var willRetain: Bool
         var frame: FrameNumber
     }
 
@@ -293,7 +298,7 @@ public struct MQTTConnectionChecker {
         }
         if !checkDirection(type, p) { return }
         if d == .clientToServer { checkKeepAliveOnClientPacket(p) } else { checkKeepAliveOnServerPacket(type, p) }
-        if p.version == .v5 && p.declaredSize > 0 { checkPacketSize(p) }
+        if p.version == .v5 && p.declaredSize > 0 { checkPacketSize(message, p) }
 
         // Sequence: first packets.
         if isFirst {
@@ -316,7 +321,8 @@ public struct MQTTConnectionChecker {
             }
         }
         if d == .serverToClient, connackRefused, type != .disconnect || p.version != .v5 {
-            emit(.refusedConnectionContinues, p, nil, "\(type.name) sent after a CONNACK that refused the connection")
+            emit(.refusedConnectionContinues, p, nil,
+                 "\(type.name) sent after a CONNACK that refused the connection\(p.version == .v5 ? Self.refusal(connackRefusedCode, authenticating: connect?.hasAuthenticationMethod ?? false) : "")")
         }
 
         if d == .clientToServer, !connackSeen, authenticationMethod != nil, type != .connect, type != .auth,
@@ -408,7 +414,8 @@ public struct MQTTConnectionChecker {
             requestResponseInformation: c.properties.requestResponseInformation ?? 0,
             hasAuthenticationMethod: c.properties.authenticationMethod != nil,
             sessionExpiryZero: (c.properties.sessionExpiryInterval ?? 0) == 0,
-            simpleClientID: simpleID, malformed: p.malformed, frame: p.lastFrame)
+            simpleClientID: simpleID, malformed: p.malformed, willQoS: c.willFlag ? c.willQoS : nil,
+            willRetain: c.willFlag && c.willRetain, frame: p.lastFrame)
         if p.version == .v3_1_1, emptyID, !c.cleanStart, let r = c.clientID {
             emit(.emptyClientIDWithoutCleanSession, p, ByteRange(r.lower - 2, r.upper),
                  "zero-length Client Identifier with CleanSession=0")
@@ -486,7 +493,7 @@ public struct MQTTConnectionChecker {
                      "Response Information sent although CONNECT did not set Request Response Information 1")
             }
         }
-        if refused { connackRefused = true }
+        if refused { connackRefused = true; connackRefusedCode = c.code }
         if p.version == .v5 {
             let props = c.properties
             serverReceiveMaximum = props.receiveMaximum ?? 65535
@@ -498,6 +505,17 @@ public struct MQTTConnectionChecker {
             serverSharedAvailable = (props.sharedSubscriptionAvailable ?? 1) != 0
             serverSubscriptionIDAvailable = (props.subscriptionIdentifierAvailable ?? 1) != 0
             serverKeepAlive = props.serverKeepAlive
+            // §3.2.2.3.4, §3.2.2.3.5: a server that cannot handle the Will's QoS or RETAIN refuses the CONNECT.
+            if c.code == 0, let cf = connect, let wq = cf.willQoS {
+                if wq > serverMaximumQoS {
+                    emit(.willQoSAboveMaximum, p, nil,
+                         "CONNACK accepts a Will of QoS \(wq) (CONNECT frame \(cf.frame)) although it sets Maximum QoS \(serverMaximumQoS)")
+                }
+                if cf.willRetain && !serverRetainAvailable {
+                    emit(.willRetainNotAvailable, p, nil,
+                         "CONNACK accepts a Will with Will Retain 1 (CONNECT frame \(cf.frame)) although it sets Retain Available 0")
+                }
+            }
             checkAuthData(props, pdu, p)
             if c.code == 0, !sameMethod(props.authenticationMethod, pdu) {
                 emit(.authMethodMismatch, p, props.authenticationMethod,
@@ -978,16 +996,45 @@ public struct MQTTConnectionChecker {
 
     // MARK: Limits and timing
 
-    private mutating func checkPacketSize(_ p: PacketPosition) {
+    private mutating func checkPacketSize(_ message: MQTTMessage, _ p: PacketPosition) {
         if p.direction == .clientToServer {
             if let max = serverMaximumPacketSize, p.declaredSize > Int(max) {
                 emit(.maximumPacketSizeExceededClient, p, nil,
-                     "\(p.declaredSize)-byte packet; the server's Maximum Packet Size is \(max)")
+                     "\(p.declaredSize)-byte packet; the server's Maximum Packet Size is \(max)\(Self.optionalProperties(message))")
             }
         } else if let max = connect?.maximumPacketSize, p.declaredSize > Int(max) {
             emit(.maximumPacketSizeExceededServer, p, nil,
-                 "\(p.declaredSize)-byte packet; the client's Maximum Packet Size is \(max)")
+                 "\(p.declaredSize)-byte packet; the client's Maximum Packet Size is \(max)\(Self.optionalProperties(message))")
         }
+    }
+
+    /// 5.0 refusals whose own statement says the server must then close.
+    static func refusal(_ code: UInt8, authenticating: Bool) -> String {
+        switch code {
+        case 0x84: return " (0x84 Unsupported Protocol Version: the server must then close, [MQTT-3.1.2-2])"
+        case 0x85: return " (0x85 Client Identifier not valid: the server must then close, [MQTT-3.1.3-8])"
+        case 0x87, 0x8C: return " (\(code == 0x87 ? "0x87 Not authorized" : "0x8C Bad authentication method"): the server must then close, [MQTT-4.12.0-1])"
+        default: return authenticating ? " (enhanced authentication refused: the server must then close, [MQTT-4.12.0-4])" : ""
+        }
+    }
+
+    /// An oversized CONNACK, PUBACK … AUTH that carries a Reason String or User Properties: the
+    /// sender must leave them out rather than exceed the limit (5.0 §3.2.2.3.6 and each packet's
+    /// properties, e.g. [MQTT-3.4.2-2], [MQTT-3.4.2-3]). Built only for a finding.
+    static func optionalProperties(_ message: MQTTMessage) -> String {
+        let props: MQTTProperties
+        switch message {
+        case .connack(let c): props = c.properties
+        case .puback(let a), .pubrec(let a), .pubrel(let a), .pubcomp(let a): props = a.properties
+        case .suback(let x), .unsuback(let x): props = x.properties
+        case .disconnect(let r), .auth(let r): props = r.properties
+        default: return ""
+        }
+        var parts: [String] = []
+        if props.reasonString != nil { parts.append("a Reason String") }
+        if props.userPropertyCount > 0 { parts.append("\(props.userPropertyCount) User Propert\(props.userPropertyCount == 1 ? "y" : "ies")") }
+        guard !parts.isEmpty else { return "" }
+        return "; it carries \(parts.joined(separator: " and ")), which must be left out rather than exceed the limit"
     }
 
     /// The Keep Alive in force: the CONNACK's Server Keep Alive (5.0) or the CONNECT's.
