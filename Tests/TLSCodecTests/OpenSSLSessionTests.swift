@@ -193,9 +193,11 @@ import WireCore
         #expect(r.conn.failure == .keyDoesNotDecrypt(.serverToClient))
     }
 
-    @Test func corruptedTagIsReported() throws {
-        var flow = try Self.load("tls12-aes256gcm")
-        // Flip the last byte of the client's big write (a tag byte).
+    @Test(arguments: ["tls12-aes256gcm", "tls12-cbc-sha-etm", "tls12-cbc-sha256-mte"])
+    func corruptedTagIsReported(_ name: String) throws {
+        var flow = try Self.load(name)
+        // Flip the last byte of the client's big write (a tag byte; the MAC with encrypt-then-MAC, the
+        // padding inside the ciphertext with MAC-then-encrypt).
         let i = try #require(flow.chunks.firstIndex { $0.0 == .clientToServer && $0.1.count > 20000 })
         flow.chunks[i].1[flow.chunks[i].1.count - 1] ^= 0xFF
         var none: SeededRNG? = nil
