@@ -46,8 +46,8 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         case .recordFailed(let d):
             "a \(d == .clientToServer ? "client" : "server") record failed authentication (altered in the capture?) and was skipped; later records decrypted"
         case .keyDoesNotDecrypt(let d): "key does not decrypt (\(d == .clientToServer ? "client" : "server") records fail authentication)"
-        case .unsupportedSuite(let s): "cipher suite \(TLSCipherSuite.name(s)) is not decrypted by mqscope"
-        case .unsupportedVersion(let v): "\(TLSVersionName.name(v)) records are not decrypted by mqscope"
+        case .unsupportedSuite(let s): "unsupported suite \(TLSCipherSuite.name(s)): mqscope does not decrypt it"
+        case .unsupportedVersion(let v): "unsupported version \(TLSVersionName.name(v)): mqscope does not decrypt its records"
         case .lostRecord(let d):
             "a \(d == .clientToServer ? "client" : "server") record was lost to a capture gap: its sequence number is unknown, so the AEAD nonces of later records cannot be formed"
         case .notTLS(let d): "\(d == .clientToServer ? "client" : "server") bytes are not TLS records"
