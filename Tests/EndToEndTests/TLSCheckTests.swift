@@ -41,6 +41,30 @@ import TestSupport
         #expect(reasons.count == 1 && reasons.keys.first?.contains(why) == true, "\(reasons)")
     }
 
+    /// A lost record and a corrupted tag (hostile/, TLS 1.2 and 1.3): the connection is still
+    /// checked, the loss or the skipped record is named in check, streams and read, and decoding
+    /// resumes after it (the DISCONNECT at the end is decoded).
+    @Test("a lost record or a corrupted tag is named and decoding resumes", arguments: [
+        ("hostile/tls13-missing-record.pcap", "tls13-aes128gcm-mqtt311.keys", "TLS-RESYNC", "decrypted"),
+        ("hostile/tls12-missing-record.pcap", "tls12-ecdhe-aes128gcm-mqtt311.keys", "TLS-RESYNC", "decrypted"),
+        ("hostile/tls13-bad-tag.pcap", "tls13-aes128gcm-mqtt311.keys", "TLS-NOT-DECRYPTED", "partly decrypted (a server record failed authentication"),
+        ("hostile/tls12-bad-tag.pcap", "tls12-ecdhe-aes128gcm-mqtt311.keys", "TLS-NOT-DECRYPTED", "partly decrypted (a server record failed authentication"),
+    ])
+    func lostOrDamagedRecordIsNamedAndDecodingResumes(_ capture: String, _ keys: String, _ rule: String, _ state: String) throws {
+        let c = try Self.check(capture, keys: keys)
+        #expect(c.status == 0, "\(c.err)")
+        #expect(c.out.contains("1 connection checked (1 tls+mqtt)"), "\(c.out)")
+        #expect(c.out.contains(rule), "\(c.out)")
+        let args = [Self.path(capture), "--tls-keylog", Self.path(keys)]
+        let s = try runProcess(Paths.executable.path, ["streams"] + args)
+        #expect(s.out.contains("alpn=mqtt? \(state)"), "\(s.out)")
+        let r = try runProcess(Paths.executable.path, ["read"] + args)
+        #expect(r.out.contains("[\(rule)]"), "\(r.out)")
+        #expect(r.out.split(separator: "\n").last { $0.contains("[tls]") }?.contains("DISCONNECT [tls]") == true, "\(r.out)")
+    }
+
+    static func path(_ name: String) -> String { dir.appendingPathComponent(name).path }
+
     /// A suite mqscope does not decrypt (TLS_AES_128_CCM_SHA256, real mosquitto and Python ssl), with
     /// its key log: `streams` and `read` say why the records stay encrypted, `read` still shows
     /// the handshake and every record, nothing crashes.
