@@ -46,8 +46,8 @@ public enum TLSFailure: Sendable, Equatable, CustomStringConvertible {
         case .recordFailed(let d):
             "a \(d == .clientToServer ? "client" : "server") record failed authentication (altered in the capture?) and was skipped; later records decrypted"
         case .keyDoesNotDecrypt(let d): "key does not decrypt (\(d == .clientToServer ? "client" : "server") records fail authentication)"
-        case .unsupportedSuite(let s): "cipher suite \(TLSCipherSuite.name(s)) is not decrypted by mqscope"
-        case .unsupportedVersion(let v): "\(TLSVersionName.name(v)) records are not decrypted by mqscope"
+        case .unsupportedSuite(let s): "unsupported suite \(TLSCipherSuite.name(s)): mqscope does not decrypt it"
+        case .unsupportedVersion(let v): "unsupported version \(TLSVersionName.name(v)): mqscope does not decrypt its records"
         case .lostRecord(let d):
             "a \(d == .clientToServer ? "client" : "server") record was lost to a capture gap: its sequence number is unknown, so the AEAD nonces of later records cannot be formed"
         case .notTLS(let d): "\(d == .clientToServer ? "client" : "server") bytes are not TLS records"
@@ -83,6 +83,10 @@ public struct TLSConnection: Sendable {
     public static let maxHandshakeMessage = 256 * 1024
     /// How many records after a lost header trial decryption tries before giving up (AEAD resync).
     public static let resyncWindow: UInt64 = 64
+    /// TLS 1.3 records a direction waits for its secrets to appear in a growing key log (live: the
+    /// server's encrypted flight follows its ServerHello at once, before the client has appended
+    /// its handshake secrets) before it stops as "no key".
+    public static let keyWaitRecords: UInt64 = 16
 
     public private(set) var facts = TLSHandshakeFacts()
     /// The first failure that stopped decryption, if any (later ones are events only).
@@ -133,6 +137,12 @@ public struct TLSConnection: Sendable {
         var lostBeforeHello = false
         var stopped = false
         var plaintextOffset: UInt64 = 0
+        /// TLS 1.3: the key log had no secrets for this session at its first protected record;
+        /// records passed since (their count is the sequence number if the keys appear).
+        var awaitingKeys = false
+        var skippedAwaitingKeys: UInt64 = 0
+        /// The keys appeared after records went by: which phase they were in is found by trial.
+        var lateKeys = false
     }
 
     /// `haveKeyLog`: whether any key log was given (to say "no key log" rather than "no key for this session").
@@ -313,6 +323,10 @@ public struct TLSConnection: Sendable {
             if facts.isTLS13 { setUp13(d, h, keyLog: &keyLog) } else { setUp12(d, h, keyLog: &keyLog) }
         }
         guard !halves[h].stopped, var cipher = halves[h].cipher else {
+            if halves[h].awaitingKeys {
+                halves[h].skippedAwaitingKeys += 1
+                if halves[h].skippedAwaitingKeys >= Self.keyWaitRecords { halves[h].awaitingKeys = false; stop(h) }
+            }
             encryptedRecords += 1
             events.append(.encrypted(d, record: info))
             return
@@ -348,7 +362,20 @@ public struct TLSConnection: Sendable {
                 opened = try cipher.open(type: info.type, version: info.version, fragment: fragment,
                                          sequence: cipher.sequence, appendingTo: &plaintext)
                 cipher.sequence &+= 1
+                halves[h].lateKeys = false
             } catch {
+                if halves[h].lateKeys {
+                    // Keys found late and this is not the next handshake record: the records that went by
+                    // held the whole handshake flight, so this one is under the application traffic
+                    // secret, at a sequence number found by trial (RFC 8446 7.1, 5.3).
+                    halves[h].lateKeys = false
+                    setUp13(d, h, phase: 2, report: false)
+                    if halves[h].cipher != nil {
+                        halves[h].lostUnknown = true
+                        record(d, h, info, fragment, keyLog: &keyLog)
+                        return
+                    }
+                }
                 encryptedRecords += 1
                 events.append(.encrypted(d, record: info))
                 // After records that decrypted, one that does not is damaged, not a wrong key: skip it
@@ -484,17 +511,45 @@ public struct TLSConnection: Sendable {
         guard let suite = facts.suite, suite.cipher.isAEAD else {
             noteFailure(.unsupportedSuite(facts.suiteCode ?? 0)); stop(h); return
         }
-        guard findSecrets(keyLog: &keyLog) != nil else { stop(h); return }
-        setUp13(d, h, phase: max(1, halves[h].phase13))
+        let phase = max(1, halves[h].phase13)
+        if secrets != nil && secret13(d, phase) == nil, let s = keyLog.refresh(facts.clientRandom) {
+            secrets = s    // appended since it was first read
+        }
+        let found = findSecrets(keyLog: &keyLog) != nil    // notes why not
+        guard found, secret13(d, phase) != nil else {
+            if found { noteFailure(.noKeys) }
+            // Not (yet) in the key log: wait a few records for a growing log, counting them.
+            if facts.sawClientHello && haveKeyLog && halves[h].skippedAwaitingKeys < Self.keyWaitRecords {
+                halves[h].awaitingKeys = true
+            } else {
+                stop(h)
+            }
+            return
+        }
+        setUp13(d, h, phase: phase)
+        if halves[h].awaitingKeys, halves[h].cipher != nil {
+            halves[h].awaitingKeys = false
+            let skipped = halves[h].skippedAwaitingKeys
+            halves[h].cipher?.sequence = skipped
+            halves[h].lateKeys = true
+            halves[h].handshake.removeAll()
+            if failure == .noKeys { failure = nil }
+            reported.removeAll { $0 == .noKeys }
+        }
         _ = suite
+    }
+
+    /// This direction's TLS 1.3 traffic secret of a phase (1 handshake, 2 application), if logged.
+    func secret13(_ d: Direction, _ phase: Int) -> [UInt8]? {
+        guard let s = secrets else { return nil }
+        let client = d == .clientToServer
+        return phase == 1 ? (client ? s.clientHandshakeTraffic : s.serverHandshakeTraffic) : (client ? s.clientTraffic0 : s.serverTraffic0)
     }
 
     /// `report: false` when switching keys ahead of need: a missing secret is reported at the first record that needs it.
     mutating func setUp13(_ d: Direction, _ h: Int, phase: Int, report: Bool = true) {
-        guard let suite = facts.suite, suite.cipher.isAEAD, let s = secrets else { return }
-        let client = d == .clientToServer
-        let secret = phase == 1 ? (client ? s.clientHandshakeTraffic : s.serverHandshakeTraffic)
-                                : (client ? s.clientTraffic0 : s.serverTraffic0)
+        guard let suite = facts.suite, suite.cipher.isAEAD, secrets != nil else { return }
+        let secret = secret13(d, phase)
         halves[h].phase13 = phase
         guard let secret, secret.count == suite.hash.length else {
             halves[h].cipher = nil

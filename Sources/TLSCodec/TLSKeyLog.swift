@@ -89,6 +89,13 @@ public struct TLSKeyLog: Sendable {
     /// The secrets for a ClientHello random; re-reads grown key log files once on a miss.
     public mutating func lookup(_ clientRandom: [UInt8]) -> TLSSecrets? {
         if let s = secrets[clientRandom] { return s }
+        return refresh(clientRandom)
+    }
+
+    /// Re-reads the key log files that have grown, then looks up: for a session whose later
+    /// secrets are appended after its first ones (TLS 1.3 clients log the handshake secrets, then
+    /// the application ones, as the handshake goes).
+    public mutating func refresh(_ clientRandom: [UInt8]) -> TLSSecrets? {
         var grew = false
         for (path, size) in files {
             if let attrs = try? FileManager.default.attributesOfItem(atPath: path),

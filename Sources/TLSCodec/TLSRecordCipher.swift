@@ -1,5 +1,3 @@
-import Crypto
-import _CryptoExtras
 // BoringSSL as swift-crypto builds and links it: its C AEAD interface keeps one key schedule per
 // direction and opens a record into a caller's buffer, where Crypto's AES.GCM / ChaChaPoly make a
 // key, a sealed box and a result (heap allocations) per record. Same library, same primitives.
@@ -56,12 +54,12 @@ final class TLSAEADKey: @unchecked Sendable {
 public struct TLSRecordCipher: Sendable {
     public let suite: TLSCipherSuite
     public let isTLS13: Bool
-    /// The write key's bytes (CBC makes a SymmetricKey of them per record; AEAD suites use `aead`).
-    let key: [UInt8]
+    /// The AEAD suites' key (nil for CBC).
     let aead: TLSAEADKey?
+    /// The CBC suites' AES and HMAC keys (nil for AEAD).
+    let cbc: TLSCBCKey?
     /// TLS 1.3 and ChaCha20: the 12-byte IV XORed with the sequence number; TLS 1.2 GCM: the 4-byte salt.
     let iv: [UInt8]
-    let macKey: [UInt8]
     let encryptThenMAC: Bool
     /// The sequence number of the next record this direction sends (RFC 8446 5.3, RFC 5246 6.1).
     public var sequence: UInt64 = 0
@@ -71,10 +69,9 @@ public struct TLSRecordCipher: Sendable {
         let (k, v) = TLSKeySchedule.trafficKeys(suite, secret: secret)
         self.suite = suite
         isTLS13 = true
-        key = k
         aead = TLSAEADKey(suite.cipher, key: k)
+        cbc = nil
         iv = v
-        macKey = []
         encryptThenMAC = false
     }
 
@@ -82,10 +79,9 @@ public struct TLSRecordCipher: Sendable {
     public init(tls12 suite: TLSCipherSuite, key: [UInt8], iv: [UInt8], macKey: [UInt8], encryptThenMAC: Bool) {
         self.suite = suite
         isTLS13 = false
-        self.key = key
         aead = TLSAEADKey(suite.cipher, key: key)
+        cbc = TLSCBCKey(suite.cipher, key: key, hash: suite.hash, macKey: macKey)
         self.iv = iv
-        self.macKey = macKey
         self.encryptThenMAC = encryptThenMAC && suite.cipher.isCBC
     }
 
@@ -127,7 +123,9 @@ public struct TLSRecordCipher: Sendable {
             guard fragment.count >= 16 else { throw .malformed }
             try aeadOpen(fragment, explicitNonce: false, seq, aad: (type, version, fragment.count - 16), into: &out, tls12: true)
         case .aes128CBC, .aes256CBC:
-            out += try openCBC(type, version, Array(fragment), seq)
+            guard let cbc else { throw .malformed }
+            if let failure = cbc.open(fragment, type: type, version: version, sequence: seq,
+                                      encryptThenMAC: encryptThenMAC, into: &out) { throw failure }
         case .other:
             throw .malformed
         }
@@ -177,58 +175,5 @@ public struct TLSRecordCipher: Sendable {
             throw .authentication
         }
         out.removeLast(room - opened)
-    }
-
-    /// seq_num || type || version || length (RFC 5246 6.2.3.3).
-    func additionalData(_ seq: UInt64, _ type: UInt8, _ version: UInt16, length: Int) -> [UInt8] {
-        var a = [UInt8]()
-        a.reserveCapacity(13)
-        for i in stride(from: 56, through: 0, by: -8) { a.append(UInt8(truncatingIfNeeded: seq >> UInt64(i))) }
-        a += [type, UInt8(version >> 8), UInt8(version & 0xFF),
-              UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)]
-        return a
-    }
-    /// AES-CBC with HMAC: MAC-then-encrypt (RFC 5246 6.2.3.2) or encrypt-then-MAC (RFC 7366 3).
-    func openCBC(_ type: UInt8, _ version: UInt16, _ fragment: [UInt8], _ seq: UInt64) throws(TLSDecryptError) -> [UInt8] {
-        let macLength = suite.hash.length
-        var body = fragment[...]
-        if encryptThenMAC {
-            guard fragment.count >= 16 + 16 + macLength else { throw .malformed }
-            let mac = fragment.suffix(macLength)
-            body = fragment.dropLast(macLength)
-            let expected = TLSKeySchedule.hmac(suite.hash, key: macKey, additionalData(seq, type, version, length: body.count) + body)
-            guard constantTimeEqual(expected, mac) else { throw .authentication }
-        }
-        guard body.count >= 32, body.count % 16 == 0 else { throw .malformed }
-        let ivBytes = body.prefix(16)
-        let ct = body.dropFirst(16)
-        var plain: [UInt8]
-        do {
-            plain = Array(try AES._CBC.decrypt(ct, using: SymmetricKey(data: key), iv: AES._CBC.IV(ivBytes: ivBytes), noPadding: true))
-        } catch {
-            throw .malformed
-        }
-        // Padding: padding_length + 1 octets, each equal to padding_length (RFC 5246 6.2.3.2).
-        guard let padLength = plain.last.map(Int.init), padLength + 1 <= plain.count else { throw .authentication }
-        var padOK = true
-        for b in plain.suffix(padLength + 1) where Int(b) != padLength { padOK = false }
-        plain.removeLast(padLength + 1)
-        if encryptThenMAC {
-            guard padOK else { throw .authentication }
-            return plain
-        }
-        guard padOK, plain.count >= macLength else { throw .authentication }
-        let mac = plain.suffix(macLength)
-        plain.removeLast(macLength)
-        let expected = TLSKeySchedule.hmac(suite.hash, key: macKey, additionalData(seq, type, version, length: plain.count) + plain)
-        guard constantTimeEqual(expected, mac) else { throw .authentication }
-        return plain
-    }
-
-    func constantTimeEqual<C: Collection>(_ a: [UInt8], _ b: C) -> Bool where C.Element == UInt8 {
-        guard a.count == b.count else { return false }
-        var d: UInt8 = 0
-        for (x, y) in zip(a, b) { d |= x ^ y }
-        return d == 0
     }
 }

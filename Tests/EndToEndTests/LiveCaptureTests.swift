@@ -88,10 +88,10 @@ import TestSupport
     /// `mqscope live` on lo for `port`, writing `written`, NDJSON, with the checker; returns once
     /// it says it is capturing. The capture filter names this test's port only: a broker elsewhere
     /// on the machine (on 1883 or 61613, the default filter's ports) cannot change the counts.
-    static func startLive(port: Int, written: URL, dir: URL) throws -> Background {
+    static func startLive(port: Int, written: URL, dir: URL, extra: [String] = []) throws -> Background {
         let live = try Background(Paths.executable.path,
                                   ["live", "-i", "lo", "-f", "tcp port \(port)", "--port", String(port), "-w", written.path,
-                                   "--format", "ndjson", "--check"],
+                                   "--format", "ndjson", "--check"] + extra,
                                   dir: dir, name: "live")
         #expect(waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
         usleep(300_000)
@@ -189,6 +189,57 @@ import TestSupport
         let again = try Self.reread(written, extra: ["--port", p])
         #expect(again.count == seen.count)
         #expect(NSArray(array: again).isEqual(to: seen), "the -w file does not decode to the same packets")
+    }
+
+    /// MQTT over TLS, live, with a key log that is empty when live starts: the client (paho-mqtt,
+    /// Python's ssl `keylog_filename`) appends its secrets during the handshake, and live re-reads
+    /// the file as it grows, so the session is decrypted and checked like plaintext. In TLS 1.3
+    /// the server's encrypted handshake flight follows its ServerHello at once, so live often
+    /// reaches it before the client has appended its handshake secrets: those records wait for the
+    /// keys (TLSConnection.keyWaitRecords) and decryption starts where they appear.
+    @Test(arguments: ["1.2", "1.3"])
+    func decryptsALiveTLSSessionWithAGrowingKeyLog(_ version: String) throws {
+        try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
+        guard let mosquitto = Self.mosquittoPath, let python = which("python3"), let openssl = which("openssl") else {
+            Issue.record("mosquitto, python3 and openssl are needed (scripts/setup.sh installs them)")
+            return
+        }
+        let dir = try Self.scratch("live-tls")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = try Self.freePort()
+        let (crt, key) = (dir.appendingPathComponent("server.crt").path, dir.appendingPathComponent("server.key").path)
+        let cert = try runProcess(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=broker.mqscope.test",
+                                            "-keyout", key, "-out", crt])
+        try #require(cert.status == 0, "openssl: \(cert.err)")
+        // mosquitto started as root drops to its own user, which must read the key.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: key)
+        let conf = dir.appendingPathComponent("mosquitto.conf")
+        try "listener \(port) 127.0.0.1\nallow_anonymous true\ncertfile \(crt)\nkeyfile \(key)\n"
+            .write(to: conf, atomically: true, encoding: .utf8)
+        let broker = try Background(mosquitto, ["-c", conf.path], dir: dir, name: "mosquitto")
+        defer { broker.stop() }
+        try #require(Self.listening(on: port, python: python, within: 10), "mosquitto did not start: \(broker.stderrText)")
+        let keys = dir.appendingPathComponent("keys.log")
+        _ = FileManager.default.createFile(atPath: keys.path, contents: Data())
+        let live = try Self.startLive(port: port, written: dir.appendingPathComponent("live-tls.pcap"), dir: dir,
+                                      extra: ["--tls-keylog", keys.path])
+        defer { live.stop() }
+
+        let client = Paths.captures.appendingPathComponent("clients/tls_session.py").path
+        let r = try runProcess(python, [client, "--tls", "--insecure", "--cafile", crt, "--sni", "broker.mqscope.test", "--version", "311", "--small",
+                                        "--max-version", version, "--keylog", keys.path], environment: ["MQ_HOST": "127.0.0.1", "MQ_PORT": String(port)])
+        #expect(r.status == 0, "tls_session.py: \(r.err)")
+        #expect(try String(contentsOf: keys, encoding: .utf8).contains(version == "1.2" ? "CLIENT_RANDOM" : "CLIENT_TRAFFIC_SECRET_0"))
+        _ = Self.waitFor(15) { live.stdoutText.contains("\"type\":\"DISCONNECT\"") }
+        usleep(300_000)
+        Self.stopLive(live)
+
+        let mqtt = try Self.packets(live.stdoutText).filter { $0["protocol"] as? String == "mqtt" }
+        let types = mqtt.map { $0["type"] as? String ?? "?" }
+        #expect(types.first == "CONNECT" && types.last == "DISCONNECT", "\(types) \(live.stderrText)")
+        #expect(types.filter { $0 == "PUBLISH" }.count == 6, "\(types)")
+        #expect(mqtt.allSatisfy { $0["transport"] as? String == "tls" })
+        #expect(!live.stderrText.contains("not decrypted"), "\(live.stderrText)")
     }
 
     /// MQTT over WebSocket, live: paho-mqtt's websockets transport through `ws_bridge.py` (the

@@ -6,6 +6,8 @@ import TestSupport
 /// decrypted decodes agree with tshark's and with the plaintext twins.
 @Suite struct TLSCaptureTests {
     static let dir = Paths.captures.appendingPathComponent("tls")
+    /// Captures of a suite mqscope does not decrypt (see TLSCheckTests).
+    static let unsupported: Set<String> = ["tls13-aes128ccm-mqtt311.pcap"]
 
     /// `read --format ndjson` units of one file: (protocol, direction, frame, type, summary).
     static func units(_ file: String, keys: String?) throws -> [(proto: String, dir: String, frame: Int, type: String, summary: String)] {
@@ -39,7 +41,10 @@ import TestSupport
             guard FileManager.default.fileExists(atPath: Self.dir.appendingPathComponent(file).path) else { continue }
             let ours = try Self.units(file, keys: e.keys.isEmpty ? nil : e.keys).filter { $0.proto == "mqtt" }
                 .map { "\($0.frame) \($0.type)" }
-            if file.hasPrefix("hostile/") {
+            if Self.unsupported.contains(file) {
+                // tshark decrypts AES-CCM; mqscope names the suite and decodes nothing inside.
+                #expect(ours.isEmpty && !e.packets.isEmpty, "\(file)")
+            } else if file.hasPrefix("hostile/") {
                 // A lost or damaged record: tshark stops decrypting that direction there; mqscope resumes
                 // after it (the sequence number is counted or found), so it finds every packet tshark does and more.
                 #expect(Set(e.packets).isSubset(of: Set(ours)), "\(file)")

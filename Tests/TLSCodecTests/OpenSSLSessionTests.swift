@@ -45,12 +45,13 @@ import WireCore
 
     /// Feeds the flow, each write split at `cuts` positions (random when `rng` is given), with stream offsets.
     static func run(_ flow: Flow, haveKeyLog: Bool = true, split rng: inout SeededRNG?, drop: ((Direction, UInt64, Int) -> Range<Int>?)? = nil,
-                    startClientAt: UInt64 = 0) -> Result {
+                    startClientAt: UInt64 = 0, beforeChunk: ((Int) -> Void)? = nil) -> Result {
         var log = flow.keyLog
         var r = Result(conn: TLSConnection(haveKeyLog: haveKeyLog))
         var offsets: [UInt64] = [0, 0]
         var frame: FrameNumber = 0
-        for (d, bytes) in flow.chunks {
+        for (index, (d, bytes)) in flow.chunks.enumerated() {
+            beforeChunk?(index)
             let h = d == .clientToServer ? 0 : 1
             var pieces: [Range<Int>] = []
             var i = 0
@@ -165,6 +166,29 @@ import WireCore
         #expect(r.plaintext[0].suffix(2) == [0xE0, 0])
     }
 
+    /// A key log file still empty when the server's encrypted handshake flight goes by (live: the
+    /// client appends its secrets after it has read the ServerHello): those records wait, the
+    /// secrets are found once the file has grown, and the session decrypts from there.
+    @Test(arguments: ["tls13-aes128gcm", "tls13-chacha20"])
+    func keysAppendedAfterTheServerFlightStillDecrypt(_ name: String) throws {
+        let dir = Paths.fixtures.appendingPathComponent("tls")
+        let lines = try String(contentsOf: dir.appendingPathComponent(name + ".keylog"), encoding: .utf8)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("late-\(UInt32.random(in: 0...UInt32.max)).keylog")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data("# nothing yet\n".utf8).write(to: url)
+        var flow = try Self.load(name, withKeys: false)
+        try flow.keyLog.add(file: url.path)
+        let firstServer = try #require(flow.chunks.firstIndex { $0.0 == .serverToClient })
+        let clientAfter = try #require(flow.chunks.indices.first { $0 > firstServer && flow.chunks[$0].0 == .clientToServer })
+        var none: SeededRNG? = nil
+        let r = Self.run(flow, split: &none, beforeChunk: { i in
+            if i == clientAfter { try? Data(("# nothing yet\n" + lines).utf8).write(to: url) }
+        })
+        #expect(r.conn.failure == nil, "\(String(describing: r.conn.failure))")
+        #expect(Bool(r.plaintext[0] == Self.clientMQTT))
+        #expect(r.plaintext[1] == [0x20, 2, 0, 0])
+    }
+
     @Test func noKeysKeepsHandshakeFacts() throws {
         let flow = try Self.load("tls13-aes128gcm", withKeys: false)
         var none: SeededRNG? = nil
@@ -193,9 +217,11 @@ import WireCore
         #expect(r.conn.failure == .keyDoesNotDecrypt(.serverToClient))
     }
 
-    @Test func corruptedTagIsReported() throws {
-        var flow = try Self.load("tls12-aes256gcm")
-        // Flip the last byte of the client's big write (a tag byte).
+    @Test(arguments: ["tls12-aes256gcm", "tls12-cbc-sha-etm", "tls12-cbc-sha256-mte"])
+    func corruptedTagIsReported(_ name: String) throws {
+        var flow = try Self.load(name)
+        // Flip the last byte of the client's big write (a tag byte; the MAC with encrypt-then-MAC, the
+        // padding inside the ciphertext with MAC-then-encrypt).
         let i = try #require(flow.chunks.firstIndex { $0.0 == .clientToServer && $0.1.count > 20000 })
         flow.chunks[i].1[flow.chunks[i].1.count - 1] ^= 0xFF
         var none: SeededRNG? = nil

@@ -26,4 +26,24 @@ import TLSCodec
         #expect(s?.serverTraffic0 == [UInt8](repeating: 0x22, count: 32))
         #expect(log.badLines == 2)
     }
+
+    /// A key log file is re-read when a lookup misses and the file has grown (a client appending
+    /// while a capture runs), and not when it has not.
+    @Test func keyLogFileIsReReadWhenItGrows() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("keylog-\(UInt32.random(in: 0...UInt32.max)).log")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let first = [UInt8](repeating: 0x01, count: 32), second = [UInt8](repeating: 0x02, count: 32)
+        func line(_ r: UInt8, _ s: String) -> String { "CLIENT_RANDOM \(String(repeating: String(format: "%02x", r), count: 32)) \(s)\n" }
+        try Data(("# empty so far\n" + line(1, String(repeating: "aa", count: 48))).utf8).write(to: url)
+        var log = TLSKeyLog()
+        try log.add(file: url.path)
+        #expect(log.lookup(first)?.masterSecret == [UInt8](repeating: 0xAA, count: 48))
+        #expect(log.lookup(second) == nil)
+        let h = try FileHandle(forWritingTo: url)
+        try h.seekToEnd()
+        try h.write(contentsOf: Data(line(2, String(repeating: "bb", count: 48)).utf8))
+        try h.close()
+        #expect(log.lookup(second)?.masterSecret == [UInt8](repeating: 0xBB, count: 48))
+        #expect(log.lookup(first) != nil && log.count == 2)
+    }
 }

@@ -7,7 +7,7 @@
 #
 #   sudo bash captures/tls/regenerate.sh                  # apt-get/pip install, then everything
 #   MQ_NO_INSTALL=1 sudo bash captures/tls/regenerate.sh  # tools already there
-#   MQ_TLS_SECTIONS="mqtt websocket stomp rules" (the default: all four)
+#   MQ_TLS_SECTIONS="mqtt websocket stomp rules unsupported" (the default: all five)
 #
 # Runs inside a private network namespace (unshare --net) whose loopback gets a 1500-byte MTU
 # and GSO limit, so large messages are cut into Ethernet-sized TCP segments and TLS records
@@ -30,7 +30,7 @@ STOMP_PORT=61613
 HTTPS_PORT=443
 STOMP_TLS_PORT=61612
 SNI=broker.mqscope.test
-ALL_SECTIONS="mqtt websocket stomp rules"
+ALL_SECTIONS="mqtt websocket stomp rules unsupported"
 SECTIONS="${MQ_TLS_SECTIONS:-$ALL_SECTIONS}"
 want() { [[ " $SECTIONS " == *" $1 "* ]]; }
 
@@ -265,6 +265,30 @@ CNF
         --alpn x-amzn-mqtt-ca --keylog "$HERE/tls13-alpn-other-443-mqtt311.keys"
     stop_broker
     expect_suite "$HERE/tls13-alpn-other-443-mqtt311.pcap" "$HERE/tls13-alpn-other-443-mqtt311.keys" 0x0304 0x1302
+fi
+
+if want unsupported; then
+    # Suites real software negotiates that mqscope does not decrypt (AES-CCM): the key log is
+    # there, the connection must be reported as not decrypted, "unsupported suite", not crash.
+    echo "== tls13-aes128ccm-mqtt311.pcap (TLS_AES_128_CCM_SHA256: not decrypted by mqscope)"
+    # OpenSSL leaves CCM out of its default TLS 1.3 suites and Python's ssl cannot set TLS 1.3
+    # suites, so the client gets them from an OpenSSL configuration file (system_default).
+    cat > "$PKI/ccm.cnf" <<CNF
+openssl_conf = default_conf
+[ default_conf ]
+ssl_conf = ssl_sect
+[ ssl_sect ]
+system_default = system_default_sect
+[ system_default_sect ]
+Ciphersuites = TLS_AES_128_CCM_SHA256:TLS_AES_128_GCM_SHA256
+CNF
+    tls_listener $TLS_PORT "ciphers_tls1.3 TLS_AES_128_CCM_SHA256"
+    export OPENSSL_CONF="$PKI/ccm.cnf"
+    session $TLS_PORT tls13-aes128ccm-mqtt311 "${TLS_ARGS[@]}" --version 311 --small \
+        --keylog "$HERE/tls13-aes128ccm-mqtt311.keys"
+    unset OPENSSL_CONF
+    stop_broker
+    expect_suite "$HERE/tls13-aes128ccm-mqtt311.pcap" "$HERE/tls13-aes128ccm-mqtt311.keys" 0x0304 0x1304
 fi
 
 # ActiveMQ with STOMP on 127.0.0.1:61613 and STOMP over TLS (stomp+ssl) on 61612, the server
