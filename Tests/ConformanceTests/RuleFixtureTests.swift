@@ -212,6 +212,16 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
     .responseInformationNotRequested: RuleFixture(
         trigger: Scenario(v5, open5(connack: [0x1A] + P.str("r/"))), frame: 2,
         clean: Scenario(v5, open5(connect: [0x19, 1], connack: [0x1A] + P.str("r/")))),
+    .subackRepeated: RuleFixture(
+        trigger: Scenario(v3, open311 + [.c(P.subscribe([("a", 0), ("b", 0)], id: 3)), .s(P.suback([0], id: 3)),
+                                         .s(P.suback([0], id: 3))]), frame: 5,
+        clean: Scenario(v3, open311 + [.c(P.subscribe([("a", 0), ("b", 0)], id: 3)), .s(P.suback([0, 0], id: 3)),
+                                       .c(P.subscribe([("c", 0)], id: 3)), .s(P.suback([0], id: 3))])),
+    .unsubackRepeated: RuleFixture(
+        trigger: Scenario(v5, open5() + [.c(P.unsubscribe(["a", "b"], id: 4, v5: true)), .s(P.unsuback([0x11], id: 4, v5: true)),
+                                         .s(P.unsuback([0x11], id: 4, v5: true))]), frame: 5,
+        clean: Scenario(v5, open5() + [.c(P.unsubscribe(["a", "b"], id: 4, v5: true)), .s(P.unsuback([0x11, 0x11], id: 4, v5: true)),
+                                       .c(P.unsubscribe(["c"], id: 4, v5: true)), .s(P.unsuback([0x11], id: 4, v5: true))])),
     .subackGrantHigher: RuleFixture(
         trigger: Scenario(v3, open311 + [.c(P.subscribe([("a", 0), ("b", 1)])), .s(P.suback([0, 2]))]), frame: 4,
         clean: Scenario(v3, open311 + [.c(P.subscribe([("a", 2), ("b", 1)])), .s(P.suback([1, 0x80]))])),

@@ -35,7 +35,7 @@ public enum BrokerCheckRule: String, Sendable, CaseIterable {
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.8.4-6", id5: "MQTT5-3.8.4-8", severity: .error,
                 title: "Delivered QoS is at most min(published QoS, granted QoS) (the highest granted among overlapping subscriptions)",
-                section: "3.1.1 §3.8.4, §3.3.5; 5.0 §3.8.4, §3.3.4", covers: [.mqtt311_3_8_4_6, .mqtt5_3_8_4_8])
+                section: "3.1.1 §3.8.4, §3.3.5; 5.0 §3.8.4, §3.3.4", covers: [.mqtt311_3_8_4_6, .mqtt5_3_8_4_8, .mqtt5_4_8_2_3])
         case .retainOnEstablishedSubscription:
             return CheckRuleDescriptor(
                 id311: "MQTT311-3.3.1-9", id5: "MQTT5-3.3.1-12", severity: .error,

@@ -46,6 +46,8 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case qos2FlowOrder = "qos2-flow-order"
     case subackCountMismatch = "suback-count-mismatch"
     case unsubackCountMismatch = "unsuback-count-mismatch"
+    case subackRepeated = "suback-repeated"
+    case unsubackRepeated = "unsuback-repeated"
     case subackGrantHigher = "suback-grant-higher"
     case pubackOrder = "puback-order"
     case pubrecOrder = "pubrec-order"
@@ -178,10 +180,17 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .unsubackCountMismatch:
             return v5("MQTT5-3.11.3-2", .error, "UNSUBACK does not hold one code per Topic Filter of its UNSUBSCRIBE",
                       "5.0 §3.11.3", [.mqtt5_3_11_3_2])
+        case .subackRepeated:
+            return both("MQTT311-3.8.4-4", "MQTT5-3.8.4-5", .error, "A second SUBACK for one SUBSCRIBE (one SUBACK answers all its filters)",
+                        "3.1.1 §3.8.4, 5.0 §3.8.4", [.mqtt311_3_8_4_4, .mqtt5_3_8_4_5])
+        case .unsubackRepeated:
+            return both("MQTT311-3.10.4-6", "MQTT5-3.10.4-6", .error,
+                        "A second UNSUBACK for one UNSUBSCRIBE (one UNSUBACK answers all its filters)",
+                        "3.1.1 §3.10.4, 5.0 §3.10.4", [.mqtt311_3_10_4_6, .mqtt5_3_10_4_6])
         case .subackGrantHigher:
             return both("U311-SUBACK-GRANT", "MQTT5-SUBACK-GRANT", .error,
                         "SUBACK grants a higher QoS than the SUBSCRIBE requested", "3.1.1 §3.9.3, 5.0 §3.9.3",
-                        [.u311_SUBACK_GRANT])
+                        [.u311_SUBACK_GRANT, .mqtt5_3_8_4_7])
         case .pubackOrder:
             return both("MQTT311-4.6.0-2", "MQTT5-4.6.0-2", .error,
                         "The client sent PUBACKs out of the order the QoS 1 PUBLISHes arrived", "3.1.1 §4.6, 5.0 §4.6",
@@ -235,7 +244,7 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .assignedClientIDMissing:
             return v5("MQTT5-3.2.2-16", .error,
                       "CONNACK accepts a zero-length Client Identifier without an Assigned Client Identifier",
-                      "5.0 §3.2.2.3.7", [.mqtt5_3_2_2_16])
+                      "5.0 §3.2.2.3.7", [.mqtt5_3_2_2_16, .mqtt5_3_1_3_7])
         case .clientIDRejected:
             return both("MQTT311-3.1.3-5", "MQTT5-3.1.3-5", .error,
                         "The server rejected a Client Identifier of 1-23 letters and digits, which it must accept",
@@ -398,9 +407,13 @@ public enum DecoderCoverage {
         case .reservedFlags5: out += [.mqtt5_3_6_1_1, .mqtt5_3_8_1_1, .mqtt5_3_10_1_1, .mqtt5_3_14_1_1, .mqtt5_3_15_1_1]
         case .truncated:
             out += [.mqtt311_3_1_2_9, .mqtt311_3_1_2_19, .mqtt311_3_1_2_21, .mqtt311_3_1_3_3,
-                    .mqtt5_3_1_2_9, .mqtt5_3_1_2_17, .mqtt5_3_1_2_19, .mqtt5_3_1_3_3]
+                    .mqtt5_3_1_2_9, .mqtt5_3_1_2_17, .mqtt5_3_1_2_19, .mqtt5_3_1_3_3,
+                    // §3.1.3: the payload is read in its order, driven by the Connect Flags; a
+                    // field running past the packet or bytes left after the last one break it.
+                    .mqtt311_3_1_3_1, .mqtt5_3_1_3_1]
         case .trailingBytes:
-            out += [.mqtt311_3_1_2_11, .mqtt311_3_1_2_18, .mqtt311_3_1_2_20, .mqtt5_3_1_2_16, .mqtt5_3_1_2_18]
+            out += [.mqtt311_3_1_2_11, .mqtt311_3_1_2_18, .mqtt311_3_1_2_20, .mqtt5_3_1_2_16, .mqtt5_3_1_2_18,
+                    .mqtt311_3_1_3_1, .mqtt5_3_1_3_1]
         case .publishDupQoS0_311: out += [.mqtt311_4_3_1_1]
         case .publishDupQoS0_5: out += [.mqtt5_4_3_1_1]
         case .publishTopicWildcard311: out += [.mqtt311_4_7_1_1]

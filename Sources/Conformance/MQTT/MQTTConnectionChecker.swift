@@ -42,6 +42,9 @@ public struct MQTTConnectionChecker {
     /// direction ahead of the other (a segment held for reordering), so a PUBLISH may still come;
     /// what is left at `finish()` is judged then. Empty in the common path.
     var orphans: [(message: MQTTMessage, position: PacketPosition)] = []
+    /// SUBSCRIBE / UNSUBSCRIBE identifiers already answered (request and answer frames), until the
+    /// client uses the identifier again: a second answer to one request is told from an orphan.
+    var answered: [UInt16: (request: FrameNumber, answer: FrameNumber, answerEnd: UInt64, unsubscribe: Bool)] = [:]
     /// Bytes were lost (gap, conflicting retransmission) somewhere on the connection.
     var lossSeen = false
     /// Rules reported at most once per connection (ordering rules, which would repeat).
@@ -144,6 +147,7 @@ public struct MQTTConnectionChecker {
                          "the first \(r.count) byte(s) of the \(d == .clientToServer ? "client" : "server") stream are missing from the capture; its first packet cannot be judged")
         }
         self[side: d].gapped = true
+        answered.removeAll()
         for s in Direction.allCases {
             self[side: s].inFlight.removeAll(keepingCapacity: true)
             self[side: s].publishesInFlight = 0
@@ -169,6 +173,19 @@ public struct MQTTConnectionChecker {
             }
             let name = o.message.packetType?.name ?? "ack"
             let hl = o.message.header?.headerLength ?? 2
+            // §3.8.4, §3.10.4: one SUBACK / UNSUBACK per request, however many filters it holds.
+            if complete, rule == .subscribeAckUnmatched, let a = answered[id], a.answerEnd <= o.position.streamRange.lower,
+               case .unsuback = o.message, a.unsubscribe {
+                emit(.unsubackRepeated, o.position, ByteRange(hl, hl + 2),
+                     "a second UNSUBACK for the UNSUBSCRIBE id \(id) of frame \(a.request), already answered in frame \(a.answer)")
+                continue
+            }
+            if complete, rule == .subscribeAckUnmatched, let a = answered[id], a.answerEnd <= o.position.streamRange.lower,
+               case .suback = o.message, !a.unsubscribe {
+                emit(.subackRepeated, o.position, ByteRange(hl, hl + 2),
+                     "a second SUBACK for the SUBSCRIBE id \(id) of frame \(a.request), already answered in frame \(a.answer)")
+                continue
+            }
             if complete {
                 emit(rule, o.position, ByteRange(hl, hl + 2), "\(name) id \(id) matches no outstanding \(rule == .publishAckUnmatched ? "PUBLISH" : "SUBSCRIBE/UNSUBSCRIBE")")
             } else {
@@ -536,6 +553,7 @@ public struct MQTTConnectionChecker {
             emit(.topicEmpty, p, ByteRange(m.topic.lower - 2, m.topic.upper), "zero-length Topic Name")
         }
         guard qos == 1 || qos == 2, let id = m.packetID, id != 0 else { return }
+        if d == .clientToServer, !answered.isEmpty { answered.removeValue(forKey: id) }
         if let existing = self[side: d].inFlight[id], existing.state == .failed {
             if m.dup {
                 emit(.resentAfterFailure, p, idRange,
@@ -755,6 +773,7 @@ public struct MQTTConnectionChecker {
                  "SUBSCRIBE carries a Subscription Identifier although the server set Subscription Identifier Available 0")
         }
         guard id != 0 else { return }
+        if !answered.isEmpty { answered.removeValue(forKey: id) }
         if let existing = client.inFlight[id] {
             emit(.packetIDInUseClient, p, idRange,
                  "Packet Identifier \(id) is still in flight (frame \(existing.frame))")
@@ -795,6 +814,7 @@ public struct MQTTConnectionChecker {
             return
         }
         client.inFlight.removeValue(forKey: id)
+        answered[id] = (entry.frame, p.firstFrame, p.streamRange.upper, unsubscribe)
         if let g = granted, !p.truncated {
             for i in 0..<Swift.min(32, Swift.min(s.entryCount, Int(entry.entries))) {
                 let got = (g >> UInt64(2 * i)) & 3, asked = (entry.requestedQoS >> UInt64(2 * i)) & 3
