@@ -212,6 +212,19 @@ let ruleFixtures: [MQTTCheckRule: RuleFixture] = [
     .responseInformationNotRequested: RuleFixture(
         trigger: Scenario(v5, open5(connack: [0x1A] + P.str("r/"))), frame: 2,
         clean: Scenario(v5, open5(connect: [0x19, 1], connack: [0x1A] + P.str("r/")))),
+    .topicAliasRefusedServer: RuleFixture(
+        trigger: Scenario(v5, open5(connack: [0x22] + u16(5)) + [.c(P.publish("t", v5: true, props: [0x23] + u16(5))),
+                                                                .s(P.disconnect5(0x94))]), frame: 4,
+        clean: Scenario(v5, open5(connack: [0x22] + u16(5)) + [.c(P.publish("t", v5: true, props: [0x23] + u16(6))),
+                                                              .s(P.disconnect5(0x94))]),
+        cleanAllows: [.topicAliasAboveMaximumClient]),
+    .topicAliasRefusedClient: RuleFixture(
+        trigger: Scenario(v5, open5(connect: [0x22] + u16(2)) + [.s(P.publish("t", v5: true, props: [0x23] + u16(2))),
+                                                                .s(P.publish("", v5: true, props: [0x23] + u16(2))),
+                                                                .c(P.disconnect5(0x94))]), frame: 5,
+        clean: Scenario(v5, open5(connect: [0x22] + u16(2)) + [.s(P.publish("", v5: true, props: [0x23] + u16(2))),
+                                                              .c(P.disconnect5(0x94))]),
+        cleanAllows: [.topicAliasUnknown]),
     .subackRepeated: RuleFixture(
         trigger: Scenario(v3, open311 + [.c(P.subscribe([("a", 0), ("b", 0)], id: 3)), .s(P.suback([0], id: 3)),
                                          .s(P.suback([0], id: 3))]), frame: 5,

@@ -77,6 +77,8 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
     case topicAliasZero = "topic-alias-zero"
     case topicAliasAboveMaximumClient = "topic-alias-above-maximum-client"
     case topicAliasAboveMaximumServer = "topic-alias-above-maximum-server"
+    case topicAliasRefusedServer = "topic-alias-refused-by-server"
+    case topicAliasRefusedClient = "topic-alias-refused-by-client"
     case topicAliasUnknown = "topic-alias-unknown"
     case receiveMaximumExceededClient = "receive-maximum-exceeded-client"
     case receiveMaximumExceededServer = "receive-maximum-exceeded-server"
@@ -289,6 +291,14 @@ public enum MQTTCheckRule: String, Sendable, CaseIterable {
         case .topicAliasAboveMaximumServer:
             return v5("MQTT5-3.3.2-11", .error, "The server used a Topic Alias above the client's Topic Alias Maximum",
                       "5.0 §3.3.2.3.4", [.mqtt5_3_3_2_11, .mqtt5_3_1_2_26, .mqtt5_3_1_2_27])
+        case .topicAliasRefusedServer:
+            return v5("MQTT5-3.3.2-12", .error,
+                      "The server refused (DISCONNECT 0x94) Topic Aliases that were all within its Topic Alias Maximum",
+                      "5.0 §3.3.2.3.4", [.mqtt5_3_3_2_12])
+        case .topicAliasRefusedClient:
+            return v5("MQTT5-3.3.2-10", .error,
+                      "The client refused (DISCONNECT 0x94) Topic Aliases that were all within its Topic Alias Maximum",
+                      "5.0 §3.3.2.3.4", [.mqtt5_3_3_2_10])
         case .topicAliasUnknown:
             return v5("U50-TOPIC-EMPTY", .error, "Empty Topic Name with a Topic Alias that has no mapping",
                       "5.0 §3.3.2.3.4", [.u50_TOPIC_EMPTY])

@@ -96,6 +96,13 @@ public struct MQTTConnectionChecker {
         var nextSeq: UInt32 = 0
         /// Packets sent other than DISCONNECT (evidence the side was still working).
         var activePackets: Int32 = 0
+        /// 5.0: this side sent Topic Aliases, and whether any could be invalid (0, above the
+        /// receiver's maximum or not known, unmapped, in a malformed PUBLISH).
+        var aliasesUsed = false
+        var aliasInvalid = false
+        /// 5.0: this side's DISCONNECT 0x94 (Topic Alias invalid), judged at the end against the
+        /// peer's aliases (§3.3.2.3.4: any alias from 1 to the announced maximum must be accepted).
+        var aliasRefusal: PacketPosition?
     }
 
     enum FlowState: UInt8 {
@@ -161,6 +168,7 @@ public struct MQTTConnectionChecker {
     /// the capture is complete, else one unverifiable note per rule).
     public mutating func finish(closed: Bool = false) {
         if closed && complete { judgeUnanswered() }
+        judgeAliasRefusals()
         let left = orphans
         orphans.removeAll()
         for o in left {
@@ -235,6 +243,26 @@ public struct MQTTConnectionChecker {
         if let p = pingPosition, server.activePackets > pingMark {
             emit(.pingUnanswered, p, nil,
                  "PINGREQ\(pendingPings > 1 ? " (and \(pendingPings - 1) more)" : "") never got a PINGRESP; the server sent other packets afterwards and the connection closed")
+        }
+    }
+
+    /// A DISCONNECT 0x94 (Topic Alias invalid) answering a peer whose every Topic Alias was in 1 up to
+    /// the maximum the refusing side announced, and mapped (5.0 §3.3.2.3.4 [MQTT-3.3.2-10], [MQTT-3.3.2-12]).
+    /// Judged at the end, once every PUBLISH of the peer (reassembly may deliver it late) is known.
+    private mutating func judgeAliasRefusals() {
+        for d in Direction.allCases {
+            guard let p = self[side: d].aliasRefusal else { continue }
+            self[side: d].aliasRefusal = nil
+            let peer = self[side: d.reversed]
+            guard peer.aliasesUsed, !peer.aliasInvalid else { continue }
+            let rule: MQTTCheckRule = d == .serverToClient ? .topicAliasRefusedServer : .topicAliasRefusedClient
+            let who = d == .serverToClient ? "client" : "server"
+            if sawStart && peer.startKnown && !peer.gapped {
+                emit(rule, p, nil,
+                     "DISCONNECT 0x94 (Topic Alias invalid) although every Topic Alias the \(who) used was mapped and within the Topic Alias Maximum announced to it")
+            } else {
+                unverifiable(rule, p, "DISCONNECT 0x94 (Topic Alias invalid); the \(who)'s PUBLISHes were not all captured")
+            }
         }
     }
 
@@ -628,6 +656,11 @@ public struct MQTTConnectionChecker {
             }
         }
         if let alias = props.topicAlias {
+            let limit: UInt16? = d == .clientToServer ? (connackSeen ? serverTopicAliasMaximum : nil) : connect?.topicAliasMaximum
+            self[side: d].aliasesUsed = true
+            if alias == 0 || alias > (limit ?? 0) || (m.topic.isEmpty && !p.topicAliasKnown) || p.malformed {
+                self[side: d].aliasInvalid = true
+            }
             if alias == 0 {
                 emit(.topicAliasZero, p, nil, "Topic Alias 0")
             } else {
@@ -927,6 +960,7 @@ public struct MQTTConnectionChecker {
         self[side: d].disconnected = true
         self[side: d].disconnectFrame = p.lastFrame
         guard p.version == .v5 else { return }
+        if r.reasonCode == 0x94, self[side: d].aliasRefusal == nil { self[side: d].aliasRefusal = p }
         let codeRange = r.header.remainingLength > 0 ? ByteRange(r.header.headerLength, r.header.headerLength + 1) : nil
         if d == .serverToClient {
             if !connackSeen {
