@@ -58,7 +58,8 @@ struct Rules: ParsableCommand {
         }
         if rules.isEmpty {
             guard let key = SpecStatementID(rawValue: id), let st = byID[key] else { return nil }
-            let impl = c.implementation[st.id].map { $0.map(\.rawValue).joined(separator: ", ") } ?? "no rule of mqscope yet"
+            let why = SpecStatement.notCheckedReasons[st.id].map { "no rule: \($0)" } ?? "no rule of mqscope yet"
+            let impl = c.implementation[st.id].map { $0.map(\.rawValue).joined(separator: ", ") } ?? why
             return "statement\n" + statement(st) + "checked by: \(impl)\n"
         }
         var s = ""
@@ -89,6 +90,7 @@ struct Rules: ParsableCommand {
                 let impl = c.implementation[st.id].map { $0.map(\.rawValue).joined(separator: ", ") } ?? "-"
                 s += "\(st.id)  [\(st.family.rawValue), observable \(st.observable.rawValue)]  checked by: \(impl)\n"
                 s += "    \(st.summary)\n"
+                if impl == "-", let why = SpecStatement.notCheckedReasons[st.id] { s += "    not checked: \(why)\n" }
             }
         }
         s += "\nSUMMARY\n"
@@ -123,7 +125,9 @@ struct Rules: ParsableCommand {
         for r in stream { s += "- `\(r.id.rawValue)` (\(r.severity)): \(r.title)\n" }
         s += "\n### Observable statements not checked yet\n\n"
         for st in SpecStatement.all where st.observable == .yes && c.implementation[st.id] == nil {
-            s += "- `\(st.id)`: \(st.summary)\n"
+            s += "- `\(st.id)`: \(st.summary)"
+            if let why = SpecStatement.notCheckedReasons[st.id] { s += " *Not checked:* \(why)." }
+            s += "\n"
         }
         return s
     }
@@ -162,6 +166,7 @@ struct Rules: ParsableCommand {
                 w.key("severity", st.severity.description)
                 w.key("summary", st.summary)
                 w.key("implemented", c.implementation[st.id] != nil)
+                if let why = SpecStatement.notCheckedReasons[st.id] { w.key("not_checked_reason", why) }
                 w.key("rules")
                 w.arrayStart()
                 for r in c.implementation[st.id] ?? [] { w.string(r.rawValue) }
