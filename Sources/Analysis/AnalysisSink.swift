@@ -14,6 +14,10 @@ public protocol AnalysisSink {
     /// Whether each packet needs its full decode; false when only its type is needed (counting),
     /// which then arrives through `mqttPacketCounted` instead of `mqttPacket`.
     var wantsFields: Bool { get }
+    /// Whether a decoded MQTT packet needs its field tree. False: an MQTT `unit` comes with an empty tree
+    /// and only the typed message (and findings), which the decoder then fills without building
+    /// the tree (`stats`).
+    var wantsFieldTree: Bool { get }
     /// Whether retransmitted bytes are compared with their first copy, so that conflicting overlaps
     /// are reported. False lets reassembly skip keeping a copy of the bytes it delivers (the overlap
     /// history, one copy of every payload byte): for sinks that show no stream events at all.
@@ -42,6 +46,7 @@ extension AnalysisSink {
     public mutating func fileNote(_ note: FileNote) {}
     public var wantsPackets: Bool { true }
     public var wantsFields: Bool { true }
+    public var wantsFieldTree: Bool { true }
     public var wantsOverlapConflicts: Bool { true }
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {}
     public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {}

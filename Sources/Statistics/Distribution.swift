@@ -114,7 +114,37 @@ public struct Distribution: Sendable {
 
     /// count, min, p50, p90, p99, max: the summary every output shows.
     public var summary: (count: UInt64, min: UInt64, p50: UInt64, p90: UInt64, p99: UInt64, max: UInt64) {
-        (count, count == 0 ? 0 : minimum, value(at: 50), value(at: 90), value(at: 99), maximum)
+        guard hasHistogram else {
+            return (count, count == 0 ? 0 : minimum, value(at: 50), value(at: 90), value(at: 99), maximum)
+        }
+        let p = histogramValues(at: (50, 90, 99))
+        return (count, minimum, p.0, p.1, p.2, maximum)
+    }
+
+    /// `value(at:)` of three ascending percentiles (strictly between 0 and 100) in one walk over
+    /// the recorded buckets: the package's `valueAtPercentile` walks every bucket from the first
+    /// for each, unspecialised (most of a `stats` report's rendering time). The same answer: the
+    /// first bucket whose running count reaches ⌈(p one ulp less)·n/100⌉, at its highest
+    /// equivalent value, clamped to the recorded extremes.
+    private func histogramValues(at p: (Double, Double, Double)) -> (UInt64, UInt64, UInt64) {
+        let total = histogram.totalCount
+        func rank(_ percentile: Double) -> UInt64 {
+            let requested = Swift.min(Swift.max(percentile.nextDown, 0), 100)
+            return Swift.max(1, UInt64((requested * Double(total) / 100).rounded(.up)))
+        }
+        let ranks = [rank(p.0), rank(p.1), rank(p.2)]
+        var found = [UInt64](repeating: Swift.min(minimum, maximum), count: 3)
+        var next = 0
+        let low = histogram.min, high = histogram.maxRecorded
+        for v in histogram.recordedValues() {
+            while next < 3 && v.totalCountToThisValue >= ranks[next] {
+                let h = Swift.max(Swift.min(v.value, high), low)
+                found[next] = Swift.min(Swift.max(h, minimum), maximum)
+                next += 1
+            }
+            if next == 3 { break }
+        }
+        return (found[0], found[1], found[2])
     }
 
     /// Buckets for a chart: `buckets` log-spaced bins between min and max, each with its count.

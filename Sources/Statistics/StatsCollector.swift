@@ -85,6 +85,8 @@ public struct StatsCollector: AnalysisSink {
     }
 
     public var wantsOverlapConflicts: Bool { false }
+    /// Only typed values are read (the message, subscription entries through their cursor).
+    public var wantsFieldTree: Bool { false }
     public var wantsSegments: Bool { true }
 
     // MARK: TCP
@@ -152,17 +154,11 @@ public struct StatsCollector: AnalysisSink {
             conns[c].request(.subscribe, d, s.packetID, t)
             // Each filter is followed by its options; with No Local (MQTT 5 §3.8.3.1) the
             // subscriber's own publishes are not delivered to it, so they are not expected.
+            // (No Local is a 5.0 option; in 3.x that bit is reserved.)
             var filters: [(String, Bool)] = []
-            for n in fields.nodes {
-                if n.field == MQTTField.subscribeTopicFilter.id, case .text(let r, _) = n.value, r.upper <= pdu.count {
-                    filters.append((Self.string(pdu, r), false))
-                } else if n.field == MQTTField.subscribeOptionsNoLocal.id, !filters.isEmpty {
-                    switch n.value {
-                    case .bool(true): filters[filters.count - 1].1 = true
-                    case .uint(let v) where v != 0: filters[filters.count - 1].1 = true
-                    default: break
-                    }
-                }
+            var entries = s.entryCursor()
+            while let f = entries.next(pdu) {
+                filters.append((Self.string(pdu, f.filter), e.version == .v5 && f.options?.noLocal == true))
             }
             for (f, noLocal) in filters {
                 conns[c].filters.removeAll { $0 == f }
@@ -175,9 +171,8 @@ public struct StatsCollector: AnalysisSink {
         case .unsubscribe(let s):
             conns[c].request(.unsubscribe, d, s.packetID, t)
             var filters: [String] = []
-            for n in fields.nodes where n.field == MQTTField.unsubscribeTopicFilter.id {
-                if case .text(let r, _) = n.value, r.upper <= pdu.count { filters.append(Self.string(pdu, r)) }
-            }
+            var entries = s.entryCursor()
+            while let f = entries.next(pdu) { filters.append(Self.string(pdu, f.filter)) }
             conns[c].filters.removeAll { filters.contains($0) }
             conns[c].noLocal.subtract(filters)
             for f in filters { subscriptions.unsubscribe(id, f) }

@@ -291,7 +291,7 @@ public struct StatsRender {
                              [-40, 7, 9, 7, 9, 12, 5, 18, 20, 12]))
             for t in table.sorted {
                 let p = t.payload.summary
-                let fo = t.fanOut.map { "\(duration($0.value(at: 50)))/\(duration($0.value(at: 99)))" } ?? "-"
+                let fo = t.fanOut.map { let f = $0.summary; return "\(duration(f.p50))/\(duration(f.p99))" } ?? "-"
                 lines.append(pad([t.name, "\(t.published.messages)", "\(t.published.bytes)", "\(t.delivered.messages)",
                                   "\(t.delivered.bytes)", "\(t.qos.0)/\(t.qos.1)/\(t.qos.2)", "\(t.retained)",
                                   "\(p.p50)/\(p.p99)/\(p.max)", fo, "\(t.expectedDeliveries)/\(t.matchedDeliveries)"],

@@ -1,5 +1,6 @@
 public import WireCore
 public import PacketLayers
+import TCPReassembly
 
 /// Round-trip times and zero windows of one TCP connection, beside what reassembly counts
 /// (retransmissions, gaps): the network's share of a latency, told from the broker's.
@@ -42,8 +43,9 @@ struct TCPHealthTracker {
     struct Unacked { var end: UInt32; var time: Timestamp }
 
     struct Flow {
-        /// Direction 0 is the segments sent by `low`.
-        var low: Endpoint
+        /// Direction 0 is the segments sent by `key.low`.
+        var key: FlowKey
+        var low: Endpoint { key.low }
         var unacked: ([Unacked], [Unacked]) = ([], [])
         /// Sender of the SYN (0 or 1; -1 none seen) and the handshake's times.
         var synSender = -1
@@ -59,12 +61,6 @@ struct TCPHealthTracker {
         var lastTime = Timestamp.zero
     }
 
-    struct Key: Hashable {
-        var low: Endpoint
-        var high: Endpoint
-        init(_ a: Endpoint, _ b: Endpoint) { if b < a { low = b; high = a } else { low = a; high = b } }
-    }
-
     static let maxUnacked = 1024
     static let maxFlows = 1 << 18
     /// Flows whose connection never ends here (segments after it closed, of a connection the
@@ -73,7 +69,13 @@ struct TCPHealthTracker {
     var sweepAt = 4096
 
     var flows: [Flow] = []
-    var slotOf: [Key: Int] = [:]
+    /// 4-tuple → slot in `flows` (the reassembly's own index type: one probe of a small table
+    /// per segment, where a `Dictionary` of endpoints hashed ten fields), and the last one found:
+    /// a segment and its ACK share a key.
+    var index = SlotIndex()
+    var live: [Bool] = []
+    var lastKey: FlowKey? = nil
+    var lastSlot = 0
     var free: [Int] = []
     /// Connections not followed because `maxFlows` were open.
     var flowsNotFollowed: UInt64 = 0
@@ -82,17 +84,23 @@ struct TCPHealthTracker {
     var handshakes = Distribution()
 
     mutating func segment(_ s: borrowing TCPSegment, payload: Int, time: Timestamp) {
-        let key = Key(s.source, s.destination)
+        let key = FlowKey(s.source, s.destination)
         let flags = s.flags
         let k: Int
-        if let existing = slotOf[key] {
+        if let existing = slot(key) {
             k = existing
         } else {
-            if slotOf.count >= sweepAt { sweep(time) }
-            guard slotOf.count < Self.maxFlows else { flowsNotFollowed &+= 1; return }
-            let f = Flow(low: key.low)
-            if let i = free.popLast() { flows[i] = f; k = i } else { flows.append(f); k = flows.count - 1 }
-            slotOf[key] = k
+            if index.count >= sweepAt { sweep(time) }
+            guard index.count < Self.maxFlows else { flowsNotFollowed &+= 1; return }
+            let f = Flow(key: key)
+            if let i = free.popLast() {
+                flows[i] = f; live[i] = true; k = i
+            } else {
+                flows.append(f); live.append(true); k = flows.count - 1
+            }
+            index.insert(slot: k, hash: key.mixed)
+            lastKey = key
+            lastSlot = k
         }
         flows[k].lastTime = time
         let d = s.source == flows[k].low ? 0 : 1
@@ -161,27 +169,43 @@ struct TCPHealthTracker {
         return sample.map { UInt64(clamping: time.totalNanoseconds &- $0.totalNanoseconds) }
     }
 
+    /// The slot followed for `key`, if any.
+    private mutating func slot(_ key: FlowKey) -> Int? {
+        if let lastKey, lastKey == key { return lastSlot }
+        guard let k = index.find(hash: key.mixed, matches: { live[$0] && flows[$0].key == key }) else { return nil }
+        lastKey = key
+        lastSlot = k
+        return k
+    }
+
+    /// Stops following the flow in slot `k`.
+    private mutating func forget(_ k: Int) {
+        let key = flows[k].key
+        index.remove(slot: k, hash: key.mixed)
+        if lastKey == key { lastKey = nil }
+        flows[k] = Flow(key: key)
+        live[k] = false
+        free.append(k)
+    }
+
     /// Roles of a connection picked up mid-stream, from its first MQTT or STOMP packet.
     mutating func roles(client: Endpoint, server: Endpoint) {
-        guard let k = slotOf[Key(client, server)], flows[k].clientDir < 0 else { return }
+        guard let k = slot(FlowKey(client, server)), flows[k].clientDir < 0 else { return }
         flows[k].clientDir = client == flows[k].low ? 0 : 1
     }
 
     private mutating func sweep(_ now: Timestamp) {
-        for (key, k) in slotOf where now.seconds &- flows[k].lastTime.seconds > Self.idleSeconds {
-            slotOf[key] = nil
-            flows[k] = Flow(low: flows[k].low)
-            free.append(k)
+        for k in flows.indices where live[k] && now.seconds &- flows[k].lastTime.seconds > Self.idleSeconds {
+            forget(k)
         }
-        sweepAt = max(4096, slotOf.count * 2)
+        sweepAt = max(4096, index.count * 2)
     }
 
     /// The connection between `client` and `server` ended: its health, and it is forgotten.
     mutating func finish(client: Endpoint, server: Endpoint) -> TCPHealth? {
-        guard let k = slotOf.removeValue(forKey: Key(client, server)) else { return nil }
+        guard let k = slot(FlowKey(client, server)) else { return nil }
         var f = flows[k]
-        flows[k] = Flow(low: f.low)
-        free.append(k)
+        forget(k)
         let clientIsLow = client == f.low
         f.health.ackRTT = clientIsLow ? f.rtt : (f.rtt.1, f.rtt.0)
         f.health.zeroWindows = clientIsLow ? f.zero : (f.zero.1, f.zero.0)

@@ -1,11 +1,11 @@
 import WireCore
 
 /// A connection's 4-tuple in canonical order, so both directions find the same entry.
-struct FlowKey: Hashable {
-    var low: Endpoint
-    var high: Endpoint
+public struct FlowKey: Hashable, Sendable {
+    public var low: Endpoint
+    public var high: Endpoint
 
-    init(_ a: Endpoint, _ b: Endpoint) {
+    public init(_ a: Endpoint, _ b: Endpoint) {
         if b < a {
             low = b
             high = a
@@ -17,12 +17,12 @@ struct FlowKey: Hashable {
 
     /// One pre-mixed word instead of the ten fields' worth of hasher rounds the derived
     /// conformance would feed (this lookup runs once per segment); equality still compares all.
-    func hash(into hasher: inout Hasher) {
+    public func hash(into hasher: inout Hasher) {
         hasher.combine(mixed)
     }
 
     /// The fields mixed into one word (also the `SlotIndex` hash; its low 32 bits are spread well).
-    var mixed: UInt64 {
+    public var mixed: UInt64 {
         var h = low.address.high &* 0x9E37_79B9_7F4A_7C15
         h = (h ^ low.address.low) &* 0xBF58_476D_1CE4_E5B9
         h = (h ^ high.address.high) &* 0x94D0_49BB_1331_11EB

@@ -71,9 +71,14 @@ public struct MQTTLayer: StreamLayer {
             c.mqtt.version = guess
             c.mqtt.versionSource = .inferred
         }
-        env.tree.reset()
         env.diagnostics.removeAll(keepingCapacity: true)
-        let message = MQTTDecoder.decode(pdu, version: c.mqtt.version, into: &env.tree, diagnostics: &env.diagnostics)
+        let message: MQTTMessage
+        if env.decodeTree {
+            env.tree.reset()
+            message = MQTTDecoder.decode(pdu, version: c.mqtt.version, into: &env.tree, diagnostics: &env.diagnostics)
+        } else {
+            message = MQTTDecoder.decode(pdu, version: c.mqtt.version, into: &env.typedOnly, diagnostics: &env.diagnostics)
+        }
         var alias = MQTTTopicAliases.Use(topic: nil, known: false)
         switch message {
         case .connect(let connect) where d == .clientToServer:
@@ -96,7 +101,11 @@ public struct MQTTLayer: StreamLayer {
             diagnostics: env.diagnostics, aliasTopic: alias.topic.map { String(decoding: $0, as: UTF8.self) },
             clientID: c.mqtt.clientID, transport: c.transport, topicAliasKnown: alias.known)
         if let t = c.tls { event.tls = t.subject }
-        env.sink.unit(.mqtt(event), bytes: pdu, fields: env.tree)
+        if env.decodeTree {
+            env.sink.unit(.mqtt(event), bytes: pdu, fields: env.tree)
+        } else {
+            env.sink.unit(.mqtt(event), bytes: pdu, fields: env.typedOnly)
+        }
     }
 }
 

@@ -55,12 +55,15 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
     let decodePackets: Bool
     /// Whether each MQTT packet is decoded in full (false: counted by type).
     let decodeFields: Bool
+    /// Whether MQTT packets are decoded into `tree` (else into `typedOnly`, which keeps nothing).
+    let decodeTree: Bool
     /// The capture's first frame time, set by the driver.
     var captureStart = Timestamp.zero
     /// The capture time of the call being processed.
     var time = Timestamp.zero
     /// Reused for every unit: the decoder's output arena and findings.
     var tree = FieldTree()
+    var typedOnly = FieldTree(recording: false)
     var diagnostics: [Diagnostic] = []
     /// TLS secrets (the options' key log plus the file's secrets blocks), looked up per connection.
     var keyLog: TLSKeyLog
@@ -74,6 +77,7 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
         self.options = options
         decodePackets = sink.wantsPackets
         decodeFields = sink.wantsFields
+        decodeTree = sink.wantsFieldTree
         framerBase = framerStore.base
         diagnostics.reserveCapacity(8)
         keyLog = options.tlsKeyLog ?? TLSKeyLog()

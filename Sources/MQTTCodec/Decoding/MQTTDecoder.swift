@@ -109,8 +109,10 @@ public enum MQTTDecoder {
             tail.trailing(&tree, &diagnostics)
         }
         tree.closeAll()
-        let rootRange = tree.nodes[root].range
-        tree.setRange(root, ByteRange(0, Swift.max(rootRange.upper, Swift.min(declaredEnd, pdu.count))))
+        if root >= 0 {
+            let rootRange = tree.nodes[root].range
+            tree.setRange(root, ByteRange(0, Swift.max(rootRange.upper, Swift.min(declaredEnd, pdu.count))))
+        }
         return message
     }
 

@@ -41,8 +41,14 @@ public struct FieldTree: Sendable {
     public private(set) var nodes: [FieldNode] = []
     public private(set) var notes: [String] = []
     private var open: [Int] = []
+    /// False for a tree that keeps nothing: a decoder still returns its typed values and findings
+    /// but every `add`/`begin` is a no-op returning -1 (for consumers that read only typed values,
+    /// e.g. `stats`).
+    public let isRecording: Bool
 
-    public init() {
+    public init(recording: Bool = true) {
+        isRecording = recording
+        guard recording else { return }
         nodes.reserveCapacity(64)
         open.reserveCapacity(8)
     }
@@ -56,6 +62,7 @@ public struct FieldTree: Sendable {
     /// Adds a leaf; returns its index.
     @discardableResult
     public mutating func add(_ field: FieldID, _ range: ByteRange, _ value: FieldValue = .none, bits: UInt32 = 0) -> Int {
+        guard isRecording else { return -1 }
         let i = nodes.count
         nodes.append(FieldNode(field: field, range: range, bitMask: bits, value: value,
                                subtreeEnd: Int32(i + 1), depth: Int16(openDepth)))
@@ -68,7 +75,7 @@ public struct FieldTree: Sendable {
     @discardableResult
     public mutating func begin(_ field: FieldID, at offset: Int, _ value: FieldValue = .none) -> Int {
         let i = add(field, ByteRange(offset, offset), value)
-        open.append(i)
+        if i >= 0 { open.append(i) }
         return i
     }
 
@@ -90,8 +97,8 @@ public struct FieldTree: Sendable {
         while let last = open.last { end(last, upper: upper) }
     }
 
-    public mutating func setValue(_ index: Int, _ value: FieldValue) { nodes[index].value = value }
-    public mutating func setRange(_ index: Int, _ range: ByteRange) { nodes[index].range = range }
+    public mutating func setValue(_ index: Int, _ value: FieldValue) { if index >= 0 { nodes[index].value = value } }
+    public mutating func setRange(_ index: Int, _ range: ByteRange) { if index >= 0 { nodes[index].range = range } }
 
     public mutating func addNote(_ text: String) -> FieldValue {
         notes.append(text)
