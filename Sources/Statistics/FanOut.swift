@@ -139,11 +139,7 @@ struct SubscriptionIndex {
 
     static func bytes(_ b: Span<UInt8>, _ r: ByteRange) -> [UInt8] {
         guard r.lower >= 0, r.upper <= b.count, r.lower <= r.upper else { return [] }
-        var a: [UInt8] = []
-        a.reserveCapacity(r.count)
-        var i = r.lower
-        while i < r.upper { a.append(b[i]); i += 1 }
-        return a
+        return b.extracting(r.range).withUnsafeBufferPointer { Array($0) }
     }
 }
 
@@ -191,29 +187,35 @@ struct PendingPublish {
 /// A ring of the most recent publishes, found by digest. Bounded: the oldest is settled when full.
 /// Publishes of one digest are chained oldest to newest through the ring (no list per digest).
 struct PendingPublishes {
-    var ring: [PendingPublish]
-    var live: [Bool]
+    /// Grows to `capacity` as publishes come (a capture of a few publishes allocates a few), then
+    /// wraps. Slot of sequence number s: s % capacity.
+    var ring: [PendingPublish] = []
+    var live: [Bool] = []
+    let capacity: Int
     var head = 0      // sequence number of the oldest
     var tail = 0      // next sequence number
     /// Digest → sequence numbers of its oldest and newest pending publish.
     var byDigest: [UInt64: (oldest: Int, newest: Int)] = [:]
 
     init(capacity: Int) {
-        ring = Array(repeating: PendingPublish(digest: 0, time: .zero, topicKey: 0, sys: false, expected: 0, expectedTo: []),
-                     count: capacity)
-        live = Array(repeating: false, count: capacity)
+        self.capacity = capacity
         byDigest.reserveCapacity(min(capacity, 4096))
     }
 
     /// Adds `p`; returns the publish it evicted, if the ring was full.
     mutating func add(_ p: PendingPublish) -> PendingPublish? {
         var evicted: PendingPublish? = nil
-        if tail - head == ring.count { evicted = removeOldest() }
-        let i = tail % ring.count
-        ring[i] = p
-        live[i] = true
+        if tail - head == capacity { evicted = removeOldest() }
+        let i = tail % capacity
+        if i == ring.count {
+            ring.append(p)
+            live.append(true)
+        } else {
+            ring[i] = p
+            live[i] = true
+        }
         if let chain = byDigest[p.digest] {
-            ring[chain.newest % ring.count].newerSame = tail
+            ring[chain.newest % capacity].newerSame = tail
             byDigest[p.digest] = (chain.oldest, tail)
         } else {
             byDigest[p.digest] = (tail, tail)
@@ -224,7 +226,7 @@ struct PendingPublishes {
 
     mutating func removeOldest() -> PendingPublish? {
         guard head < tail else { return nil }
-        let i = head % ring.count
+        let i = head % capacity
         let p = ring[i]
         live[i] = false
         ring[i].expectedTo = []
@@ -245,14 +247,14 @@ struct PendingPublishes {
         guard let chain = byDigest[digest] else { return nil }
         var s = chain.oldest
         while s >= 0 {
-            let i = s % ring.count
+            let i = s % capacity
             if !ring[i].wasDelivered(to: to) {
                 ring[i].markDelivered(to: to)
                 return (ring[i].time, false, ring[i].trace)
             }
             s = ring[i].newerSame
         }
-        let newest = ring[chain.newest % ring.count]
+        let newest = ring[chain.newest % capacity]
         return (newest.time, true, newest.trace)
     }
 }

@@ -76,15 +76,18 @@ public struct TopicTable: Sendable {
 
     private mutating func compact() {
         let order = entries.indices.sorted { entries[$0].messages > entries[$1].messages }
-        let keep = Set(order.prefix(limit / 2))
+        var keep = [Bool](repeating: false, count: entries.count)
+        for i in order.prefix(limit / 2) { keep[i] = true }
         var kept: [TopicStats] = []
         kept.reserveCapacity(limit)
-        var remap: [Int: Int] = [:]
-        for (i, e) in entries.enumerated() {
-            if keep.contains(i) {
+        // Old index → new index, -1 for a folded topic.
+        var remap = [Int](repeating: -1, count: entries.count)
+        for i in entries.indices {
+            if keep[i] {
                 remap[i] = kept.count
-                kept.append(e)
+                kept.append(entries[i])
             } else {
+                let e = entries[i]
                 // Counts only: merging each folded topic's histograms cost a pass over their
                 // buckets per topic (minutes for a million topics), and `other` shows none.
                 other.published.add(e.published)
@@ -98,7 +101,7 @@ public struct TopicTable: Sendable {
         }
         var newIndex: [UInt64: Int] = [:]
         newIndex.reserveCapacity(limit)
-        for (h, i) in index { if let j = remap[i] { newIndex[h] = j } }
+        for (h, i) in index where remap[i] >= 0 { newIndex[h] = remap[i] }
         entries = kept
         index = newIndex
     }
