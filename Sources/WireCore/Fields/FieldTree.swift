@@ -46,7 +46,9 @@ public struct FieldTree: Sendable {
     /// e.g. `stats`).
     public let isRecording: Bool
 
-    public init(recording: Bool = true) {
+    public init() { self.init(recording: true) }
+
+    public init(recording: Bool) {
         isRecording = recording
         guard recording else { return }
         nodes.reserveCapacity(64)
