@@ -4,7 +4,7 @@ import Foundation
 /// A distribution of non-negative integer samples (nanoseconds, bytes) kept as an HDR histogram
 /// (HdrHistogram/hdrhistogram-swift): constant memory per distribution whatever the sample count,
 /// values to `digits` significant decimal digits; the exact minimum and maximum are kept beside it.
-/// The histogram is made beyond four samples (a distribution of a few — a topic published a few
+/// The histogram is made beyond sixteen samples (a distribution of a few — a topic published a few
 /// times, of a million such — costs no allocation; its percentiles are the ones the histogram would
 /// give), sized at once for values up to `highest`: the
 /// package's auto-resizing grows it just enough for each new maximum, a copy of its counts every
@@ -50,12 +50,16 @@ public struct Distribution: Sendable {
 
     /// The first samples, kept as they are until there are more than fit here: a topic of a few
     /// messages (a million such) makes no histogram.
-    var few: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-    static let fewCapacity: UInt64 = 4
+    var few: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+              UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// Sixteen: a new histogram's counts are copied from its shape (about 15 KiB for a per-topic
+    /// latency); with four, that copy was the largest single cost of `stats` on captures of many
+    /// topics of a few messages each.
+    static let fewCapacity: UInt64 = 16
     var hasHistogram: Bool { count > Self.fewCapacity }
 
     private func fewSample(_ i: UInt64) -> UInt64 {
-        switch i { case 0: few.0; case 1: few.1; case 2: few.2; default: few.3 }
+        withUnsafeBytes(of: few) { $0.load(fromByteOffset: Int(i) * 8, as: UInt64.self) }
     }
 
     /// The samples kept inline, sorted (only while there is no histogram).
@@ -65,7 +69,8 @@ public struct Distribution: Sendable {
         // The auto-resizing histogram tracks values up to UInt64.max / 2; clamp rather than trap.
         let v = min(value, UInt64.max / 4)
         if count < Self.fewCapacity {
-            switch count { case 0: few.0 = v; case 1: few.1 = v; case 2: few.2 = v; default: few.3 = v }
+            let at = Int(count) * 8
+            withUnsafeMutableBytes(of: &few) { $0.storeBytes(of: v, toByteOffset: at, as: UInt64.self) }
         } else {
             if count == Self.fewCapacity { spill() }
             _ = histogram.record(v)

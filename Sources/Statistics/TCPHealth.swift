@@ -156,7 +156,10 @@ struct TCPHealthTracker {
         guard !list.isEmpty else { return nil }
         var kept = 0
         var sample: Timestamp? = nil
-        for u in list {
+        // By index: iterating the array itself would hold a second reference to its buffer, and
+        // the first write below would copy the whole list (once per ACK).
+        for i in list.indices {
+            let u = list[i]
             let covered = Int32(bitPattern: a &- u.end) >= 0
             if covered {
                 if u.end == a, sample == nil { sample = u.time }
