@@ -623,11 +623,12 @@ public struct CheckReport: AnalysisSink {
     /// type with the same values share a fingerprint: a baseline accepts them together.
     static func fingerprint(_ f: CheckFinding, clientID: String?) -> String {
         func clean(_ s: String) -> String {
-            String(s.unicodeScalars.map { $0 == "|" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
+            guard s.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == 0x0A || $0 == 0x0D }) else { return s }
+            return String(s.unicodeScalars.map { $0 == "|" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
         }
-        // The expression is compiled once, and only run on messages that name a frame at all.
+        // The expression is compiled once, and only run on messages that may cite a frame number.
         var value = clean(f.message)
-        if value.utf8.firstRange(of: "frame".utf8) != nil {
+        if mayCiteFrame(value.utf8) {
             value = value.replacing(framesCited, with: "frame")
         }
         return "\(f.rule.rawValue)|\(clientID.map(clean) ?? "-")|\(f.packetType.map(clean) ?? "-")|\(value)"
@@ -648,6 +649,26 @@ public struct CheckReport: AnalysisSink {
 /// "frame 12", "frames 3, 4", "frame 5 vs frame 9": the frame numbers a finding's message cites,
 /// taken out of its fingerprint. Compiled once (a regex literal is parsed each time it is evaluated).
 nonisolated(unsafe) private let framesCited = /\bframes? \d+(?:(?:,| vs frame | and )\d+)*/
+
+/// Whether `framesCited` can match: "frame", an optional "s", a space, then a digit (any non-ASCII
+/// byte counts as one, as `\d` matches every Unicode digit). A byte scan: most messages cite none.
+private func mayCiteFrame(_ u: String.UTF8View) -> Bool {
+    let word: [UInt8] = Array("frame".utf8)
+    var i = u.startIndex
+    while i != u.endIndex {
+        var j = i, k = 0
+        while k < word.count, j != u.endIndex, u[j] == word[k] { j = u.index(after: j); k += 1 }
+        if k == word.count {
+            if j != u.endIndex, u[j] == UInt8(ascii: "s") { j = u.index(after: j) }
+            if j != u.endIndex, u[j] == UInt8(ascii: " ") {
+                j = u.index(after: j)
+                if j != u.endIndex, u[j] >= 0x80 || (u[j] >= UInt8(ascii: "0") && u[j] <= UInt8(ascii: "9")) { return true }
+            }
+        }
+        i = u.index(after: i)
+    }
+    return false
+}
 
 /// A checker whose findings the report collects.
 protocol FindingSource {
