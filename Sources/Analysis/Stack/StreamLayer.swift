@@ -55,6 +55,8 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
     let decodePackets: Bool
     /// Whether each MQTT packet is decoded in full (false: counted by type).
     let decodeFields: Bool
+    /// Whether the sink may turn MQTT packets away before they are decoded (`skipsMQTTPacket`).
+    let prefilterPackets: Bool
     /// The capture's first frame time, set by the driver.
     var captureStart = Timestamp.zero
     /// The capture time of the call being processed.
@@ -74,6 +76,7 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
         self.options = options
         decodePackets = sink.wantsPackets
         decodeFields = sink.wantsFields
+        prefilterPackets = sink.prefiltersPackets
         framerBase = framerStore.base
         diagnostics.reserveCapacity(8)
         keyLog = options.tlsKeyLog ?? TLSKeyLog()
