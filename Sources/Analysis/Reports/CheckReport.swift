@@ -623,12 +623,13 @@ public struct CheckReport: AnalysisSink {
     /// type with the same values share a fingerprint: a baseline accepts them together.
     static func fingerprint(_ f: CheckFinding, clientID: String?) -> String {
         func clean(_ s: String) -> String {
-            guard s.utf8.contains(where: { $0 == UInt8(ascii: "|") || $0 == 0x0A || $0 == 0x0D }) else { return s }
+            var t = s
+            guard t.withUTF8({ $0.contains { $0 == UInt8(ascii: "|") || $0 == 0x0A || $0 == 0x0D } }) else { return s }
             return String(s.unicodeScalars.map { $0 == "|" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
         }
         // The expression is compiled once, and only run on messages that may cite a frame number.
         var value = clean(f.message)
-        if mayCiteFrame(value.utf8) {
+        if mayCiteFrame(value) {
             value = value.replacing(framesCited, with: "frame")
         }
         return "\(f.rule.rawValue)|\(clientID.map(clean) ?? "-")|\(f.packetType.map(clean) ?? "-")|\(value)"
@@ -652,22 +653,24 @@ nonisolated(unsafe) private let framesCited = /\bframes? \d+(?:(?:,| vs frame | 
 
 /// Whether `framesCited` can match: "frame", an optional "s", a space, then a digit (any non-ASCII
 /// byte counts as one, as `\d` matches every Unicode digit). A byte scan: most messages cite none.
-private func mayCiteFrame(_ u: String.UTF8View) -> Bool {
-    let word: [UInt8] = Array("frame".utf8)
-    var i = u.startIndex
-    while i != u.endIndex {
-        var j = i, k = 0
-        while k < word.count, j != u.endIndex, u[j] == word[k] { j = u.index(after: j); k += 1 }
-        if k == word.count {
-            if j != u.endIndex, u[j] == UInt8(ascii: "s") { j = u.index(after: j) }
-            if j != u.endIndex, u[j] == UInt8(ascii: " ") {
-                j = u.index(after: j)
-                if j != u.endIndex, u[j] >= 0x80 || (u[j] >= UInt8(ascii: "0") && u[j] <= UInt8(ascii: "9")) { return true }
+private func mayCiteFrame(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { u in
+        let n = u.count
+        var i = 0
+        while i + 7 <= n {
+            if u[i] == UInt8(ascii: "f"), u[i + 1] == UInt8(ascii: "r"), u[i + 2] == UInt8(ascii: "a"),
+               u[i + 3] == UInt8(ascii: "m"), u[i + 4] == UInt8(ascii: "e") {
+                var j = i + 5
+                if u[j] == UInt8(ascii: "s") { j += 1 }
+                if j + 1 < n, u[j] == UInt8(ascii: " "), u[j + 1] >= 0x80 || (u[j + 1] >= UInt8(ascii: "0") && u[j + 1] <= UInt8(ascii: "9")) {
+                    return true
+                }
             }
+            i += 1
         }
-        i = u.index(after: i)
+        return false
     }
-    return false
 }
 
 /// A checker whose findings the report collects.
