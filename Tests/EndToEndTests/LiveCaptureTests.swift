@@ -240,6 +240,8 @@ import TestSupport
         #expect(types.filter { $0 == "PUBLISH" }.count == 6, "\(types)")
         #expect(mqtt.allSatisfy { $0["transport"] as? String == "tls" })
         #expect(!live.stderrText.contains("not decrypted"), "\(live.stderrText)")
+    }
+
     /// `-t` and `-x` on `live` as on `read` (one option group): a CONNECT and its CONNACK sent over
     /// loopback by a small Python peer are shown with epoch times and a hex dump of their bytes.
     @Test func liveTakesTimeFormatAndHexDump() throws {
