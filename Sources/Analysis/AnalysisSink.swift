@@ -1,6 +1,7 @@
 public import WireCore
 public import MQTTCodec
 public import PacketLayers
+public import DisplayFilters
 
 /// Receives what the analysis finds, in capture order. Generic (no existentials): each command
 /// supplies its own sink type and implements only what it needs.
@@ -24,6 +25,13 @@ public protocol AnalysisSink {
     var wantsOverlapConflicts: Bool { get }
     /// A packet framed but not decoded (when `wantsFields` is false).
     mutating func mqttPacketCounted(_ type: MQTTPacketType)
+    /// Whether `skipsMQTTPacket` may turn packets away (asked once per run).
+    var prefiltersPackets: Bool { get }
+    /// Before an MQTT packet is decoded, its event facts and type (no fields): true when the sink
+    /// certainly does not want it (a display filter decided on these alone), so it is not decoded
+    /// and `unit` is not called. Packets that change connection state (a CONNECT, a 5.0
+    /// PUBLISH: topic aliases) are never offered.
+    mutating func skipsMQTTPacket(_ subject: FilterSubject, pdu: Span<UInt8>, type: MQTTPacketType) -> Bool
     /// One decoded unit of any layer (an MQTT packet, a STOMP frame or heart-beat EOL, a WebSocket
     /// head or frame, a TLS message or record), with its raw bytes and annotated fields lent for the
     /// call. Every consumer receives every layer's units through this one method.
@@ -49,6 +57,10 @@ extension AnalysisSink {
     public var wantsFieldTree: Bool { true }
     public var wantsOverlapConflicts: Bool { true }
     public mutating func mqttPacketCounted(_ type: MQTTPacketType) {}
+    public var prefiltersPackets: Bool { false }
+    public mutating func skipsMQTTPacket(_ subject: FilterSubject, pdu: Span<UInt8>, type: MQTTPacketType) -> Bool {
+        false
+    }
     public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {}
     public mutating func streamEvent(_ event: StreamEventReport) {}
     public var wantsSegments: Bool { false }

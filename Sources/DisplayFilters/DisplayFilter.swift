@@ -142,6 +142,44 @@ public struct DisplayFilter: Sendable {
         }
     }
 
+    /// Decides the filter before the unit is decoded, from its event facts (`s`, without topic
+    /// aliases, STOMP destination or `mqtt.type`) and one field whose value is known from the
+    /// first byte: `typeField`, present exactly once with `typeValue` (the MQTT packet type).
+    /// Nil when the answer needs any other field; otherwise exactly what `matches` would return.
+    public func decideBeforeDecoding(_ s: FilterSubject, pdu: Span<UInt8>, typeField: FieldID,
+                                     typeValue: UInt64) -> Bool? {
+        early(root, s, pdu, typeField, typeValue)
+    }
+
+    private func early(_ i: Int, _ s: FilterSubject, _ pdu: Span<UInt8>, _ tf: FieldID, _ tv: UInt64) -> Bool? {
+        switch nodes[i] {
+        case .and(let a, let b):
+            let x = early(a, s, pdu, tf, tv)
+            if x == false { return false }
+            let y = early(b, s, pdu, tf, tv)
+            if y == false { return false }
+            return x == true && y == true ? true : nil
+        case .or(let a, let b):
+            let x = early(a, s, pdu, tf, tv)
+            if x == true { return true }
+            let y = early(b, s, pdu, tf, tv)
+            if y == true { return true }
+            return x == false && y == false ? false : nil
+        case .not(let a): return early(a, s, pdu, tf, tv).map { !$0 }
+        case .always, .proto: return eval(i, s, pdu, FieldTree())
+        case .exists(.builtin(.type)), .test(.builtin(.type), _, _): return nil
+        case .exists(.builtin), .test(.builtin, _, _): return eval(i, s, pdu, FieldTree())
+        case .exists(.tree(let ids, _, _, _)): return ids.contains(tf) ? true : nil
+        case .test(.tree(let ids, _, _, _), let test, let negated):
+            guard ids.allSatisfy({ $0 == tf }) else { return nil }
+            switch test {
+            case .compare, .set: return passes(test, .number(tv), pdu) ? !negated : negated
+            default: return nil
+            }
+        case .exists(.topic), .test(.topic, _, _): return nil
+        }
+    }
+
     private func passes(_ test: Test, _ v: UnitValue, _ pdu: Span<UInt8>) -> Bool {
         switch test {
         case .compare(let op, let lit):

@@ -53,6 +53,32 @@ import WireCore
         return Unit(subject: s, pdu: pdu, tree: tree)
     }
 
+    /// Deciding before decoding (`read -Y` skips the decode of packets a filter rejects on their
+    /// type and event facts): an answer only where no other field is needed, and then the same as
+    /// `matches` on the decoded unit.
+    @Test func decidesBeforeDecodingOnlyWhatTheTypeAndFactsDecide() throws {
+        let cases: [(String, Bool?, Bool?)] = [   // expression, PUBLISH, CONNACK (nil: undecided)
+            ("mqtt.msgtype != 3 && mqtt.msgtype != 4", false, true),
+            ("mqtt.msgtype == 3", true, false),
+            ("mqtt.msgtype in {2 8}", false, true),
+            ("!(mqtt.msgtype == 2) || frame == 7", true, true),
+            ("mqtt.msgtype == 3 && mqtt.topic contains \"home\"", nil, false),
+            ("mqtt.msgtype == 2 && mqtt.conack.val == 0", false, nil),
+            ("mqtt.topic", nil, nil),
+            ("connection == 2", true, false),
+            ("type", nil, nil),
+        ]
+        for (expr, onPublish, onConnack) in cases {
+            let f = try DisplayFilter.compile(expr, resolver: Self.resolver)
+            for (u, want) in [(Self.publish(), onPublish), (Self.connack(code: 0), onConnack)] {
+                let early = f.decideBeforeDecoding(u.subject, pdu: u.pdu.span, typeField: MQTTField.packetType.id,
+                                                   typeValue: UInt64(u.pdu[0] >> 4))
+                #expect(early == want, "\(expr) on type \(u.pdu[0] >> 4)")
+                if let early { #expect(early == f.matches(u.subject, pdu: u.pdu.span, tree: u.tree), "\(expr)") }
+            }
+        }
+    }
+
     static func eval(_ expr: String, _ u: Unit) throws -> Bool {
         let f = try DisplayFilter.compile(expr, resolver: resolver)
         return f.matches(u.subject, pdu: u.pdu.span, tree: u.tree)

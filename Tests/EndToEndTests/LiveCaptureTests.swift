@@ -242,6 +242,46 @@ import TestSupport
         #expect(!live.stderrText.contains("not decrypted"), "\(live.stderrText)")
     }
 
+    /// `-t` and `-x` on `live` as on `read` (one option group): a CONNECT and its CONNACK sent over
+    /// loopback by a small Python peer are shown with epoch times and a hex dump of their bytes.
+    @Test func liveTakesTimeFormatAndHexDump() throws {
+        try #require(getuid() == 0, "live capture needs root (or CAP_NET_RAW); CI runs as root")
+        guard let python = which("python3") else { Issue.record("python3 is needed"); return }
+        let dir = try Self.scratch("live-tx")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = try Self.freePort()
+        let live = try Background(Paths.executable.path,
+                                  ["live", "-i", "lo", "-f", "tcp port \(port)", "--port", String(port), "-t", "e", "-x"],
+                                  dir: dir, name: "live")
+        defer { live.stop() }
+        #expect(Self.waitFor(10) { live.stderrText.contains("capturing on lo") }, "live did not start: \(live.stderrText)")
+        usleep(300_000)
+        let peer = """
+            import socket, sys
+            port = int(sys.argv[1])
+            s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(('127.0.0.1', port)); s.listen(1)
+            c = socket.create_connection(('127.0.0.1', port)); a, _ = s.accept()
+            c.sendall(bytes([0x10, 0x10, 0, 4]) + b'MQTT' + bytes([4, 2, 0, 60, 0, 4]) + b'tx-1')
+            a.recv(100); a.sendall(bytes([0x20, 2, 0, 0])); c.recv(4)
+            c.close(); a.close(); s.close()
+            """
+        let r = try runProcess(python, ["-c", peer, String(port)])
+        #expect(r.status == 0, "the peer: \(r.err)")
+        _ = Self.waitFor(10) { live.stdoutText.contains("CONNACK") }
+        usleep(200_000)
+        Self.stopLive(live)
+        let lines = live.stdoutText.split(separator: "\n").map(String.init)
+        let connect = try #require(lines.firstIndex { $0.contains("CONNECT 3.1.1") }, "\(live.stdoutText)")
+        // -t e: the time is epoch seconds (ten digits, a point, nine).
+        let time = lines[connect].split(separator: " ", omittingEmptySubsequences: true)[1]
+        #expect(time.count == 20 && time.dropFirst(10).first == ".", "\(lines[connect])")
+        // -x: the packet's bytes follow its line.
+        #expect(lines[connect + 1].contains("0000  10 10 00 04 4d 51 54 54  04 02 00 3c 00 04 74 78  ....MQTT...<..tx"),
+                "\(live.stdoutText)")
+        #expect(lines.contains { $0.contains("0000  20 02 00 00") })
+    }
+
     /// MQTT over WebSocket, live: paho-mqtt's websockets transport through `ws_bridge.py` (the
     /// `websockets` library as the broker's WebSocket listener, as for captures/) to mosquitto.
     /// Found by its HTTP upgrade on a port live was only told to capture, decoded frame by frame,

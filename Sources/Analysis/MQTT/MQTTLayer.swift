@@ -71,6 +71,20 @@ public struct MQTTLayer: StreamLayer {
             c.mqtt.version = guess
             c.mqtt.versionSource = .inferred
         }
+        if env.prefilterPackets, pdu.count > 0 {
+            // Decided on the facts and the type before decoding (`read -Y 'mqtt.msgtype != 3'`);
+            // packets that change the connection's state (a CONNECT, a 5.0 PUBLISH that may set
+            // or use a Topic Alias) are always decoded.
+            let type = MQTTPacketType(firstByte: pdu[0])
+            if type != .connect,
+               !(type == .publish && c.mqtt.version == .v5 && MQTTTopicAliases.mayCarryAlias(pdu)) {
+                let subject = MQTTPacketEvent.filterSubject(
+                    connection: c.info, direction: d, version: c.mqtt.version, transport: c.transport,
+                    tls: c.tls?.subject, clientID: c.mqtt.clientID, typeCode: 0, lastFrame: info.lastFrame,
+                    aliasTopic: nil, time: env.time, captureStart: env.captureStart)
+                if env.sink.skipsMQTTPacket(subject, pdu: pdu, type: type) { return }
+            }
+        }
         env.diagnostics.removeAll(keepingCapacity: true)
         let message: MQTTMessage
         if env.decodeTree {

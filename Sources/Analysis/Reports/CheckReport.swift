@@ -588,16 +588,21 @@ public struct CheckReport: AnalysisSink {
             repeats[key] = r
             return
         }
-        let print = Self.fingerprint(original, clientID: s.clientID)
         if r.count > FindingCap.perRule { r.aggregate = findings.count }
         if findings.count >= config.maxFindings {
-            // The global cap: counted, not kept (memory stays bounded whatever the capture holds).
+            // The global cap: counted, not kept (memory stays bounded whatever the capture holds);
+            // fingerprinted only to look it up in a baseline there is one.
             r.aggregate = nil
             repeats[key] = r
             dropped[f.rule.rawValue, default: 0] += 1
-            if config.baseline.contains(print) { droppedBaselined += 1 } else { droppedBySeverity[f.severity.rawValue] += 1 }
+            if !config.baseline.isEmpty, config.baseline.contains(Self.fingerprint(original, clientID: s.clientID)) {
+                droppedBaselined += 1
+            } else {
+                droppedBySeverity[f.severity.rawValue] += 1
+            }
             return
         }
+        let print = Self.fingerprint(original, clientID: s.clientID)
         repeats[key] = r
         findings.append(Finding(file: fileName, connection: s.info.id, client: s.info.client, server: s.info.server,
                                 clientID: s.clientID, layer: layer, version: s.version(of: layer), finding: f,
@@ -618,9 +623,15 @@ public struct CheckReport: AnalysisSink {
     /// type with the same values share a fingerprint: a baseline accepts them together.
     static func fingerprint(_ f: CheckFinding, clientID: String?) -> String {
         func clean(_ s: String) -> String {
-            String(s.unicodeScalars.map { $0 == "|" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
+            var t = s
+            guard t.withUTF8({ $0.contains { $0 == UInt8(ascii: "|") || $0 == 0x0A || $0 == 0x0D } }) else { return s }
+            return String(s.unicodeScalars.map { $0 == "|" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
         }
-        let value = clean(f.message).replacing(/\bframes? \d+(?:(?:,| vs frame | and )\d+)*/, with: "frame")
+        // The expression is compiled once, and only run on messages that may cite a frame number.
+        var value = clean(f.message)
+        if mayCiteFrame(value) {
+            value = value.replacing(framesCited, with: "frame")
+        }
         return "\(f.rule.rawValue)|\(clientID.map(clean) ?? "-")|\(f.packetType.map(clean) ?? "-")|\(value)"
     }
 
@@ -633,6 +644,32 @@ public struct CheckReport: AnalysisSink {
         for f in findings where !f.baselined && f.finding.severity >= level { n += 1 }
         for sev in [Severity.info, .warning, .error] where sev >= level { n += droppedBySeverity[sev.rawValue] }
         return n
+    }
+}
+
+/// "frame 12", "frames 3, 4", "frame 5 vs frame 9": the frame numbers a finding's message cites,
+/// taken out of its fingerprint. Compiled once (a regex literal is parsed each time it is evaluated).
+nonisolated(unsafe) private let framesCited = /\bframes? \d+(?:(?:,| vs frame | and )\d+)*/
+
+/// Whether `framesCited` can match: "frame", an optional "s", a space, then a digit (any non-ASCII
+/// byte counts as one, as `\d` matches every Unicode digit). A byte scan: most messages cite none.
+private func mayCiteFrame(_ text: String) -> Bool {
+    var text = text
+    return text.withUTF8 { u in
+        let n = u.count
+        var i = 0
+        while i + 7 <= n {
+            if u[i] == UInt8(ascii: "f"), u[i + 1] == UInt8(ascii: "r"), u[i + 2] == UInt8(ascii: "a"),
+               u[i + 3] == UInt8(ascii: "m"), u[i + 4] == UInt8(ascii: "e") {
+                var j = i + 5
+                if u[j] == UInt8(ascii: "s") { j += 1 }
+                if j + 1 < n, u[j] == UInt8(ascii: " "), u[j + 1] >= 0x80 || (u[j + 1] >= UInt8(ascii: "0") && u[j + 1] <= UInt8(ascii: "9")) {
+                    return true
+                }
+            }
+            i += 1
+        }
+        return false
     }
 }
 

@@ -26,6 +26,14 @@ public struct PacketFilter: Sendable {
         return min(first, last) <= frame && frame <= last
     }
 
+    /// Whether an MQTT packet of this type is certainly not accepted, decided before decoding it
+    /// (`DisplayFilter.decideBeforeDecoding`); false when the filter needs its fields.
+    public func rejectsBeforeDecoding(_ s: FilterSubject, _ pdu: Span<UInt8>, _ type: MQTTPacketType) -> Bool {
+        guard frame == nil, !display.acceptsAll else { return false }
+        return display.decideBeforeDecoding(s, pdu: pdu, typeField: MQTTField.packetType.id,
+                                            typeValue: UInt64(type.rawValue)) == false
+    }
+
     public func accepts(_ e: MQTTPacketEvent, _ pdu: Span<UInt8>, _ tree: borrowing FieldTree) -> Bool {
         acceptsFrames(e.frames.first?.frame ?? e.lastFrame, e.lastFrame)
             && display.matches(e.filterSubject, pdu: pdu, tree: tree)
@@ -66,10 +74,20 @@ extension MQTTVersion {
 
 extension MQTTPacketEvent {
     public var filterSubject: FilterSubject {
+        Self.filterSubject(connection: connection, direction: direction, version: version, transport: transport,
+                           tls: tls, clientID: clientID, typeCode: UInt64(message.packetType?.rawValue ?? 0),
+                           lastFrame: lastFrame, aliasTopic: aliasTopic, time: time, captureStart: captureStart)
+    }
+
+    /// The subject of a packet from its facts (also before it is decoded: `skipsMQTTPacket`).
+    static func filterSubject(connection: ConnectionInfo, direction: Direction, version: MQTTVersion,
+                              transport: Transport, tls: TLSSubject?, clientID: String?, typeCode: UInt64,
+                              lastFrame: FrameNumber, aliasTopic: String?, time: Timestamp,
+                              captureStart: Timestamp) -> FilterSubject {
         var s = FilterSubject(proto: .mqtt)
         s.overWebSocket = transport == .webSocket || transport == .tlsWebSocket
         s.tls = tls
-        s.typeCode = UInt64(message.packetType?.rawValue ?? 0)
+        s.typeCode = typeCode
         s.frame = UInt64(lastFrame)
         s.connection = connection.id
         s.clientToServer = direction == .clientToServer

@@ -242,6 +242,14 @@ public struct ReadReport: AnalysisSink {
         totalCounts[Int(type.rawValue)] += 1
     }
 
+    /// A filter that may decide on a packet's type and facts alone.
+    public var prefiltersPackets: Bool { !filter.display.acceptsAll && filter.frame == nil }
+
+    public mutating func skipsMQTTPacket(_ subject: FilterSubject, pdu: Span<UInt8>, type: MQTTPacketType) -> Bool {
+        captureStart = subject.captureStart
+        return filter.rejectsBeforeDecoding(subject, pdu, type)
+    }
+
     /// Renders every layer's units alike (summary line, tree, JSON, columns), after the filter.
     public mutating func unit(_ unit: DecodedUnit, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         switch unit {

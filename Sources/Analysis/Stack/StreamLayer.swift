@@ -57,6 +57,8 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
     let decodeFields: Bool
     /// Whether MQTT packets are decoded into `tree` (else into `typedOnly`, which keeps nothing).
     let decodeTree: Bool
+    /// Whether the sink may turn MQTT packets away before they are decoded (`skipsMQTTPacket`).
+    let prefilterPackets: Bool
     /// The capture's first frame time, set by the driver.
     var captureStart = Timestamp.zero
     /// The capture time of the call being processed.
@@ -78,6 +80,7 @@ public struct LayerEnvironment<Sink: AnalysisSink> {
         decodePackets = sink.wantsPackets
         decodeFields = sink.wantsFields
         decodeTree = sink.wantsFieldTree
+        prefilterPackets = sink.prefiltersPackets
         framerBase = framerStore.base
         diagnostics.reserveCapacity(8)
         keyLog = options.tlsKeyLog ?? TLSKeyLog()

@@ -186,13 +186,18 @@ public struct BrokerChecker: Sendable {
     /// is the topic a 5.0 Topic Alias stands for.
     public mutating func packet(_ connection: ConnectionID, sawStart: Bool, message: MQTTMessage, pdu: Span<UInt8>,
                                 at p: PacketPosition, aliasTopic: String?) {
-        if sessions[connection] == nil {
+        // One lookup, the session updated in place (an optional-chained write moves the whole
+        // Session out of the table and back, twice per packet).
+        if let i = sessions.index(forKey: connection) {
+            sessions.values[i].lastTime = p.time
+            sessions.values[i].lastFrame = p.lastFrame
+        } else {
             var s = Session()
             if !sawStart { s.complete = false; s.why = "the connection was captured mid-stream"; s.sawStart = false }
+            s.lastTime = p.time
+            s.lastFrame = p.lastFrame
             sessions[connection] = s
         }
-        sessions[connection]?.lastTime = p.time
-        sessions[connection]?.lastFrame = p.lastFrame
         var publishKey: UInt64?
         defer { track(connection, message, key: publishKey, pdu, aliasTopic, p) }
         switch message {
@@ -386,11 +391,11 @@ public struct BrokerChecker: Sendable {
         // The message's publication, when the capture identifies it: same topic and payload,
         // before the delivery. Several copies: the latest (a retained message is the last one set).
         let source = publications[key]?.last { $0.time <= p.time }
-        let topicText = String(decoding: topic, as: UTF8.self)
+        func topicText() -> String { String(decoding: topic, as: UTF8.self) }
         func chain(_ subs: [Subscription]) -> [Evidence] {
             var e: [Evidence] = []
             if let src = source {
-                e.append(Evidence(.publish, connection: src.connection, frame: src.frame, topic: topicText,
+                e.append(Evidence(.publish, connection: src.connection, frame: src.frame, topic: topicText(),
                                   note: "qos=\(src.qos)\(src.retain ? " retain" : "")"))
             }
             for sub in subs {
@@ -398,7 +403,7 @@ public struct BrokerChecker: Sendable {
                                   filter: String(decoding: sub.filter, as: UTF8.self),
                                   note: sub.granted.map { "granted \($0), SUBACK frame \(sub.subackFrame ?? 0)" } ?? "requested \(sub.requested), no SUBACK yet"))
             }
-            e.append(Evidence(.delivery, connection: id, frame: p.lastFrame, topic: topicText,
+            e.append(Evidence(.delivery, connection: id, frame: p.lastFrame, topic: topicText(),
                               note: "qos=\(m.qos)\(m.retain ? " retain" : "")"))
             return e
         }
@@ -507,7 +512,7 @@ public struct BrokerChecker: Sendable {
                 judge(.sharedOneCopy, id, s, p, proven: s.complete && src.complete && !publicationsForgotten
                         && (sessions[first.connection]?.complete ?? false),
                       "\(delivered())\(sourceText()) through \"\(group)\", whose member connection #\(first.connection)\(first.clientID.map { " \"\($0)\"" } ?? "") already got it in frame \(first.frame)",
-                      evidence: [Evidence(.delivery, connection: first.connection, frame: first.frame, topic: topicText,
+                      evidence: [Evidence(.delivery, connection: first.connection, frame: first.frame, topic: topicText(),
                                           note: "first copy to the group")] + chain(matching))
                 break
             }
@@ -523,9 +528,9 @@ public struct BrokerChecker: Sendable {
             if let last = lastDelivered[k], src.seq < last.seq {
                 judge(.orderedTopic, id, s, p, proven: s.complete && src.complete && !publicationsForgotten,
                       "\(delivered())\(sourceText()) after a message its publisher sent later on the same topic and QoS (published in frame \(last.publishFrame), delivered in frame \(last.deliveryFrame))",
-                      evidence: [Evidence(.publish, connection: src.connection, frame: src.frame, topic: topicText, note: "sent first"),
-                                 Evidence(.publish, connection: src.connection, frame: last.publishFrame, topic: topicText, note: "sent second"),
-                                 Evidence(.delivery, connection: id, frame: last.deliveryFrame, topic: topicText, note: "delivered first")]
+                      evidence: [Evidence(.publish, connection: src.connection, frame: src.frame, topic: topicText(), note: "sent first"),
+                                 Evidence(.publish, connection: src.connection, frame: last.publishFrame, topic: topicText(), note: "sent second"),
+                                 Evidence(.delivery, connection: id, frame: last.deliveryFrame, topic: topicText(), note: "delivered first")]
                         + chain(matching).filter { $0.role != .publish })
             } else {
                 lastDelivered[k] = Delivered(seq: src.seq, publishFrame: src.frame, deliveryFrame: p.lastFrame)
@@ -686,6 +691,8 @@ public struct BrokerChecker: Sendable {
     mutating func judge(_ rule: BrokerCheckRule, _ id: ConnectionID, _ s: Session, _ p: PacketPosition,
                         proven: Bool, _ message: @autoclosure () -> String,
                         evidence: @autoclosure () -> [Evidence] = []) {
+        // Unverifiable and already reported for this connection and rule: nothing to build.
+        if !proven, let i = sessions.index(forKey: id), sessions.values[i].unverifiableReported.contains(rule) { return }
         let frames = p.firstFrame == p.lastFrame ? [p.lastFrame] : [p.firstFrame, p.lastFrame]
         emit(rule, id, version: s.version, direction: p.direction, index: p.index, frames: frames, time: p.time,
              range: p.streamRange, proven: proven,

@@ -201,5 +201,25 @@ public enum MQTTMessage: Sendable, Equatable {
         }
     }
 
-    public var packetType: MQTTPacketType? { header?.type }
+    /// The type, without copying the packet out of the enum (as `header` does): the decoder
+    /// builds each case from a header of its own type.
+    public var packetType: MQTTPacketType? {
+        switch self {
+        case .connect: .connect
+        case .connack: .connack
+        case .publish: .publish
+        case .puback: .puback
+        case .pubrec: .pubrec
+        case .pubrel: .pubrel
+        case .pubcomp: .pubcomp
+        case .subscribe: .subscribe
+        case .suback: .suback
+        case .unsubscribe: .unsubscribe
+        case .unsuback: .unsuback
+        case .pingreq(let h), .pingresp(let h), .reserved(let h): h.type
+        case .disconnect: .disconnect
+        case .auth: .auth
+        case .malformed: nil
+        }
+    }
 }

@@ -18,6 +18,8 @@ public struct MQTTPDUInfo: Sendable {
 
     /// The capture frames whose bytes make up the handed-out bytes, in stream order.
     public var frames: [FrameChunk] { isSingle ? [single] : spanned }
+    /// The frame that completed the handed-out bytes (`frames.last`, without building the array).
+    public var lastFrame: FrameNumber { isSingle ? single.frame : (spanned.last?.frame ?? 0) }
 
     mutating func setSingleFrame(_ chunk: FrameChunk) {
         single = chunk

@@ -47,3 +47,46 @@ public struct MQTTTopicAliases: Sendable {
         return Use(topic: previous.flatMap { $0.isEmpty ? nil : $0 }, known: previous != nil)
     }
 }
+
+extension MQTTTopicAliases {
+    /// Whether a 5.0 PUBLISH may carry a Topic Alias property (MQTT 5.0 §3.3.2.3): false only
+    /// when its property list is read to its exact end without one, so that `apply` would neither
+    /// change the maps nor name a topic — a packet a display filter turns away can then go
+    /// undecoded. Any irregularity (bytes ending early, an unknown identifier) answers true.
+    public static func mayCarryAlias(_ pdu: Span<UInt8>) -> Bool {
+        guard pdu.count >= 2 else { return true }
+        let qos = (pdu[0] >> 1) & 0x03
+        guard qos < 3, case .value(_, let rl, _) = MQTTVBI.decode(pdu, at: 1) else { return true }
+        var i = 1 + rl
+        guard i + 2 <= pdu.count else { return true }
+        i += 2 + (Int(pdu[i]) << 8 | Int(pdu[i + 1]))   // the topic name
+        if qos > 0 { i += 2 }                             // the packet identifier
+        guard i <= pdu.count, case .value(let n, let pl, _) = MQTTVBI.decode(pdu, at: i) else { return true }
+        i += pl
+        let end = i + Int(n)
+        guard end <= pdu.count else { return true }
+        func twoByteLength(_ at: Int) -> Int? { at + 2 <= end ? 2 + (Int(pdu[at]) << 8 | Int(pdu[at + 1])) : nil }
+        while i < end {
+            let id = pdu[i]
+            guard id != 0x23, let p = MQTTProperty.lookup(UInt64(id)) else { return true }
+            i += 1
+            switch p.type {
+            case .byte: i += 1
+            case .twoByteInteger: i += 2
+            case .fourByteInteger: i += 4
+            case .variableByteInteger:
+                guard case .value(_, let l, _) = MQTTVBI.decode(pdu, at: i, limit: end) else { return true }
+                i += l
+            case .utf8String, .binaryData:
+                guard let l = twoByteLength(i) else { return true }
+                i += l
+            case .utf8StringPair:
+                guard let k = twoByteLength(i) else { return true }
+                i += k
+                guard let v = twoByteLength(i) else { return true }
+                i += v
+            }
+        }
+        return i != end
+    }
+}

@@ -1,12 +1,15 @@
 /// MQTT Topic Filter matching, the one implementation the checkers, statistics and filters share.
 public enum TopicMatch {
+    /// Made once (it was an array allocated per match: every delivery against every subscription).
+    static let sharePrefix = Array("$share/".utf8)
+
     /// Topic Filter matching (3.1.1 §4.7, 5.0 §4.7): '+' one level, '#' the rest (and the parent
     /// level), wildcards at the start do not match a topic starting with '$'. A 5.0 shared
     /// subscription `$share/{group}/{filter}` matches as its filter.
     public static func matches(filter f0: [UInt8], topic t: [UInt8]) -> Bool {
         let slash = UInt8(ascii: "/")
         var f = f0[...]
-        let share = Array("$share/".utf8)
+        let share = sharePrefix
         if f.starts(with: share) {
             f = f.dropFirst(share.count)
             guard let g = f.firstIndex(of: slash) else { return false }

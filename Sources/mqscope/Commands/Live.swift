@@ -85,6 +85,7 @@ struct Live: ParsableCommand {
     var format: ReadReport.Format = .text
 
     @OptionGroup var columnOptions: ColumnOptions
+    @OptionGroup var lines: LineOptions
     @OptionGroup var colour: ColourOptions
 
     func validate() throws {
@@ -202,6 +203,7 @@ struct Live: ParsableCommand {
                                 filter: try filters.packetFilter(showSecrets: decoding.showSecrets), flushEachPacket: true,
                                 columns: try columnOptions.columns(format: format, showSecrets: decoding.showSecrets))
         report.colour = format == .text && colour.enabled
+        lines.apply(to: &report)
         var tally = LiveTally()
         let checker: CheckReport? = check ? CheckReport(config: CheckConfig()) : nil
         report.beginRun()

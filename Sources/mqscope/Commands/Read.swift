@@ -48,11 +48,7 @@ struct Read: ParsableCommand {
     @Option(name: .customShort("c"), help: ArgumentHelp("Stop after this many units (MQTT packets, STOMP frames, WebSocket frames) are shown, as tshark -c.", valueName: "n"))
     var maxUnits: Int?
 
-    @Option(name: .customShort("t"), help: ArgumentHelp("Time format of text lines, as tshark's: r (seconds since the first frame, the default), a or u (UTC time of day), ad or ud (UTC date and time), d (since the previous unit), e (epoch seconds).", valueName: "format"))
-    var timeFormat: String = "r"
-
-    @Flag(name: .customShort("x"), help: "After each unit, a hex and ASCII dump of its bytes (secrets masked).")
-    var hexDump = false
+    @OptionGroup var lines: LineOptions
 
     @Option(help: ArgumentHelp("Threads: each reads the whole file and decodes a share of its connections; output is in capture order, as on one thread (not with -c or -t d). Default: the processors available, at most 4, for a capture of 32 MB or more when the machine has a processor free; else 1. Never more than the processors available.", valueName: "n"))
     var threads: Int?
@@ -63,9 +59,6 @@ struct Read: ParsableCommand {
         if schema != 2 && schema != 3 { throw ValidationError("--schema is 2 or 3.") }
         if rawPerField && schema != 3 { throw ValidationError("--raw-per-field goes with --schema 3 (schema 2 always has it).") }
         if let maxUnits, maxUnits < 1 { throw ValidationError("-c needs a positive number of units.") }
-        if TimeFormat.Style(tshark: timeFormat) == nil {
-            throw ValidationError("-t takes r, a, ad, u, ud, d or e; got '\(timeFormat)'.")
-        }
     }
 
     func run() throws {
@@ -79,8 +72,7 @@ struct Read: ParsableCommand {
         renderContext.rawPerField = rawPerField
         var report = ReadReport(format: format, verbose: verbose, countOnly: count, context: renderContext,
                                 filter: filter, columns: columns)
-        report.timeStyle = TimeFormat.Style(tshark: timeFormat) ?? .relative
-        report.hexDump = hexDump
+        lines.apply(to: &report)
         report.colour = format == .text && colour.enabled
         report.limit = maxUnits
         report.fileHeaders = input.files.count > 1

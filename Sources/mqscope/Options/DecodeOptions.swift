@@ -131,3 +131,23 @@ struct ColumnOptions: ParsableArguments {
         }
     }
 }
+
+/// `-t FORMAT` and `-x` for text lines: `read` and `live` (one declaration for both).
+struct LineOptions: ParsableArguments {
+    @Option(name: .customShort("t"), help: ArgumentHelp("Time format of text lines, as tshark's: r (seconds since the first frame, the default), a or u (UTC time of day), ad or ud (UTC date and time), d (since the previous unit), e (epoch seconds).", valueName: "format"))
+    var timeFormat: String = "r"
+
+    @Flag(name: .customShort("x"), help: "After each unit, a hex and ASCII dump of its bytes (secrets masked).")
+    var hexDump = false
+
+    func validate() throws {
+        if TimeFormat.Style(tshark: timeFormat) == nil {
+            throw ValidationError("-t takes r, a, ad, u, ud, d or e; got '\(timeFormat)'.")
+        }
+    }
+
+    func apply(to report: inout ReadReport) {
+        report.timeStyle = TimeFormat.Style(tshark: timeFormat) ?? .relative
+        report.hexDump = hexDump
+    }
+}
