@@ -151,18 +151,33 @@ import TestSupport
 }
 
 /// Honest after loss (issue 12): real captures with 1%, 5% and 20% of their data segments dropped,
-/// and shuffled, by scripts/lossy.py, give no error or warning the lossless capture lacks.
-/// (The WebSocket captures still do where the lost bytes include the upgrade request: the server's
-/// HTTP response is then read as frames; see the issue's closing note.)
+/// and shuffled, by scripts/lossy.py, give no error or warning the lossless capture lacks — in
+/// `check --format json` and in every form of `read` (text, -V, json, ndjson).
 @Suite struct LossyCaptureTests {
-    @Test func lossMakesNoNewViolations() throws {
+    static func compare(_ names: [String], outputs: [String]? = nil) throws -> (status: Int32, out: String, err: String) {
         let script = Paths.root.appendingPathComponent("scripts/lossy.py").path
-        let captures = ["mqtt-mixed-versions.pcap", "mqtt5-paho.pcap", "mqtt311-paho-ipv6.pcap",
-                        "mqtt311-mosquitto-clients.pcap", "stomp-activemq.pcap"]
-            .map { Paths.captures.appendingPathComponent($0).path }
+        let captures = names.map { Paths.captures.appendingPathComponent($0).path }
         let r = try runProcess(which("python3") ?? "/usr/bin/python3",
-                               [script, "--compare", "--shuffle", "--drop", "0.01", "0.05", "0.2",
-                                "--mqscope", Paths.executable.path] + captures)
+                               [script, "--compare", "--shuffle", "--drop", "0.01", "0.05", "0.2"]
+                                + (outputs.map { ["--outputs"] + $0 } ?? []) + ["--mqscope", Paths.executable.path] + captures)
+        return (r.status, r.out, r.err)
+    }
+
+    @Test func lossMakesNoNewViolations() throws {
+        let r = try Self.compare(["mqtt-mixed-versions.pcap", "mqtt5-paho.pcap", "mqtt311-paho-ipv6.pcap",
+                                  "mqtt311-mosquitto-clients.pcap", "stomp-activemq.pcap", "stomp-websocket.pcap"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        // Every output of every variant was compared.
+        for output in ["check", "read", "read-V", "read-json", "read-ndjson"] {
+            #expect(r.out.components(separatedBy: "\t\(output)\t").count - 1 == 6 * 4, "\(output)")
+        }
+    }
+
+    /// MQTT over WebSocket: the lost upgrade request (1% and 20% drop) no longer turns the server's
+    /// HTTP response into frames. `read` is clean in every form; `check` is not yet at 1% (a PUBREL
+    /// judged before the client's ACK proves the lost PUBREC: see the issue's closing note).
+    @Test func lossyWebSocketReadIsClean() throws {
+        let r = try Self.compare(["mqtt-websocket.pcap"], outputs: ["read", "read-V", "read-json", "read-ndjson"])
         #expect(r.status == 0, "\(r.out)\(r.err)")
     }
 }
