@@ -56,9 +56,10 @@ public struct WebSocketStream: Sendable {
     /// subprotocol cannot be judged against the offer.
     public var requestSeen = false
     /// The stream's start was not seen (the capture began after the upgrade, or lost it): the
-    /// first bytes are an HTTP head only if they say so; else they are read as frames, and a note
-    /// says so once (the layers above treat it as lost bytes: what follows is unverifiable until
-    /// frames decode cleanly).
+    /// first bytes are an HTTP head only if they say so; else they are read as frames (with
+    /// `notesUnseenStart`: from the first plausible header, as after a gap, and a note says so once;
+    /// the layers above treat it as lost bytes: what follows is unverifiable until units decode
+    /// cleanly).
     var startUnseen = false
     /// Whether that note is made (the analysis wants it; codec users feeding bare frames do not).
     public var notesUnseenStart = false
@@ -122,10 +123,13 @@ public struct WebSocketStream: Sendable {
             if Self.startsHead(bytes.extracting(i..<n), direction) {
                 state = .httpHead
             } else if notesUnseenStart {
+                // The first byte may lie inside a frame: look for a header on evidence, as after a gap.
                 let at = offset &+ UInt64(i)
                 onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
-                    "capture starts after the upgrade: frames read from stream offset \(at), unverified",
+                    "capture starts after the upgrade at stream offset \(at): looking for a frame header",
                     verdict: .unverifiable), range: StreamRange(at, at), frame: frame)), Self.noBytes.span)
+                state = .lost
+                lostScanned = 0
             }
         }
         if !pending.isEmpty { segments.append((offset &+ UInt64(i), frame)) }
