@@ -115,6 +115,10 @@ let package = Package(
             name: "FuzzTLS", dependencies: ["TLSCodec", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
+            name: "FuzzCapture",
+            dependencies: ["Analysis", "Statistics", "HTMLReport", "PacketCapture", "Rendering", "WireCore", "ReplayInputs"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),
+        .executableTarget(
             name: "FuzzSTOMPWebSocket",
             dependencies: ["STOMPCodec", "WebSocketCodec", "Conformance", "WireCore", "ReplayInputs"],
             swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]),

@@ -43,6 +43,15 @@ artifacts="$scratch/artifacts/$target"
 mkdir -p "$corpus" "$artifacts"
 inputs=("$corpus")
 if [[ -d Fuzz/Seeds/$target ]]; then inputs+=("Fuzz/Seeds/$target"); fi
+# Fuzz/Seeds/TARGET.inputs: more seed directories (e.g. the bundled captures) and libFuzzer flags,
+# one per line (a line starting with '-' is a flag).
+extra=()
+if [[ -f Fuzz/Seeds/$target.inputs ]]; then
+    while read -r line; do
+        [[ -z $line || $line == \#* ]] && continue
+        if [[ $line == -* ]]; then extra+=("$line"); else inputs+=("$line"); fi
+    done < "Fuzz/Seeds/$target.inputs"
+fi
 
 # Let libFuzzer and ASan report crashes: the Swift runtime backtracer would otherwise take
 # over the fatal signal (and can leave the run hanging).
@@ -50,7 +59,7 @@ export SWIFT_BACKTRACE=enable=no
 
 status=0
 "$binary" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
-    -artifact_prefix="$artifacts/" -print_final_stats=1 "$@" "${inputs[@]}" || status=$?
+    -artifact_prefix="$artifacts/" -print_final_stats=1 "${extra[@]}" "$@" "${inputs[@]}" || status=$?
 if [[ $status -ne 0 ]]; then
     echo "fuzz.sh: $target failed (exit $status); reproducers in $artifacts/:" >&2
     ls -1 "$artifacts" >&2 || true

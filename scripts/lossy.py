@@ -11,10 +11,12 @@ and RST segments and pure ACKs stay, so connections keep their shape and the los
 gaps. `--shuffle` moves each data segment to a random place within its connection's data
 segments (timestamps stay in capture order: only the payloads travel).
 
-`--compare` writes the lossy variants of each capture to a temporary directory, runs
-`mqscope check --format json` on the original and on each variant, and prints per capture
-and variant the errors and warnings whose (rule, severity) the lossless capture does not
-have: the honesty test of issue 12 (a gap makes rules unverifiable, never violated).
+`--compare` writes the lossy variants of each capture to a temporary directory, runs on the
+original and on each variant every output that shows findings — `check --format json`, and
+`read` as text, with `-V`, `--format json` and `--format ndjson` — and prints per capture,
+variant and output the errors and warnings whose (rule, severity) the lossless capture does
+not have in that output: the honesty test of issue 12 (a gap makes rules unverifiable, never
+violated). `--outputs` picks some of check, read, read-V, read-json, read-ndjson.
 Exit status 1 when any variant has such a finding.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ import collections
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -68,12 +71,39 @@ def make_variant(src: str, dst: str, drop: float | None, shuffle: bool, seed: in
     return changed
 
 
-def findings(mqscope: str, path: str) -> collections.Counter:
-    r = subprocess.run([mqscope, "check", "--format", "json", "--fail-on", "never", path],
-                       capture_output=True, text=True, timeout=300)
-    doc = json.loads(r.stdout)
-    return collections.Counter((f["rule"], f["severity"]) for f in doc["findings"]
-                               if f["severity"] in ("error", "warning"))
+OUTPUTS = {
+    "check": ["check", "--format", "json", "--fail-on", "never"],
+    "read": ["read"],
+    "read-V": ["read", "-V"],
+    "read-json": ["read", "--format", "json"],
+    "read-ndjson": ["read", "--format", "ndjson"],
+}
+# A finding line of `read`'s text: "! error RULE …" (decode-time findings; stream events have no severity there).
+TEXT_FINDING = re.compile(r"^\s+! (error|warning) (\S+)")
+
+
+def findings(mqscope: str, path: str, output: str = "check") -> collections.Counter:
+    r = subprocess.run([mqscope] + OUTPUTS[output] + [path], capture_output=True, text=True, timeout=300)
+    got: collections.Counter = collections.Counter()
+    if output == "check":
+        items = json.loads(r.stdout)["findings"]
+    elif output == "read-json":
+        doc = json.loads(r.stdout)
+        items = [f for file in doc["files"] for p in file["packets"] for f in p.get("findings", [])]
+        items += [e for file in doc["files"] for e in file["stream_events"]]
+    elif output == "read-ndjson":
+        items = []
+        for line in r.stdout.splitlines():
+            o = json.loads(line)
+            items += o.get("findings", []) if o.get("kind") == "packet" else [o] if o.get("kind") == "stream_event" else []
+    else:
+        for line in r.stdout.splitlines():
+            m = TEXT_FINDING.match(line)
+            if m:
+                got[(m.group(2), m.group(1))] += 1
+        return got
+    got.update((f["rule"], f["severity"]) for f in items if f["severity"] in ("error", "warning"))
+    return got
 
 
 def compare(args) -> int:
@@ -82,15 +112,16 @@ def compare(args) -> int:
     bad = 0
     with tempfile.TemporaryDirectory() as tmp:
         for cap in args.files:
-            base = findings(mqscope, cap)
+            base = {o: findings(mqscope, cap, o) for o in args.outputs}
             for name, d, sh in variants:
                 out = os.path.join(tmp, "variant.pcap")
                 n = make_variant(cap, out, d, sh, args.seed)
-                got = findings(mqscope, out)
-                new = {k: v for k, v in got.items() if k not in base}
-                bad += sum(new.values())
-                summary = ", ".join(f"{r} {s} x{v}" for (r, s), v in sorted(new.items())) or "none"
-                print(f"{os.path.basename(cap)}\t{name}\t{n} segments\tnew errors/warnings: {sum(new.values())}\t{summary}")
+                for o in args.outputs:
+                    got = findings(mqscope, out, o)
+                    new = {k: v for k, v in got.items() if k not in base[o]}
+                    bad += sum(new.values())
+                    summary = ", ".join(f"{r} {s} x{v}" for (r, s), v in sorted(new.items())) or "none"
+                    print(f"{os.path.basename(cap)}\t{name}\t{n} segments\t{o}\tnew errors/warnings: {sum(new.values())}\t{summary}")
     return 1 if bad else 0
 
 
@@ -102,6 +133,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--compare", action="store_true")
     ap.add_argument("--mqscope")
+    ap.add_argument("--outputs", nargs="*", choices=sorted(OUTPUTS), default=list(OUTPUTS))
     a = ap.parse_args()
     if a.compare:
         a.drop = a.drop if a.drop is not None else [0.01, 0.05, 0.2]

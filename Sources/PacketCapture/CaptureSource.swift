@@ -80,18 +80,34 @@ public struct CaptureSource: ~Copyable {
         let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: Self.fileBufferSize)
         setvbuf(file, buffer, _IOFBF, Self.fileBufferSize)
         mqscope_unlocked_stdio(file)   // only this source's thread reads the file
+        try self.init(offline: file, buffer: buffer, name: path)
+    }
+
+    /// Reads a capture held in memory (the whole-capture fuzz target): `bytes` must outlive the
+    /// source. The same libpcap reading as a file's.
+    public init(memory bytes: UnsafeRawBufferPointer, name: String) throws(CaptureError) {
+        guard let base = bytes.baseAddress, bytes.count > 0,
+              let file = fmemopen(UnsafeMutableRawPointer(mutating: base), bytes.count, "rb") else {
+            throw CaptureError("empty capture")
+        }
+        try self.init(offline: file, buffer: nil, name: name)
+    }
+
+    /// Hands `file` (its stdio buffer `buffer`, if any) to libpcap, which checks the headers.
+    private init(offline file: UnsafeMutablePointer<FILE>, buffer: UnsafeMutablePointer<CChar>?,
+                 name: String) throws(CaptureError) {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
         else {
             // On failure libpcap leaves the file open.
             fclose(file)
-            buffer.deallocate()
+            buffer?.deallocate()
             let message = String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             throw CaptureError(Self.explain(message))
         }
         self.handle = h
         self.fileBuffer = buffer
-        self.name = path
+        self.name = name
         self.dataLinkType = pcap_datalink(h)
         self.snapLength = Int(pcap_snapshot(h))
         self.isLive = false

@@ -6,10 +6,14 @@ public struct WebSocketConnection: Sendable {
     public private(set) var client: WebSocketStream
     public private(set) var server: WebSocketStream
 
-    public init(expectHandshake: Bool = true, maxFrameSize: Int = 16 << 20) {
+    /// `notesUnseenStart`: without the handshake expected, each direction notes once that its
+    /// frames are read from a start the capture did not see (`WebSocketStream.notesUnseenStart`).
+    public init(expectHandshake: Bool = true, maxFrameSize: Int = 16 << 20, notesUnseenStart: Bool = false) {
         client = WebSocketStream(direction: .clientToServer, expectHandshake: expectHandshake, maxFrameSize: maxFrameSize)
         client.holdAfterRequest = true
+        client.notesUnseenStart = notesUnseenStart
         server = WebSocketStream(direction: .serverToClient, expectHandshake: expectHandshake, maxFrameSize: maxFrameSize)
+        server.notesUnseenStart = notesUnseenStart
     }
 
     public mutating func append(_ bytes: Span<UInt8>, direction: Direction, at offset: UInt64, frame: FrameNumber,
@@ -22,6 +26,7 @@ public struct WebSocketConnection: Sendable {
                 server.clientKey = h.key
                 server.offeredProtocols = h.offeredProtocols
             }
+            if let h = client.handshake, h.isRequest, !server.requestSeen { server.requestSeen = true }
         case .serverToClient:
             let before = server.handshakeCount
             server.append(bytes, at: offset, frame: frame, onEvent: onEvent)

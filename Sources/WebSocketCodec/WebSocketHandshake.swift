@@ -41,14 +41,15 @@ public enum WebSocketHandshake {
         decode(head, isRequest: true, clientKey: nil, offered: [], into: &tree, diagnostics: &diagnostics)
     }
 
-    /// Decodes a response head; `clientKey` and `offered` come from the request, when seen.
-    public static func decodeResponse(_ head: Span<UInt8>, clientKey: String?, offered: [String],
+    /// Decodes a response head; `clientKey` and `offered` come from the request, when seen
+    /// (`offered` nil: no request was seen, the selected subprotocol cannot be judged).
+    public static func decodeResponse(_ head: Span<UInt8>, clientKey: String?, offered: [String]?,
                                       into tree: inout FieldTree,
                                       diagnostics: inout [Diagnostic]) -> WebSocketHandshakeSummary {
         decode(head, isRequest: false, clientKey: clientKey, offered: offered, into: &tree, diagnostics: &diagnostics)
     }
 
-    static func decode(_ b: Span<UInt8>, isRequest: Bool, clientKey: String?, offered: [String],
+    static func decode(_ b: Span<UInt8>, isRequest: Bool, clientKey: String?, offered: [String]?,
                        into tree: inout FieldTree, diagnostics: inout [Diagnostic]) -> WebSocketHandshakeSummary {
         var s = WebSocketHandshakeSummary(isRequest: isRequest)
         let root = tree.begin(WebSocketField.http.id, at: 0)
@@ -195,7 +196,7 @@ public enum WebSocketHandshake {
             if !upgradeOK { invalid("101 response without Upgrade: websocket", nil) }
             if !connectionOK { invalid("101 response without Connection: Upgrade", nil) }
             if s.accept == nil { invalid("101 response without Sec-WebSocket-Accept", nil) }
-            if let p = s.selectedProtocol, !offered.contains(p) {
+            if let p = s.selectedProtocol, let offered, !offered.contains(p) {
                 diagnostics.append(WebSocketRule.protocolNotOffered.diagnostic(
                     "selected subprotocol '\(p)' was not offered (offered: \(offered.isEmpty ? "none" : offered.joined(separator: ", ")))", range: nil))
             }

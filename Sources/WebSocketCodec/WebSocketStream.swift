@@ -52,6 +52,17 @@ public struct WebSocketStream: Sendable {
     /// Set on the server direction from the request, to verify Sec-WebSocket-Accept.
     public var clientKey: String? = nil
     public var offeredProtocols: [String] = []
+    /// Set on the server direction once the client's request was decoded: without it a response's
+    /// subprotocol cannot be judged against the offer.
+    public var requestSeen = false
+    /// The stream's start was not seen (the capture began after the upgrade, or lost it): the
+    /// first bytes are an HTTP head only if they say so; else they are read as frames (with
+    /// `notesUnseenStart`: from the first plausible header, as after a gap, and a note says so once;
+    /// the layers above treat it as lost bytes: what follows is unverifiable until units decode
+    /// cleanly).
+    var startUnseen = false
+    /// Whether that note is made (the analysis wants it; codec users feeding bare frames do not).
+    public var notesUnseenStart = false
     public var messageState = WebSocketMessageState()
     /// The last handshake decoded in this direction, and how many were decoded.
     public private(set) var handshake: WebSocketHandshakeSummary? = nil
@@ -86,6 +97,7 @@ public struct WebSocketStream: Sendable {
         self.direction = direction
         self.maxFrameSize = Swift.max(14, maxFrameSize)
         state = expectHandshake ? .httpHead : .frames
+        startUnseen = !expectHandshake
         pending.reserveCapacity(1024)
         unmasked.reserveCapacity(1024)
         diagnostics.reserveCapacity(4)
@@ -105,6 +117,21 @@ public struct WebSocketStream: Sendable {
         }
         expectedOffset = offset &+ UInt64(bytes.count)
         let n = bytes.count
+        if startUnseen, i < n {
+            startUnseen = false
+            // The upgrade's request or response may be what the capture starts with.
+            if Self.startsHead(bytes.extracting(i..<n), direction) {
+                state = .httpHead
+            } else if notesUnseenStart {
+                // The first byte may lie inside a frame: look for a header on evidence, as after a gap.
+                let at = offset &+ UInt64(i)
+                onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
+                    "capture starts after the upgrade at stream offset \(at): looking for a frame header",
+                    verdict: .unverifiable), range: StreamRange(at, at), frame: frame)), Self.noBytes.span)
+                state = .lost
+                lostScanned = 0
+            }
+        }
         if !pending.isEmpty { segments.append((offset &+ UInt64(i), frame)) }
         while i < n {
             switch state {
@@ -193,12 +220,19 @@ public struct WebSocketStream: Sendable {
         pendingTotal = nil
         skipRemaining = 0
         if state == .httpHead {
-            state = .gaveUp
+            // The rest of the head is lost; whether the upgrade happened is unknown. Frames are
+            // looked for on evidence (HTTP text never has a plausible frame header: its bytes
+            // set RSV bits), so an upgraded connection is still read.
             onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
-                "capture gap in the opening handshake: direction abandoned", verdict: .unverifiable),
+                "capture gap in the opening handshake: looking for frames", verdict: .unverifiable),
                 range: range, frame: frame)), Self.noBytes.span)
+            pending.removeAll(keepingCapacity: true)
+            startUnseen = false
+            state = .lost
+            lostScanned = 0
             return
         }
+        startUnseen = false
         onEvent(.problem(StreamFinding(WebSocketRule.gap.diagnostic(
             partial ? "capture gap inside a frame: partial frame dropped" : "capture gap between frames",
             verdict: .unverifiable), range: StreamRange(lower, range.upper), frame: frame)), Self.noBytes.span)
@@ -349,7 +383,7 @@ public struct WebSocketStream: Sendable {
         let s = head.withUnsafeBufferPointer { buf in
             direction == .clientToServer
                 ? WebSocketHandshake.decodeRequest(buf.span, into: &tree, diagnostics: &diagnostics)
-                : WebSocketHandshake.decodeResponse(buf.span, clientKey: clientKey, offered: offeredProtocols,
+                : WebSocketHandshake.decodeResponse(buf.span, clientKey: clientKey, offered: requestSeen ? offeredProtocols : nil,
                                                     into: &tree, diagnostics: &diagnostics)
         }
         handshake = s
@@ -401,6 +435,15 @@ public struct WebSocketStream: Sendable {
                 verdict: .unverifiable), range: StreamRange(base, base &+ UInt64(n)), frame: frame)), Self.noBytes.span)
         }
         return n
+    }
+
+    /// Whether `b` starts an HTTP head of this direction: a response (`HTTP/`) from the server,
+    /// a request line (`GET `) from the client.
+    static func startsHead(_ b: Span<UInt8>, _ direction: Direction) -> Bool {
+        let prefix: StaticString = direction == .serverToClient ? "HTTP/" : "GET "
+        guard b.count >= prefix.utf8CodeUnitCount else { return false }
+        for k in 0..<prefix.utf8CodeUnitCount where b[k] != prefix.utf8Start[k] { return false }
+        return true
     }
 
     func plausible(_ b: borrowing Span<UInt8>, _ j: Int) -> Bool {

@@ -151,18 +151,33 @@ import TestSupport
 }
 
 /// Honest after loss (issue 12): real captures with 1%, 5% and 20% of their data segments dropped,
-/// and shuffled, by scripts/lossy.py, give no error or warning the lossless capture lacks.
-/// (The WebSocket captures still do where the lost bytes include the upgrade request: the server's
-/// HTTP response is then read as frames; see the issue's closing note.)
+/// and shuffled, by scripts/lossy.py, give no error or warning the lossless capture lacks — in
+/// `check --format json` and in every form of `read` (text, -V, json, ndjson).
 @Suite struct LossyCaptureTests {
-    @Test func lossMakesNoNewViolations() throws {
+    static func compare(_ names: [String], outputs: [String]? = nil) throws -> (status: Int32, out: String, err: String) {
         let script = Paths.root.appendingPathComponent("scripts/lossy.py").path
-        let captures = ["mqtt-mixed-versions.pcap", "mqtt5-paho.pcap", "mqtt311-paho-ipv6.pcap",
-                        "mqtt311-mosquitto-clients.pcap", "stomp-activemq.pcap"]
-            .map { Paths.captures.appendingPathComponent($0).path }
+        let captures = names.map { Paths.captures.appendingPathComponent($0).path }
         let r = try runProcess(which("python3") ?? "/usr/bin/python3",
-                               [script, "--compare", "--shuffle", "--drop", "0.01", "0.05", "0.2",
-                                "--mqscope", Paths.executable.path] + captures)
+                               [script, "--compare", "--shuffle", "--drop", "0.01", "0.05", "0.2"]
+                                + (outputs.map { ["--outputs"] + $0 } ?? []) + ["--mqscope", Paths.executable.path] + captures)
+        return (r.status, r.out, r.err)
+    }
+
+    @Test func lossMakesNoNewViolations() throws {
+        let r = try Self.compare(["mqtt-mixed-versions.pcap", "mqtt5-paho.pcap", "mqtt311-paho-ipv6.pcap",
+                                  "mqtt311-mosquitto-clients.pcap", "stomp-activemq.pcap", "stomp-websocket.pcap"])
+        #expect(r.status == 0, "\(r.out)\(r.err)")
+        // Every output of every variant was compared.
+        for output in ["check", "read", "read-V", "read-json", "read-ndjson"] {
+            #expect(r.out.components(separatedBy: "\t\(output)\t").count - 1 == 6 * 4, "\(output)")
+        }
+    }
+
+    /// MQTT over WebSocket: the lost upgrade request (1% and 20% drop) no longer turns the server's
+    /// HTTP response into frames. `read` is clean in every form; `check` is not yet at 1% (a PUBREL
+    /// judged before the client's ACK proves the lost PUBREC: see the issue's closing note).
+    @Test func lossyWebSocketReadIsClean() throws {
+        let r = try Self.compare(["mqtt-websocket.pcap"], outputs: ["read", "read-V", "read-json", "read-ndjson"])
         #expect(r.status == 0, "\(r.out)\(r.err)")
     }
 }
@@ -223,5 +238,45 @@ import TestSupport
         #expect(xml.contains("<failure type=\"dropped\""))
         let bad = try runProcess(Paths.executable.path, ["check", "--max-findings", "0", path])
         #expect(bad.status != 0 && bad.status != 1)
+    }
+}
+
+/// A WebSocket connection whose upgrade the capture lacks (issue 12): it starts after the upgrade,
+/// lost the request, or starts inside a frame. Each is reported as a mid-stream start (WS-GAP
+/// notes, unverifiable), never as violations (main reported 21 and 204 errors on the last two).
+@Suite struct WebSocketUnseenUpgradeTests {
+    static let fixtures = ["mqtt-websocket-after-upgrade.pcap", "mqtt-websocket-lost-upgrade.pcap",
+                           "mqtt-websocket-mid-frame.pcap"]
+
+    @Test(arguments: fixtures)
+    func noViolationWithoutTheUpgrade(_ name: String) throws {
+        let path = Paths.captures.appendingPathComponent("hostile/\(name)").path
+        let check = try runProcess(Paths.executable.path, ["check", "--format", "json", path])
+        #expect(check.status == 0, "\(check.out)")
+        let findings = try #require(try HostileLimitsTests.json(check.out)["findings"] as? [[String: Any]])
+        #expect(!findings.contains { ($0["severity"] as? String) != "info" }, "\(findings)")
+        #expect(findings.contains { ($0["rule"] as? String) == "WS-GAP" })
+        for args in [["read"], ["read", "-V"], ["read", "--format", "json"], ["read", "--format", "ndjson"]] {
+            let read = try runProcess(Paths.executable.path, args + [path])
+            #expect(read.status == 0)
+            for bad in ["! error", "! warning", "\"severity\":\"error\"", "\"severity\":\"warning\""] {
+                #expect(!read.out.contains(bad), "\(args) \(bad)")
+            }
+        }
+    }
+
+    @Test func lostRequestStillDecodesTheResponseAsTheHandshake() throws {
+        let path = Paths.captures.appendingPathComponent("hostile/mqtt-websocket-lost-upgrade.pcap").path
+        let read = try runProcess(Paths.executable.path, ["read", path])
+        #expect(read.out.contains("WebSocket 101 switching protocol=\"mqtt\""))
+        #expect(!read.out.contains("WebSocket Close"))
+        #expect(read.out.contains("CONNACK"))
+    }
+
+    @Test func startInsideAFrameSkipsToAHeaderOnEvidence() throws {
+        let path = Paths.captures.appendingPathComponent("hostile/mqtt-websocket-mid-frame.pcap").path
+        let read = try runProcess(Paths.executable.path, ["read", path])
+        #expect(read.out.contains("capture starts after the upgrade at stream offset 0: looking for a frame header"))
+        #expect(read.out.contains("resynchronised on a frame header after skipping 37266 bytes"))
     }
 }

@@ -126,6 +126,42 @@ def to_packets(frames: list[P.Frame]) -> list[P.Packet]:
 MANIFEST: list[dict] = []
 
 
+def make_websocket_unseen_upgrade(out_dir: str) -> None:
+    """MQTT over WebSocket without its upgrade: the capture starts after it, loses the request, or
+    starts inside a frame (issue 12: such a connection is mid-stream, not a string of violations)."""
+    if not os.path.exists(os.path.join(CAPS, SRC_MQTT_WS)):
+        return
+    cap, base = load(SRC_MQTT_WS)
+    lt = cap.linktype
+    conn = conn_of(base, lambda segs: any(s.dport == WS_PORT for s in segs))
+    request = next(i for i in conn if base[i].seg.payload.startswith(b"GET "))
+    response = next(i for i in conn if base[i].seg.payload.startswith(b"HTTP/1.1 101"))
+    first_frame = next(i for i in conn if i > response and base[i].seg.payload)
+    emit(out_dir, "mqtt-websocket-after-upgrade.pcap", lt, to_packets(clone(base)[first_frame:]), SRC_MQTT_WS,
+         f"the first {first_frame} frames of the source are dropped: the handshake (SYN, HTTP upgrade request "
+         f"and 101 response) is gone; frame 1 carries the client's first WebSocket frame (the CONNECT)",
+         "one connection started before the capture, WebSocket by port 9001 and MQTT by content; each "
+         "direction notes once (WS-GAP, info) that its frames are read from a start the capture did not "
+         "see; every MQTT packet decoded; no error or warning")
+    fr = clone(base)
+    del fr[request]
+    emit(out_dir, "mqtt-websocket-lost-upgrade.pcap", lt, to_packets(fr), SRC_MQTT_WS,
+         f"the client's HTTP upgrade request (originally frame {request + 1}) is missing; the server's ACK "
+         f"covers it",
+         "a TCP gap at client->server offset 0; the server's 101 response decoded as the handshake (its "
+         "subprotocol not judged: no offer seen), not as WebSocket frames; the client's frames found after "
+         "the gap; no error or warning")
+    # Inside the 70 000-byte frame: the capture starts at a segment in its middle.
+    big = [i for i in conn if i > response and len(base[i].seg.payload) > 1000
+           and base[i].seg.dport == WS_PORT and base[i].seg.payload[:1] != b"\x82"]
+    middle = big[len(big) // 2]
+    emit(out_dir, "mqtt-websocket-mid-frame.pcap", lt, to_packets(clone(base)[middle:]), SRC_MQTT_WS,
+         f"the first {middle} frames of the source are dropped: the capture starts in the middle of a "
+         f"large WebSocket frame's payload (the client's 70 000-byte PUBLISH, masked)",
+         "one connection started before the capture; the payload bytes read as frames are noted once per "
+         "direction (WS-GAP) and whatever they seem to break is at most unverifiable (info); no error or warning")
+
+
 def emit(out_dir, name, linktype, packets, source, hostile, must, snaplen=262144, nanosecond=False):
     P.write_pcap(os.path.join(out_dir, name), linktype, packets, snaplen, nanosecond)
     MANIFEST.append({"file": name, "source": source, "linktype": linktype, "frames": len(packets),
@@ -636,6 +672,7 @@ def main() -> None:
     make_all(args.out)
     make_stomp(args.out)
     make_websocket(args.out)
+    make_websocket_unseen_upgrade(args.out)
     write_manifest(args.out)
     print(f"make_hostile: wrote {len(MANIFEST)} files to {args.out}")
 

@@ -98,11 +98,9 @@ public struct CheckReport: AnalysisSink {
         var conflictAt: PerDirection<UInt64?> = [nil, nil]
         /// Rules already reported as ambiguous after a conflict ("c2s|rule"), reported once.
         var ambiguousReported: Set<String> = []
-        /// Per direction: the end of the last lost bytes (a gap, a packet lost in one, bytes skipped
-        /// to resynchronise) while the stream has not yet shown it is back on unit boundaries; nil
-        /// once `resyncEvidence` units in a row decoded without a violation.
-        var lostUpTo: PerDirection<UInt64?> = [nil, nil]
-        var cleanSinceLoss: PerDirection<Int> = [0, 0]
+        /// Lost bytes (a gap, a packet lost in one, bytes skipped to resynchronise) the stream has
+        /// not yet shown it is past (`LossWindow`).
+        var loss = LossWindow()
 
         init(info: ConnectionInfo) { self.info = info }
 
@@ -127,9 +125,6 @@ public struct CheckReport: AnalysisSink {
     /// The same per file (what `--require-connections` names when it fails).
     public private(set) var tlsNotDecryptedByFile: [String: [String: Int]] = [:]
     public private(set) var files: [(name: String, summary: FileSummary?)] = []
-    /// Units in a row that must decode without a violation after lost bytes before a violation
-    /// there counts again: until then a framer may have resynchronised inside payload bytes.
-    static let resyncEvidence = 3
     /// Findings not kept because `config.maxFindings` were held, per rule id, and per severity
     /// (index = Severity.rawValue) of those not in the baseline, and those in it.
     public private(set) var dropped: [String: Int] = [:]
@@ -367,17 +362,11 @@ public struct CheckReport: AnalysisSink {
     }
 
     /// After lost bytes, a unit that decoded without a violation is evidence that the framer is back
-    /// on unit boundaries; `resyncEvidence` in a row end the unverifiable stretch.
+    /// on unit boundaries (`LossWindow`).
     private mutating func noteUnit(_ i: Dictionary<ConnectionID, ConnectionState>.Index, _ direction: Direction,
                                    _ diagnostics: [Diagnostic]) {
-        let d = Int(direction.rawValue)
-        guard states.values[i].lostUpTo[d] != nil else { return }
-        var clean = true
-        for diag in diagnostics where diag.verdict == .violation && diag.severity >= .warning { clean = false }
-        update(i) { s in
-            s.cleanSinceLoss[d] = clean ? s.cleanSinceLoss[d] + 1 : 0
-            if s.cleanSinceLoss[d] >= Self.resyncEvidence { s.lostUpTo[d] = nil }
-        }
+        guard states.values[i].loss.isOpen else { return }
+        update(i) { $0.loss.unit(direction, diagnostics) }
     }
 
     private static func ensureWebSocketChecker(_ s: inout ConnectionState) {
@@ -449,15 +438,13 @@ public struct CheckReport: AnalysisSink {
 
     public mutating func streamEvent(_ e: StreamEventReport) {
         let i = stateIndex(e.connection)
-        let lost = e.rule == TCPRule.gap.id || e.rule == TCPRule.overlapConflict.id
-            || e.rule == MQTTRule.pduLostInGap.id || e.rule == MQTTRule.resyncSkipped.id
+        let lost = LossWindow.isLoss(e.rule)
         let d = Int(e.direction.rawValue)
         if e.rule == TCPRule.overlapConflict.id, states.values[i].conflictAt[d] == nil {
             states.values[i].conflictAt[d] = e.range.lower
         }
         if lost {
-            states.values[i].lostUpTo[d] = max(states.values[i].lostUpTo[d] ?? 0, e.range.upper)
-            states.values[i].cleanSinceLoss[d] = 0
+            states.values[i].loss.lose(e.direction, upTo: e.range.upper)
             let frame = e.frames.first ?? 0
             broker.gap(e.connection.id, frame: frame, time: e.time)
             if states.values[i].hasMQTT {
@@ -571,13 +558,13 @@ public struct CheckReport: AnalysisSink {
             f.message += " (ambiguous: these bytes follow conflicting retransmitted bytes at stream offset \(c); further such findings are not listed)"
         }
         if f.verdict == .violation, f.severity >= .warning, f.rule != TCPRule.overlapConflict.id,
-           let lost = s.lostUpTo[0] ?? s.lostUpTo[1] {
+           let lost = s.loss.lost {
             // Bytes were lost in this connection and the stream has not yet shown (by units that
             // decode cleanly) that decoding is back on unit boundaries: the bytes judged may be
             // payload read as headers, or state the lost packets would have changed.
             f.verdict = .unverifiable
             f.severity = .info
-            f.message += " (unverifiable: decoded after bytes lost up to stream offset \(lost), before \(Self.resyncEvidence) units in a row decoded cleanly)"
+            f.message += LossWindow.note(lost)
         }
         f.severity = config.severity(f.rule, name: f.checkRule, default: f.severity, verdict: f.verdict)
         let key = RepeatKey(connection: s.info.id, rule: f.rule)

@@ -60,6 +60,9 @@ public struct ReadReport: AnalysisSink {
     /// Merged shard output was written for this file (the first piece's comma is dropped in JSON).
     var wroteMerged = false
     var finishedConnections: [ConnectionSummary] = []
+    /// Connections that lost bytes: their violations are unverifiable until the stream shows it is
+    /// back on unit boundaries (the same judgement as `check`'s).
+    var loss = LossWindows()
     /// Packets per type (index = type number), this file and all files.
     public private(set) var counts = [Int](repeating: 0, count: 16)
     public private(set) var totalCounts = [Int](repeating: 0, count: 16)
@@ -110,6 +113,7 @@ public struct ReadReport: AnalysisSink {
         heldEvents.removeAll()
         wroteMerged = false
         finishedConnections.removeAll()
+        loss = LossWindows()
         if countOnly { return }
         if fileHeaders && (format == .text || format == .fields) { w.out.write("==> \(name) <==\n") }
         switch format {
@@ -261,6 +265,14 @@ public struct ReadReport: AnalysisSink {
     }
 
     public mutating func mqttPacket(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
+        if let judged = loss.judged(e) {
+            mqttPacketShown(judged, pdu: pdu, fields: fields)
+        } else {
+            mqttPacketShown(e, pdu: pdu, fields: fields)
+        }
+    }
+
+    private mutating func mqttPacketShown(_ e: MQTTPacketEvent, pdu: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
         if !filter.isEmpty && !filter.accepts(e, pdu, fields) { return }
         if !admit() { return }
@@ -279,6 +291,14 @@ public struct ReadReport: AnalysisSink {
     }
 
     public mutating func stompFrame(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
+        if !e.isHeartBeat, let judged = loss.judged(e) {
+            stompFrameShown(judged, frame: frame, fields: fields)
+        } else {
+            stompFrameShown(e, frame: frame, fields: fields)
+        }
+    }
+
+    private mutating func stompFrameShown(_ e: STOMPFrameEvent, frame: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
         if !filter.isEmpty && !filter.accepts(e, frame, fields) { return }
         if !admit() { return }
@@ -324,6 +344,14 @@ public struct ReadReport: AnalysisSink {
     }
 
     public mutating func webSocketEvent(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
+        if let judged = loss.judged(e) {
+            webSocketEventShown(judged, bytes: bytes, fields: fields)
+        } else {
+            webSocketEventShown(e, bytes: bytes, fields: fields)
+        }
+    }
+
+    private mutating func webSocketEventShown(_ e: WebSocketEventReport, bytes: Span<UInt8>, fields: borrowing FieldTree) {
         captureStart = e.captureStart
         if !filter.isEmpty && !filter.accepts(e, bytes, fields) { return }
         if !admit() { return }
@@ -396,6 +424,7 @@ public struct ReadReport: AnalysisSink {
     }
 
     public mutating func streamEvent(_ e: StreamEventReport) {
+        loss.streamEvent(e)
         if !filter.acceptsStreamEvent(e.connection.id, frames: e.frames) { return }
         findingsBySeverity[e.severity.rawValue] += 1
         if countOnly { return }
@@ -420,6 +449,7 @@ public struct ReadReport: AnalysisSink {
     }
 
     public mutating func connectionFinished(_ c: ConnectionSummary) {
+        loss.finished(c.info.id)
         if format == .json { finishedConnections.append(c) }
         if format == .ndjson && !countOnly {
             connectionJSON(c)

@@ -20,7 +20,8 @@ public struct WebSocketLayer: StreamLayer {
                                       _ env: inout LayerEnvironment<S>) -> WebSocketLayer? {
         c.transport = c.transport == .tls ? .tlsWebSocket : .webSocket
         return WebSocketLayer(connection: WebSocketConnection(expectHandshake: streamStartSeen,
-                                                              maxFrameSize: env.options.maxPDUSize))
+                                                              maxFrameSize: env.options.maxPDUSize,
+                                                              notesUnseenStart: true))
     }
 
     subscript(shift d: Direction) -> UInt64 {

@@ -45,12 +45,3 @@ struct Streams: ParsableCommand {
         if failed { throw ExitCode(ExitStatus.unusableInput) }
     }
 }
-
-struct StreamsSink: AnalysisSink {
-    var connections: [ConnectionSummary] = []
-    /// Streams only: no packet decoding.
-    var wantsPackets: Bool { false }
-    mutating func connectionFinished(_ c: ConnectionSummary) { connections.append(c) }
-}
-
-func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }

@@ -1,6 +1,5 @@
-import Analysis
 import PacketLayers
-import Rendering
+public import Rendering
 import TCPReassembly
 import WireCore
 import TLSCodec
@@ -12,7 +11,7 @@ import Glibc
 #endif
 
 /// The `streams` table for people.
-enum StreamsText {
+public enum StreamsText {
     static let columns = ["ID", "CLIENT", "SERVER", "PROTO", "VERSION", "CLIENT ID", "BY", "START (UTC)", "DURATION",
                           "C>S FRM", "C>S BYTES", "C>S DATA", "S>C FRM", "S>C BYTES", "S>C DATA", "GAPS", "OVL", "OOO",
                           "END"]
@@ -25,7 +24,7 @@ enum StreamsText {
 
     /// `width`: the terminal's width when the table goes to a terminal, nil otherwise (a file or
     /// a pipe gets every column whole).
-    static func render(_ results: [(FileSummary, [ConnectionSummary])], multipleFiles: Bool, width: Int? = nil,
+    public static func render(_ results: [(FileSummary, [ConnectionSummary])], multipleFiles: Bool, width: Int? = nil,
                        into out: inout Output) {
         for (index, (file, conns)) in results.enumerated() {
             if index > 0 { out.write("\n") }
@@ -79,7 +78,7 @@ enum StreamsText {
     }
 
     /// The terminal's width when standard output is one (`COLUMNS` first, as shells set it), else nil.
-    static func terminalWidth() -> Int? {
+    public static func terminalWidth() -> Int? {
         guard isatty(1) != 0 else { return nil }
         if let c = ProcessInfo.processInfo.environment["COLUMNS"], let n = Int(c), n > 0 { return n }
         var ws = winsize()
@@ -143,8 +142,8 @@ enum StreamsText {
 }
 
 /// The `streams` document for machines: schema mqscope.streams/1 (docs/schema/streams-v1.json).
-enum StreamsJSON {
-    static func render(_ results: [(FileSummary, [ConnectionSummary])], into out: inout Output) {
+public enum StreamsJSON {
+    public static func render(_ results: [(FileSummary, [ConnectionSummary])], into out: inout Output) {
         var w = JSONWriter(out: Output(fd: -1))
         swap(&w.out, &out)
         w.objectStart()
@@ -254,3 +253,15 @@ enum StreamsJSON {
         w.objectEnd()
     }
 }
+
+/// The `streams` command's sink: the connections, no packet decoding.
+public struct StreamsSink: AnalysisSink {
+    public var connections: [ConnectionSummary] = []
+    public init() {}
+    /// Streams only: no packet decoding.
+    public var wantsPackets: Bool { false }
+    public mutating func connectionFinished(_ c: ConnectionSummary) { connections.append(c) }
+}
+
+/// How a file is named in output: "-" is standard input.
+public func displayName(_ path: String) -> String { path == "-" ? "<stdin>" : path }
