@@ -614,11 +614,8 @@ public struct CheckReport: AnalysisSink {
             guard t.withUTF8({ $0.contains { $0 == UInt8(ascii: "|") || $0 == 0x0A || $0 == 0x0D } }) else { return s }
             return String(s.unicodeScalars.map { $0 == "|" || $0 == "\n" || $0 == "\r" ? " " : Character($0) })
         }
-        // The expression is compiled once, and only run on messages that may cite a frame number.
         var value = clean(f.message)
-        if mayCiteFrame(value) {
-            value = value.replacing(framesCited, with: "frame")
-        }
+        if mayCiteFrame(value) { value = framesCitedRemoved(value) }
         return "\(f.rule.rawValue)|\(clientID.map(clean) ?? "-")|\(f.packetType.map(clean) ?? "-")|\(value)"
     }
 
@@ -634,11 +631,53 @@ public struct CheckReport: AnalysisSink {
     }
 }
 
-/// "frame 12", "frames 3, 4", "frame 5 vs frame 9": the frame numbers a finding's message cites,
-/// taken out of its fingerprint. Compiled once (a regex literal is parsed each time it is evaluated).
-nonisolated(unsafe) private let framesCited = /\bframes? \d+(?:(?:,| vs frame | and )\d+)*/
+/// "frame 12", "frames 3,4", "frame 5 vs frame 9", "frame 2 and 3": the frame numbers a finding's
+/// message cites, each run replaced by "frame" — what `\bframes? \d+(?:(?:,| vs frame | and )\d+)*`
+/// matches, written as a byte scan (a `Regex` kept in a global is reported as leaked by
+/// LeakSanitizer, and parsing one per finding was most of `check`'s time on findings-heavy captures).
+func framesCitedRemoved(_ text: String) -> String {
+    var text = text
+    return text.withUTF8 { u -> String in
+        let n = u.count
+        func isDigit(_ i: Int) -> Bool { i < n && u[i] >= UInt8(ascii: "0") && u[i] <= UInt8(ascii: "9") }
+        func has(_ word: StaticString, at i: Int) -> Bool {
+            let w = word.utf8Start
+            guard i + word.utf8CodeUnitCount <= n else { return false }
+            for k in 0..<word.utf8CodeUnitCount where u[i + k] != w[k] { return false }
+            return true
+        }
+        func digits(from i: Int) -> Int { var k = i; while isDigit(k) { k += 1 }; return k }
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        var i = 0
+        while i < n {
+            let boundary = i == 0 || !(u[i - 1] == UInt8(ascii: "_") || u[i - 1] >= 0x80
+                                       || (u[i - 1] | 0x20 >= UInt8(ascii: "a") && u[i - 1] | 0x20 <= UInt8(ascii: "z"))
+                                       || (u[i - 1] >= UInt8(ascii: "0") && u[i - 1] <= UInt8(ascii: "9")))
+            if boundary, has("frame", at: i) {
+                var j = i + 5
+                if j < n, u[j] == UInt8(ascii: "s") { j += 1 }
+                if j < n, u[j] == UInt8(ascii: " "), isDigit(j + 1) {
+                    var end = digits(from: j + 1)
+                    while true {
+                        if end < n, u[end] == UInt8(ascii: ","), isDigit(end + 1) { end = digits(from: end + 1) }
+                        else if has(" vs frame ", at: end), isDigit(end + 10) { end = digits(from: end + 10) }
+                        else if has(" and ", at: end), isDigit(end + 5) { end = digits(from: end + 5) }
+                        else { break }
+                    }
+                    out.append(contentsOf: "frame".utf8)
+                    i = end
+                    continue
+                }
+            }
+            out.append(u[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
 
-/// Whether `framesCited` can match: "frame", an optional "s", a space, then a digit (any non-ASCII
+/// Whether `framesCitedRemoved` can change the text: "frame", an optional "s", a space, then a digit (any non-ASCII
 /// byte counts as one, as `\d` matches every Unicode digit). A byte scan: most messages cite none.
 private func mayCiteFrame(_ text: String) -> Bool {
     var text = text
