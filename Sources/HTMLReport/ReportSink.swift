@@ -74,17 +74,21 @@ public struct ReportSink: AnalysisSink {
         let before = check.findings.count
         check.unit(unit, bytes: bytes, fields: fields)
         stats.unit(unit, bytes: bytes, fields: fields)
-        var line = Output(fd: -1, threshold: Int.max)
+        // The label's buffer is made only for units that are drawn.
+        let label: String
         switch unit {
         case .mqtt(let e):
+            var line = Output(fd: -1, threshold: Int.max)
             MQTTSummary.write(e, bytes, fields, showSecrets: context.showSecrets, payloadLimit: 48, into: &line)
+            label = String(decoding: line.buffer, as: UTF8.self)
         case .stomp(let e):
             guard !e.isHeartBeat || check.findings.count > before else { return }
+            var line = Output(fd: -1, threshold: Int.max)
             STOMPSummary.write(e, bytes, showSecrets: context.showSecrets, payloadLimit: 48, into: &line)
+            label = String(decoding: line.buffer, as: UTF8.self)
         case .webSocket, .tls:
             return
         }
-        let label = String(decoding: line.buffer, as: UTF8.self)
         record(unit.connection.id, unit.direction, unit.time, label, unit.lastFrame, unit.streamRange,
                keep: check.findings.count > before, pdu: bytes, fields: fields)
     }
